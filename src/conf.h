@@ -1,0 +1,96 @@
+/*
+ * conf: the INI configuration (libinih) turned into typed structs.
+ * Keys are typed and range-checked from one table; every error of a file
+ * is collected as "FILE:LINE: message" and the load fails as a whole.
+ * (Named conf, not config, so as not to clash with autoconf's config.h.)
+ */
+#ifndef HOOKSPOOL_CONF_H
+#define HOOKSPOOL_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "log.h"
+
+struct verify_scheme;
+
+enum fsync_mode {
+	FSYNC_ALWAYS,
+	FSYNC_NEVER
+};
+
+/* HTTP methods an endpoint accepts, as a bit set. */
+enum {
+	METHOD_GET	= 1 << 0,
+	METHOD_HEAD	= 1 << 1,
+	METHOD_POST	= 1 << 2,
+	METHOD_PUT	= 1 << 3,
+	METHOD_PATCH	= 1 << 4,
+	METHOD_DELETE	= 1 << 5,
+	METHOD_OPTIONS	= 1 << 6
+};
+
+struct secret {
+	unsigned char	*data;		/* not NUL-terminated */
+	size_t		 len;
+};
+
+struct endpoint {
+	char				*name;		/* from [endpoint:NAME] */
+	int				 line;		/* of the section header */
+	char				*path;		/* "/hooks/github" */
+	const struct verify_scheme	*scheme;	/* never NULL once loaded */
+	char				*signature_header; /* normalised, or NULL */
+	struct secret			*secrets;	/* all tried (rotation) */
+	size_t				 nsecrets;
+	unsigned			 methods;	/* METHOD_* bits; default POST */
+	bool				 enabled;
+};
+
+struct server_conf {
+	char		*spool_dir;
+	size_t		 max_body_size;
+	enum fsync_mode	 fsync;
+	int		 max_retry_attempts;
+	double		 retry_delay_seconds;
+	double		 retry_backoff_multiplier;
+	double		 retry_max_delay_seconds;
+	long		 event_history_size;
+	char		*listen;	/* NULL unless set */
+	enum log_target	 log;
+};
+
+struct conf {
+	char			*file;
+	struct server_conf	 server;
+	struct endpoint		*endpoints;
+	size_t			 nendpoints;
+};
+
+struct conf_errors {
+	char	**msg;			/* "FILE:LINE: message" each */
+	size_t	  n;
+};
+
+/* Default configuration file: -c, else $HOOKSPOOL_CONFIG, else this. */
+const char	*conf_default_path(void);
+
+/*
+ * Read and check path.  On success returns the configuration and leaves
+ * errs empty; on any error returns NULL with every error in errs.
+ */
+struct conf	*conf_load(const char *path, struct conf_errors *errs);
+void		 conf_free(struct conf *);
+void		 conf_errors_free(struct conf_errors *);
+
+/* The endpoint (enabled or not) whose path is exactly path, or NULL. */
+const struct endpoint	*conf_find_endpoint(const struct conf *,
+			    const char *path);
+
+/* METHOD_* bit of an HTTP method name, 0 if unknown. */
+unsigned	 conf_method_bit(const char *);
+/* "POST, PUT" for an Allow header, into buf. */
+void		 conf_methods_format(unsigned methods, char *buf, size_t len);
+
+#endif

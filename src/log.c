@@ -1,0 +1,112 @@
+/*
+ * log: stderr in the foreground (and under web servers that collect
+ * stderr), syslog when asked.  One line per message, never a secret.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int			 log_verbose;
+static const char	*log_name = "hookspool";
+static enum log_target	 log_target = LOG_TO_STDERR;
+
+void
+log_init(const char *progname, enum log_target target)
+{
+	log_name = progname;
+	log_target = target;
+	if (target == LOG_TO_SYSLOG)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *errstr)
+{
+	char	msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_target == LOG_TO_SYSLOG) {
+		if (errstr != NULL)
+			syslog(pri, "%s: %s", msg, errstr);
+		else
+			syslog(pri, "%s", msg);
+		return;
+	}
+	if (errstr != NULL)
+		fprintf(stderr, "%s[%d]: %s: %s\n", log_name, (int)getpid(),
+		    msg, errstr);
+	else
+		fprintf(stderr, "%s[%d]: %s\n", log_name, (int)getpid(), msg);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}

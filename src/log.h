@@ -1,0 +1,25 @@
+/*
+ * log: one place that decides where messages go: stderr in the
+ * foreground, syslog otherwise.  Library-like modules never print;
+ * they return errors and main() logs them.
+ */
+#ifndef HOOKSPOOL_LOG_H
+#define HOOKSPOOL_LOG_H
+
+#include <stdarg.h>
+
+enum log_target {
+	LOG_TO_STDERR,
+	LOG_TO_SYSLOG
+};
+
+void	log_init(const char *progname, enum log_target);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+extern int log_verbose;
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * spool: the durable, append-only store of records.  A spool is a
+ * directory of segment files "seg-NNNNNNNN.jsonl" (mode 0600, the
+ * directory 0700), one JSON record per line.  Writers append whole lines
+ * under an exclusive flock(2) on the segment; with FSYNC_ALWAYS,
+ * spool_append() returns only after fdatasync(2).  A torn last line left
+ * by a crash is fenced off with a newline before the next record, and
+ * readers skip and report it.  See hookspool-spool(5).
+ */
+#ifndef HOOKSPOOL_SPOOL_H
+#define HOOKSPOOL_SPOOL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+struct spool;
+
+/*
+ * Open the spool in dir for appending; dir must exist (it is not
+ * created: a missing spool is an operator's error, not ours to paper
+ * over).  NULL with errno set on failure.
+ */
+struct spool	*spool_open(const char *dir, enum fsync_mode);
+/*
+ * Append one record: rec must be a single line ending in '\n'.  Either
+ * the whole line is in the spool (and on disk, with FSYNC_ALWAYS) and 0
+ * is returned, or nothing of it is and -1 is returned with errno set.
+ */
+int		 spool_append(struct spool *, const char *rec, size_t len);
+void		 spool_close(struct spool *);
+/* Segment size at which appends move to a new segment (default 64 MiB). */
+void		 spool_set_segment_size(struct spool *, off_t);
+
+/* Where a line was found. */
+struct spool_pos {
+	const char	*segment;	/* file name inside the spool dir */
+	off_t		 offset;	/* of the line's first byte */
+};
+
+/*
+ * Called for each intact line (without its '\n'), in file order or,
+ * with SPOOL_NEWEST_FIRST, newest first.  Return 0 to go on, 1 to stop,
+ * -1 to stop with an error.
+ */
+typedef int	(*spool_line_fn)(const char *line, size_t len,
+		    const struct spool_pos *, void *arg);
+/*
+ * Called for each line that is not a record: a torn last line (no
+ * '\n') or a line that is not a JSON object.  reason is for a log.
+ */
+typedef void	(*spool_bad_fn)(const struct spool_pos *, const char *reason,
+		    void *arg);
+
+enum {
+	SPOOL_NEWEST_FIRST = 1 << 0
+};
+
+/* Scan every segment.  Returns 0, or -1 with errno set on I/O error. */
+int	 spool_scan(const char *dir, int flags, spool_line_fn, spool_bad_fn,
+	    void *arg);
+/*
+ * Find the event record with this id: *line is a malloc'd copy of it
+ * (without '\n').  Returns 1 if found, 0 if not, -1 on error.
+ */
+int	 spool_find_event(const char *dir, const char *id, char **line,
+	    size_t *len);
+
+#endif
