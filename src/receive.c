@@ -1,0 +1,403 @@
+/*
+ * receive: one webhook request, start to answer.  The order of checks
+ * is fixed by DESIGN.md: endpoint (404), enabled (503), method (405),
+ * size (413, before reading), body, signature (401), spool (503), 202.
+ * A 2xx is only ever produced after spool_append() has succeeded.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "log.h"
+#include "receive.h"
+#include "spool.h"
+#include "verify.h"
+
+#define RETRY_AFTER_SECONDS	30
+#define LOG_FIELD_MAX		128
+
+static int64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *
+receive_status_text(int status)
+{
+	switch (status) {
+	case 202: return "202 Accepted";
+	case 400: return "400 Bad Request";
+	case 401: return "401 Unauthorized";
+	case 404: return "404 Not Found";
+	case 405: return "405 Method Not Allowed";
+	case 413: return "413 Content Too Large";
+	case 500: return "500 Internal Server Error";
+	case 503: return "503 Service Unavailable";
+	default:  return "500 Internal Server Error";
+	}
+}
+
+static void
+answer(struct response *resp, int status, const char *error,
+    const char *reason)
+{
+	int	n;
+
+	resp->status = status;
+	if (status == 503)
+		resp->retry_after = RETRY_AFTER_SECONDS;
+	n = snprintf(resp->body, sizeof(resp->body), "{\"error\":\"%s\"}\n",
+	    error);
+	resp->body_len = (size_t)n;
+	snprintf(resp->reason, sizeof(resp->reason), "%s",
+	    reason != NULL ? reason : error);
+}
+
+void
+receive_error(struct response *resp, int status, const char *error,
+    const char *reason)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->verify = "-";
+	answer(resp, status, error, reason);
+}
+
+static const char *
+env_value(const char *kv, const char *name)
+{
+	size_t	n = strlen(name);
+
+	if (strncmp(kv, name, n) == 0 && kv[n] == '=')
+		return kv + n + 1;
+	return NULL;
+}
+
+int
+receive_request_init(struct request *req, char *const *envp)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+	} vars[] = {
+		{ "REQUEST_METHOD",	offsetof(struct request, method) },
+		{ "REQUEST_URI",	offsetof(struct request, uri) },
+		{ "SCRIPT_NAME",	offsetof(struct request, script_name) },
+		{ "PATH_INFO",		offsetof(struct request, path_info) },
+		{ "REMOTE_ADDR",	offsetof(struct request, remote_addr) },
+		{ "CONTENT_LENGTH",	offsetof(struct request, content_length) },
+	};
+	const char	*v;
+	char		 name[256];
+	size_t		 i, n;
+	int		 rc = 0;
+
+	memset(req, 0, sizeof(*req));
+	for (; envp != NULL && *envp != NULL; envp++) {
+		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+			v = env_value(*envp, vars[i].name);
+			if (v != NULL)
+				*(const char **)((char *)req + vars[i].off) = v;
+		}
+		if (strncmp(*envp, "HTTP_", 5) != 0 &&
+		    strncmp(*envp, "CONTENT_TYPE=", 13) != 0 &&
+		    strncmp(*envp, "CONTENT_LENGTH=", 15) != 0)
+			continue;
+		n = strcspn(*envp, "=");
+		if ((*envp)[n] != '=' || n >= sizeof(name))
+			continue;	/* absurd name: not a header we use */
+		memcpy(name, *envp, n);
+		name[n] = '\0';
+		if (header_add_cgi(&req->headers, name, *envp + n + 1) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+void
+receive_request_free(struct request *req)
+{
+	header_list_free(&req->headers);
+}
+
+/*
+ * The URL path: REQUEST_URI up to '?' or '#', else SCRIPT_NAME +
+ * PATH_INFO (CGI servers that do not pass REQUEST_URI).
+ */
+static int
+request_path(const struct request *req, char *buf, size_t len)
+{
+	size_t	n;
+
+	if (req->uri != NULL) {
+		n = strcspn(req->uri, "?#");
+		if (n >= len)
+			return -1;
+		memcpy(buf, req->uri, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	n = (size_t)snprintf(buf, len, "%s%s",
+	    req->script_name ? req->script_name : "",
+	    req->path_info ? req->path_info : "");
+	return n < len ? 0 : -1;
+}
+
+/* Strict decimal: digits only, no sign, no overflow. */
+static int
+parse_length(const char *s, size_t *out)
+{
+	size_t	v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		if (v > (SIZE_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (size_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Read the body: exactly Content-Length bytes, or up to end of input
+ * when there is none.  Returns 0, or the status to answer with.
+ */
+static int
+read_body(struct request *req, size_t max, unsigned char **body,
+    size_t *len, struct response *resp)
+{
+	unsigned char	*buf = NULL;
+	size_t		 want = 0, have = 0, cap;
+	ssize_t		 n;
+	int		 known;
+
+	known = req->content_length != NULL && *req->content_length != '\0';
+	if (known && parse_length(req->content_length, &want) == -1) {
+		answer(resp, 400, "bad content length", NULL);
+		return 400;
+	}
+	if (known && want > max) {
+		answer(resp, 413, "body too large", NULL);
+		return 413;
+	}
+	cap = known ? want : 16384;
+	if ((buf = malloc(cap + 1)) == NULL)
+		goto nomem;
+	for (;;) {
+		if (known && have == want)
+			break;
+		if (!known && have == cap) {
+			unsigned char *nbuf;
+
+			if (cap > max) {
+				free(buf);
+				answer(resp, 413, "body too large", NULL);
+				return 413;
+			}
+			cap *= 2;
+			if ((nbuf = realloc(buf, cap + 1)) == NULL)
+				goto nomem;
+			buf = nbuf;
+		}
+		n = req->read(req->io, buf + have, cap - have);
+		if (n < 0) {
+			free(buf);
+			answer(resp, 400, "cannot read body", "read error");
+			return 400;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+	}
+	if (known && have < want) {
+		free(buf);
+		answer(resp, 400, "body shorter than content length", NULL);
+		return 400;
+	}
+	if (!known && have > max) {
+		free(buf);
+		answer(resp, 413, "body too large", NULL);
+		return 413;
+	}
+	buf[have] = '\0';
+	*body = buf;
+	*len = have;
+	return 0;
+nomem:
+	free(buf);
+	answer(resp, 503, "out of memory", NULL);
+	return 503;
+}
+
+static int
+spool_event(struct receiver *rcv, const struct event *ev,
+    struct response *resp)
+{
+	char	*rec = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	if (rcv->spool == NULL) {
+		rcv->spool = spool_open(rcv->conf->server.spool_dir,
+		    rcv->conf->server.fsync);
+		if (rcv->spool == NULL) {
+			snprintf(resp->reason, sizeof(resp->reason),
+			    "spool %s: %s", rcv->conf->server.spool_dir,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if ((rec = event_encode(ev, &len)) == NULL) {
+		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (spool_append(rcv->spool, rec, len) == -1) {
+		snprintf(resp->reason, sizeof(resp->reason), "spool append: %s",
+		    strerror(errno));
+		/* Reopen next time: the directory may have been replaced. */
+		receive_reset(rcv);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(rec);
+	return rc;
+}
+
+void
+receive_handle(struct receiver *rcv, struct request *req,
+    struct response *resp)
+{
+	const struct endpoint	*ep;
+	struct verify_result	 vr;
+	struct event		 ev;
+	unsigned char		*body = NULL;
+	size_t			 body_len = 0;
+	char			 path[1024], verification[128];
+	unsigned		 bit;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->verify = "-";
+	if (req->method == NULL || request_path(req, path, sizeof(path)) == -1) {
+		answer(resp, 400, "bad request", "no method or path");
+		goto out;
+	}
+	ep = conf_find_endpoint(rcv->conf, path);
+	if (ep == NULL) {
+		answer(resp, 404, "not found", NULL);
+		goto out;
+	}
+	resp->endpoint = ep->name;
+	if (!ep->enabled) {
+		answer(resp, 503, "endpoint disabled", NULL);
+		goto out;
+	}
+	bit = conf_method_bit(req->method);
+	if (bit == 0 || (ep->methods & bit) == 0) {
+		conf_methods_format(ep->methods, rcv->allow, sizeof(rcv->allow));
+		resp->allow = rcv->allow;
+		answer(resp, 405, "method not allowed", NULL);
+		goto out;
+	}
+	if (read_body(req, rcv->conf->server.max_body_size, &body, &body_len,
+	    resp) != 0)
+		goto out;
+
+	resp->received_us = now_us();
+	verify_request(ep, &req->headers, body, body_len,
+	    (time_t)(resp->received_us / 1000000), &vr);
+	resp->verify = verify_status_name(vr.status);
+	if (vr.status != VERIFY_OK) {
+		answer(resp, vr.status == VERIFY_ERROR ? 500 : 401,
+		    vr.status == VERIFY_ERROR ? "verification failed" :
+		    "bad signature", vr.detail[0] ? vr.detail : resp->verify);
+		goto out;
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	if (event_id_new(ev.id, resp->received_us) == -1) {
+		answer(resp, 503, "no event id", "getrandom failed");
+		goto out;
+	}
+	snprintf(verification, sizeof(verification), "%s %s",
+	    ep->scheme->name, resp->verify);
+	ev.received_us = resp->received_us;
+	ev.endpoint = ep->name;
+	ev.path = path;
+	ev.method = req->method;
+	ev.remote_addr = req->remote_addr;
+	ev.headers = &req->headers;
+	ev.body = body;
+	ev.body_len = body_len;
+	ev.verification = verification;
+	if (spool_event(rcv, &ev, resp) == -1) {
+		char reason[sizeof(resp->reason)];
+
+		memcpy(reason, resp->reason, sizeof(reason));
+		answer(resp, 503, "spool unavailable", reason);
+		goto out;
+	}
+	memcpy(resp->id, ev.id, sizeof(resp->id));
+	resp->status = 202;
+	resp->body_len = (size_t)snprintf(resp->body, sizeof(resp->body),
+	    "{\"id\":\"%s\"}\n", ev.id);
+	resp->reason[0] = '\0';
+out:
+	free(body);
+}
+
+void
+receive_reset(struct receiver *rcv)
+{
+	if (rcv->spool != NULL)
+		spool_close(rcv->spool);
+	rcv->spool = NULL;
+}
+
+/*
+ * Copy s for a log line: printable ASCII only, cut at len or at a '?'
+ * (a query string may carry a token, and tokens never reach a log).
+ */
+static const char *
+log_safe(const char *s, char *buf, size_t len)
+{
+	size_t	i;
+
+	if (s == NULL || *s == '\0')
+		return "-";
+	for (i = 0; s[i] != '\0' && s[i] != '?' && i + 1 < len; i++)
+		buf[i] = (s[i] > ' ' && s[i] < 0x7f && s[i] != '"') ?
+		    s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+void
+receive_log(const struct request *req, const struct response *resp,
+    int64_t elapsed_us)
+{
+	char	m[16], p[LOG_FIELD_MAX], a[64];
+
+	log_info("id=%s endpoint=%s method=%s path=%s from=%s status=%d "
+	    "verify=%s us=%lld%s%s",
+	    resp->id[0] ? resp->id : "-",
+	    resp->endpoint ? resp->endpoint : "-",
+	    log_safe(req->method, m, sizeof(m)),
+	    log_safe(req->uri ? req->uri : req->path_info, p, sizeof(p)),
+	    log_safe(req->remote_addr, a, sizeof(a)),
+	    resp->status, resp->verify, (long long)elapsed_us,
+	    resp->reason[0] ? " reason=" : "", resp->reason);
+}

@@ -1,0 +1,76 @@
+/*
+ * receive: the request path of wh-receive (DESIGN.md): match the
+ * endpoint, check method and size, read the body, verify, spool, answer.
+ * It knows nothing of FastCGI or CGI: the front end fills a struct
+ * request, supplies a body reader, and writes out the struct response.
+ */
+#ifndef HOOKSPOOL_RECEIVE_H
+#define HOOKSPOOL_RECEIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "header.h"
+
+struct conf;
+struct spool;
+
+struct request {
+	const char		*method;	/* REQUEST_METHOD */
+	const char		*uri;		/* REQUEST_URI, with query */
+	const char		*script_name;	/* used when uri is NULL */
+	const char		*path_info;
+	const char		*remote_addr;
+	const char		*content_length; /* NULL when absent */
+	struct header_list	 headers;
+	/* Body reader: bytes read, 0 at end of input, -1 on error. */
+	ssize_t			(*read)(void *io, void *buf, size_t len);
+	void			*io;
+};
+
+struct response {
+	int		 status;
+	const char	*allow;		/* Allow: value for 405, else NULL */
+	int		 retry_after;	/* seconds for 503, 0 for none */
+	char		 body[160];	/* JSON, always */
+	size_t		 body_len;
+	int64_t		 received_us;	/* when the body was in */
+	/* For the log line. */
+	char		 id[EVENT_ID_LEN + 1];	/* "" unless spooled */
+	const char	*endpoint;		/* NULL when unmatched */
+	const char	*verify;		/* verify_status_name() or "-" */
+	char		 reason[96];		/* why it failed, for the log */
+};
+
+struct receiver {
+	const struct conf	*conf;
+	struct spool		*spool;		/* opened lazily, reopened */
+	char			 allow[64];	/* scratch for Allow: */
+};
+
+/*
+ * Fill req from CGI meta-variables ("NAME=VALUE" strings, as in environ
+ * or libfcgi's envp); req points into envp, which must outlive it.
+ * HTTP_* and CONTENT_TYPE / CONTENT_LENGTH become headers.  On ENOMEM
+ * returns -1 with req still safe to log and free.
+ */
+int	receive_request_init(struct request *, char *const *envp);
+void	receive_request_free(struct request *);
+/* Fill resp as a JSON error answer. */
+void	receive_error(struct response *, int status, const char *error,
+	    const char *reason);
+
+/* Handle one request; resp is always filled in.  Never exits. */
+void	receive_handle(struct receiver *, struct request *,
+	    struct response *);
+/* Drop the open spool (after a reload, or on shutdown). */
+void	receive_reset(struct receiver *);
+/* Write the one log line for a finished request. */
+void	receive_log(const struct request *, const struct response *,
+	    int64_t elapsed_us);
+/* Status line text: "202 Accepted". */
+const char *receive_status_text(int status);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * wh-receive: the webhook receiver.  A FastCGI responder on an inherited
+ * socket (fd 0) or its own (--listen), or a plain CGI program when the
+ * web server starts it as one.  The configuration is read at start and
+ * again on SIGHUP; a bad new configuration keeps the old one running.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "fcgi.h"
+#include "log.h"
+#include "receive.h"
+
+static volatile sig_atomic_t	got_hup, got_term;
+static struct conf		*conf;
+static const char		*conf_path;
+static int			 opt_stderr;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: wh-receive [-dtv] [-c file] "
+	    "[--listen host:port | --listen /path.sock]\n");
+	exit(2);
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+static void
+print_errors(const struct conf_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		log_warnx("%s", errs->msg[i]);
+}
+
+/* -t: every error, or "configuration OK"; the exit status says which. */
+static int
+test_config(void)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf		*c;
+	size_t			 i;
+
+	c = conf_load(conf_path, &errs);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	conf_errors_free(&errs);
+	if (c == NULL) {
+		fprintf(stderr, "%s: configuration has errors\n", conf_path);
+		return 1;
+	}
+	printf("%s: configuration OK\n", conf_path);
+	conf_free(c);
+	return 0;
+}
+
+static void
+reload(struct receiver *rcv)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf		*c;
+
+	got_hup = 0;
+	c = conf_load(conf_path, &errs);
+	if (c == NULL) {
+		print_errors(&errs);
+		log_warnx("%s: reload failed, keeping the running configuration",
+		    conf_path);
+		conf_errors_free(&errs);
+		return;
+	}
+	receive_reset(rcv);
+	conf_free(conf);
+	conf = c;
+	rcv->conf = conf;
+	log_info("%s: configuration reloaded", conf_path);
+}
+
+static int
+tick(struct receiver *rcv)
+{
+	if (got_hup)
+		reload(rcv);
+	return got_term;
+}
+
+static void
+signals_setup(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static ssize_t
+cgi_read(void *io, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	(void)io;
+	do {
+		n = read(STDIN_FILENO, buf, len);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+/* One request as a CGI program: environment in, stdout out. */
+static int
+serve_cgi(struct receiver *rcv)
+{
+	extern char	**environ;
+	struct request	  req;
+	struct response	  resp;
+	struct timespec	  t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (receive_request_init(&req, environ) == -1)
+		receive_error(&resp, 503, "out of memory", NULL);
+	else {
+		req.read = cgi_read;
+		receive_handle(rcv, &req, &resp);
+	}
+	printf("Status: %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n",
+	    receive_status_text(resp.status), resp.body_len);
+	if (resp.allow != NULL)
+		printf("Allow: %s\r\n", resp.allow);
+	if (resp.retry_after > 0)
+		printf("Retry-After: %d\r\n", resp.retry_after);
+	printf("\r\n");
+	fwrite(resp.body, 1, resp.body_len, stdout);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	receive_log(&req, &resp, (t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	receive_request_free(&req);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "listen",	required_argument,	NULL, 'l' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf_errors	 errs = { NULL, 0 };
+	struct receiver		 rcv;
+	const char		*listen_spec = NULL;
+	char			 err[512];
+	int			 ch, tflag = 0, fd, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:dtvh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			opt_stderr = 1;
+			break;
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 't':
+			tflag = 1;
+			break;
+		case 'v':
+			log_verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_path == NULL)
+		conf_path = conf_default_path();
+	if (tflag)
+		return test_config();
+
+	log_init("wh-receive", LOG_TO_STDERR);
+	if ((conf = conf_load(conf_path, &errs)) == NULL) {
+		print_errors(&errs);
+		fatalx("%s: configuration has errors", conf_path);
+	}
+	if (!opt_stderr)
+		log_init("wh-receive", conf->server.log);
+	memset(&rcv, 0, sizeof(rcv));
+	rcv.conf = conf;
+	signals_setup();
+
+	if (listen_spec == NULL)
+		listen_spec = conf->server.listen;
+	if (listen_spec != NULL) {
+		if ((fd = fcgi_listen(listen_spec, err, sizeof(err))) == -1)
+			fatalx("listen %s", err);
+		log_info("listening on %s", listen_spec);
+	} else if (!fcgi_is_cgi())
+		fd = STDIN_FILENO;
+	else if (getenv("GATEWAY_INTERFACE") != NULL ||
+	    getenv("REQUEST_METHOD") != NULL)
+		return serve_cgi(&rcv);
+	else
+		fatalx("not started by a web server as FastCGI or CGI; "
+		    "use --listen");
+
+	rc = fcgi_serve(fd, &rcv, tick);
+	if (rc == -1)
+		log_warn("accept");
+	receive_reset(&rcv);
+	conf_free(conf);
+	return rc == 0 ? 0 : 1;
+}
