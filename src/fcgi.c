@@ -169,15 +169,18 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	struct request	req;
 	struct response	resp;
 	int64_t		t0;
+	int		rc;
 
 	if (FCGX_Init() != 0)
 		return -1;
 	if (FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return -1;
 	while (tick(rcv) == 0) {
-		if (FCGX_Accept_r(&fr) < 0) {
-			if (errno == EINTR)
+		rc = FCGX_Accept_r(&fr);
+		if (rc < 0) {
+			if (rc == -EINTR)
 				continue;
+			errno = rc > -4096 ? -rc : EIO;
 			FCGX_Free(&fr, 1);
 			return -1;
 		}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# wh-receive as a plain CGI program and wh-receive -t: every status code,
+# the spool's bytes, and bad input, with no web server in between.
+set -u
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { echo "cgi: jq is required"; exit 99; }
+
+t_tmpdir
+trap 'rm -rf "$T_DIR"' EXIT
+SPOOL=$T_DIR/spool
+mkdir -m 0700 "$SPOOL"
+SECRET="It's a Secret to Everybody"
+printf '%s\n' "$SECRET" > "$T_DIR/github.secret"
+chmod 0600 "$T_DIR/github.secret"
+cat > "$T_DIR/hookspool.ini" <<INI
+[server]
+spool_dir = $SPOOL
+max_body_size = 65536
+fsync = always
+
+[endpoint:github]
+path = /hooks/github
+signature_type = hmac-sha256
+signature_header = X-Hub-Signature-256
+secret_file = $T_DIR/github.secret
+
+[endpoint:legacy]
+path = /hooks/legacy
+signature_type = hmac-sha1
+signature_header = X-Signature
+secret = legacy-secret
+methods = POST PUT
+
+[endpoint:open]
+path = /hooks/open
+signature_type = none
+
+[endpoint:off]
+path = /hooks/off
+enabled = false
+INI
+CONF=$T_DIR/hookspool.ini
+
+# cgi METHOD URI BODYFILE [VAR=VALUE...]: run one CGI request; the
+# response goes to $T_DIR/out, the log to $T_DIR/err.
+cgi() {
+	local method=$1 uri=$2 body=$3
+	shift 3
+	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD="$method" REQUEST_URI="$uri" REMOTE_ADDR=127.0.0.1 \
+	    CONTENT_LENGTH="$(stat -c %s "$body")" CONTENT_TYPE=application/json \
+	    "$@" $WH_RUN < "$body" > "$T_DIR/out" 2> "$T_DIR/err"
+}
+status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$T_DIR/out" | tr -d '\r'; }
+header() { grep -i "^$1:" "$T_DIR/out" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+json_body() { sed '1,/^\r$/d' "$T_DIR/out"; }
+nevents() { spool_events "$SPOOL" | wc -l; }
+
+# --- configuration check -------------------------------------------------
+out=$($WH_RUN -t -c "$CONF" 2>&1); rc=$?
+check "-t accepts a good configuration" "0 $CONF: configuration OK" "$rc $out"
+printf '[server]\nspool_dir = /x\nbogus = 1\n\n[endpoint:a]\npath = /a\nsignature_type = hmac-sha256\n' > "$T_DIR/bad.ini"
+out=$($WH_RUN -t -c "$T_DIR/bad.ini" 2>&1); rc=$?
+check "-t exits 1 on errors" 1 "$rc"
+case $out in *"bad.ini:3: "*"bogus"*) ok "-t names FILE:LINE of an unknown key" ;;
+	*) not_ok "-t names FILE:LINE of an unknown key" "$out" ;; esac
+case $out in *"bad.ini:5: "*) ok "-t reports every error (signed endpoint without secret)" ;;
+	*) not_ok "-t reports every error (signed endpoint without secret)" "$out" ;; esac
+
+# --- the GitHub documentation example ------------------------------------
+printf 'Hello, World!' > "$T_DIR/hello"
+sig=sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
+cgi POST /hooks/github "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256="$sig" HTTP_X_GITHUB_EVENT=push
+check "signed request: 202" 202 "$(status)"
+id=$(json_body | jq -r .id)
+case $id in ????????-????-7???-????-????????????) ok "answer carries a UUIDv7 id" ;;
+	*) not_ok "answer carries a UUIDv7 id" "$id" ;; esac
+rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$id\")")
+check "spooled body is byte-for-byte" "Hello, World!" "$(printf '%s' "$rec" | jq -j .body)"
+check "spooled record fields" "github /hooks/github POST 127.0.0.1 push" \
+	"$(printf '%s' "$rec" | jq -r '[.endpoint, .path, .method, .remote_addr, .headers["x-github-event"]] | join(" ")')"
+check "log line has id and status" 1 "$(grep -c "id=$id .*status=202" "$T_DIR/err")"
+check "secret never in the log" 0 "$(grep -c "Secret to Everybody\|757107ea" "$T_DIR/err")"
+perm=$(stat -c %a "$SPOOL"/seg-*.jsonl | sort -u)
+check "spool file mode 0600" 600 "$perm"
+
+# --- rejections ----------------------------------------------------------
+n0=$(nevents)
+cgi POST /hooks/github "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256=sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e18
+check "wrong signature: 401" 401 "$(status)"
+check "401 answer is JSON" '"bad signature"' "$(json_body | jq .error)"
+cgi POST /hooks/github "$T_DIR/hello"
+check "missing signature: 401" 401 "$(status)"
+cgi POST /hooks/github "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256=sha1=0a4d55a8d778e5022fab701977c5d840bbc486d0
+check "prefix naming the other algorithm: 401" 401 "$(status)"
+cgi POST /hooks/nowhere "$T_DIR/hello"
+check "unknown path: 404" 404 "$(status)"
+cgi GET /hooks/github "$T_DIR/hello"
+check "wrong method: 405" 405 "$(status)"
+check "405 names the allowed methods" "POST" "$(header Allow)"
+cgi DELETE /hooks/legacy "$T_DIR/hello"
+check "405 Allow lists every method" "POST, PUT" "$(header Allow)"
+cgi POST /hooks/off "$T_DIR/hello"
+check "disabled endpoint: 503" 503 "$(status)"
+check "503 has Retry-After" 1 "$([ -n "$(header Retry-After)" ] && echo 1)"
+head -c 70000 /dev/zero | tr '\0' a > "$T_DIR/big"
+cgi POST /hooks/open "$T_DIR/big"
+check "body over max_body_size: 413" 413 "$(status)"
+cgi POST /hooks/open "$T_DIR/hello" CONTENT_LENGTH=abc
+check "non-numeric CONTENT_LENGTH: 400" 400 "$(status)"
+cgi POST /hooks/open "$T_DIR/hello" CONTENT_LENGTH=20
+check "body shorter than CONTENT_LENGTH: 400" 400 "$(status)"
+cgi POST /hooks/open "$T_DIR/hello" CONTENT_LENGTH=-5
+check "negative CONTENT_LENGTH: 400" 400 "$(status)"
+check "no rejected request reached the spool" "$n0" "$(nevents)"
+
+# --- bodies are kept exactly -----------------------------------------------
+printf 'a\0b\377\376 not utf-8' > "$T_DIR/bin"
+cgi POST /hooks/open "$T_DIR/bin"
+check "binary body: 202" 202 "$(status)"
+id=$(json_body | jq -r .id)
+rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$id\")")
+check "binary body stored as base64" base64 "$(printf '%s' "$rec" | jq -r .body_encoding)"
+check "binary body byte-for-byte" "$(od -An -tx1 "$T_DIR/bin")" \
+	"$(printf '%s' "$rec" | jq -r .body | base64 -d | od -An -tx1)"
+printf 'not json at all {' > "$T_DIR/nojson"
+cgi POST /hooks/open "$T_DIR/nojson"
+check "non-JSON body accepted" 202 "$(status)"
+env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 \
+    REQUEST_METHOD=POST REQUEST_URI=/hooks/open $WH_RUN < "$T_DIR/hello" > "$T_DIR/out" 2>/dev/null
+check "missing CONTENT_LENGTH: body read to its end" 202 "$(status)"
+id=$(json_body | jq -r .id)
+check "... and kept whole" "Hello, World!" "$(spool_events "$SPOOL" | jq -j "select(.id == \"$id\") | .body")"
+cgi POST '/hooks/open?token=s3cr3t' "$T_DIR/hello"
+check "query string is not part of the path" 202 "$(status)"
+check "query string never in the log" 0 "$(grep -c s3cr3t "$T_DIR/err")"
+long=$(head -c 65536 /dev/zero | tr '\0' x)
+cgi POST /hooks/open "$T_DIR/hello" HTTP_X_LONG="$long"
+check "64 KiB header value: 202" 202 "$(status)"
+id=$(json_body | jq -r .id)
+check "... and stored whole" 65536 "$(spool_events "$SPOOL" | jq -j "select(.id == \"$id\") | .headers[\"x-long\"] | length")"
+cgi POST /hooks/open "$T_DIR/hello" HTTP_AUTHORIZATION="Bearer abc.def.ghi"
+id=$(json_body | jq -r .id)
+check "Authorization never stored in the clear" 0 "$(grep -c abc.def.ghi "$SPOOL"/seg-*.jsonl)"
+
+# --- a spool that cannot take the event -----------------------------------
+n0=$(nevents)
+mv "$SPOOL" "$SPOOL.away"
+cgi POST /hooks/open "$T_DIR/hello"
+check "missing spool directory: 503" 503 "$(status)"
+check "503 answer is JSON" '"spool unavailable"' "$(json_body | jq .error)"
+mv "$SPOOL.away" "$SPOOL"
+if [ "$(id -u)" -ne 0 ]; then
+	chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
+	cgi POST /hooks/open "$T_DIR/hello"
+	check "read-only spool: 503" 503 "$(status)"
+	chmod 0700 "$SPOOL"; chmod 0600 "$SPOOL"/seg-*.jsonl
+fi
+# A full disk, as the file size limit makes it look to write(2).
+size=$(cat "$SPOOL"/seg-*.jsonl | wc -c)
+(ulimit -f $(( (size + 1023) / 1024 )); trap '' XFSZ; head -c 4000 /dev/zero | tr '\0' a > "$T_DIR/body4k"; cgi POST /hooks/open "$T_DIR/body4k")
+check "full disk: 503" 503 "$(status)"
+check "nothing acknowledged, nothing torn" "$n0" "$(nevents)"
+check "spool still ends with a newline" "0a" "$(tail -c1 "$(ls "$SPOOL"/seg-*.jsonl | tail -1)" | od -An -tx1 | tr -d ' ')"
+check "every spool line is JSON" 0 "$(cat "$SPOOL"/seg-*.jsonl | jq -c . >/dev/null 2>&1; echo $?)"
+
+t_done

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Every test of hookspool, as CI runs it: installs what is missing (as
+# root, from Debian's packages), builds, runs the Check suites and the
+# CGI tests plainly, under ASan + UBSan and under valgrind, then the
+# integration tests against real web servers, then make distcheck.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+PKGS="build-essential autoconf automake libtool pkg-config
+      libfcgi-dev libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
+      libjwt-dev libinih-dev check
+      nginx-light spawn-fcgi curl jq openssl valgrind mandoc procps"
+
+install_missing() {
+	local missing="" p
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		    missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "run.sh: missing Debian packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "run.sh: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+stages_pass=0
+stages_fail=0
+stage() {
+	local name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		stages_pass=$((stages_pass + 1))
+		echo "=== $name: passed"
+	else
+		stages_fail=$((stages_fail + 1))
+		echo "=== $name: FAILED"
+	fi
+}
+
+build() {
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@" && make -s -j"$JOBS")
+}
+
+check_in() {
+	local dir=$1
+	(cd "$dir" && make -s -j"$JOBS" check) || {
+		cat "$dir"/tests/*.log 2>/dev/null | tail -100
+		return 1
+	}
+}
+
+integration() {
+	local t rc=0
+	for t in "$top"/tests/integration/*.sh; do
+		top_builddir=$top/build/plain top_srcdir=$top bash "$t" || rc=1
+	done
+	return $rc
+}
+
+install_missing
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+stage "build" build build/plain
+stage "make check" check_in build/plain
+stage "build with sanitizers" build build/san --enable-sanitizers
+stage "make check (ASan + UBSan)" check_in build/san
+stage "build for valgrind" build build/valgrind --enable-valgrind
+stage "make check (valgrind)" check_in build/valgrind
+stage "integration" integration
+stage "make distcheck" bash -c "cd build/plain && make -s distcheck >/dev/null"
+
+echo "run.sh: $stages_pass passed, $stages_fail failed"
+[ "$stages_fail" -eq 0 ]
