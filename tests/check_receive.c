@@ -1,0 +1,296 @@
+/*
+ * check_receive: the request path with a hand-built configuration and a
+ * scripted body reader: what is read, what is answered, what is spooled.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "receive.h"
+#include "spool.h"
+#include "verify.h"
+
+struct body_src {
+	const char	*data;
+	size_t		 len, off;
+	size_t		 chunk;		/* bytes per read, 0 = all */
+	int		 fail_at;	/* read call that fails, 0 = none */
+	int		 calls;
+};
+
+static ssize_t
+src_read(void *io, void *buf, size_t len)
+{
+	struct body_src	*s = io;
+	size_t		 n;
+
+	s->calls++;
+	if (s->fail_at != 0 && s->calls == s->fail_at)
+		return -1;
+	n = s->len - s->off;
+	if (n > len)
+		n = len;
+	if (s->chunk != 0 && n > s->chunk)
+		n = s->chunk;
+	memcpy(buf, s->data + s->off, n);
+	s->off += n;
+	return (ssize_t)n;
+}
+
+static char		 spool_dir[] = "/tmp/check_receive.XXXXXX";
+static struct conf	 cf;
+static struct endpoint	 ep[2];
+static struct secret	 sec;
+static struct receiver	 rcv;
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(spool_dir));
+	memset(&cf, 0, sizeof(cf));
+	memset(ep, 0, sizeof(ep));
+	sec.data = (unsigned char *)"It's a Secret to Everybody";
+	sec.len = strlen((char *)sec.data);
+	ep[0].name = "github";
+	ep[0].path = "/hooks/github";
+	ep[0].scheme = verify_scheme_find("hmac-sha256");
+	ep[0].signature_header = "x-hub-signature-256";
+	ep[0].secrets = &sec;
+	ep[0].nsecrets = 1;
+	ep[0].methods = METHOD_POST;
+	ep[0].enabled = true;
+	ep[1].name = "open";
+	ep[1].path = "/hooks/open";
+	ep[1].scheme = verify_scheme_find("none");
+	ep[1].methods = METHOD_POST | METHOD_PUT;
+	ep[1].enabled = true;
+	cf.endpoints = ep;
+	cf.nendpoints = 2;
+	cf.server.spool_dir = spool_dir;
+	cf.server.max_body_size = 100;
+	cf.server.fsync = FSYNC_NEVER;
+	memset(&rcv, 0, sizeof(rcv));
+	rcv.conf = &cf;
+}
+
+static void
+teardown(void)
+{
+	char	cmd[128];
+
+	receive_reset(&rcv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", spool_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(spool_dir, "/tmp/check_receive.XXXXXX");
+}
+
+/* Run one request; returns the status. */
+static int
+run(const char *method, const char *uri, const char *cl,
+    struct body_src *src, const char *sig, struct response *resp)
+{
+	struct request	req;
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.uri = uri;
+	req.content_length = cl;
+	req.read = src_read;
+	req.io = src;
+	if (sig != NULL)
+		ck_assert_int_eq(header_add(&req.headers, "X-Hub-Signature-256",
+		    sig), 0);
+	receive_handle(&rcv, &req, resp);
+	receive_request_free(&req);
+	return resp->status;
+}
+
+static int
+count_lines(void)
+{
+	char	cmd[160];
+	FILE	*p;
+	int	n = -1;
+
+	snprintf(cmd, sizeof(cmd), "cat %s/seg-*.jsonl 2>/dev/null | wc -l",
+	    spool_dir);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+#define GH_SIG "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+
+START_TEST(test_github_example_spooled)
+{
+	struct body_src	src = { "Hello, World!", 13, 0, 5, 0, 0 };
+	struct response	resp;
+	char		*line = NULL;
+	size_t		 len;
+
+	ck_assert_int_eq(run("POST", "/hooks/github", "13", &src, GH_SIG,
+	    &resp), 202);
+	ck_assert_int_eq(strlen(resp.id), 36);
+	ck_assert(strstr(resp.body, resp.id) != NULL);
+	ck_assert_int_eq(spool_find_event(spool_dir, resp.id, &line, &len), 1);
+	ck_assert(strstr(line, "\"body\":\"Hello, World!\"") != NULL);
+	free(line);
+}
+END_TEST
+
+START_TEST(test_too_large_reads_nothing)
+{
+	struct body_src	src = { "x", 1, 0, 0, 0, 0 };
+	struct response	resp;
+
+	ck_assert_int_eq(run("POST", "/hooks/open", "101", &src, NULL, &resp),
+	    413);
+	ck_assert_int_eq(src.calls, 0);
+	ck_assert_int_eq(count_lines(), 0);
+}
+END_TEST
+
+START_TEST(test_no_length_over_limit)
+{
+	char		big[300];
+	struct body_src	src = { big, sizeof(big), 0, 7, 0, 0 };
+	struct response	resp;
+
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(run("POST", "/hooks/open", NULL, &src, NULL, &resp),
+	    413);
+	ck_assert_int_eq(count_lines(), 0);
+}
+END_TEST
+
+START_TEST(test_exact_limit_accepted)
+{
+	char		body[100];
+	struct body_src	src = { body, sizeof(body), 0, 0, 0, 0 };
+	struct response	resp;
+
+	memset(body, 'b', sizeof(body));
+	ck_assert_int_eq(run("POST", "/hooks/open", "100", &src, NULL, &resp),
+	    202);
+	ck_assert_int_eq(count_lines(), 1);
+}
+END_TEST
+
+START_TEST(test_read_error_is_400)
+{
+	struct body_src	src = { "Hello, World!", 13, 0, 4, 2, 0 };
+	struct response	resp;
+
+	ck_assert_int_eq(run("POST", "/hooks/github", "13", &src, GH_SIG,
+	    &resp), 400);
+	ck_assert_int_eq(count_lines(), 0);
+}
+END_TEST
+
+START_TEST(test_statuses)
+{
+	struct body_src	src = { "{}", 2, 0, 0, 0, 0 };
+	struct response	resp;
+
+	ck_assert_int_eq(run("POST", "/nope", "2", &src, NULL, &resp), 404);
+	ck_assert_int_eq(run("GET", "/hooks/github", "2", &src, NULL, &resp),
+	    405);
+	ck_assert_str_eq(resp.allow, "POST");
+	ck_assert_int_eq(run("BREW", "/hooks/open", "2", &src, NULL, &resp),
+	    405);
+	ck_assert_str_eq(resp.allow, "POST, PUT");
+	ck_assert_int_eq(run("POST", "/hooks/github", "2", &src, NULL, &resp),
+	    401);
+	ck_assert_str_eq(resp.verify, "missing");
+	ck_assert_int_eq(run("POST", "/hooks/open", "1x", &src, NULL, &resp),
+	    400);
+	ck_assert_int_eq(run("POST", "/hooks/open",
+	    "99999999999999999999999999", &src, NULL, &resp), 400);
+	ep[1].enabled = false;
+	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &resp),
+	    503);
+	ck_assert_int_gt(resp.retry_after, 0);
+	ck_assert_int_eq(count_lines(), 0);
+}
+END_TEST
+
+START_TEST(test_spool_missing_then_back)
+{
+	struct body_src	src = { "{}", 2, 0, 0, 0, 0 };
+	struct response	resp;
+	char		moved[64];
+
+	snprintf(moved, sizeof(moved), "%s.x", spool_dir);
+	ck_assert_int_eq(rename(spool_dir, moved), 0);
+	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &resp),
+	    503);
+	ck_assert_str_eq(resp.body, "{\"error\":\"spool unavailable\"}\n");
+	ck_assert_int_eq(resp.id[0], '\0');
+	ck_assert_int_eq(rename(moved, spool_dir), 0);
+	src.off = 0;
+	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &resp),
+	    202);
+	ck_assert_int_eq(count_lines(), 1);
+}
+END_TEST
+
+START_TEST(test_request_from_env)
+{
+	char *env[] = {
+		"REQUEST_METHOD=POST", "REQUEST_URI=/hooks/open?x=1",
+		"CONTENT_LENGTH=2", "CONTENT_TYPE=application/json",
+		"HTTP_X_GITHUB_EVENT=push", "HTTP_=odd", "=nothing", "JUNK",
+		"REMOTE_ADDR=::1", NULL
+	};
+	struct request	req;
+
+	ck_assert_int_eq(receive_request_init(&req, env), 0);
+	ck_assert_str_eq(req.method, "POST");
+	ck_assert_str_eq(req.uri, "/hooks/open?x=1");
+	ck_assert_str_eq(req.content_length, "2");
+	ck_assert_str_eq(req.remote_addr, "::1");
+	ck_assert_str_eq(header_get(&req.headers, "X-GitHub-Event"), "push");
+	ck_assert_str_eq(header_get(&req.headers, "content-type"),
+	    "application/json");
+	ck_assert_str_eq(header_get(&req.headers, "content-length"), "2");
+	receive_request_free(&req);
+}
+END_TEST
+
+static Suite *
+receive_suite(void)
+{
+	Suite	*s = suite_create("receive");
+	TCase	*tc = tcase_create("request path");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_github_example_spooled);
+	tcase_add_test(tc, test_too_large_reads_nothing);
+	tcase_add_test(tc, test_no_length_over_limit);
+	tcase_add_test(tc, test_exact_limit_accepted);
+	tcase_add_test(tc, test_read_error_is_400);
+	tcase_add_test(tc, test_statuses);
+	tcase_add_test(tc, test_spool_missing_then_back);
+	tcase_add_test(tc, test_request_from_env);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(receive_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
