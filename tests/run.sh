@@ -2,7 +2,8 @@
 # Every test of hookspool, as CI runs it: installs what is missing (as
 # root, from Debian's packages), builds, runs the Check suites and the
 # CGI tests plainly, under ASan + UBSan and under valgrind, then the
-# integration tests against real web servers, then make distcheck.
+# integration tests against real web servers, each fuzzer for a bounded
+# time (FUZZ_SECONDS, default 20), then make distcheck.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -11,7 +12,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-dev libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
       libjwt-dev libinih-dev check
-      nginx-light spawn-fcgi curl jq openssl valgrind mandoc procps"
+      nginx-light spawn-fcgi curl jq openssl valgrind mandoc procps
+      clang libclang-rt-dev"
 
 install_missing() {
 	local missing="" p
@@ -79,6 +81,7 @@ stage "make check (ASan + UBSan)" check_in build/san
 stage "build for valgrind" build build/valgrind --enable-valgrind
 stage "make check (valgrind)" check_in build/valgrind
 stage "integration" integration
+stage "fuzz (${FUZZ_SECONDS:=20} s per target)" bash fuzz/run.sh "$FUZZ_SECONDS"
 stage "make distcheck" bash -c "cd build/plain && make -s distcheck >/dev/null"
 
 echo "run.sh: $stages_pass passed, $stages_fail failed"
