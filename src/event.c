@@ -1,0 +1,728 @@
+/*
+ * event: spool records as single-line JSON objects, and UUIDv7 ids.
+ *
+ * Promises (hookspool-spool(5) is written from this file):
+ * - event_encode() writes one compact JSON object and one '\n', keys in
+ *   a fixed order, no other newline; the body comes back byte-for-byte
+ *   from record_event_body(), as a JSON string when it is strict UTF-8
+ *   without NUL, else as padded standard base64.
+ * - Credentials in authorization / proxy-authorization never reach the
+ *   record; other text that is not UTF-8 is stored with U+FFFD.
+ * - record_decode() takes any bytes without crashing.
+ * - event_id_new() ids are strictly increasing within one process.
+ * The only I/O is getrandom(2) in event_id_new().
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sys/random.h>
+
+#include <jansson.h>
+
+#include "event.h"
+#include "header.h"
+
+#define REDACTED	"[redacted]"
+
+/* Headers whose credentials are replaced by REDACTED. */
+static const char *const redacted_headers[] = {
+	"authorization",
+	"proxy-authorization"
+};
+
+/*
+ * UUIDv7 (RFC 9562 section 5.7): 48-bit big-endian unix ms, version 7,
+ * 12 bits rand_a, variant 10, 62 bits rand_b.  rnd[0]'s low nibble and
+ * rnd[1] are rand_a; rnd[2]'s low 6 bits and rnd[3..9] are rand_b.
+ */
+void
+event_id_format(char out[EVENT_ID_LEN + 1], int64_t unix_ms,
+    const unsigned char rnd[10])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 b[16];
+	uint64_t		 ms = (uint64_t)unix_ms;
+	size_t			 i, o = 0;
+
+	for (i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (8 * (5 - i)));
+	b[6] = (unsigned char)(0x70 | (rnd[0] & 0x0f));
+	b[7] = rnd[1];
+	b[8] = (unsigned char)(0x80 | (rnd[2] & 0x3f));
+	memcpy(b + 9, rnd + 3, 7);
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0x0f];
+	}
+	out[o] = '\0';
+}
+
+static int
+random_bytes(unsigned char *buf, size_t n)
+{
+	ssize_t	r;
+
+	while (n > 0) {
+		r = getrandom(buf, n, 0);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Monotonic ids: RFC 9562 section 6.2, method 1 (fixed bit-length
+ * dedicated counter).  The counter is 42 bits: rand_a (12) and the top
+ * 30 bits of rand_b; the low 32 bits of rand_b are fresh random bytes
+ * in every id.  On a new millisecond the counter is seeded at random
+ * with its top bit clear (a guard: at least 2^41 ids fit in one ms);
+ * when the ms is not past the last one (same ms, or the clock stepped
+ * back) the last ms is kept and the counter is incremented by one.  If
+ * it ever overflowed, the ms is moved one ahead and the counter
+ * reseeded.  State is per process and not thread-safe.
+ */
+#define ID_CTR_BITS	42
+#define ID_CTR_MAX	((UINT64_C(1) << ID_CTR_BITS) - 1)
+#define ID_MS_MAX	((INT64_C(1) << 48) - 1)
+
+static int64_t	id_last_ms = -1;
+static uint64_t	id_last_ctr;
+
+static uint64_t
+id_counter_seed(const unsigned char rnd[10])
+{
+	uint64_t	c = 0;
+	size_t		i;
+
+	for (i = 0; i < 6; i++)
+		c = c << 8 | rnd[i];
+	return c & (ID_CTR_MAX >> 1);
+}
+
+static void
+id_counter_store(unsigned char rnd[10], uint64_t ctr)
+{
+	rnd[0] = (unsigned char)(ctr >> 38 & 0x0f);
+	rnd[1] = (unsigned char)(ctr >> 30);
+	rnd[2] = (unsigned char)(ctr >> 24 & 0x3f);
+	rnd[3] = (unsigned char)(ctr >> 16);
+	rnd[4] = (unsigned char)(ctr >> 8);
+	rnd[5] = (unsigned char)ctr;
+}
+
+int
+event_id_new(char out[EVENT_ID_LEN + 1], int64_t now_us)
+{
+	unsigned char	rnd[10];
+	int64_t		ms;
+	uint64_t	ctr;
+
+	if (random_bytes(rnd, sizeof(rnd)) == -1)
+		return -1;
+	ms = now_us < 0 ? 0 : now_us / 1000;
+	if (ms > ID_MS_MAX)
+		ms = ID_MS_MAX;
+	if (ms > id_last_ms) {
+		ctr = id_counter_seed(rnd);
+	} else {
+		ms = id_last_ms;
+		ctr = id_last_ctr + 1;
+		if (ctr > ID_CTR_MAX) {
+			ms++;
+			ctr = id_counter_seed(rnd);
+		}
+	}
+	id_last_ms = ms;
+	id_last_ctr = ctr;
+	id_counter_store(rnd, ctr);
+	event_id_format(out, ms, rnd);
+	return 0;
+}
+
+/*
+ * The canonical form only: 8-4-4-4-12 lowercase hex digits, as
+ * event_id_format writes them, so that ids compare with strcmp.
+ */
+int
+event_id_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < EVENT_ID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[EVENT_ID_LEN] == '\0';
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (Unicode table 3-7: no
+ * overlongs, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* 1 if buf is strict UTF-8 with no NUL byte: storable as a string. */
+static int
+utf8_text(const unsigned char *buf, size_t n)
+{
+	size_t	i = 0, l;
+
+	while (i < n) {
+		if (buf[i] == '\0')
+			return 0;
+		l = utf8_seq_len(buf + i, n - i);
+		if (l == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+/* A JSON string of s with every ill-formed byte replaced by U+FFFD. */
+static json_t *
+json_text(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	json_t			*j = NULL;
+	char			*buf = NULL;
+	size_t			 n, i = 0, o = 0, l;
+
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if (utf8_text(p, n))
+		return json_stringn_nocheck(s, n);
+	if (n > (SIZE_MAX - 1) / 3)
+		return NULL;
+	buf = malloc(3 * n + 1);
+	if (buf == NULL)
+		return NULL;
+	while (i < n) {
+		l = utf8_seq_len(p + i, n - i);
+		if (l == 0) {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(buf + o, p + i, l);
+			o += l;
+			i += l;
+		}
+	}
+	j = json_stringn_nocheck(buf, o);
+	free(buf);
+	return j;
+}
+
+static const char	b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Standard, padded base64 of buf, as a JSON string. */
+static json_t *
+json_base64(const unsigned char *buf, size_t n)
+{
+	json_t		*j = NULL;
+	char		*out = NULL;
+	size_t		 i, o = 0;
+	uint32_t	 v;
+
+	if (n > (SIZE_MAX / 4 - 1) * 3)
+		return NULL;
+	out = malloc((n + 2) / 3 * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)buf[i] << 16 | (uint32_t)buf[i + 1] << 8 |
+		    buf[i + 2];
+		out[o++] = b64_alphabet[v >> 18 & 0x3f];
+		out[o++] = b64_alphabet[v >> 12 & 0x3f];
+		out[o++] = b64_alphabet[v >> 6 & 0x3f];
+		out[o++] = b64_alphabet[v & 0x3f];
+	}
+	if (i < n) {
+		v = (uint32_t)buf[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)buf[i + 1] << 8;
+		out[o++] = b64_alphabet[v >> 18 & 0x3f];
+		out[o++] = b64_alphabet[v >> 12 & 0x3f];
+		out[o++] = i + 1 < n ? b64_alphabet[v >> 6 & 0x3f] : '=';
+		out[o++] = '=';
+	}
+	j = json_stringn_nocheck(out, o);
+	free(out);
+	return j;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode canonical padded base64 (what json_base64 writes) into a
+ * malloc'd buffer.  -1 with errno EINVAL on anything else.
+ */
+static int
+base64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
+{
+	unsigned char	*buf = NULL;
+	size_t		 i, o = 0, pad = 0;
+	uint32_t	 v;
+	int		 d, k;
+
+	if (n % 4 != 0)
+		goto bad;
+	if (n > 0 && s[n - 1] == '=')
+		pad = s[n - 2] == '=' ? 2 : 1;
+	buf = malloc(n / 4 * 3 + 1);
+	if (buf == NULL)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		v = 0;
+		for (k = 0; k < 4; k++) {
+			d = b64_value((unsigned char)s[i + k]);
+			if (d < 0 && !(i + 4 == n && k >= 4 - (int)pad))
+				goto bad;
+			v = v << 6 | (uint32_t)(d < 0 ? 0 : d);
+		}
+		buf[o++] = (unsigned char)(v >> 16);
+		buf[o++] = (unsigned char)(v >> 8);
+		buf[o++] = (unsigned char)v;
+	}
+	/* Padding must hide only zero bits, or two texts give one body. */
+	if ((pad == 1 && buf[o - 1] != 0) ||
+	    (pad == 2 && (buf[o - 1] != 0 || buf[o - 2] != 0)))
+		goto bad;
+	*out = buf;
+	*outlen = o - pad;
+	return 0;
+bad:
+	free(buf);
+	errno = EINVAL;
+	return -1;
+}
+
+/* "Bearer [redacted]" for "Bearer xyz"; "[redacted]" for "xyz". */
+static char *
+redact_credentials(const char *value)
+{
+	static const char	 tchar[] = "!#$%&'*+-.^_`|~";
+	size_t			 n = 0, rest;
+	char			*out = NULL;
+
+	while (value[n] != '\0' && ((value[n] >= 'A' && value[n] <= 'Z') ||
+	    (value[n] >= 'a' && value[n] <= 'z') ||
+	    (value[n] >= '0' && value[n] <= '9') ||
+	    strchr(tchar, value[n]) != NULL))
+		n++;
+	rest = n + strspn(value + n, " \t");
+	if (n == 0 || rest == n || value[rest] == '\0')
+		return strdup(REDACTED);
+	out = malloc(n + 1 + sizeof(REDACTED));
+	if (out == NULL)
+		return NULL;
+	memcpy(out, value, n);
+	out[n] = ' ';
+	memcpy(out + n + 1, REDACTED, sizeof(REDACTED));
+	return out;
+}
+
+static int
+header_is_redacted(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(redacted_headers) / sizeof(redacted_headers[0]);
+	    i++)
+		if (strcmp(name, redacted_headers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add name: value to obj, after ", " if name is already there. */
+static int
+headers_add(json_t *obj, const char *name, const char *value)
+{
+	json_t	*old, *v = NULL;
+	char	*joined = NULL;
+	size_t	 a, b;
+	int	 rc = -1;
+
+	v = json_text(value);
+	if (v == NULL)
+		goto out;
+	old = json_object_get(obj, name);
+	if (old != NULL) {
+		a = json_string_length(old);
+		b = json_string_length(v);
+		joined = malloc(a + 2 + b);
+		if (joined == NULL)
+			goto out;
+		memcpy(joined, json_string_value(old), a);
+		memcpy(joined + a, ", ", 2);
+		memcpy(joined + a + 2, json_string_value(v), b);
+		json_decref(v);
+		v = json_stringn_nocheck(joined, a + 2 + b);
+		if (v == NULL)
+			goto out;
+	}
+	rc = json_object_set_new_nocheck(obj, name, v);
+	v = NULL;
+out:
+	json_decref(v);
+	free(joined);
+	return rc;
+}
+
+static json_t *
+json_headers(const struct header_list *hl)
+{
+	json_t		*obj = NULL, *name = NULL;
+	char		*value = NULL;
+	const char	*key;
+	size_t		 i;
+
+	obj = json_object();
+	for (i = 0; obj != NULL && hl != NULL && i < hl->n; i++) {
+		name = json_text(hl->v[i].name);
+		if (name == NULL)
+			goto fail;
+		key = json_string_value(name);
+		if (header_is_redacted(key)) {
+			value = redact_credentials(hl->v[i].value);
+			if (value == NULL)
+				goto fail;
+		}
+		if (headers_add(obj, key,
+		    value != NULL ? value : hl->v[i].value) == -1)
+			goto fail;
+		json_decref(name);
+		name = NULL;
+		free(value);
+		value = NULL;
+	}
+	return obj;
+fail:
+	json_decref(name);
+	free(value);
+	json_decref(obj);
+	return NULL;
+}
+
+/* RFC 3339 UTC with exactly six fractional digits. */
+static json_t *
+json_timestamp(int64_t us)
+{
+	struct tm	tm;
+	time_t		t;
+	int64_t		secs = us / 1000000, frac = us % 1000000;
+	char		buf[96];
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	t = (time_t)secs;
+	if (gmtime_r(&t, &tm) == NULL)
+		return NULL;
+	if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)frac);
+	return json_string(buf);
+}
+
+static json_t *
+json_handlers(const char *const *names, size_t n)
+{
+	json_t	*arr;
+	size_t	 i;
+
+	arr = json_array();
+	for (i = 0; arr != NULL && i < n; i++) {
+		if (json_array_append_new(arr, json_text(names[i])) == -1) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
+static int
+set_body(json_t *obj, const unsigned char *body, size_t len)
+{
+	json_t		*b;
+	const char	*enc = "utf-8";
+
+	if (len == 0)
+		b = json_string("");
+	else if (utf8_text(body, len))
+		b = json_stringn_nocheck((const char *)body, len);
+	else {
+		b = json_base64(body, len);
+		enc = "base64";
+	}
+	if (json_object_set_new(obj, "body", b) == -1 ||
+	    json_object_set_new(obj, "body_encoding", json_string(enc)) == -1 ||
+	    json_object_set_new(obj, "body_size",
+	    json_integer((json_int_t)len)) == -1)
+		return -1;
+	return 0;
+}
+
+/* Build the record's object, keys in the order of hookspool-spool(5). */
+static json_t *
+event_object(const struct event *ev)
+{
+	json_t	*o;
+
+	o = json_object();
+	if (o == NULL ||
+	    json_object_set_new(o, "type", json_string("event")) == -1 ||
+	    json_object_set_new(o, "id", json_string(ev->id)) == -1 ||
+	    json_object_set_new(o, "received_at",
+	    json_timestamp(ev->received_us)) == -1 ||
+	    json_object_set_new(o, "endpoint", json_text(ev->endpoint)) == -1 ||
+	    json_object_set_new(o, "path", json_text(ev->path)) == -1 ||
+	    json_object_set_new(o, "method", json_text(ev->method)) == -1 ||
+	    json_object_set_new(o, "remote_addr",
+	    json_text(ev->remote_addr)) == -1 ||
+	    json_object_set_new(o, "headers", json_headers(ev->headers)) == -1 ||
+	    set_body(o, ev->body, ev->body_len) == -1 ||
+	    json_object_set_new(o, "verification",
+	    json_text(ev->verification)) == -1 ||
+	    json_object_set_new(o, "handlers",
+	    json_handlers(ev->handlers, ev->nhandlers)) == -1 ||
+	    json_object_set_new(o, "replay_of", json_text(ev->replay_of)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct outbuf {
+	char	*p;
+	size_t	 n;
+	size_t	 cap;
+};
+
+/* json_dump_callback sink: our own buffer, so the caller can free() it. */
+static int
+outbuf_append(const char *s, size_t n, void *arg)
+{
+	struct outbuf	*b = arg;
+	size_t		 cap;
+	char		*p;
+
+	if (n > SIZE_MAX - 2 - b->n)
+		return -1;
+	if (b->n + n + 2 > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->n + n + 2)
+			cap = cap > SIZE_MAX / 2 ? b->n + n + 2 : cap * 2;
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	return 0;
+}
+
+char *
+event_encode(const struct event *ev, size_t *len)
+{
+	struct outbuf	 b = { NULL, 0, 0 };
+	json_t		*o = NULL;
+	char		*line = NULL;
+	int		 error = ENOMEM;
+
+	if (!event_id_valid(ev->id) ||
+	    (ev->replay_of != NULL && !event_id_valid(ev->replay_of)) ||
+	    (ev->body == NULL && ev->body_len > 0)) {
+		error = EINVAL;
+		goto out;
+	}
+	o = event_object(ev);
+	if (o == NULL)
+		goto out;
+	if (json_dump_callback(o, outbuf_append, &b,
+	    JSON_COMPACT | JSON_PRESERVE_ORDER) == -1 || b.p == NULL)
+		goto out;
+	b.p[b.n++] = '\n';
+	b.p[b.n] = '\0';
+	line = b.p;
+	b.p = NULL;
+	*len = b.n;
+out:
+	if (line == NULL)
+		errno = error;
+	free(b.p);
+	json_decref(o);
+	return line;
+}
+
+/* Copy msg into err with every byte outside printable ASCII as '?'. */
+static void
+decode_error(char *err, size_t errlen, const char *msg)
+{
+	size_t	i;
+
+	if (err == NULL || errlen == 0)
+		return;
+	for (i = 0; msg[i] != '\0' && i + 1 < errlen; i++)
+		err[i] = msg[i] >= ' ' && msg[i] < 127 ? msg[i] : '?';
+	err[i] = '\0';
+}
+
+/* 1 if j is a string without an embedded NUL. */
+static int
+is_plain_string(const json_t *j)
+{
+	return json_is_string(j) &&
+	    strlen(json_string_value(j)) == json_string_length(j);
+}
+
+json_t *
+record_decode(const char *line, size_t len, char *err, size_t errlen)
+{
+	json_t		*rec = NULL;
+	json_error_t	 je;
+	char		 msg[JSON_ERROR_TEXT_LENGTH + 32];
+
+	if (line == NULL) {
+		decode_error(err, errlen, "no line");
+		goto out;
+	}
+	/* \u0000 is legal JSON; record_event_body copes with it. */
+	rec = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &je);
+	if (rec == NULL) {
+		snprintf(msg, sizeof(msg), "column %d: %s", je.column, je.text);
+		decode_error(err, errlen, msg);
+		goto out;
+	}
+	if (!json_is_object(rec)) {
+		decode_error(err, errlen, "not a JSON object");
+		goto fail;
+	}
+	if (!is_plain_string(json_object_get(rec, "type"))) {
+		decode_error(err, errlen, "no string \"type\"");
+		goto fail;
+	}
+	if (!is_plain_string(json_object_get(rec, "id"))) {
+		decode_error(err, errlen, "no string \"id\"");
+		goto fail;
+	}
+	goto out;
+fail:
+	json_decref(rec);
+	rec = NULL;
+out:
+	return rec;
+}
+
+int
+record_event_body(const json_t *rec, unsigned char **body, size_t *len)
+{
+	const json_t	*b, *enc, *size;
+	const char	*how = "utf-8";
+	unsigned char	*buf = NULL;
+	size_t		 n = 0;
+
+	*body = NULL;
+	*len = 0;
+	b = json_object_get(rec, "body");
+	enc = json_object_get(rec, "body_encoding");
+	size = json_object_get(rec, "body_size");
+	if (!json_is_string(b) || (enc != NULL && !json_is_string(enc)))
+		goto bad;
+	if (enc != NULL)
+		how = json_string_value(enc);
+	if (strcmp(how, "base64") == 0) {
+		if (base64_decode(json_string_value(b), json_string_length(b),
+		    &buf, &n) == -1)
+			return -1;
+	} else if (strcmp(how, "utf-8") == 0) {
+		n = json_string_length(b);
+		buf = malloc(n + 1);
+		if (buf == NULL)
+			return -1;
+		memcpy(buf, json_string_value(b), n);
+	} else
+		goto bad;
+	/* body_size, when present, must agree: a cheap corruption check. */
+	if (size != NULL && (!json_is_integer(size) ||
+	    json_integer_value(size) < 0 ||
+	    (uint64_t)json_integer_value(size) != (uint64_t)n))
+		goto bad;
+	buf[n] = '\0';
+	*body = buf;
+	*len = n;
+	return 0;
+bad:
+	free(buf);
+	errno = EINVAL;
+	return -1;
+}
