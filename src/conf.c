@@ -1,0 +1,1382 @@
+/*
+ * conf: read hookspool.ini into a struct conf.  libinih splits a line
+ * into key and value and strips inline comments; the rest is ours: a
+ * reader that counts lines, keeps sections and refuses the lines libinih
+ * would cut, and one table (conf_keys[]) that types, range-checks and
+ * stores every key, defaults included.
+ * Promises: every error of a file is collected as "FILE:LINE: message"
+ * (sorted by line), nothing is printed, a value is never silently
+ * shortened, and a configuration with any error is never returned.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "conf.h"
+#include "header.h"
+#include "verify.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+
+#define CONF_MAX_FILE		(16 * 1024 * 1024)	/* hookspool.ini */
+#define CONF_MAX_SECRET_FILE	(64 * 1024)
+#define CONF_MAX_ERRORS		1000	/* then "too many errors" */
+
+enum section_kind {
+	SECT_NONE,		/* before the first section */
+	SECT_SERVER,
+	SECT_ENDPOINT,
+	SECT_SKIP		/* bad or duplicate header: keys ignored */
+};
+
+struct conf_parse;
+struct conf_key;
+
+/* Store value into obj (a server_conf or an endpoint); -1 on error. */
+typedef int	conf_setter(struct conf_parse *, const struct conf_key *,
+		    void *obj, const char *value);
+
+struct conf_key {
+	enum section_kind	 section;
+	const char		*name;
+	conf_setter		*set;
+	const char		*def;	/* parsed like a value; NULL: none */
+	double			 min;
+	double			 max;
+	size_t			 off;	/* of the field in obj */
+	unsigned		 flags;
+};
+
+#define KEY_REPEAT	0x01	/* may be given more than once */
+#define KEY_RAW		0x02	/* refuse a value an inline comment cut */
+#define KEY_MIN_OPEN	0x04	/* value must be greater than min */
+
+static conf_setter	set_abspath, set_bool, set_double, set_fsync,
+			set_header, set_int, set_log, set_long, set_methods,
+			set_path, set_scheme, set_secret, set_secret_file,
+			set_size, set_string;
+
+#define S(f)	offsetof(struct server_conf, f)
+#define E(f)	offsetof(struct endpoint, f)
+
+/* Every key of the language.  hookspool.ini(5) documents this table. */
+static const struct conf_key conf_keys[] = {
+	{ SECT_SERVER, "spool_dir", set_abspath, "/var/spool/hookspool",
+	    0, 0, S(spool_dir), 0 },
+	{ SECT_SERVER, "max_body_size", set_size, "1048576",
+	    1, 1024.0 * 1024 * 1024, S(max_body_size), 0 },
+	{ SECT_SERVER, "fsync", set_fsync, "always", 0, 0, S(fsync), 0 },
+	{ SECT_SERVER, "max_retry_attempts", set_int, "3",
+	    0, 100, S(max_retry_attempts), 0 },
+	{ SECT_SERVER, "retry_delay_seconds", set_double, "1.0",
+	    0, 86400, S(retry_delay_seconds), KEY_MIN_OPEN },
+	{ SECT_SERVER, "retry_backoff_multiplier", set_double, "2.0",
+	    1, 100, S(retry_backoff_multiplier), 0 },
+	{ SECT_SERVER, "retry_max_delay_seconds", set_double, "3600",
+	    0, 7 * 86400, S(retry_max_delay_seconds), KEY_MIN_OPEN },
+	{ SECT_SERVER, "event_history_size", set_long, "1000",
+	    1, 1e9, S(event_history_size), 0 },
+	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0 },
+	{ SECT_SERVER, "log", set_log, "stderr", 0, 0, S(log), 0 },
+	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0 },
+	{ SECT_ENDPOINT, "secret", set_secret, NULL,
+	    0, 0, 0, KEY_REPEAT | KEY_RAW },
+	{ SECT_ENDPOINT, "secret_file", set_secret_file, NULL,
+	    0, 0, 0, KEY_REPEAT },
+	{ SECT_ENDPOINT, "signature_type", set_scheme, "none",
+	    0, 0, E(scheme), 0 },
+	{ SECT_ENDPOINT, "signature_header", set_header, NULL,
+	    0, 0, E(signature_header), 0 },
+	{ SECT_ENDPOINT, "methods", set_methods, "POST", 0, 0, E(methods), 0 },
+	{ SECT_ENDPOINT, "enabled", set_bool, "true", 0, 0, E(enabled), 0 },
+};
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} conf_methods[] = {
+	{ "GET", METHOD_GET },
+	{ "HEAD", METHOD_HEAD },
+	{ "POST", METHOD_POST },
+	{ "PUT", METHOD_PUT },
+	{ "PATCH", METHOD_PATCH },
+	{ "DELETE", METHOD_DELETE },
+	{ "OPTIONS", METHOD_OPTIONS },
+};
+#define NMETHODS	(sizeof(conf_methods) / sizeof(conf_methods[0]))
+
+struct section_state {
+	int	line;			/* of the header; 0: not seen */
+	int	seen[NKEYS];		/* line each key was first set on */
+};
+
+struct conf_error {
+	int	 line;			/* 0: the file as a whole */
+	size_t	 seq;			/* keeps equal lines in order */
+	char	*msg;
+};
+
+struct conf_parse {
+	const char		*file;
+	const char		*buf;		/* the whole file */
+	size_t			 len;
+	size_t			 pos;		/* start of the next line */
+	int			 lineno;
+	const char		*raw;		/* current line, trimmed */
+	size_t			 rawlen;
+	bool			 key_pending;	/* key line given to libinih */
+	bool			 key_called;	/* and the handler saw it */
+	enum section_kind	 kind;
+	size_t			 cur;		/* endpoint being read */
+	struct conf		*conf;
+	struct section_state	 server;
+	struct section_state	*eps;		/* one per endpoint */
+	size_t			 epcap;
+	struct conf_error	*errs;
+	size_t			 nerrs;
+	size_t			 errcap;
+	bool			 full;		/* CONF_MAX_ERRORS reached */
+	bool			 oom;
+};
+
+static void	conf_error(struct conf_parse *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+const char *
+conf_default_path(void)
+{
+	const char	*env;
+
+	env = getenv("HOOKSPOOL_CONFIG");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return SYSCONFDIR "/hookspool/hookspool.ini";
+}
+
+/* Control bytes in a message become '?', so a hostile file cannot
+ * write escape sequences to the operator's terminal. */
+static void
+conf_error_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
+static int
+conf_error_push(struct conf_parse *p, int line, char *msg)
+{
+	struct conf_error	*v;
+	size_t			 cap;
+
+	if (p->nerrs == p->errcap) {
+		cap = p->errcap ? p->errcap * 2 : 16;
+		v = reallocarray(p->errs, cap, sizeof(*v));
+		if (v == NULL)
+			return -1;
+		p->errs = v;
+		p->errcap = cap;
+	}
+	p->errs[p->nerrs].line = line;
+	p->errs[p->nerrs].seq = p->nerrs;
+	p->errs[p->nerrs].msg = msg;
+	p->nerrs++;
+	return 0;
+}
+
+static void
+conf_error(struct conf_parse *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text = NULL, *msg = NULL;
+	int	 n;
+
+	if (p->full)
+		return;
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		text = NULL;
+		goto fail;
+	}
+	if (line > 0)
+		n = asprintf(&msg, "%s:%d: %s", p->file, line, text);
+	else
+		n = asprintf(&msg, "%s: %s", p->file, text);
+	if (n < 0) {
+		msg = NULL;
+		goto fail;
+	}
+	conf_error_clean(msg);
+	if (conf_error_push(p, line, msg) == -1)
+		goto fail;
+	free(text);
+	if (p->nerrs == CONF_MAX_ERRORS) {
+		conf_error(p, line, "too many errors, giving up");
+		p->full = true;
+	}
+	return;
+fail:
+	free(text);
+	free(msg);
+	p->oom = true;
+}
+
+static int
+conf_error_cmp(const void *a, const void *b)
+{
+	const struct conf_error	*x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Hand the errors, sorted by line, over to the caller's struct. */
+static void
+conf_errors_move(struct conf_parse *p, struct conf_errors *errs)
+{
+	size_t	i;
+
+	if (p->nerrs == 0)
+		return;
+	qsort(p->errs, p->nerrs, sizeof(*p->errs), conf_error_cmp);
+	errs->msg = calloc(p->nerrs, sizeof(*errs->msg));
+	if (errs->msg == NULL) {
+		p->oom = true;
+		for (i = 0; i < p->nerrs; i++)
+			free(p->errs[i].msg);
+		return;
+	}
+	for (i = 0; i < p->nerrs; i++)
+		errs->msg[i] = p->errs[i].msg;
+	errs->n = p->nerrs;
+}
+
+void
+conf_errors_free(struct conf_errors *errs)
+{
+	size_t	i;
+
+	if (errs == NULL)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->msg[i]);
+	free(errs->msg);
+	errs->msg = NULL;
+	errs->n = 0;
+}
+
+/* Read at most max bytes of fd; -1 with errno (EFBIG if larger). */
+static int
+conf_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
+{
+	char	*buf = NULL, *nbuf;
+	size_t	 len = 0, cap = 0;
+	ssize_t	 n;
+	int	 rc = -1;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 4096;
+			nbuf = realloc(buf, cap);
+			if (nbuf == NULL)
+				goto out;
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		errno = EFBIG;
+		goto out;
+	}
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	return rc;
+}
+
+/* ---- sections and their objects ---- */
+
+static struct section_state *
+conf_state(struct conf_parse *p)
+{
+	if (p->kind == SECT_SERVER)
+		return &p->server;
+	return &p->eps[p->cur];
+}
+
+static void *
+conf_object(struct conf_parse *p)
+{
+	if (p->kind == SECT_SERVER)
+		return &p->conf->server;
+	return &p->conf->endpoints[p->cur];
+}
+
+static void
+conf_defaults(struct conf_parse *p, enum section_kind kind, void *obj)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (conf_keys[i].section == kind && conf_keys[i].def != NULL)
+			(void)conf_keys[i].set(p, &conf_keys[i], obj,
+			    conf_keys[i].def);
+	}
+}
+
+static bool
+conf_endpoint_name_ok(const char *name)
+{
+	if (name[0] == '\0')
+		return false;
+	for (; *name != '\0'; name++) {
+		if (!isalnum((unsigned char)*name) && strchr("._-", *name) ==
+		    NULL)
+			return false;
+	}
+	return true;
+}
+
+static int
+conf_endpoint_grow(struct conf_parse *p)
+{
+	struct endpoint		*ev;
+	struct section_state	*sv;
+	size_t			 cap;
+
+	if (p->conf->nendpoints < p->epcap)
+		return 0;
+	cap = p->epcap ? p->epcap * 2 : 8;
+	ev = reallocarray(p->conf->endpoints, cap, sizeof(*ev));
+	if (ev == NULL)
+		return -1;
+	p->conf->endpoints = ev;
+	sv = reallocarray(p->eps, cap, sizeof(*sv));
+	if (sv == NULL)
+		return -1;
+	p->eps = sv;
+	p->epcap = cap;
+	return 0;
+}
+
+/* [endpoint:NAME]: a new endpoint with its defaults.  Duplicate names
+ * are found once the whole file is read (conf_check_unique). */
+static void
+conf_endpoint_open(struct conf_parse *p, const char *name)
+{
+	struct endpoint	*ep;
+
+	p->kind = SECT_SKIP;
+	if (!conf_endpoint_name_ok(name)) {
+		conf_error(p, p->lineno, "bad endpoint name \"%s\" in "
+		    "[endpoint:%s] (letters, digits, '.', '_' and '-')",
+		    name, name);
+		return;
+	}
+	if (conf_endpoint_grow(p) == -1) {
+		p->oom = true;
+		return;
+	}
+	ep = &p->conf->endpoints[p->conf->nendpoints];
+	memset(ep, 0, sizeof(*ep));
+	memset(&p->eps[p->conf->nendpoints], 0, sizeof(*p->eps));
+	ep->name = strdup(name);
+	if (ep->name == NULL) {
+		p->oom = true;
+		return;
+	}
+	ep->line = p->lineno;
+	p->eps[p->conf->nendpoints].line = p->lineno;
+	p->cur = p->conf->nendpoints++;
+	p->kind = SECT_ENDPOINT;
+	conf_defaults(p, SECT_ENDPOINT, ep);
+}
+
+static void
+conf_section_open(struct conf_parse *p, const char *name)
+{
+	p->kind = SECT_SKIP;
+	if (strcmp(name, "server") == 0) {
+		if (p->server.line != 0) {
+			conf_error(p, p->lineno, "duplicate section [server] "
+			    "(first on line %d)", p->server.line);
+			return;
+		}
+		p->server.line = p->lineno;
+		p->kind = SECT_SERVER;
+	} else if (strncmp(name, "endpoint:", 9) == 0)
+		conf_endpoint_open(p, name + 9);
+	else
+		conf_error(p, p->lineno, "unknown section [%s]", name);
+}
+
+/* "[NAME]", optionally followed by a comment.  libinih never sees it:
+ * it would cut long names and could not tell us a section began. */
+static void
+conf_section_line(struct conf_parse *p, const char *line, size_t len)
+{
+	const char	*end, *rest, *s;
+	char		*name = NULL;
+	size_t		 n;
+
+	p->kind = SECT_SKIP;
+	end = memchr(line, ']', len);
+	if (end == NULL) {
+		conf_error(p, p->lineno, "section header without \"]\"");
+		return;
+	}
+	for (rest = end + 1; rest < line + len && isspace((unsigned char)*rest);
+	    rest++)
+		;
+	if (rest < line + len && *rest != ';' && *rest != '#') {
+		conf_error(p, p->lineno, "text after \"]\" in section header");
+		return;
+	}
+	for (s = line + 1; s < end && isspace((unsigned char)*s); s++)
+		;
+	n = (size_t)(end - s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	name = strndup(s, n);
+	if (name == NULL) {
+		p->oom = true;
+		return;
+	}
+	conf_section_open(p, name);
+	free(name);
+}
+
+/* ---- the reader libinih pulls lines through ---- */
+
+/* A key line libinih did not call the handler for had no '='. */
+static void
+conf_line_end(struct conf_parse *p)
+{
+	if (p->key_pending && !p->key_called)
+		conf_error(p, p->lineno, "expected \"key = value\", "
+		    "\"[section]\" or a comment");
+	p->key_pending = false;
+	p->key_called = false;
+}
+
+/*
+ * Classify one line (without its end).  Only key lines reach libinih,
+ * without their indent (which libinih would take for a continuation);
+ * everything else becomes an empty line for it.
+ */
+static void
+conf_line(struct conf_parse *p, const char *line, size_t len, char *str,
+    size_t num)
+{
+	size_t	skip;
+
+	if (memchr(line, '\0', len) != NULL) {
+		conf_error(p, p->lineno, "NUL byte in line");
+		return;
+	}
+	if (len >= num) {
+		conf_error(p, p->lineno, "line longer than %zu bytes",
+		    num - 1);
+		return;
+	}
+	for (skip = 0; skip < len && isspace((unsigned char)line[skip]); skip++)
+		;
+	line += skip;
+	len -= skip;
+	while (len > 0 && isspace((unsigned char)line[len - 1]))
+		len--;
+	p->raw = line;
+	p->rawlen = len;
+	if (len == 0 || line[0] == ';' || line[0] == '#')
+		return;
+	if (line[0] == '[') {
+		conf_section_line(p, line, len);
+		return;
+	}
+	memcpy(str, line, len);
+	str[len] = '\0';
+	p->key_pending = true;
+}
+
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parse	*p = stream;
+	const char		*line, *nl;
+	size_t			 len;
+
+	conf_line_end(p);
+	if (p->full || p->oom || p->pos >= p->len || num < 2)
+		return NULL;
+	line = p->buf + p->pos;
+	nl = memchr(line, '\n', p->len - p->pos);
+	len = nl != NULL ? (size_t)(nl - line) : p->len - p->pos;
+	p->pos += len + (nl != NULL ? 1 : 0);
+	p->lineno++;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (p->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	str[0] = '\0';
+	p->raw = NULL;
+	p->rawlen = 0;
+	conf_line(p, line, len, str, (size_t)num);
+	return str;
+}
+
+/* ---- the handler: one key = value ---- */
+
+static const struct conf_key *
+conf_key_find(enum section_kind kind, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (conf_keys[i].section == kind &&
+		    strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	}
+	return NULL;
+}
+
+/* Did libinih cut value at an inline comment?  Compare with the line. */
+static bool
+conf_value_cut(const struct conf_parse *p, const char *value)
+{
+	const char	*r = p->raw, *end = p->raw + p->rawlen;
+
+	while (r < end && *r != '=' && *r != ':')
+		r++;
+	if (r < end)
+		r++;
+	while (r < end && isspace((unsigned char)*r))
+		r++;
+	return (size_t)(end - r) != strlen(value) ||
+	    memcmp(r, value, (size_t)(end - r)) != 0;
+}
+
+static const char *
+conf_section_name(const struct conf_parse *p)
+{
+	if (p->kind == SECT_SERVER)
+		return "server";
+	return p->conf->endpoints[p->cur].name;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_parse	*p = user;
+	const struct conf_key	*k;
+	struct section_state	*st;
+	size_t			 i;
+
+	(void)section;		/* ours is complete, libinih's may be cut */
+	p->key_called = true;
+	if (p->kind == SECT_SKIP)
+		return 1;
+	if (p->kind == SECT_NONE) {
+		conf_error(p, p->lineno, "key \"%s\" outside any section",
+		    name);
+		return 1;
+	}
+	k = conf_key_find(p->kind, name);
+	if (k == NULL) {
+		conf_error(p, p->lineno, "unknown key \"%s\" in [%s%s]", name,
+		    p->kind == SECT_ENDPOINT ? "endpoint:" : "",
+		    conf_section_name(p));
+		return 1;
+	}
+	st = conf_state(p);
+	i = (size_t)(k - conf_keys);
+	if (st->seen[i] != 0 && (k->flags & KEY_REPEAT) == 0) {
+		conf_error(p, p->lineno, "duplicate key \"%s\" (first on "
+		    "line %d)", name, st->seen[i]);
+		return 1;
+	}
+	if (st->seen[i] == 0)
+		st->seen[i] = p->lineno;
+	if ((k->flags & KEY_RAW) != 0 && conf_value_cut(p, value)) {
+		conf_error(p, p->lineno, "%s: the text after \" ;\" would be "
+		    "taken for a comment; remove the comment, or put a %s "
+		    "containing \" ;\" in a secret_file", name, name);
+		return 1;
+	}
+	if (value[0] == '\0') {
+		conf_error(p, p->lineno, "%s has an empty value", name);
+		return 1;
+	}
+	(void)k->set(p, k, conf_object(p), value);
+	return 1;
+}
+
+/* ---- setters, one per type ---- */
+
+static int
+conf_replace(struct conf_parse *p, char **field, const char *value)
+{
+	char	*s;
+
+	s = strdup(value);
+	if (s == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int
+set_string(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return conf_replace(p, (char **)((char *)obj + k->off), value);
+}
+
+static int
+set_abspath(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	if (value[0] != '/') {
+		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
+		    k->name, value);
+		return -1;
+	}
+	return set_string(p, k, obj, value);
+}
+
+/* An endpoint path: what REQUEST_URI holds before any '?'. */
+static int
+set_path(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	const char	*s;
+
+	if (value[0] != '/') {
+		conf_error(p, p->lineno, "%s: \"%s\" does not start with \"/\"",
+		    k->name, value);
+		return -1;
+	}
+	if (strpbrk(value, "?#") != NULL) {
+		conf_error(p, p->lineno, "%s: \"%s\" contains \"?\" or \"#\" "
+		    "(the query string is not part of the path)", k->name,
+		    value);
+		return -1;
+	}
+	for (s = value; *s != '\0'; s++) {
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f) {
+			conf_error(p, p->lineno, "%s: \"%s\" contains a space "
+			    "or a control character", k->name, value);
+			return -1;
+		}
+	}
+	return set_string(p, k, obj, value);
+}
+
+/* Whole-string decimal integer; -1 if it is not one. */
+static int
+conf_integer(const char *value, long long *v, const char **end)
+{
+	char	*e = NULL;
+
+	if (!isdigit((unsigned char)value[0]) && value[0] != '-' &&
+	    value[0] != '+')
+		return -1;
+	errno = 0;
+	*v = strtoll(value, &e, 10);
+	if (errno != 0 || e == value)
+		return -1;
+	*end = e;
+	return 0;
+}
+
+static int
+conf_range(struct conf_parse *p, const struct conf_key *k, const char *value,
+    long long v)
+{
+	if ((double)v < k->min || (double)v > k->max) {
+		conf_error(p, p->lineno, "%s: %s is out of range (%.0f to %.0f)",
+		    k->name, value, k->min, k->max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_whole_integer(struct conf_parse *p, const struct conf_key *k,
+    const char *value, long long *v)
+{
+	const char	*end = NULL;
+
+	if (conf_integer(value, v, &end) == -1 || *end != '\0') {
+		conf_error(p, p->lineno, "%s: \"%s\" is not an integer",
+		    k->name, value);
+		return -1;
+	}
+	return conf_range(p, k, value, *v);
+}
+
+static int
+set_int(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	long long	v;
+
+	if (conf_whole_integer(p, k, value, &v) == -1)
+		return -1;
+	*(int *)((char *)obj + k->off) = (int)v;
+	return 0;
+}
+
+static int
+set_long(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	long long	v;
+
+	if (conf_whole_integer(p, k, value, &v) == -1)
+		return -1;
+	*(long *)((char *)obj + k->off) = (long)v;
+	return 0;
+}
+
+/* Bytes, with an optional binary suffix: 64k, 10M, 1G. */
+static int
+set_size(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	const char	*end = NULL;
+	long long	 v, mult = 1;
+
+	if (conf_integer(value, &v, &end) == -1 || v < 0)
+		goto bad;
+	if (*end != '\0' && end[1] == '\0') {
+		if (*end == 'k' || *end == 'K')
+			mult = 1024;
+		else if (*end == 'm' || *end == 'M')
+			mult = 1024 * 1024;
+		else if (*end == 'g' || *end == 'G')
+			mult = 1024 * 1024 * 1024;
+		else
+			goto bad;
+	} else if (*end != '\0')
+		goto bad;
+	if (v > LLONG_MAX / mult)
+		v = LLONG_MAX;
+	else
+		v *= mult;
+	if (conf_range(p, k, value, v) == -1)
+		return -1;
+	*(size_t *)((char *)obj + k->off) = (size_t)v;
+	return 0;
+bad:
+	conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or a "
+	    "number with k, M or G)", k->name, value);
+	return -1;
+}
+
+static int
+set_double(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	char	*end = NULL;
+	double	 v;
+	bool	 low;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (strspn(value, "0123456789.eE+-") != strlen(value) ||
+	    end == value || *end != '\0' || errno != 0 || !isfinite(v)) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a number",
+		    k->name, value);
+		return -1;
+	}
+	low = (k->flags & KEY_MIN_OPEN) != 0 ? v <= k->min : v < k->min;
+	if (low || v > k->max) {
+		conf_error(p, p->lineno, "%s: %s is out of range (%s %g, at "
+		    "most %g)", k->name, value, (k->flags & KEY_MIN_OPEN) ?
+		    "more than" : "at least", k->min, k->max);
+		return -1;
+	}
+	*(double *)((char *)obj + k->off) = v;
+	return 0;
+}
+
+static int
+set_bool(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	bool	*field = (bool *)((char *)obj + k->off);
+	size_t	 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*field = true;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*field = false;
+			return 0;
+		}
+	}
+	conf_error(p, p->lineno, "%s: \"%s\" is not a boolean (true, false, "
+	    "yes, no, on, off, 1, 0)", k->name, value);
+	return -1;
+}
+
+static int
+set_fsync(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	enum fsync_mode	*field = (enum fsync_mode *)((char *)obj + k->off);
+
+	if (strcasecmp(value, "always") == 0)
+		*field = FSYNC_ALWAYS;
+	else if (strcasecmp(value, "never") == 0)
+		*field = FSYNC_NEVER;
+	else {
+		conf_error(p, p->lineno, "%s: \"%s\" is neither \"always\" "
+		    "nor \"never\"", k->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_log(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	enum log_target	*field = (enum log_target *)((char *)obj + k->off);
+
+	if (strcasecmp(value, "stderr") == 0)
+		*field = LOG_TO_STDERR;
+	else if (strcasecmp(value, "syslog") == 0)
+		*field = LOG_TO_SYSLOG;
+	else {
+		conf_error(p, p->lineno, "%s: \"%s\" is neither \"stderr\" "
+		    "nor \"syslog\"", k->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_scheme(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	const struct verify_scheme	*sc;
+
+	sc = verify_scheme_find(value);
+	if (sc == NULL) {
+		conf_error(p, p->lineno, "%s: unknown scheme \"%s\" (known: "
+		    "%s)", k->name, value, verify_scheme_names());
+		return -1;
+	}
+	*(const struct verify_scheme **)((char *)obj + k->off) = sc;
+	return 0;
+}
+
+/* An HTTP field name (RFC 9110 token), stored normalised. */
+static int
+set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	char	**field = (char **)((char *)obj + k->off);
+	size_t	  n;
+
+	n = strspn(value, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~");
+	if (value[n] != '\0') {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a header name",
+		    k->name, value);
+		return -1;
+	}
+	if (conf_replace(p, field, value) == -1)
+		return -1;
+	header_name_normalise(*field);
+	return 0;
+}
+
+static unsigned
+conf_method_bit_n(const char *s, size_t n, bool icase)
+{
+	size_t	i;
+
+	for (i = 0; i < NMETHODS; i++) {
+		if (strlen(conf_methods[i].name) != n)
+			continue;
+		if (icase ? strncasecmp(s, conf_methods[i].name, n) == 0 :
+		    strncmp(s, conf_methods[i].name, n) == 0)
+			return conf_methods[i].bit;
+	}
+	return 0;
+}
+
+/* "POST PUT", "post,put" or "POST, PUT". */
+static int
+set_methods(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	const char	*s = value;
+	unsigned	 bits = 0, bit;
+	size_t		 n;
+
+	for (;;) {
+		s += strspn(s, " \t,");
+		if (*s == '\0')
+			break;
+		n = strcspn(s, " \t,");
+		bit = conf_method_bit_n(s, n, true);
+		if (bit == 0) {
+			conf_error(p, p->lineno, "%s: unknown method \"%.*s\" "
+			    "(known: GET HEAD POST PUT PATCH DELETE OPTIONS)",
+			    k->name, (int)n, s);
+			return -1;
+		}
+		bits |= bit;
+		s += n;
+	}
+	if (bits == 0) {
+		conf_error(p, p->lineno, "%s: no method given", k->name);
+		return -1;
+	}
+	*(unsigned *)((char *)obj + k->off) = bits;
+	return 0;
+}
+
+static int
+conf_secret_add(struct conf_parse *p, struct endpoint *ep,
+    const char *data, size_t len)
+{
+	struct secret	*v;
+
+	v = reallocarray(ep->secrets, ep->nsecrets + 1, sizeof(*v));
+	if (v == NULL)
+		goto oom;
+	ep->secrets = v;
+	v[ep->nsecrets].data = malloc(len);
+	if (v[ep->nsecrets].data == NULL)
+		goto oom;
+	memcpy(v[ep->nsecrets].data, data, len);
+	v[ep->nsecrets].len = len;
+	ep->nsecrets++;
+	return 0;
+oom:
+	p->oom = true;
+	return -1;
+}
+
+static int
+set_secret(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	(void)k;
+	return conf_secret_add(p, obj, value, strlen(value));
+}
+
+/* One secret per line; the line end is not part of it; empty lines
+ * are skipped.  Returns the number of secrets added, -1 on ENOMEM. */
+static int
+conf_secret_lines(struct conf_parse *p, struct endpoint *ep,
+    const char *buf, size_t len)
+{
+	const char	*line = buf, *end = buf + len, *nl;
+	size_t		 n;
+	int		 count = 0;
+
+	while (line < end) {
+		nl = memchr(line, '\n', (size_t)(end - line));
+		n = nl != NULL ? (size_t)(nl - line) : (size_t)(end - line);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n > 0) {
+			if (conf_secret_add(p, ep, line, n) == -1)
+				return -1;
+			count++;
+		}
+		line = nl != NULL ? nl + 1 : end;
+	}
+	return count;
+}
+
+static int
+set_secret_file(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	int		 fd = -1, rc = -1, n;
+
+	if (value[0] != '/') {
+		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
+		    k->name, value);
+		goto out;
+	}
+	fd = open(value, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		conf_error(p, p->lineno, "secret file %s: %s", value,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_error(p, p->lineno, "secret file %s is not a regular file",
+		    value);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		conf_error(p, p->lineno, "secret file %s is mode %04o; it must "
+		    "not be readable by group or others (chmod 600)", value,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (conf_read_fd(fd, CONF_MAX_SECRET_FILE, &buf, &len) == -1) {
+		if (errno == ENOMEM)
+			p->oom = true;
+		else
+			conf_error(p, p->lineno, "secret file %s: %s", value,
+			    errno == EFBIG ? "larger than 64 KiB" :
+			    strerror(errno));
+		goto out;
+	}
+	n = conf_secret_lines(p, obj, buf, len);
+	if (n == 0)
+		conf_error(p, p->lineno, "secret file %s holds no secret",
+		    value);
+	rc = n > 0 ? 0 : -1;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* ---- checks once the whole file is read ---- */
+
+static int
+conf_key_index(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(conf_keys[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void
+conf_endpoint_check(struct conf_parse *p, struct endpoint *ep)
+{
+	const struct verify_scheme	*sc = ep->scheme;
+
+	if (ep->path == NULL)
+		conf_error(p, ep->line, "[endpoint:%s] has no path", ep->name);
+	if (sc == NULL)
+		return;		/* ENOMEM or a broken default */
+	if (sc->needs_secret && ep->nsecrets == 0)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
+		    "needs a secret or secret_file", ep->name, sc->name);
+	if (!sc->needs_secret && ep->nsecrets > 0)
+		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
+		    "signature_type %s checks none; set signature_type",
+		    ep->name, sc->name);
+	if (ep->signature_header == NULL && sc->default_header != NULL) {
+		if (conf_replace(p, &ep->signature_header,
+		    sc->default_header) == 0)
+			header_name_normalise(ep->signature_header);
+	}
+}
+
+struct conf_sortkey {
+	const char	*s;
+	size_t		 i;
+};
+
+static int
+conf_sortkey_cmp(const void *a, const void *b)
+{
+	const struct conf_sortkey	*x = a, *y = b;
+	int				 c;
+
+	c = strcmp(x->s, y->s);
+	if (c != 0)
+		return c;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * Endpoint names and paths must be unique.  Sorting makes this
+ * O(n log n): a file with ten thousand endpoints loads at once.
+ */
+static void
+conf_check_unique(struct conf_parse *p, bool by_path)
+{
+	struct conf_sortkey	*v = NULL;
+	const struct endpoint	*ep = p->conf->endpoints, *a, *b;
+	size_t			 i, n = 0, first = 0;
+	int			 pathkey;
+
+	v = calloc(p->conf->nendpoints + 1, sizeof(*v));
+	if (v == NULL) {
+		p->oom = true;
+		return;
+	}
+	for (i = 0; i < p->conf->nendpoints; i++) {
+		v[n].s = by_path ? ep[i].path : ep[i].name;
+		v[n].i = i;
+		if (v[n].s != NULL)
+			n++;
+	}
+	qsort(v, n, sizeof(*v), conf_sortkey_cmp);
+	pathkey = conf_key_index("path");
+	for (i = 1; i < n; i++) {
+		if (strcmp(v[i].s, v[first].s) != 0) {
+			first = i;
+			continue;
+		}
+		a = &ep[v[first].i];
+		b = &ep[v[i].i];
+		if (by_path)
+			conf_error(p, p->eps[v[i].i].seen[pathkey], "path %s is "
+			    "already used by [endpoint:%s] (line %d)", b->path,
+			    a->name, p->eps[v[first].i].seen[pathkey]);
+		else
+			conf_error(p, b->line, "duplicate section "
+			    "[endpoint:%s] (first on line %d)", b->name,
+			    a->line);
+	}
+	free(v);
+}
+
+static void
+conf_server_check(struct conf_parse *p)
+{
+	const struct server_conf	*s = &p->conf->server;
+	int				 line;
+
+	if (s->retry_max_delay_seconds >= s->retry_delay_seconds)
+		return;
+	line = p->server.seen[conf_key_index("retry_max_delay_seconds")];
+	if (line == 0)
+		line = p->server.seen[conf_key_index("retry_delay_seconds")];
+	conf_error(p, line, "retry_max_delay_seconds (%g) is less than "
+	    "retry_delay_seconds (%g)", s->retry_max_delay_seconds,
+	    s->retry_delay_seconds);
+}
+
+static void
+conf_finish(struct conf_parse *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->conf->nendpoints; i++)
+		conf_endpoint_check(p, &p->conf->endpoints[i]);
+	conf_check_unique(p, false);
+	conf_check_unique(p, true);
+	conf_server_check(p);
+}
+
+/* ---- the interface ---- */
+
+static int
+conf_read_file(struct conf_parse *p, const char *path, char **buf,
+    size_t *len)
+{
+	int	fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		conf_error(p, 0, "%s", strerror(errno));
+		return -1;
+	}
+	rc = conf_read_fd(fd, CONF_MAX_FILE, buf, len);
+	if (rc == -1 && errno == EFBIG)
+		conf_error(p, 0, "larger than %d bytes", CONF_MAX_FILE);
+	else if (rc == -1)
+		conf_error(p, 0, "%s", strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static void
+conf_parse(struct conf_parse *p)
+{
+	int	rc;
+
+	rc = ini_parse_stream(conf_reader, p, conf_handler, p);
+	conf_line_end(p);
+	if (rc < 0)
+		p->oom = true;
+	else if (rc > 0 && p->nerrs == 0)
+		conf_error(p, rc, "syntax error");
+	if (!p->oom && !p->full)
+		conf_finish(p);
+}
+
+struct conf *
+conf_load(const char *path, struct conf_errors *errs)
+{
+	struct conf_parse	 p;
+	struct conf		*conf = NULL;
+	char			*buf = NULL;
+	size_t			 len = 0;
+
+	memset(errs, 0, sizeof(*errs));
+	memset(&p, 0, sizeof(p));
+	p.file = path;
+	conf = calloc(1, sizeof(*conf));
+	if (conf == NULL)
+		goto oom;
+	p.conf = conf;
+	conf->file = strdup(path);
+	if (conf->file == NULL)
+		goto oom;
+	conf_defaults(&p, SECT_SERVER, &conf->server);
+	if (conf_read_file(&p, path, &buf, &len) == 0) {
+		p.buf = buf;
+		p.len = len;
+		conf_parse(&p);
+	}
+	if (p.oom)
+		conf_error(&p, 0, "out of memory");
+	conf_errors_move(&p, errs);
+	if (p.oom || errs->n > 0)
+		goto oom;
+	goto out;
+oom:
+	conf_free(conf);
+	conf = NULL;
+	if (p.oom)
+		errno = ENOMEM;
+out:
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	free(p.errs);
+	free(p.eps);
+	return conf;
+}
+
+static void
+conf_endpoint_free(struct endpoint *ep)
+{
+	size_t	i;
+
+	for (i = 0; i < ep->nsecrets; i++) {
+		explicit_bzero(ep->secrets[i].data, ep->secrets[i].len);
+		free(ep->secrets[i].data);
+	}
+	free(ep->secrets);
+	free(ep->name);
+	free(ep->path);
+	free(ep->signature_header);
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t	i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nendpoints; i++)
+		conf_endpoint_free(&conf->endpoints[i]);
+	free(conf->endpoints);
+	free(conf->server.spool_dir);
+	free(conf->server.listen);
+	free(conf->file);
+	free(conf);
+}
+
+const struct endpoint *
+conf_find_endpoint(const struct conf *conf, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nendpoints; i++) {
+		if (strcmp(conf->endpoints[i].path, path) == 0)
+			return &conf->endpoints[i];
+	}
+	return NULL;
+}
+
+/* Request methods are case-sensitive (RFC 9110 9.1); "get" is unknown. */
+unsigned
+conf_method_bit(const char *name)
+{
+	return conf_method_bit_n(name, strlen(name), false);
+}
+
+void
+conf_methods_format(unsigned methods, char *buf, size_t len)
+{
+	size_t	i, used = 0, sep, n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < NMETHODS; i++) {
+		if ((methods & conf_methods[i].bit) == 0)
+			continue;
+		sep = used > 0 ? 2 : 0;
+		n = strlen(conf_methods[i].name);
+		if (used + sep + n >= len)
+			break;
+		memcpy(buf + used, ", ", sep);
+		memcpy(buf + used + sep, conf_methods[i].name, n);
+		used += sep + n;
+		buf[used] = '\0';
+	}
+}

@@ -1,0 +1,1110 @@
+/*
+ * check_conf: hookspool.ini as an operator writes it, and as an attacker
+ * or a bad editor might.  Each test writes its file into a fresh mkdtemp
+ * directory and asserts the loaded values or the exact "FILE:LINE:
+ * message" errors.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "verify.h"
+
+static char			 tmpdir[256];
+static char			 ini[300];
+static struct conf		*c;
+static struct conf_errors	 errs;
+
+static void
+setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_conf.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(ini, sizeof(ini), "%s/hookspool.ini", tmpdir);
+	c = NULL;
+	memset(&errs, 0, sizeof(errs));
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+teardown(void)
+{
+	conf_free(c);
+	c = NULL;
+	conf_errors_free(&errs);
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* dir/name with data, mode; returns the path (static, 4 in rotation). */
+static const char *
+put_file(const char *name, const void *data, size_t len, mode_t mode)
+{
+	static char	paths[4][512];
+	static int	next;
+	char		*path = paths[next++ % 4];
+	FILE		*fp;
+
+	snprintf(path, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+static struct conf *
+load_n(const void *text, size_t len)
+{
+	put_file("hookspool.ini", text, len, 0600);
+	c = conf_load(ini, &errs);
+	return c;
+}
+
+static struct conf *
+load(const char *text)
+{
+	return load_n(text, strlen(text));
+}
+
+/* The load failed with exactly these errors ("LINE: message" each). */
+static void
+expect_errors(const char *first, ...)
+{
+	va_list		 ap;
+	const char	*want;
+	char		 full[4096];
+	size_t		 i = 0;
+
+	ck_assert_ptr_null(c);
+	va_start(ap, first);
+	for (want = first; want != NULL; want = va_arg(ap, const char *)) {
+		ck_assert_msg(i < errs.n, "missing error %zu: %s", i, want);
+		snprintf(full, sizeof(full), "%s:%s", ini, want);
+		ck_assert_str_eq(errs.msg[i], full);
+		i++;
+	}
+	va_end(ap);
+	ck_assert_msg(errs.n == i, "%zu errors, expected %zu; extra: %s",
+	    errs.n, i, errs.n > i ? errs.msg[i] : "");
+}
+
+static bool
+secret_is(const struct secret *s, const char *want)
+{
+	return s->len == strlen(want) && memcmp(s->data, want, s->len) == 0;
+}
+
+static char *
+repeat(char ch, size_t n)
+{
+	char	*s;
+
+	s = malloc(n + 1);
+	ck_assert_ptr_nonnull(s);
+	memset(s, ch, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---- good files ---- */
+
+START_TEST(test_full)
+{
+	const struct endpoint	*ep;
+	const char		*sf;
+	char			 text[2048];
+
+	sf = put_file("gh.secret", "filesecret\n", 11, 0600);
+	snprintf(text, sizeof(text),
+	    "; hookspool test configuration\n"
+	    "[server]\n"
+	    "spool_dir = /srv/spool\n"
+	    "max_body_size = 64k\n"
+	    "fsync = never                  ; always | never\n"
+	    "max_retry_attempts = 5\n"
+	    "retry_delay_seconds = 0.5\n"
+	    "retry_backoff_multiplier = 3\n"
+	    "retry_max_delay_seconds = 600\n"
+	    "event_history_size = 5000\n"
+	    "listen = 127.0.0.1:9000\n"
+	    "log = syslog\n"
+	    "\n"
+	    "[endpoint:github]\n"
+	    "path = /hooks/github\n"
+	    "signature_type = hmac-sha256\n"
+	    "signature_header = X-Hub-Signature-256\n"
+	    "secret_file = %s\n"
+	    "methods = post, PUT\n"
+	    "enabled = no\n"
+	    "\n"
+	    "# a hash comment\n"
+	    "[endpoint:legacy]\n"
+	    "path = /hooks/legacy\n"
+	    "signature_type = hmac-sha1\n"
+	    "secret = s3cr3t\n"
+	    "\n"
+	    "[endpoint:open]\n"
+	    "path = /hooks/open ; no signature\n", sf);
+	ck_assert_ptr_nonnull(load(text));
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_str_eq(c->file, ini);
+	ck_assert_str_eq(c->server.spool_dir, "/srv/spool");
+	ck_assert_uint_eq(c->server.max_body_size, 65536);
+	ck_assert_int_eq(c->server.fsync, FSYNC_NEVER);
+	ck_assert_int_eq(c->server.max_retry_attempts, 5);
+	ck_assert_double_eq(c->server.retry_delay_seconds, 0.5);
+	ck_assert_double_eq(c->server.retry_backoff_multiplier, 3.0);
+	ck_assert_double_eq(c->server.retry_max_delay_seconds, 600.0);
+	ck_assert_int_eq(c->server.event_history_size, 5000);
+	ck_assert_str_eq(c->server.listen, "127.0.0.1:9000");
+	ck_assert_int_eq(c->server.log, LOG_TO_SYSLOG);
+	ck_assert_uint_eq(c->nendpoints, 3);
+
+	ep = conf_find_endpoint(c, "/hooks/github");
+	ck_assert_ptr_nonnull(ep);
+	ck_assert_str_eq(ep->name, "github");
+	ck_assert_int_eq(ep->line, 14);
+	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha256"));
+	ck_assert_str_eq(ep->signature_header, "x-hub-signature-256");
+	ck_assert_uint_eq(ep->nsecrets, 1);
+	ck_assert(secret_is(&ep->secrets[0], "filesecret"));
+	ck_assert_uint_eq(ep->methods, METHOD_POST | METHOD_PUT);
+	ck_assert(!ep->enabled);
+
+	ep = conf_find_endpoint(c, "/hooks/legacy");
+	ck_assert_ptr_nonnull(ep);
+	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha1"));
+	ck_assert_str_eq(ep->signature_header, "x-hub-signature");
+	ck_assert_uint_eq(ep->nsecrets, 1);
+	ck_assert(secret_is(&ep->secrets[0], "s3cr3t"));
+	ck_assert_uint_eq(ep->methods, METHOD_POST);
+	ck_assert(ep->enabled);
+
+	ep = conf_find_endpoint(c, "/hooks/open");
+	ck_assert_ptr_nonnull(ep);
+	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("none"));
+	ck_assert_ptr_null(ep->signature_header);
+	ck_assert_uint_eq(ep->nsecrets, 0);
+
+	ck_assert_ptr_null(conf_find_endpoint(c, "/hooks/open/"));
+	ck_assert_ptr_null(conf_find_endpoint(c, "/hooks"));
+	ck_assert_ptr_null(conf_find_endpoint(c, "/HOOKS/OPEN"));
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	ck_assert_ptr_nonnull(load("[endpoint:a]\npath = /a\n"));
+	ck_assert_str_eq(c->server.spool_dir, "/var/spool/hookspool");
+	ck_assert_uint_eq(c->server.max_body_size, 1048576);
+	ck_assert_int_eq(c->server.fsync, FSYNC_ALWAYS);
+	ck_assert_int_eq(c->server.max_retry_attempts, 3);
+	ck_assert_double_eq(c->server.retry_delay_seconds, 1.0);
+	ck_assert_double_eq(c->server.retry_backoff_multiplier, 2.0);
+	ck_assert_double_eq(c->server.retry_max_delay_seconds, 3600.0);
+	ck_assert_int_eq(c->server.event_history_size, 1000);
+	ck_assert_ptr_null(c->server.listen);
+	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
+	ck_assert_uint_eq(c->nendpoints, 1);
+	ck_assert_str_eq(c->endpoints[0].path, "/a");
+	ck_assert_ptr_eq(c->endpoints[0].scheme, verify_scheme_find("none"));
+	ck_assert_uint_eq(c->endpoints[0].methods, METHOD_POST);
+	ck_assert(c->endpoints[0].enabled);
+}
+END_TEST
+
+/* DESIGN.md's [server] section, inline comments and all. */
+START_TEST(test_design_example)
+{
+	ck_assert_ptr_nonnull(load(
+	    "[server]\n"
+	    "spool_dir = /var/spool/hookspool\n"
+	    "max_body_size = 1048576\n"
+	    "fsync = always                 ; always | never  (always: 2xx "
+	    "only after fdatasync)\n"
+	    "max_retry_attempts = 3         ; retries after the first "
+	    "attempt: delays 1s, 2s, 4s\n"
+	    "retry_delay_seconds = 1.0\n"
+	    "retry_backoff_multiplier = 2.0\n"
+	    "retry_max_delay_seconds = 3600\n"
+	    "event_history_size = 1000      ; at least this many newest "
+	    "events are kept\n"
+	    "; listen = 127.0.0.1:9000      ; only for standalone mode\n"
+	    "\n"
+	    "[endpoint:github]\n"
+	    "path = /hooks/github\n"
+	    "signature_type = hmac-sha256   ; none | hmac-sha256 | hmac-sha1\n"
+	    "signature_header = X-Hub-Signature-256\n"
+	    "secret = abc\n"
+	    "methods = POST\n"
+	    "enabled = true\n"));
+	ck_assert_int_eq(c->server.fsync, FSYNC_ALWAYS);
+	ck_assert_int_eq(c->server.max_retry_attempts, 3);
+	ck_assert_int_eq(c->server.event_history_size, 1000);
+	ck_assert_ptr_null(c->server.listen);
+	ck_assert_ptr_eq(c->endpoints[0].scheme,
+	    verify_scheme_find("hmac-sha256"));
+}
+END_TEST
+
+START_TEST(test_value_forms)
+{
+	ck_assert_ptr_nonnull(load(
+	    "[server]\n"
+	    "  max_body_size = 1G\n"		/* indented: not a continuation */
+	    "\tfsync=ALWAYS\n"
+	    "log: stderr\n"			/* configparser's ':' */
+	    "[ endpoint:a ]\n"
+	    "path = /a\n"
+	    "methods = get,Head  options\tDELETE,patch\n"
+	    "enabled = Off\n"
+	    "[endpoint:b] ; comment after the header\n"
+	    "path = /b\n"
+	    "enabled = 1\n"
+	    "signature_header = X_Custom_Sig\n"));
+	ck_assert_uint_eq(c->server.max_body_size, 1024UL * 1024 * 1024);
+	ck_assert_int_eq(c->server.fsync, FSYNC_ALWAYS);
+	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
+	ck_assert_uint_eq(c->endpoints[0].methods, METHOD_GET | METHOD_HEAD |
+	    METHOD_OPTIONS | METHOD_DELETE | METHOD_PATCH);
+	ck_assert(!c->endpoints[0].enabled);
+	ck_assert(c->endpoints[1].enabled);
+	ck_assert_str_eq(c->endpoints[1].signature_header, "x-custom-sig");
+}
+END_TEST
+
+START_TEST(test_size_suffixes)
+{
+	ck_assert_ptr_nonnull(load("[server]\nmax_body_size = 2M\n"));
+	ck_assert_uint_eq(c->server.max_body_size, 2 * 1024 * 1024);
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[server]\nmax_body_size = 1\n"));
+	ck_assert_uint_eq(c->server.max_body_size, 1);
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[server]\nmax_body_size = 1073741824\n"));
+	ck_assert_uint_eq(c->server.max_body_size, 1073741824);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	ck_assert_ptr_nonnull(load(""));
+	ck_assert_uint_eq(c->nendpoints, 0);
+	ck_assert_str_eq(c->server.spool_dir, "/var/spool/hookspool");
+}
+END_TEST
+
+START_TEST(test_bom)
+{
+	ck_assert_ptr_nonnull(load("\xef\xbb\xbf[server]\nfsync = never\n"));
+	ck_assert_int_eq(c->server.fsync, FSYNC_NEVER);
+}
+END_TEST
+
+START_TEST(test_bom_not_first)
+{
+	load("[server]\n\xef\xbb\xbf[endpoint:a]\n");
+	/* a BOM is only skipped at the start: here it is part of a key */
+	expect_errors("2: unknown key \"\xef\xbb\xbf[endpoint\" in [server]",
+	    NULL);
+}
+END_TEST
+
+START_TEST(test_crlf)
+{
+	ck_assert_ptr_nonnull(load("[endpoint:a]\r\npath = /a\r\n"
+	    "secret = abc\r\nsignature_type = hmac-sha1\r\n"));
+	ck_assert_str_eq(c->endpoints[0].path, "/a");
+	ck_assert(secret_is(&c->endpoints[0].secrets[0], "abc"));
+}
+END_TEST
+
+/* ---- one error of each kind, with its line ---- */
+
+START_TEST(test_unknown_key)
+{
+	load("[server]\nspool_dir = /x\nspooldir = /y\n"
+	    "[endpoint:a]\npath = /a\ncolour = red\n");
+	expect_errors("3: unknown key \"spooldir\" in [server]",
+	    "6: unknown key \"colour\" in [endpoint:a]", NULL);
+}
+END_TEST
+
+START_TEST(test_unknown_section)
+{
+	load("[server]\n\n[handler:push]\ncommand = /bin/true\n"
+	    "[endpoints:a]\npath = /a\n[]\n");
+	expect_errors("3: unknown section [handler:push]",
+	    "5: unknown section [endpoints:a]", "7: unknown section []",
+	    NULL);
+}
+END_TEST
+
+START_TEST(test_key_outside_section)
+{
+	load("fsync = never\n[server]\n");
+	expect_errors("1: key \"fsync\" outside any section", NULL);
+}
+END_TEST
+
+START_TEST(test_bad_values)
+{
+	load("[server]\n"
+	    "spool_dir = var/spool\n"
+	    "max_body_size = 10 MB\n"
+	    "fsync = sometimes\n"
+	    "max_retry_attempts = three\n"
+	    "retry_delay_seconds = fast\n"
+	    "retry_backoff_multiplier = nan\n"
+	    "event_history_size = 12abc\n"
+	    "log = journal\n"
+	    "listen =\n"
+	    "[endpoint:a]\n"
+	    "path = hooks/a\n"
+	    "signature_type = md5\n"
+	    "methods = POST, FETCH\n"
+	    "enabled = maybe\n"
+	    "signature_header = X Sig\n");
+	expect_errors(
+	    "2: spool_dir: \"var/spool\" is not an absolute path",
+	    "3: max_body_size: \"10 MB\" is not a size (bytes, or a number "
+	    "with k, M or G)",
+	    "4: fsync: \"sometimes\" is neither \"always\" nor \"never\"",
+	    "5: max_retry_attempts: \"three\" is not an integer",
+	    "6: retry_delay_seconds: \"fast\" is not a number",
+	    "7: retry_backoff_multiplier: \"nan\" is not a number",
+	    "8: event_history_size: \"12abc\" is not an integer",
+	    "9: log: \"journal\" is neither \"stderr\" nor \"syslog\"",
+	    "10: listen has an empty value",
+	    "11: [endpoint:a] has no path",
+	    "12: path: \"hooks/a\" does not start with \"/\"",
+	    "13: signature_type: unknown scheme \"md5\" (known: "
+	    "none hmac-sha256 hmac-sha1)",
+	    "14: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
+	    "PATCH DELETE OPTIONS)",
+	    "15: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
+	    "on, off, 1, 0)",
+	    "16: signature_header: \"X Sig\" is not a header name", NULL);
+}
+END_TEST
+
+START_TEST(test_scheme_list_from_verify)
+{
+	char	want[512];
+
+	load("[endpoint:a]\npath = /a\nsignature_type = nope\n");
+	snprintf(want, sizeof(want), "3: signature_type: unknown scheme "
+	    "\"nope\" (known: %s)", verify_scheme_names());
+	expect_errors(want, NULL);
+}
+END_TEST
+
+START_TEST(test_ranges)
+{
+	load("[server]\n"
+	    "max_body_size = 0\n"
+	    "max_retry_attempts = 101\n"
+	    "retry_delay_seconds = 0\n"
+	    "retry_backoff_multiplier = 0.5\n"
+	    "retry_max_delay_seconds = 604801\n"
+	    "event_history_size = 1000000001\n"
+	    "[server]\n");
+	expect_errors(
+	    "2: max_body_size: 0 is out of range (1 to 1073741824)",
+	    "3: max_retry_attempts: 101 is out of range (0 to 100)",
+	    "4: retry_delay_seconds: 0 is out of range (more than 0, at most "
+	    "86400)",
+	    "5: retry_backoff_multiplier: 0.5 is out of range (at least 1, "
+	    "at most 100)",
+	    "6: retry_max_delay_seconds: 604801 is out of range (more than 0, "
+	    "at most 604800)",
+	    "7: event_history_size: 1000000001 is out of range (1 to "
+	    "1000000000)",
+	    "8: duplicate section [server] (first on line 1)", NULL);
+}
+END_TEST
+
+START_TEST(test_range_edges)
+{
+	ck_assert_ptr_nonnull(load("[server]\n"
+	    "max_body_size = 1G\n"
+	    "max_retry_attempts = 0\n"
+	    "retry_delay_seconds = 0.001\n"
+	    "retry_backoff_multiplier = 100\n"
+	    "retry_max_delay_seconds = 604800\n"
+	    "event_history_size = 1000000000\n"));
+	ck_assert_int_eq(c->server.max_retry_attempts, 0);
+	ck_assert_double_eq(c->server.retry_max_delay_seconds, 604800.0);
+	ck_assert_int_eq(c->server.event_history_size, 1000000000L);
+	conf_free(c);
+	load("[server]\nmax_body_size = 1025M\nmax_retry_attempts = -1\n"
+	    "max_body_size = 99999999999999999999999\n");
+	expect_errors(
+	    "2: max_body_size: 1025M is out of range (1 to 1073741824)",
+	    "3: max_retry_attempts: -1 is out of range (0 to 100)",
+	    "4: duplicate key \"max_body_size\" (first on line 2)", NULL);
+}
+END_TEST
+
+START_TEST(test_retry_delay_order)
+{
+	load("[server]\nretry_delay_seconds = 60\n"
+	    "retry_max_delay_seconds = 30\n");
+	expect_errors("3: retry_max_delay_seconds (30) is less than "
+	    "retry_delay_seconds (60)", NULL);
+}
+END_TEST
+
+START_TEST(test_missing_path)
+{
+	load("[server]\n\n[endpoint:a]\nmethods = POST\n[endpoint:b]\n");
+	expect_errors("3: [endpoint:a] has no path",
+	    "5: [endpoint:b] has no path", NULL);
+}
+END_TEST
+
+START_TEST(test_bad_paths)
+{
+	load("[endpoint:a]\npath = /a?x=1\n"
+	    "[endpoint:b]\npath = /b#frag\n"
+	    "[endpoint:c]\npath = /c d\n");
+	expect_errors(
+	    "1: [endpoint:a] has no path",
+	    "2: path: \"/a?x=1\" contains \"?\" or \"#\" (the query string is "
+	    "not part of the path)",
+	    "3: [endpoint:b] has no path",
+	    "4: path: \"/b#frag\" contains \"?\" or \"#\" (the query string is "
+	    "not part of the path)",
+	    "5: [endpoint:c] has no path",
+	    "6: path: \"/c d\" contains a space or a control character", NULL);
+}
+END_TEST
+
+START_TEST(test_duplicate_path)
+{
+	load("[endpoint:a]\npath = /same\n\n[endpoint:b]\nmethods = GET\n"
+	    "path = /same\n[endpoint:c]\npath = /same\n");
+	expect_errors(
+	    "6: path /same is already used by [endpoint:a] (line 2)",
+	    "8: path /same is already used by [endpoint:a] (line 2)", NULL);
+}
+END_TEST
+
+START_TEST(test_duplicate_section)
+{
+	load("[server]\n[endpoint:a]\npath = /a\n[server]\n"
+	    "[endpoint:a]\npath = /b\n");
+	expect_errors("4: duplicate section [server] (first on line 1)",
+	    "5: duplicate section [endpoint:a] (first on line 2)", NULL);
+}
+END_TEST
+
+START_TEST(test_bad_endpoint_name)
+{
+	load("[endpoint:]\npath = /a\n[endpoint:a b]\npath = /b\n");
+	expect_errors(
+	    "1: bad endpoint name \"\" in [endpoint:] (letters, digits, '.', "
+	    "'_' and '-')",
+	    "3: bad endpoint name \"a b\" in [endpoint:a b] (letters, digits, "
+	    "'.', '_' and '-')", NULL);
+}
+END_TEST
+
+START_TEST(test_duplicate_key)
+{
+	load("[endpoint:a]\npath = /a\nmethods = GET\npath = /b\n"
+	    "methods = POST\n");
+	expect_errors("4: duplicate key \"path\" (first on line 2)",
+	    "5: duplicate key \"methods\" (first on line 3)", NULL);
+}
+END_TEST
+
+START_TEST(test_signed_without_secret)
+{
+	load("[endpoint:gh]\npath = /gh\nsignature_type = hmac-sha256\n");
+	expect_errors("1: [endpoint:gh]: signature_type hmac-sha256 needs a "
+	    "secret or secret_file", NULL);
+}
+END_TEST
+
+START_TEST(test_secret_without_scheme)
+{
+	load("[endpoint:gh]\npath = /gh\nsecret = abc\n");
+	expect_errors("1: [endpoint:gh] has a secret but signature_type none "
+	    "checks none; set signature_type", NULL);
+}
+END_TEST
+
+START_TEST(test_empty_secret)
+{
+	load("[endpoint:gh]\npath = /gh\nsignature_type = hmac-sha1\n"
+	    "secret =\nsecret = ok\n");
+	expect_errors("4: secret has an empty value", NULL);
+}
+END_TEST
+
+START_TEST(test_empty_methods)
+{
+	load("[endpoint:a]\npath = /a\nmethods = , ,\n");
+	expect_errors("3: methods: no method given", NULL);
+}
+END_TEST
+
+START_TEST(test_section_without_bracket)
+{
+	load("[server\nfsync = never\n[endpoint:a] x\npath = /a\n");
+	expect_errors("1: section header without \"]\"",
+	    "3: text after \"]\" in section header", NULL);
+}
+END_TEST
+
+START_TEST(test_key_without_equals)
+{
+	load("[server]\nfsync never\n\nspool_dir ; = /x\nlog = stderr\n");
+	expect_errors(
+	    "2: expected \"key = value\", \"[section]\" or a comment",
+	    "4: expected \"key = value\", \"[section]\" or a comment", NULL);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char	want[PATH_MAX + 64];
+
+	c = conf_load(ini, &errs);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s: No such file or directory", ini);
+	ck_assert_str_eq(errs.msg[0], want);
+}
+END_TEST
+
+/* ---- several errors, all reported, in line order ---- */
+
+START_TEST(test_many_errors)
+{
+	load("[server]\n"			/* 1 */
+	    "fsync = maybe\n"			/* 2 */
+	    "[endpoint:a]\n"			/* 3 */
+	    "signature_type = hmac-sha256\n"	/* 4 */
+	    "bogus = 1\n"			/* 5 */
+	    "[endpoint:b]\n"			/* 6 */
+	    "path = /b\n"			/* 7 */
+	    "[endpoint:c]\n"			/* 8 */
+	    "path = /b\n"			/* 9 */
+	    "[nope]\n"				/* 10 */
+	    "whatever = 1\n"			/* 11: ignored, section bad */
+	    "[endpoint:d]\n"			/* 12 */
+	    "path = /d\n"			/* 13 */
+	    "enabled = perhaps\n");		/* 14 */
+	expect_errors(
+	    "2: fsync: \"maybe\" is neither \"always\" nor \"never\"",
+	    "3: [endpoint:a] has no path",
+	    "3: [endpoint:a]: signature_type hmac-sha256 needs a secret or "
+	    "secret_file",
+	    "5: unknown key \"bogus\" in [endpoint:a]",
+	    "9: path /b is already used by [endpoint:b] (line 7)",
+	    "10: unknown section [nope]",
+	    "14: enabled: \"perhaps\" is not a boolean (true, false, yes, no, "
+	    "on, off, 1, 0)", NULL);
+}
+END_TEST
+
+START_TEST(test_too_many_errors)
+{
+	char	*text, want[PATH_MAX + 64];
+	size_t	 i;
+
+	text = malloc(3000 * 4 + 1);
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < 3000; i++)
+		memcpy(text + i * 4, "xyz\n", 4);
+	text[3000 * 4] = '\0';
+	load(text);
+	free(text);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 1001);
+	snprintf(want, sizeof(want), "%s:1000: too many errors, giving up",
+	    ini);
+	ck_assert_str_eq(errs.msg[1000], want);
+}
+END_TEST
+
+/* ---- values are kept whole or refused, never cut ---- */
+
+START_TEST(test_line_limit)
+{
+	char	line[512], *v;
+
+	/* libinih (Debian, INI_MAX_LINE 200) lends us 200 bytes: 199 + NUL */
+	v = repeat('a', 199 - strlen("secret = "));
+	snprintf(line, sizeof(line), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\nsecret = %s\n", v);
+	ck_assert_ptr_nonnull(load(line));
+	ck_assert_uint_eq(c->endpoints[0].nsecrets, 1);
+	ck_assert(secret_is(&c->endpoints[0].secrets[0], v));
+	conf_free(c);
+	free(v);
+
+	v = repeat('a', 200 - strlen("secret = "));
+	snprintf(line, sizeof(line), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\nsecret = %s\n", v);
+	load(line);
+	free(v);
+	expect_errors("1: [endpoint:a]: signature_type hmac-sha256 needs a "
+	    "secret or secret_file", "4: line longer than 199 bytes", NULL);
+}
+END_TEST
+
+START_TEST(test_long_value)
+{
+	char	*v, *text;
+
+	v = repeat('x', 1000);
+	ck_assert_int_ne(asprintf(&text, "[server]\nlisten = %s\n"
+	    "[endpoint:a]\npath = /%s\n", v, v), -1);
+	load(text);
+	free(text);
+	free(v);
+	expect_errors("2: line longer than 199 bytes",
+	    "3: [endpoint:a] has no path",
+	    "4: line longer than 199 bytes", NULL);
+}
+END_TEST
+
+START_TEST(test_100k_line)
+{
+	char	*v, *text;
+
+	v = repeat('z', 100 * 1024);
+	ck_assert_int_ne(asprintf(&text, "[server]\n%s\nfsync = never\n", v),
+	    -1);
+	load(text);
+	free(text);
+	free(v);
+	expect_errors("2: line longer than 199 bytes", NULL);
+}
+END_TEST
+
+START_TEST(test_secret_inline_comment)
+{
+	load("[endpoint:a]\npath = /a\nsignature_type = hmac-sha256\n"
+	    "secret = abc ;def\n"
+	    "secret = abc\t;def\n"
+	    "secret = ;abc\n");
+	expect_errors(
+	    "1: [endpoint:a]: signature_type hmac-sha256 needs a secret or "
+	    "secret_file",
+	    "4: secret: the text after \" ;\" would be taken for a comment; "
+	    "remove the comment, or put a secret containing \" ;\" in a "
+	    "secret_file",
+	    "5: secret: the text after \" ;\" would be taken for a comment; "
+	    "remove the comment, or put a secret containing \" ;\" in a "
+	    "secret_file",
+	    "6: secret: the text after \" ;\" would be taken for a comment; "
+	    "remove the comment, or put a secret containing \" ;\" in a "
+	    "secret_file", NULL);
+}
+END_TEST
+
+START_TEST(test_secret_kept_whole)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_ptr_nonnull(load("[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\n"
+	    "secret = abc #def\n"
+	    "secret = #starts-with-hash\n"
+	    "secret = semi;colon\n"
+	    "secret = with spaces inside\n"
+	    "secret: a=b:c\n"));
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->nsecrets, 5);
+	ck_assert(secret_is(&ep->secrets[0], "abc #def"));
+	ck_assert(secret_is(&ep->secrets[1], "#starts-with-hash"));
+	ck_assert(secret_is(&ep->secrets[2], "semi;colon"));
+	ck_assert(secret_is(&ep->secrets[3], "with spaces inside"));
+	ck_assert(secret_is(&ep->secrets[4], "a=b:c"));
+}
+END_TEST
+
+START_TEST(test_secret_file_semicolon)
+{
+	const char	*sf;
+	char		 text[1024];
+
+	sf = put_file("s", "abc ;def\n", 9, 0600);
+	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\nsecret_file = %s\n", sf);
+	ck_assert_ptr_nonnull(load(text));
+	ck_assert(secret_is(&c->endpoints[0].secrets[0], "abc ;def"));
+}
+END_TEST
+
+/* ---- secrets: rotation and files ---- */
+
+START_TEST(test_rotation)
+{
+	const struct endpoint	*ep;
+	const char		*sf;
+	char			 text[1024];
+
+	sf = put_file("rot.secret", "third\r\n\n\nfourth", 15, 0600);
+	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\n"
+	    "secret = first\n"
+	    "secret_file = %s\n"
+	    "secret = second\n", sf);
+	ck_assert_ptr_nonnull(load(text));
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->nsecrets, 4);
+	ck_assert(secret_is(&ep->secrets[0], "first"));
+	ck_assert(secret_is(&ep->secrets[1], "third"));
+	ck_assert(secret_is(&ep->secrets[2], "fourth"));
+	ck_assert(secret_is(&ep->secrets[3], "second"));
+}
+END_TEST
+
+START_TEST(test_secret_file_modes)
+{
+	const char	*sf;
+	char		 text[1024], want[1024];
+
+	sf = put_file("open.secret", "x\n", 2, 0644);
+	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\nsecret_file = %s\n", sf);
+	load(text);
+	snprintf(want, sizeof(want), "4: secret file %s is mode 0644; it must "
+	    "not be readable by group or others (chmod 600)", sf);
+	expect_errors("1: [endpoint:a]: signature_type hmac-sha256 needs a "
+	    "secret or secret_file", want, NULL);
+	conf_errors_free(&errs);
+
+	ck_assert_int_eq(chmod(sf, 0640), 0);
+	load(text);
+	snprintf(want, sizeof(want), "4: secret file %s is mode 0640; it must "
+	    "not be readable by group or others (chmod 600)", sf);
+	expect_errors("1: [endpoint:a]: signature_type hmac-sha256 needs a "
+	    "secret or secret_file", want, NULL);
+	conf_errors_free(&errs);
+
+	ck_assert_int_eq(chmod(sf, 0600), 0);
+	ck_assert_ptr_nonnull(load(text));
+	ck_assert(secret_is(&c->endpoints[0].secrets[0], "x"));
+	conf_free(c);
+	c = NULL;
+
+	ck_assert_int_eq(chmod(sf, 0400), 0);
+	ck_assert_ptr_nonnull(load(text));
+}
+END_TEST
+
+START_TEST(test_secret_file_errors)
+{
+	const char	*empty;
+	char		 text[2048], want[3][1024];
+
+	empty = put_file("empty.secret", "\n\r\n\n", 4, 0600);
+	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha1\n"
+	    "secret_file = %s/missing\n"
+	    "secret_file = relative/file\n"
+	    "secret_file = %s\n"
+	    "secret_file = %s\n"
+	    "secret = ok\n", tmpdir, empty, tmpdir);
+	load(text);
+	snprintf(want[0], sizeof(want[0]), "4: secret file %s/missing: No "
+	    "such file or directory", tmpdir);
+	snprintf(want[1], sizeof(want[1]), "6: secret file %s holds no "
+	    "secret", empty);
+	snprintf(want[2], sizeof(want[2]), "7: secret file %s is not a "
+	    "regular file", tmpdir);
+	expect_errors(want[0],
+	    "5: secret_file: \"relative/file\" is not an absolute path",
+	    want[1], want[2], NULL);
+}
+END_TEST
+
+START_TEST(test_secret_file_too_big)
+{
+	char		*big, text[1024], want[1024];
+	const char	*sf;
+
+	big = repeat('k', 64 * 1024 + 1);
+	sf = put_file("big.secret", big, strlen(big), 0600);
+	free(big);
+	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha1\nsecret = ok\nsecret_file = %s\n", sf);
+	load(text);
+	snprintf(want, sizeof(want), "5: secret file %s: larger than 64 KiB",
+	    sf);
+	expect_errors(want, NULL);
+}
+END_TEST
+
+/* ---- hostile input ---- */
+
+START_TEST(test_binary_garbage)
+{
+	unsigned char	buf[8192];
+	unsigned	seed = 42;
+	size_t		i;
+
+	for (i = 0; i < sizeof(buf); i++) {
+		seed = seed * 1103515245 + 12345;
+		buf[i] = (unsigned char)(seed >> 16);
+	}
+	load_n(buf, sizeof(buf));
+	ck_assert_ptr_null(c);
+	ck_assert_uint_gt(errs.n, 0);
+	for (i = 0; i < errs.n; i++) {
+		ck_assert_msg(strncmp(errs.msg[i], ini, strlen(ini)) == 0,
+		    "%s", errs.msg[i]);
+		ck_assert_msg(strpbrk(errs.msg[i], "\x1b\r\n") == NULL,
+		    "control byte in error %zu", i);
+	}
+}
+END_TEST
+
+START_TEST(test_nul_bytes)
+{
+	static const char text[] = "[server]\nspool_dir = /a\0/b\n"
+	    "[endpoint:a]\npath = /a\n\0\n";
+
+	load_n(text, sizeof(text) - 1);
+	expect_errors("2: NUL byte in line", "5: NUL byte in line", NULL);
+}
+END_TEST
+
+START_TEST(test_control_chars_in_message)
+{
+	load("[\x1b[31mred]\n");
+	expect_errors("1: unknown section [?[31mred]", NULL);
+}
+END_TEST
+
+static char *
+many_endpoints(size_t n, const char *extra)
+{
+	char	*text, *p;
+	size_t	 i, cap = n * 64 + strlen(extra) + 1;
+
+	text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	p = text;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "[endpoint:e%zu]\npath = /hooks/%zu\n\n", i, i);
+	strcpy(p, extra);
+	return text;
+}
+
+START_TEST(test_10000_endpoints)
+{
+	struct timespec	 t0, t1;
+	char		*text;
+	double		 secs;
+
+	text = many_endpoints(10000, "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	load(text);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(text);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->nendpoints, 10000);
+	ck_assert_str_eq(conf_find_endpoint(c, "/hooks/9999")->name, "e9999");
+	ck_assert_str_eq(conf_find_endpoint(c, "/hooks/0")->name, "e0");
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(secs < 5.0, "10,000 endpoints took %.2f s", secs);
+}
+END_TEST
+
+START_TEST(test_10000_endpoints_duplicate)
+{
+	char	*text;
+
+	text = many_endpoints(10000, "[endpoint:e17]\npath = /hooks/5000\n");
+	load(text);
+	free(text);
+	expect_errors(
+	    "30001: duplicate section [endpoint:e17] (first on line 52)",
+	    "30002: path /hooks/5000 is already used by [endpoint:e5000] "
+	    "(line 15002)", NULL);
+}
+END_TEST
+
+/* ---- helpers of the interface ---- */
+
+START_TEST(test_method_bit)
+{
+	ck_assert_uint_eq(conf_method_bit("GET"), METHOD_GET);
+	ck_assert_uint_eq(conf_method_bit("HEAD"), METHOD_HEAD);
+	ck_assert_uint_eq(conf_method_bit("POST"), METHOD_POST);
+	ck_assert_uint_eq(conf_method_bit("PUT"), METHOD_PUT);
+	ck_assert_uint_eq(conf_method_bit("PATCH"), METHOD_PATCH);
+	ck_assert_uint_eq(conf_method_bit("DELETE"), METHOD_DELETE);
+	ck_assert_uint_eq(conf_method_bit("OPTIONS"), METHOD_OPTIONS);
+	ck_assert_uint_eq(conf_method_bit("post"), 0);
+	ck_assert_uint_eq(conf_method_bit("POSTS"), 0);
+	ck_assert_uint_eq(conf_method_bit("POS"), 0);
+	ck_assert_uint_eq(conf_method_bit(""), 0);
+	ck_assert_uint_eq(conf_method_bit("TRACE"), 0);
+}
+END_TEST
+
+START_TEST(test_methods_format)
+{
+	char	buf[64];
+
+	conf_methods_format(METHOD_PUT | METHOD_POST, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "POST, PUT");
+	conf_methods_format(METHOD_POST, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "POST");
+	conf_methods_format(0x7f, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+	conf_methods_format(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	/* too small: whole names only, always terminated */
+	conf_methods_format(METHOD_GET | METHOD_POST, buf, 9);
+	ck_assert_str_eq(buf, "GET");
+	conf_methods_format(METHOD_GET | METHOD_POST, buf, 10);
+	ck_assert_str_eq(buf, "GET, POST");
+	buf[0] = 'x';
+	conf_methods_format(METHOD_GET, buf, 0);
+	ck_assert_int_eq(buf[0], 'x');
+}
+END_TEST
+
+START_TEST(test_default_path)
+{
+	ck_assert_int_eq(setenv("HOOKSPOOL_CONFIG", "/tmp/x.ini", 1), 0);
+	ck_assert_str_eq(conf_default_path(), "/tmp/x.ini");
+	ck_assert_int_eq(setenv("HOOKSPOOL_CONFIG", "", 1), 0);
+	ck_assert_str_eq(conf_default_path(),
+	    SYSCONFDIR "/hookspool/hookspool.ini");
+	ck_assert_int_eq(unsetenv("HOOKSPOOL_CONFIG"), 0);
+	ck_assert_str_eq(conf_default_path(),
+	    SYSCONFDIR "/hookspool/hookspool.ini");
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("conf");
+	tc = tcase_create("good");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_design_example);
+	tcase_add_test(tc, test_value_forms);
+	tcase_add_test(tc, test_size_suffixes);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_bom);
+	tcase_add_test(tc, test_crlf);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_bom_not_first);
+	tcase_add_test(tc, test_unknown_key);
+	tcase_add_test(tc, test_unknown_section);
+	tcase_add_test(tc, test_key_outside_section);
+	tcase_add_test(tc, test_bad_values);
+	tcase_add_test(tc, test_scheme_list_from_verify);
+	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_range_edges);
+	tcase_add_test(tc, test_retry_delay_order);
+	tcase_add_test(tc, test_missing_path);
+	tcase_add_test(tc, test_bad_paths);
+	tcase_add_test(tc, test_duplicate_path);
+	tcase_add_test(tc, test_duplicate_section);
+	tcase_add_test(tc, test_bad_endpoint_name);
+	tcase_add_test(tc, test_duplicate_key);
+	tcase_add_test(tc, test_signed_without_secret);
+	tcase_add_test(tc, test_secret_without_scheme);
+	tcase_add_test(tc, test_empty_secret);
+	tcase_add_test(tc, test_empty_methods);
+	tcase_add_test(tc, test_section_without_bracket);
+	tcase_add_test(tc, test_key_without_equals);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_too_many_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("whole");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_line_limit);
+	tcase_add_test(tc, test_long_value);
+	tcase_add_test(tc, test_100k_line);
+	tcase_add_test(tc, test_secret_inline_comment);
+	tcase_add_test(tc, test_secret_kept_whole);
+	tcase_add_test(tc, test_secret_file_semicolon);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("secrets");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_secret_file_modes);
+	tcase_add_test(tc, test_secret_file_errors);
+	tcase_add_test(tc, test_secret_file_too_big);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_binary_garbage);
+	tcase_add_test(tc, test_nul_bytes);
+	tcase_add_test(tc, test_control_chars_in_message);
+	tcase_add_test(tc, test_10000_endpoints);
+	tcase_add_test(tc, test_10000_endpoints_duplicate);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interface");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_method_bit);
+	tcase_add_test(tc, test_methods_format);
+	tcase_add_test(tc, test_default_path);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(conf_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
