@@ -1,0 +1,984 @@
+/*
+ * spool: append whole lines to the newest segment of a spool directory,
+ * and read them back.  The promises (hookspool-spool(5)):
+ *
+ *  - a record is written with one write(2) while the writer holds
+ *    flock(LOCK_EX) on the segment, so lines of any number of processes
+ *    never interleave; a failed write is cut back off with ftruncate(2),
+ *    so a line is in the spool whole or not at all;
+ *  - with FSYNC_ALWAYS spool_append() returns 0 only after fdatasync(2);
+ *    the sync runs after the lock is dropped, so the syncs of concurrent
+ *    writers overlap (group commit);
+ *  - a torn last line (a crash mid-write) is fenced off with a '\n'
+ *    before the next record; readers skip it and report it;
+ *  - segments are created 0600 whatever the umask, and the directory is
+ *    fsync'ed when one is created.
+ *
+ * Nothing here logs or exits: errors come back as -1 and errno.
+ */
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "spool.h"
+
+#define SEG_DIGITS	8
+#define SEG_NAMELEN	(4 + SEG_DIGITS + 6)	/* "seg-" NNNNNNNN ".jsonl" */
+#define SEG_MAX		99999999u
+#define SEG_SIZE	((off_t)64 << 20)
+#define JSON_MAX_DEPTH	2048			/* as jansson's parser */
+
+struct spool {
+	int		 dirfd;
+	enum fsync_mode	 fsync;
+	off_t		 segsize;
+	int		 segfd;		/* the segment appends go to */
+	unsigned	 segno;		/* its number */
+};
+
+struct scan {
+	const char	*map;		/* the segment, up to size */
+	size_t		 size;
+	int		 flags;
+	struct spool_pos pos;
+	spool_line_fn	 line_fn;
+	spool_bad_fn	 bad_fn;
+	void		*arg;
+};
+
+/* Segment names. */
+
+static void
+seg_name(char *buf, size_t bufsz, unsigned no)
+{
+	(void)snprintf(buf, bufsz, "seg-%08u.jsonl", no);
+}
+
+/* The number of a segment file name, or 0 if name is not one. */
+static unsigned
+seg_number(const char *name)
+{
+	unsigned	no = 0;
+	size_t		i;
+
+	if (strlen(name) != SEG_NAMELEN || strncmp(name, "seg-", 4) != 0 ||
+	    strcmp(name + 4 + SEG_DIGITS, ".jsonl") != 0)
+		return 0;
+	for (i = 4; i < 4 + SEG_DIGITS; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		no = no * 10 + (unsigned)(name[i] - '0');
+	}
+	return no;
+}
+
+static int
+seg_cmp(const void *a, const void *b)
+{
+	unsigned	x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The segment numbers in dirfd, ascending, in a malloc'd array. */
+static int
+seg_list(int dirfd, unsigned **segs, size_t *nsegs)
+{
+	DIR		*d = NULL;
+	struct dirent	*de;
+	unsigned	*v = NULL, *nv, no;
+	size_t		 n = 0, cap = 0;
+	int		 fd = -1, ret = -1, save;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		goto out;
+	d = fdopendir(fd);
+	if (d == NULL)
+		goto out;
+	fd = -1;
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		no = seg_number(de->d_name);
+		if (no == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = reallocarray(v, cap, sizeof(*v));
+			if (nv == NULL)
+				goto out;
+			v = nv;
+		}
+		v[n++] = no;
+	}
+	if (errno != 0)
+		goto out;
+	qsort(v, n, sizeof(*v), seg_cmp);
+	*segs = v;
+	*nsegs = n;
+	v = NULL;
+	ret = 0;
+out:
+	save = errno;
+	free(v);
+	if (d != NULL)
+		closedir(d);
+	if (fd != -1)
+		close(fd);
+	errno = save;
+	return ret;
+}
+
+/* Small I/O helpers: retry on EINTR, loop on short counts. */
+
+static int
+lock_fd(int fd, int op)
+{
+	while (flock(fd, op) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+unlock_fd(int fd)
+{
+	int	save = errno;
+
+	(void)flock(fd, LOCK_UN);
+	errno = save;
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writing. */
+
+/*
+ * Make segment no the one appends go to.  With create, make it with
+ * O_EXCL; if another writer beat us to it, use theirs.  A new file is
+ * chmod'ed (the umask may have cut its mode) and the directory synced
+ * so the name survives a crash.  With FSYNC_ALWAYS the directory is
+ * synced on any switch, in case a creator died before its own sync.
+ */
+static int
+seg_switch(struct spool *sp, unsigned no, int create)
+{
+	char		name[32];
+	struct stat	st;
+	int		fd = -1, created = 0, save;
+	const int	flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC;
+
+	if (no == 0 || no > SEG_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	seg_name(name, sizeof(name), no);
+	if (create) {
+		fd = openat(sp->dirfd, name, flags | O_CREAT | O_EXCL, 0600);
+		if (fd == -1 && errno != EEXIST)
+			goto fail;
+		created = fd != -1;
+	}
+	if (fd == -1)
+		fd = openat(sp->dirfd, name, flags);
+	if (fd == -1)
+		goto fail;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (created && fchmod(fd, 0600) == -1)
+		goto fail;
+	if ((created || sp->fsync == FSYNC_ALWAYS) && fsync(sp->dirfd) == -1)
+		goto fail;
+	if (sp->segfd != -1)
+		close(sp->segfd);
+	sp->segfd = fd;
+	sp->segno = no;
+	return 0;
+fail:
+	save = errno;
+	if (fd != -1)
+		close(fd);
+	errno = save;
+	return -1;
+}
+
+/* Switch to the highest-numbered segment, creating the first one. */
+static int
+seg_newest(struct spool *sp)
+{
+	unsigned	*segs = NULL;
+	size_t		 n = 0;
+	int		 ret = -1;
+
+	if (seg_list(sp->dirfd, &segs, &n) == -1)
+		return -1;
+	if (n == 0)
+		ret = seg_switch(sp, sp->segno + 1, 1);
+	else
+		ret = seg_switch(sp, segs[n - 1], 0);
+	free(segs);
+	return ret;
+}
+
+/*
+ * Lock the segment to append to and return its size.  Under the lock,
+ * a segment that has reached the size limit (another writer filled it
+ * while we held it open) or that was removed sends us on to the next.
+ */
+static int
+seg_lock(struct spool *sp, off_t *size)
+{
+	struct stat	st;
+	int		r;
+
+	for (;;) {
+		if (lock_fd(sp->segfd, LOCK_EX) == -1)
+			return -1;
+		if (fstat(sp->segfd, &st) == -1) {
+			unlock_fd(sp->segfd);
+			return -1;
+		}
+		if (st.st_nlink > 0 && st.st_size < sp->segsize) {
+			*size = st.st_size;
+			return 0;
+		}
+		unlock_fd(sp->segfd);
+		if (st.st_nlink == 0)
+			r = seg_newest(sp);
+		else
+			r = seg_switch(sp, sp->segno + 1, 1);
+		if (r == -1)
+			return -1;
+	}
+}
+
+/*
+ * With the lock held and the file size known: fence off a torn last
+ * line, write the record, and on any failure cut the file back to size
+ * so that no partial line is left behind.
+ */
+static int
+seg_write(int fd, off_t size, const char *rec, size_t len)
+{
+	char	last = '\n';
+	ssize_t	n;
+	int	save;
+
+	if (size > 0) {
+		n = pread(fd, &last, 1, size - 1);
+		if (n != 1) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+	}
+	if (last != '\n' && write_all(fd, "\n", 1) == -1)
+		goto undo;
+	if (write_all(fd, rec, len) == -1)
+		goto undo;
+	return 0;
+undo:
+	save = errno;
+	(void)ftruncate(fd, size);
+	errno = save;
+	return -1;
+}
+
+struct spool *
+spool_open(const char *dir, enum fsync_mode fsync_mode)
+{
+	struct spool	*sp = NULL;
+	struct stat	 st;
+	int		 save;
+
+	sp = calloc(1, sizeof(*sp));
+	if (sp == NULL)
+		return NULL;
+	sp->dirfd = -1;
+	sp->segfd = -1;
+	sp->fsync = fsync_mode;
+	sp->segsize = SEG_SIZE;
+	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->dirfd == -1)
+		goto fail;
+	if (fstat(sp->dirfd, &st) == -1)
+		goto fail;
+	/* Anyone who can write the directory can plant segments. */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		errno = EPERM;
+		goto fail;
+	}
+	if (seg_newest(sp) == -1)
+		goto fail;
+	return sp;
+fail:
+	save = errno;
+	spool_close(sp);
+	errno = save;
+	return NULL;
+}
+
+void
+spool_set_segment_size(struct spool *sp, off_t size)
+{
+	sp->segsize = size > 0 ? size : 1;
+}
+
+/*
+ * The durable write as a straight line: lock, fence, write, unlock,
+ * fdatasync.  The fdatasync is the commit point.
+ */
+int
+spool_append(struct spool *sp, const char *rec, size_t len)
+{
+	off_t	size = -1;
+	int	r;
+
+	if (len == 0 || rec[len - 1] != '\n' ||
+	    memchr(rec, '\n', len - 1) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (seg_lock(sp, &size) == -1)
+		return -1;
+	r = seg_write(sp->segfd, size, rec, len);
+	unlock_fd(sp->segfd);
+	if (r == -1)
+		return -1;
+	if (sp->fsync == FSYNC_ALWAYS && fdatasync(sp->segfd) == -1)
+		return -1;
+	return 0;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	if (sp->segfd != -1)
+		close(sp->segfd);
+	if (sp->dirfd != -1)
+		close(sp->dirfd);
+	free(sp);
+}
+
+/*
+ * A JSON syntax check (RFC 8259) that allocates nothing.  It accepts
+ * what jansson's json_loadb() accepts, less numbers out of jansson's
+ * range: UTF-8 is checked, as are \u escapes (no \u0000, no lone
+ * surrogate), and nesting is limited as in jansson.
+ */
+
+struct jv {
+	const unsigned char	*p, *end;
+	int			 depth;
+};
+
+static int	jv_value(struct jv *);
+
+static void
+jv_ws(struct jv *v)
+{
+	while (v->p < v->end && (*v->p == ' ' || *v->p == '\t' ||
+	    *v->p == '\r' || *v->p == '\n'))
+		v->p++;
+}
+
+static int
+jv_isdigit(const struct jv *v)
+{
+	return v->p < v->end && *v->p >= '0' && *v->p <= '9';
+}
+
+static int
+jv_digits(struct jv *v)
+{
+	if (!jv_isdigit(v))
+		return -1;
+	while (jv_isdigit(v))
+		v->p++;
+	return 0;
+}
+
+static int
+jv_number(struct jv *v)
+{
+	if (v->p < v->end && *v->p == '-')
+		v->p++;
+	if (v->p < v->end && *v->p == '0')
+		v->p++;
+	else if (jv_digits(v) == -1)
+		return -1;
+	if (v->p < v->end && *v->p == '.') {
+		v->p++;
+		if (jv_digits(v) == -1)
+			return -1;
+	}
+	if (v->p < v->end && (*v->p == 'e' || *v->p == 'E')) {
+		v->p++;
+		if (v->p < v->end && (*v->p == '+' || *v->p == '-'))
+			v->p++;
+		if (jv_digits(v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+jv_literal(struct jv *v, const char *lit)
+{
+	size_t	n = strlen(lit);
+
+	if ((size_t)(v->end - v->p) < n || memcmp(v->p, lit, n) != 0)
+		return -1;
+	v->p += n;
+	return 0;
+}
+
+/* "uXXXX" at v->p: its value in *u. */
+static int
+jv_hex4(struct jv *v, unsigned *u)
+{
+	int	i, c;
+
+	if (v->end - v->p < 5 || *v->p != 'u')
+		return -1;
+	*u = 0;
+	for (i = 1; i <= 4; i++) {
+		c = v->p[i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c -= 'a' - 10;
+		else if (c >= 'A' && c <= 'F')
+			c -= 'A' - 10;
+		else
+			return -1;
+		*u = *u << 4 | (unsigned)c;
+	}
+	v->p += 5;
+	return 0;
+}
+
+/* An escape, v->p just past the backslash. */
+static int
+jv_escape(struct jv *v)
+{
+	unsigned	u, lo;
+
+	if (v->p < v->end && strchr("\"\\/bfnrt", *v->p) != NULL &&
+	    *v->p != '\0') {
+		v->p++;
+		return 0;
+	}
+	if (jv_hex4(v, &u) == -1 || u == 0 || (u >= 0xdc00 && u <= 0xdfff))
+		return -1;
+	if (u < 0xd800 || u > 0xdbff)
+		return 0;
+	if (v->p >= v->end || *v->p != '\\')
+		return -1;
+	v->p++;
+	if (jv_hex4(v, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
+		return -1;
+	return 0;
+}
+
+/* One UTF-8 sequence of two or more bytes: no overlong, no surrogate. */
+static int
+jv_utf8(struct jv *v)
+{
+	const unsigned char	*p = v->p;
+	unsigned		 cp, n, i;
+
+	if (*p >= 0xc2 && *p <= 0xdf) {
+		n = 1;
+		cp = *p & 0x1f;
+	} else if (*p >= 0xe0 && *p <= 0xef) {
+		n = 2;
+		cp = *p & 0x0f;
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		n = 3;
+		cp = *p & 0x07;
+	} else
+		return -1;
+	if ((size_t)(v->end - p) <= n)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	v->p += n + 1;
+	return 0;
+}
+
+static int
+jv_string(struct jv *v)
+{
+	if (v->p >= v->end || *v->p != '"')
+		return -1;
+	v->p++;
+	while (v->p < v->end) {
+		if (*v->p == '"') {
+			v->p++;
+			return 0;
+		}
+		if (*v->p < 0x20)
+			return -1;
+		if (*v->p == '\\') {
+			v->p++;
+			if (jv_escape(v) == -1)
+				return -1;
+		} else if (*v->p >= 0x80) {
+			if (jv_utf8(v) == -1)
+				return -1;
+		} else
+			v->p++;
+	}
+	return -1;
+}
+
+/* After a member of an object or array: 1 at close, 0 at ',', -1. */
+static int
+jv_next(struct jv *v, unsigned char close)
+{
+	jv_ws(v);
+	if (v->p >= v->end)
+		return -1;
+	if (*v->p == close) {
+		v->p++;
+		v->depth--;
+		return 1;
+	}
+	if (*v->p != ',')
+		return -1;
+	v->p++;
+	return 0;
+}
+
+static int
+jv_object(struct jv *v)
+{
+	int	r;
+
+	if (++v->depth > JSON_MAX_DEPTH)
+		return -1;
+	v->p++;
+	jv_ws(v);
+	if (v->p < v->end && *v->p == '}') {
+		v->p++;
+		v->depth--;
+		return 0;
+	}
+	for (;;) {
+		jv_ws(v);
+		if (jv_string(v) == -1)
+			return -1;
+		jv_ws(v);
+		if (v->p >= v->end || *v->p != ':')
+			return -1;
+		v->p++;
+		if (jv_value(v) == -1)
+			return -1;
+		r = jv_next(v, '}');
+		if (r != 0)
+			return r == 1 ? 0 : -1;
+	}
+}
+
+static int
+jv_array(struct jv *v)
+{
+	int	r;
+
+	if (++v->depth > JSON_MAX_DEPTH)
+		return -1;
+	v->p++;
+	jv_ws(v);
+	if (v->p < v->end && *v->p == ']') {
+		v->p++;
+		v->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (jv_value(v) == -1)
+			return -1;
+		r = jv_next(v, ']');
+		if (r != 0)
+			return r == 1 ? 0 : -1;
+	}
+}
+
+static int
+jv_value(struct jv *v)
+{
+	jv_ws(v);
+	if (v->p >= v->end)
+		return -1;
+	switch (*v->p) {
+	case '{':
+		return jv_object(v);
+	case '[':
+		return jv_array(v);
+	case '"':
+		return jv_string(v);
+	case 't':
+		return jv_literal(v, "true");
+	case 'f':
+		return jv_literal(v, "false");
+	case 'n':
+		return jv_literal(v, "null");
+	default:
+		return jv_number(v);
+	}
+}
+
+/* 1 if line is exactly one JSON object (trailing blanks allowed). */
+static int
+line_is_object(const char *line, size_t len)
+{
+	struct jv	v;
+
+	v.p = (const unsigned char *)line;
+	v.end = v.p + len;
+	v.depth = 0;
+	if (len == 0 || *v.p != '{' || jv_object(&v) == -1)
+		return 0;
+	jv_ws(&v);
+	return v.p == v.end;
+}
+
+/* Reading. */
+
+static void
+scan_bad(struct scan *sc, size_t off, const char *reason)
+{
+	sc->pos.offset = (off_t)off;
+	if (sc->bad_fn != NULL)
+		sc->bad_fn(&sc->pos, reason, sc->arg);
+}
+
+/* One line [off, off + len) without its '\n': 0 go on, 1 stop, -1. */
+static int
+scan_line(struct scan *sc, size_t off, size_t len)
+{
+	const char	*line = sc->map + off;
+
+	if (len == 0) {
+		scan_bad(sc, off, "empty line");
+		return 0;
+	}
+	if (!line_is_object(line, len)) {
+		scan_bad(sc, off, "not a JSON object");
+		return 0;
+	}
+	sc->pos.offset = (off_t)off;
+	if (sc->line_fn == NULL)
+		return 0;
+	return sc->line_fn(line, len, &sc->pos, sc->arg);
+}
+
+static int
+scan_forward(struct scan *sc)
+{
+	const char	*nl;
+	size_t		 off = 0;
+	int		 r;
+
+	while (off < sc->size) {
+		nl = memchr(sc->map + off, '\n', sc->size - off);
+		if (nl == NULL) {
+			scan_bad(sc, off, "torn line (no newline at the end)");
+			return 0;
+		}
+		r = scan_line(sc, off, (size_t)(nl - sc->map) - off);
+		if (r != 0)
+			return r;
+		off = (size_t)(nl - sc->map) + 1;
+	}
+	return 0;
+}
+
+/* The start of the line that ends before end (just past a '\n' or 0). */
+static size_t
+line_start(const char *map, size_t end)
+{
+	while (end > 0 && map[end - 1] != '\n')
+		end--;
+	return end;
+}
+
+static int
+scan_backward(struct scan *sc)
+{
+	size_t	end = sc->size, start;
+	int	r;
+
+	if (sc->map[end - 1] != '\n') {
+		end = line_start(sc->map, end);
+		scan_bad(sc, end, "torn line (no newline at the end)");
+	}
+	while (end > 0) {
+		start = line_start(sc->map, end - 1);
+		r = scan_line(sc, start, end - 1 - start);
+		if (r != 0)
+			return r;
+		end = start;
+	}
+	return 0;
+}
+
+/*
+ * The segment's size under a shared lock: no writer is mid-line then,
+ * and writers only ever cut back to a size at least this, so the bytes
+ * up to it stay put while they are mapped.
+ */
+static int
+seg_snapshot(int fd, struct stat *st)
+{
+	int	r;
+
+	if (lock_fd(fd, LOCK_SH) == -1)
+		return -1;
+	r = fstat(fd, st);
+	unlock_fd(fd);
+	return r;
+}
+
+static int
+seg_map(struct scan *sc, int fd, const struct stat *st)
+{
+	void	*map;
+
+	if ((uintmax_t)st->st_size > SIZE_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	(void)madvise(map, (size_t)st->st_size,
+	    (sc->flags & SPOOL_NEWEST_FIRST) ? MADV_WILLNEED : MADV_SEQUENTIAL);
+	sc->map = map;
+	sc->size = (size_t)st->st_size;
+	return 0;
+}
+
+/* Scan one segment: 0 go on, 1 stop, -1 error. */
+static int
+seg_scan(int dirfd, unsigned no, struct scan *sc)
+{
+	char		name[32];
+	struct stat	st;
+	int		fd = -1, r = -1, save;
+
+	seg_name(name, sizeof(name), no);
+	sc->pos.segment = name;
+	sc->map = NULL;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 0;		/* removed since we listed it */
+	if (fd == -1 && errno == ELOOP) {
+		scan_bad(sc, 0, "not a regular file");
+		return 0;
+	}
+	if (fd == -1 || fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		scan_bad(sc, 0, "not a regular file");
+		r = 0;
+		goto out;
+	}
+	if (seg_snapshot(fd, &st) == -1)
+		goto out;
+	r = 0;
+	if (st.st_size == 0)
+		goto out;
+	r = -1;
+	if (seg_map(sc, fd, &st) == -1)
+		goto out;
+	if (sc->flags & SPOOL_NEWEST_FIRST)
+		r = scan_backward(sc);
+	else
+		r = scan_forward(sc);
+out:
+	save = errno;
+	if (sc->map != NULL)
+		munmap((void *)(uintptr_t)sc->map, sc->size);
+	sc->map = NULL;
+	if (fd != -1)
+		close(fd);
+	errno = save;
+	return r;
+}
+
+int
+spool_scan(const char *dir, int flags, spool_line_fn line_fn,
+    spool_bad_fn bad_fn, void *arg)
+{
+	struct scan	 sc;
+	unsigned	*segs = NULL;
+	size_t		 n = 0, i;
+	int		 dirfd = -1, ret = -1, r, save;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.flags = flags;
+	sc.line_fn = line_fn;
+	sc.bad_fn = bad_fn;
+	sc.arg = arg;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		goto out;
+	if (seg_list(dirfd, &segs, &n) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		r = seg_scan(dirfd, (flags & SPOOL_NEWEST_FIRST) ?
+		    segs[n - 1 - i] : segs[i], &sc);
+		if (r == -1)
+			goto out;
+		if (r == 1)
+			break;
+	}
+	ret = 0;
+out:
+	save = errno;
+	free(segs);
+	if (dirfd != -1)
+		close(dirfd);
+	errno = save;
+	return ret;
+}
+
+/* Finding one event. */
+
+struct find {
+	const char	*id;
+	size_t		 idlen;
+	int		 precheck;	/* id can be looked for verbatim */
+	char		*line;
+	size_t		 len;
+};
+
+static int
+mem_has(const char *hay, size_t haylen, const char *needle, size_t len)
+{
+	const char	*p = hay, *end = hay + haylen;
+
+	while ((size_t)(end - p) >= len) {
+		p = memchr(p, needle[0], (size_t)(end - p) - len + 1);
+		if (p == NULL)
+			return 0;
+		if (memcmp(p, needle, len) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static int
+str_is(const json_t *j, const char *s)
+{
+	return json_is_string(j) && strcmp(json_string_value(j), s) == 0;
+}
+
+static int
+find_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	struct find	*f = arg;
+	json_t		*rec = NULL;
+	int		 r = 0;
+
+	(void)pos;
+	if (f->precheck && (!mem_has(line, len, f->id, f->idlen) ||
+	    !mem_has(line, len, "\"event\"", 7)))
+		return 0;
+	rec = json_loadb(line, len, 0, NULL);
+	if (rec == NULL || !str_is(json_object_get(rec, "type"), "event") ||
+	    !str_is(json_object_get(rec, "id"), f->id))
+		goto out;
+	f->line = malloc(len + 1);
+	if (f->line == NULL) {
+		r = -1;
+		goto out;
+	}
+	memcpy(f->line, line, len);
+	f->line[len] = '\0';
+	f->len = len;
+	r = 1;
+out:
+	json_decref(rec);
+	return r;
+}
+
+int
+spool_find_event(const char *dir, const char *id, char **line, size_t *len)
+{
+	struct find	f;
+	const char	*s;
+
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	f.idlen = strlen(id);
+	if (f.idlen == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* An id that JSON would escape cannot be looked for as bytes. */
+	f.precheck = 1;
+	for (s = id; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			f.precheck = 0;
+	}
+	if (spool_scan(dir, SPOOL_NEWEST_FIRST, find_line, NULL, &f) == -1) {
+		free(f.line);
+		return -1;
+	}
+	if (f.line == NULL)
+		return 0;
+	*line = f.line;
+	*len = f.len;
+	return 1;
+}
