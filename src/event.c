@@ -29,6 +29,10 @@
 
 #define REDACTED	"[redacted]"
 
+/* received_us must fall in years 0000-9999 to be RFC 3339. */
+#define EVENT_US_MIN	(INT64_C(-62167219200) * 1000000)
+#define EVENT_US_MAX	(INT64_C(253402300800) * 1000000 - 1)
+
 /* Headers whose credentials are replaced by REDACTED. */
 static const char *const redacted_headers[] = {
 	"authorization",
@@ -599,6 +603,7 @@ event_encode(const struct event *ev, size_t *len)
 	int		 error = ENOMEM;
 
 	if (!event_id_valid(ev->id) ||
+	    ev->received_us < EVENT_US_MIN || ev->received_us > EVENT_US_MAX ||
 	    (ev->replay_of != NULL && !event_id_valid(ev->replay_of)) ||
 	    (ev->body == NULL && ev->body_len > 0)) {
 		error = EINVAL;

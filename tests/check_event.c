@@ -4,6 +4,7 @@
  * hookspool-spool(5) documents them; bodies must round-trip
  * byte-for-byte; record_decode must survive any line.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,8 @@ START_TEST(test_received_at)
 		{ -1, "1969-12-31T23:59:59.999999Z" },
 		{ INT64_C(951782400000000), "2000-02-29T00:00:00.000000Z" },
 		{ INT64_C(1795930295999999), "2026-11-29T05:31:35.999999Z" },
+		{ INT64_C(253402300799999999), "9999-12-31T23:59:59.999999Z" },
+		{ INT64_C(-62167219200000000), "0000-01-01T00:00:00.000000Z" },
 	};
 	struct event	 ev;
 	json_t		*rec;
@@ -204,6 +207,10 @@ START_TEST(test_bad_id_refused)
 	event_init(&ev, "x", 1);
 	ev.replay_of = "not-an-id";
 	ck_assert_ptr_null(event_encode(&ev, &n));
+	event_init(&ev, "x", 1);
+	ev.received_us = INT64_C(253402300800) * 1000000;
+	ck_assert_ptr_null(event_encode(&ev, &n));
+	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
 
@@ -676,6 +683,8 @@ START_TEST(test_body_errors)
 		"{\"type\":\"event\",\"id\":\"x\",\"body\":\"Q===\","
 		    "\"body_encoding\":\"base64\"}",
 		"{\"type\":\"event\",\"id\":\"x\",\"body\":\"QR==\","
+		    "\"body_encoding\":\"base64\"}",
+		"{\"type\":\"event\",\"id\":\"x\",\"body\":\"QUJ=\","
 		    "\"body_encoding\":\"base64\"}",
 		"{\"type\":\"event\",\"id\":\"x\",\"body\":\"QQ==QQ==\","
 		    "\"body_encoding\":\"base64\"}",
