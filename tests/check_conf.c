@@ -957,6 +957,74 @@ START_TEST(test_10000_endpoints_duplicate)
 }
 END_TEST
 
+/* ---- the shipped example and the manual ---- */
+
+static const char *const all_keys[] = {
+	"spool_dir", "max_body_size", "fsync", "max_retry_attempts",
+	"retry_delay_seconds", "retry_backoff_multiplier",
+	"retry_max_delay_seconds", "event_history_size", "listen", "log",
+	"path", "signature_type", "signature_header", "secret", "secret_file",
+	"methods", "enabled"
+};
+
+static char *
+slurp(const char *path)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 n;
+
+	fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	ck_assert_int_ge(n, 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+START_TEST(test_example_file)
+{
+	const char	*path = TEST_DATA "/../../contrib/hookspool.ini.example";
+	char		*text, key[64];
+	size_t		 i;
+
+	c = conf_load(path, &errs);
+	ck_assert_msg(c != NULL, "%s", errs.n > 0 ? errs.msg[0] : "ENOMEM");
+	ck_assert_uint_eq(c->nendpoints, 3);
+	ck_assert_ptr_nonnull(conf_find_endpoint(c, "/hooks/github"));
+	text = slurp(path);
+	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
+		snprintf(key, sizeof(key), "\n%s = ", all_keys[i]);
+		if (strstr(text, key) == NULL)
+			snprintf(key, sizeof(key), "\n; %s = ", all_keys[i]);
+		ck_assert_msg(strstr(text, key) != NULL, "example lacks %s",
+		    all_keys[i]);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(test_manual_keys)
+{
+	char	*text, key[64];
+	size_t	 i;
+
+	text = slurp(TEST_DATA "/../../doc/hookspool.ini.5");
+	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
+		snprintf(key, sizeof(key), "\n.It Cm %s Ns = ", all_keys[i]);
+		ck_assert_msg(strstr(text, key) != NULL, "manual lacks %s",
+		    all_keys[i]);
+	}
+	free(text);
+}
+END_TEST
+
 /* ---- helpers of the interface ---- */
 
 START_TEST(test_method_bit)
@@ -1092,6 +1160,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_method_bit);
 	tcase_add_test(tc, test_methods_format);
 	tcase_add_test(tc, test_default_path);
+	tcase_add_test(tc, test_example_file);
+	tcase_add_test(tc, test_manual_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
