@@ -140,16 +140,12 @@ fcgi_read(void *io, void *buf, size_t len)
 static void
 fcgi_respond(FCGX_Request *fr, const struct response *resp)
 {
-	FCGX_FPrintF(fr->out, "Status: %s\r\n"
-	    "Content-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n",
-	    receive_status_text(resp->status), resp->body_len);
-	if (resp->allow != NULL)
-		FCGX_FPrintF(fr->out, "Allow: %s\r\n", resp->allow);
-	if (resp->retry_after > 0)
-		FCGX_FPrintF(fr->out, "Retry-After: %d\r\n", resp->retry_after);
-	FCGX_PutS("\r\n", fr->out);
+	char	buf[512];
+	int	n;
+
+	/* libfcgi's own FCGX_FPrintF lacks %zu: format here. */
+	n = receive_format_head(resp, buf, sizeof(buf));
+	FCGX_PutStr(buf, n, fr->out);
 	FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
 }
 
@@ -193,9 +189,10 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 			receive_handle(rcv, &req, &resp);
 		}
 		fcgi_respond(&fr, &resp);
-		FCGX_Finish_r(&fr);
+		/* req points into fr.envp, which Finish frees. */
 		receive_log(&req, &resp, mono_us() - t0);
 		receive_request_free(&req);
+		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
 	return 0;

@@ -46,6 +46,25 @@ receive_status_text(int status)
 	}
 }
 
+int
+receive_format_head(const struct response *resp, char *buf, size_t len)
+{
+	char	allow[96] = "", retry[48] = "";
+	int	n;
+
+	if (resp->allow != NULL)
+		snprintf(allow, sizeof(allow), "Allow: %s\r\n", resp->allow);
+	if (resp->retry_after > 0)
+		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
+		    resp->retry_after);
+	n = snprintf(buf, len, "Status: %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n%s%s\r\n",
+	    receive_status_text(resp->status), resp->body_len, allow, retry);
+	return n < (int)len ? n : (int)len - 1;
+}
+
 static void
 answer(struct response *resp, int status, const char *error,
     const char *reason)
@@ -81,6 +100,19 @@ env_value(const char *kv, const char *name)
 	return NULL;
 }
 
+/*
+ * CONTENT_TYPE and CONTENT_LENGTH are headers too, unless the server
+ * also passed them as HTTP_CONTENT_* (nginx does): keep one copy.
+ */
+static int
+add_content_header(struct request *req, const char *name, const char *value)
+{
+	if (value == NULL || *value == '\0' ||
+	    header_get(&req->headers, name) != NULL)
+		return 0;
+	return header_add(&req->headers, name, value);
+}
+
 int
 receive_request_init(struct request *req, char *const *envp)
 {
@@ -94,6 +126,7 @@ receive_request_init(struct request *req, char *const *envp)
 		{ "PATH_INFO",		offsetof(struct request, path_info) },
 		{ "REMOTE_ADDR",	offsetof(struct request, remote_addr) },
 		{ "CONTENT_LENGTH",	offsetof(struct request, content_length) },
+		{ "CONTENT_TYPE",	offsetof(struct request, content_type) },
 	};
 	const char	*v;
 	char		 name[256];
@@ -107,9 +140,7 @@ receive_request_init(struct request *req, char *const *envp)
 			if (v != NULL)
 				*(const char **)((char *)req + vars[i].off) = v;
 		}
-		if (strncmp(*envp, "HTTP_", 5) != 0 &&
-		    strncmp(*envp, "CONTENT_TYPE=", 13) != 0 &&
-		    strncmp(*envp, "CONTENT_LENGTH=", 15) != 0)
+		if (strncmp(*envp, "HTTP_", 5) != 0)
 			continue;
 		n = strcspn(*envp, "=");
 		if ((*envp)[n] != '=' || n >= sizeof(name))
@@ -119,6 +150,9 @@ receive_request_init(struct request *req, char *const *envp)
 		if (header_add_cgi(&req->headers, name, *envp + n + 1) == -1)
 			rc = -1;
 	}
+	if (add_content_header(req, "content-type", req->content_type) == -1 ||
+	    add_content_header(req, "content-length", req->content_length) == -1)
+		rc = -1;
 	return rc;
 }
 

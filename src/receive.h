@@ -24,6 +24,7 @@ struct request {
 	const char		*path_info;
 	const char		*remote_addr;
 	const char		*content_length; /* NULL when absent */
+	const char		*content_type;
 	struct header_list	 headers;
 	/* Body reader: bytes read, 0 at end of input, -1 on error. */
 	ssize_t			(*read)(void *io, void *buf, size_t len);
@@ -70,6 +71,11 @@ void	receive_reset(struct receiver *);
 /* Write the one log line for a finished request. */
 void	receive_log(const struct request *, const struct response *,
 	    int64_t elapsed_us);
+/*
+ * The CGI response header block ("Status: ...\r\n" ... "\r\n") into
+ * buf; returns its length.
+ */
+int	receive_format_head(const struct response *, char *buf, size_t len);
 /* Status line text: "202 Accepted". */
 const char *receive_status_text(int status);
 

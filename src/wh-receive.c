@@ -135,6 +135,8 @@ serve_cgi(struct receiver *rcv)
 	struct request	  req;
 	struct response	  resp;
 	struct timespec	  t0, t1;
+	char		  head[512];
+	int		  n;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (receive_request_init(&req, environ) == -1)
@@ -143,14 +145,8 @@ serve_cgi(struct receiver *rcv)
 		req.read = cgi_read;
 		receive_handle(rcv, &req, &resp);
 	}
-	printf("Status: %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n",
-	    receive_status_text(resp.status), resp.body_len);
-	if (resp.allow != NULL)
-		printf("Allow: %s\r\n", resp.allow);
-	if (resp.retry_after > 0)
-		printf("Retry-After: %d\r\n", resp.retry_after);
-	printf("\r\n");
+	n = receive_format_head(&resp, head, sizeof(head));
+	fwrite(head, 1, (size_t)n, stdout);
 	fwrite(resp.body, 1, resp.body_len, stdout);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

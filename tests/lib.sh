@@ -26,8 +26,14 @@ check() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected [$2], got [$3]"; fi
 }
 
-# The plain closing line that test harnesses read.
+# The plain closing line that test harnesses read; on failure, the
+# servers' logs too.
 t_done() {
+	if [ "$T_FAIL" -ne 0 ]; then
+		for f in "$T_DIR"/wh.log "$T_DIR"/nginx/logs/error.log; do
+			[ -s "$f" ] && { echo "# --- $f"; tail -20 "$f" | sed 's/^/# /'; }
+		done
+	fi
 	printf '%s: %d passed, %d failed\n' "$T_NAME" "$T_PASS" "$T_FAIL"
 	[ "$T_FAIL" -eq 0 ]
 }
