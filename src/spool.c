@@ -189,6 +189,29 @@ write_all(int fd, const char *buf, size_t len)
 /* Writing. */
 
 /*
+ * With the lock held: if the segment does not end in a newline (a torn
+ * line left by a crash), write one, so the next record starts a line.
+ */
+static int
+seg_fence(int fd, off_t size)
+{
+	char	last = '\n';
+	ssize_t	n;
+
+	if (size == 0)
+		return 0;
+	n = pread(fd, &last, 1, size - 1);
+	if (n != 1) {
+		if (n == 0)
+			errno = EIO;
+		return -1;
+	}
+	if (last == '\n')
+		return 0;
+	return write_all(fd, "\n", 1);
+}
+
+/*
  * Make segment no the one appends go to.  With create, make it with
  * O_EXCL; if another writer beat us to it, use theirs.  A new file is
  * chmod'ed (the umask may have cut its mode) and the directory synced
@@ -281,7 +304,11 @@ seg_lock(struct spool *sp, off_t *size)
 			*size = st.st_size;
 			return 0;
 		}
+		/* A full segment is left ending in a newline, torn or not. */
+		r = st.st_nlink > 0 ? seg_fence(sp->segfd, st.st_size) : 0;
 		unlock_fd(sp->segfd);
+		if (r == -1)
+			return -1;
 		if (st.st_nlink == 0)
 			r = seg_newest(sp);
 		else
@@ -292,35 +319,22 @@ seg_lock(struct spool *sp, off_t *size)
 }
 
 /*
- * With the lock held and the file size known: fence off a torn last
- * line, write the record, and on any failure cut the file back to size
- * so that no partial line is left behind.
+ * With the lock held and the file size known: fence, write the record,
+ * and on any failure cut the file back to size so that no partial line
+ * is left behind.
  */
 static int
 seg_write(int fd, off_t size, const char *rec, size_t len)
 {
-	char	last = '\n';
-	ssize_t	n;
 	int	save;
 
-	if (size > 0) {
-		n = pread(fd, &last, 1, size - 1);
-		if (n != 1) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
+	if (seg_fence(fd, size) == -1 || write_all(fd, rec, len) == -1) {
+		save = errno;
+		(void)ftruncate(fd, size);
+		errno = save;
+		return -1;
 	}
-	if (last != '\n' && write_all(fd, "\n", 1) == -1)
-		goto undo;
-	if (write_all(fd, rec, len) == -1)
-		goto undo;
 	return 0;
-undo:
-	save = errno;
-	(void)ftruncate(fd, size);
-	errno = save;
-	return -1;
 }
 
 struct spool *

@@ -769,6 +769,33 @@ START_TEST(test_torn_every_offset)
 }
 END_TEST
 
+/* A torn line at the end of a full segment is fenced off as well. */
+START_TEST(test_torn_full_segment)
+{
+	char		*dir = tmpdir_new(), *file;
+	struct spool	*sp;
+	struct seen	 s;
+	size_t		 len;
+
+	file_write(dir, SEG1, "{\"n\":1}\n{\"n\":", 13);
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_segment_size(sp, 10);
+	append_str(sp, "{\"n\":2}\n");
+	spool_close(sp);
+	file = file_read(dir, SEG1, &len);
+	ck_assert_str_eq(file, "{\"n\":1}\n{\"n\":\n");
+	free(file);
+	ck_assert_int_eq(file_size(dir, "seg-00000002.jsonl"), 8);
+	scan(dir, 0, &s);
+	ck_assert_uint_eq(s.nlines, 2);
+	ck_assert_uint_eq(s.nbad, 1);
+	ck_assert_int_eq(s.bad[0].offset, 8);
+	seen_free(&s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* A full disk, or a file size limit: nothing of the record stays. */
 
 #define STEP(n, cond)	do { if (!(cond)) return (n); } while (0)
@@ -1249,6 +1276,7 @@ spool_suite(void)
 	tc = tcase_create("crash");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_torn_every_offset);
+	tcase_add_test(tc, test_torn_full_segment);
 	tcase_add_test(tc, test_efbig);
 	suite_add_tcase(s, tc);
 
