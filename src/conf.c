@@ -219,7 +219,7 @@ conf_error(struct conf_parse *p, int line, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0) {
 		text = NULL;
-		goto fail;
+		goto out;
 	}
 	if (line > 0)
 		n = asprintf(&msg, "%s:%d: %s", p->file, line, text);
@@ -227,21 +227,21 @@ conf_error(struct conf_parse *p, int line, const char *fmt, ...)
 		n = asprintf(&msg, "%s: %s", p->file, text);
 	if (n < 0) {
 		msg = NULL;
-		goto fail;
+		goto out;
 	}
 	conf_error_clean(msg);
 	if (conf_error_push(p, line, msg) == -1)
-		goto fail;
-	free(text);
+		goto out;
+	msg = NULL;
 	if (p->nerrs == CONF_MAX_ERRORS) {
 		conf_error(p, line, "too many errors, giving up");
 		p->full = true;
 	}
-	return;
-fail:
+out:
+	if (n < 0 || msg != NULL)
+		p->oom = true;
 	free(text);
 	free(msg);
-	p->oom = true;
 }
 
 static int
@@ -785,39 +785,44 @@ set_long(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
-/* Bytes, with an optional binary suffix: 64k, 10M, 1G. */
+/* Bytes, with an optional binary suffix: 64k, 10M, 1G; -1 if not. */
+static int
+conf_size(const char *value, long long *v)
+{
+	const char	*end = NULL;
+	long long	 mult = 1;
+
+	if (conf_integer(value, v, &end) == -1 || *v < 0)
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024;
+	else if (*end == 'g' || *end == 'G')
+		mult = 1024 * 1024 * 1024;
+	else if (*end != '\0')
+		return -1;
+	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
+	return 0;
+}
+
 static int
 set_size(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
-	const char	*end = NULL;
-	long long	 v, mult = 1;
+	long long	v;
 
-	if (conf_integer(value, &v, &end) == -1 || v < 0)
-		goto bad;
-	if (*end != '\0' && end[1] == '\0') {
-		if (*end == 'k' || *end == 'K')
-			mult = 1024;
-		else if (*end == 'm' || *end == 'M')
-			mult = 1024 * 1024;
-		else if (*end == 'g' || *end == 'G')
-			mult = 1024 * 1024 * 1024;
-		else
-			goto bad;
-	} else if (*end != '\0')
-		goto bad;
-	if (v > LLONG_MAX / mult)
-		v = LLONG_MAX;
-	else
-		v *= mult;
+	if (conf_size(value, &v) == -1) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or "
+		    "a number with k, M or G)", k->name, value);
+		return -1;
+	}
 	if (conf_range(p, k, value, v) == -1)
 		return -1;
 	*(size_t *)((char *)obj + k->off) = (size_t)v;
 	return 0;
-bad:
-	conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or a "
-	    "number with k, M or G)", k->name, value);
-	return -1;
 }
 
 static int
@@ -996,21 +1001,24 @@ conf_secret_add(struct conf_parse *p, struct endpoint *ep,
     const char *data, size_t len)
 {
 	struct secret	*v;
+	unsigned char	*copy;
 
 	v = reallocarray(ep->secrets, ep->nsecrets + 1, sizeof(*v));
-	if (v == NULL)
-		goto oom;
+	if (v == NULL) {
+		p->oom = true;
+		return -1;
+	}
 	ep->secrets = v;
-	v[ep->nsecrets].data = malloc(len);
-	if (v[ep->nsecrets].data == NULL)
-		goto oom;
-	memcpy(v[ep->nsecrets].data, data, len);
+	copy = malloc(len);
+	if (copy == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	memcpy(copy, data, len);
+	v[ep->nsecrets].data = copy;
 	v[ep->nsecrets].len = len;
 	ep->nsecrets++;
 	return 0;
-oom:
-	p->oom = true;
-	return -1;
 }
 
 static int
@@ -1250,7 +1258,7 @@ conf_read_file(struct conf_parse *p, const char *path, char **buf,
 }
 
 static void
-conf_parse(struct conf_parse *p)
+conf_parse_buffer(struct conf_parse *p)
 {
 	int	rc;
 
@@ -1276,30 +1284,32 @@ conf_load(const char *path, struct conf_errors *errs)
 	memset(&p, 0, sizeof(p));
 	p.file = path;
 	conf = calloc(1, sizeof(*conf));
-	if (conf == NULL)
-		goto oom;
+	if (conf == NULL) {
+		p.oom = true;
+		goto out;
+	}
 	p.conf = conf;
 	conf->file = strdup(path);
-	if (conf->file == NULL)
-		goto oom;
+	if (conf->file == NULL) {
+		p.oom = true;
+		goto out;
+	}
 	conf_defaults(&p, SECT_SERVER, &conf->server);
 	if (conf_read_file(&p, path, &buf, &len) == 0) {
 		p.buf = buf;
 		p.len = len;
-		conf_parse(&p);
+		conf_parse_buffer(&p);
 	}
+out:
 	if (p.oom)
 		conf_error(&p, 0, "out of memory");
 	conf_errors_move(&p, errs);
-	if (p.oom || errs->n > 0)
-		goto oom;
-	goto out;
-oom:
-	conf_free(conf);
-	conf = NULL;
+	if (p.oom || errs->n > 0) {
+		conf_free(conf);
+		conf = NULL;
+	}
 	if (p.oom)
 		errno = ENOMEM;
-out:
 	if (buf != NULL) {
 		explicit_bzero(buf, len);
 		free(buf);
