@@ -128,7 +128,8 @@ seg_list(int dirfd, unsigned **segs, size_t *nsegs)
 	}
 	if (errno != 0)
 		goto out;
-	qsort(v, n, sizeof(*v), seg_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), seg_cmp);
 	*segs = v;
 	*nsegs = n;
 	v = NULL;

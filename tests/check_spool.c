@@ -30,13 +30,16 @@
 
 /* Helpers: scratch directories and files. */
 
+/*
+ * One scratch directory per test, in static storage: the tests fork,
+ * and a child must not hold heap blocks valgrind would call lost.
+ */
 static char *
 tmpdir_new(void)
 {
-	char	*dir;
+	static char	dir[64];
 
-	dir = strdup("/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(dir);
+	snprintf(dir, sizeof(dir), "/tmp/check_spool.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	return dir;
 }
@@ -69,10 +72,9 @@ rm_rf_at(int at, const char *name)
 }
 
 static void
-tmpdir_rm(char *dir)
+tmpdir_rm(const char *dir)
 {
 	rm_rf_at(AT_FDCWD, dir);
-	free(dir);
 }
 
 static char *
@@ -344,9 +346,8 @@ readonly_case(const char *dir)
 
 START_TEST(test_open_readonly)
 {
-	char	*dir = tmpdir_new(), *seg;
-	char	*before, *after;
-	size_t	 blen, alen;
+	char	*dir = tmpdir_new(), *seg, *after;
+	size_t	 alen;
 
 	/* An empty read-only spool: no segment can be made. */
 	readonly_case(dir);
@@ -358,15 +359,12 @@ START_TEST(test_open_readonly)
 	ck_assert_int_eq(chmod(seg, 0400), 0);
 	if (getuid() == 0)
 		ck_assert_int_eq(chown(seg, 65534, 65534), 0);
-	before = file_read(dir, SEG1, &blen);
+	free(seg);
 	readonly_case(dir);
 	after = file_read(dir, SEG1, &alen);
-	ck_assert_uint_eq(alen, blen);
-	ck_assert_mem_eq(after, before, blen);
+	ck_assert_str_eq(after, "{\"a\":1}\n");
 	ck_assert_int_eq(dir_entries(dir), 1);
-	free(before);
 	free(after);
-	free(seg);
 	tmpdir_rm(dir);
 }
 END_TEST
@@ -653,7 +651,7 @@ locked_child(const char *dir, int append)
 
 START_TEST(test_lock_protocol)
 {
-	char		*dir = tmpdir_new(), *p, *file;
+	char		*dir = tmpdir_new(), p[128], *file;
 	struct spool	*sp;
 	pid_t		 pid;
 	size_t		 len;
@@ -662,7 +660,7 @@ START_TEST(test_lock_protocol)
 	sp = spool_open(dir, FSYNC_NEVER);
 	ck_assert_ptr_nonnull(sp);
 	spool_close(sp);
-	p = path_of(dir, SEG1);
+	snprintf(p, sizeof(p), "%s/%s", dir, SEG1);
 	for (append = 1; append >= 0; append--) {
 		fd = open(p, O_WRONLY | O_APPEND);
 		ck_assert_int_ne(fd, -1);
@@ -683,7 +681,6 @@ START_TEST(test_lock_protocol)
 	ck_assert_str_eq(file, "{\"by\":\"test\"}\n{\"by\":\"child\"}\n"
 	    "{\"by\":\"test\"}\n");
 	free(file);
-	free(p);
 	tmpdir_rm(dir);
 }
 END_TEST
