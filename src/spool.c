@@ -520,8 +520,8 @@ jv_escape(struct jv *v)
 {
 	unsigned	u, lo;
 
-	if (v->p < v->end && strchr("\"\\/bfnrt", *v->p) != NULL &&
-	    *v->p != '\0') {
+	if (v->p < v->end && *v->p != '\0' &&
+	    strchr("\"\\/bfnrt", *v->p) != NULL) {
 		v->p++;
 		return 0;
 	}

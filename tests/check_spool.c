@@ -63,7 +63,7 @@ rm_rf_at(int at, const char *name)
 		close(fd);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
+	for (de = readdir(d); de != NULL; de = readdir(d)) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			rm_rf_at(dirfd(d), de->d_name);
 	}
@@ -145,7 +145,7 @@ dir_entries(const char *dir)
 
 	d = opendir(dir);
 	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL) {
+	for (de = readdir(d); de != NULL; de = readdir(d)) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			n++;
 	}
@@ -810,7 +810,8 @@ efbig_child(const char *dir)
 
 	signal(SIGXFSZ, SIG_IGN);
 	snprintf(path, sizeof(path), "%s/%s", dir, SEG1);
-	STEP(1, (sp = spool_open(dir, FSYNC_ALWAYS)) != NULL);
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	STEP(1, sp != NULL);
 	STEP(2, spool_append(sp, rec, sizeof(rec) - 1) == 0);
 	STEP(3, getrlimit(RLIMIT_FSIZE, &old) == 0);
 	rl = old;
