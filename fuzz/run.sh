@@ -19,7 +19,7 @@ declare -A SRCS=(
 )
 targets=${*:-record verify params conf}
 LIBS="$(pkg-config --libs libcrypto jansson inih)"
-CFLAGS="-g -O1 -std=gnu11 -Isrc -DSYSCONFDIR=\"/etc\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 rc=0
 for t in $targets; do

@@ -41,6 +41,9 @@
 #define JSON_MAX_DEPTH	2048			/* as jansson's parser */
 
 struct spool {
+	char		*dir;		/* as configured */
+	dev_t		 dirdev;	/* what dir named at open */
+	ino_t		 dirino;
 	int		 dirfd;
 	enum fsync_mode	 fsync;
 	off_t		 segsize;
@@ -362,6 +365,10 @@ spool_open(const char *dir, enum fsync_mode fsync_mode)
 		errno = EPERM;
 		goto fail;
 	}
+	sp->dirdev = st.st_dev;
+	sp->dirino = st.st_ino;
+	if ((sp->dir = strdup(dir)) == NULL)
+		goto fail;
 	if (seg_newest(sp) == -1)
 		goto fail;
 	return sp;
@@ -379,6 +386,26 @@ spool_set_segment_size(struct spool *sp, off_t size)
 }
 
 /*
+ * The spool is the directory the configuration names.  If that name
+ * now leads elsewhere or nowhere (moved, removed, replaced), appends
+ * must not go on into the old directory: ENOENT, and the caller opens
+ * the spool afresh.
+ */
+static int
+spool_dir_same(const struct spool *sp)
+{
+	struct stat	st;
+
+	if (stat(sp->dir, &st) == -1)
+		return -1;
+	if (st.st_dev != sp->dirdev || st.st_ino != sp->dirino) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The durable write as a straight line: lock, fence, write, unlock,
  * fdatasync.  The fdatasync is the commit point.
  */
@@ -393,6 +420,8 @@ spool_append(struct spool *sp, const char *rec, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
+	if (spool_dir_same(sp) == -1)
+		return -1;
 	if (seg_lock(sp, &size) == -1)
 		return -1;
 	r = seg_write(sp->segfd, size, rec, len);
@@ -413,6 +442,7 @@ spool_close(struct spool *sp)
 		close(sp->segfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
+	free(sp->dir);
 	free(sp);
 }
 

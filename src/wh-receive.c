@@ -113,6 +113,8 @@ signals_setup(void)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/* A file size limit must fail the append (503), not kill us. */
+	sigaction(SIGXFSZ, &sa, NULL);
 }
 
 static ssize_t

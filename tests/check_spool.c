@@ -4,6 +4,10 @@
  * a crash at every byte of a record, a full disk, rotation, modes and
  * hostile segment content.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -271,6 +275,34 @@ START_TEST(test_open_missing)
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(dir_entries(dir), 0);
 	free(missing);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/* A spool moved away under an open writer is no longer written to. */
+START_TEST(test_dir_moved_away)
+{
+	char		*dir = tmpdir_new(), *away = NULL;
+	struct spool	*sp;
+	struct seen	 s;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"a\"}\n";
+
+	ck_assert_int_gt(asprintf(&away, "%s.away", dir), 0);
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(rename(dir, away), 0);
+	errno = 0;
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(rename(away, dir), 0);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	spool_close(sp);
+	scan(dir, 0, &s);
+	ck_assert_int_eq(s.nlines, 2);
+	ck_assert_int_eq(s.nbad, 0);
+	seen_free(&s);
+	free(away);
 	tmpdir_rm(dir);
 }
 END_TEST
@@ -1256,6 +1288,7 @@ spool_suite(void)
 	tc = tcase_create("open");
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_open_loose_dir);
+	tcase_add_test(tc, test_dir_moved_away);
 	tcase_add_test(tc, test_open_readonly);
 	tcase_add_test(tc, test_append_rejects_non_lines);
 	tcase_add_test(tc, test_modes_and_names);
