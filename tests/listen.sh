@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# wh-receive serving FastCGI on its own socket (--listen), spoken to with
+# libfcgi's cgi-fcgi client: a unix socket at mode 0660, a loopback TCP
+# port, a refused wildcard address, SIGTERM, and a read-only spool.
+set -u
+. "$(dirname "$0")/lib.sh"
+command -v cgi-fcgi >/dev/null || { echo "listen: cgi-fcgi (libfcgi-bin) is required"; exit 99; }
+
+t_tmpdir
+trap 'kill $WH_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
+SPOOL=$T_DIR/spool
+mkdir -m 0700 "$SPOOL"
+cat > "$T_DIR/hookspool.ini" <<INI
+[server]
+spool_dir = $SPOOL
+
+[endpoint:open]
+path = /hooks/open
+INI
+
+# fcgi ADDRESS: one POST of "hello" to /hooks/open; prints the status.
+fcgi() {
+	printf hello | env -i PATH="$PATH" REQUEST_METHOD=POST REQUEST_URI=/hooks/open \
+	    CONTENT_LENGTH=5 REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
+	    cgi-fcgi -bind -connect "$1" 2>/dev/null | sed -n '1s/^Status: \([0-9]*\).*/\1/p'
+}
+
+$WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/wh.sock" 2>"$T_DIR/wh.log" &
+WH_PID=$!
+wait_for test -S "$T_DIR/wh.sock"
+check "unix socket is mode 0660" 660 "$(stat -c %a "$T_DIR/wh.sock")"
+check "request over the unix socket: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+check "second request on the same process: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+kill -TERM $WH_PID
+wait $WH_PID; rc=$?
+check "SIGTERM: clean exit" 0 "$rc"
+check "two events spooled" 2 "$(spool_events "$SPOOL" | wc -l)"
+
+PORT=$(free_port)
+$WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "127.0.0.1:$PORT" 2>>"$T_DIR/wh.log" &
+WH_PID=$!
+wait_for cgi-fcgi -bind -connect "127.0.0.1:$PORT" </dev/null
+check "request over loopback TCP: 202" 202 "$(fcgi "127.0.0.1:$PORT")"
+kill -TERM $WH_PID; wait $WH_PID
+
+out=$($WH_RUN -d -c "$T_DIR/hookspool.ini" --listen ":$PORT" 2>&1); rc=$?
+check "a port without a host is refused" 1 "$rc"
+case $out in *"expected HOST:PORT"*) ok "... with a message saying what to write" ;;
+	*) not_ok "... with a message saying what to write" "$out" ;; esac
+out=$($WH_RUN -c "$T_DIR/hookspool.ini" </dev/null 2>&1); rc=$?
+check "started from a terminal without --listen: refused" 1 "$rc"
+
+# A read-only spool.  Root ignores permission bits, so as root the
+# receiver runs as nobody over a spool that nobody may only read.
+if [ "$(id -u)" -eq 0 ]; then
+	command -v setpriv >/dev/null || { t_done; exit; }
+	chown -R nobody "$T_DIR"
+	chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
+	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+else
+	chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
+	as_user=
+fi
+before=$(cat "$SPOOL"/seg-*.jsonl | sha256sum)
+$as_user $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/ro.sock" 2>>"$T_DIR/wh.log" &
+WH_PID=$!
+wait_for test -S "$T_DIR/ro.sock"
+check "read-only spool: 503" 503 "$(fcgi "$T_DIR/ro.sock")"
+check "read-only spool: nothing written" "$before" "$(cat "$SPOOL"/seg-*.jsonl | sha256sum)"
+kill -TERM $WH_PID; wait $WH_PID
+chmod 0700 "$SPOOL"
+t_done
