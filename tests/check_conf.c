@@ -990,7 +990,7 @@ slurp(const char *path)
 
 START_TEST(test_example_file)
 {
-	const char	*path = TEST_DATA "/../../contrib/hookspool.ini.example";
+	const char	*path = TOP_SRCDIR "/contrib/hookspool.ini.example";
 	char		*text, key[64];
 	size_t		 i;
 
@@ -1015,7 +1015,7 @@ START_TEST(test_manual_keys)
 	char	*text, key[64];
 	size_t	 i;
 
-	text = slurp(TEST_DATA "/../../doc/hookspool.ini.5");
+	text = slurp(TOP_SRCDIR "/doc/hookspool.ini.5");
 	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
 		snprintf(key, sizeof(key), "\n.It Cm %s Ns = ", all_keys[i]);
 		ck_assert_msg(strstr(text, key) != NULL, "manual lacks %s",
