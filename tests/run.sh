@@ -66,7 +66,6 @@ check_in() {
 
 integration() {
 	local t rc=0
-	# Only tests that are in git: a half-written one is not run.
 	for t in "$top"/tests/integration/*.sh; do
 		top_builddir=$top/build/plain top_srcdir=$top bash "$t" || rc=1
 	done
