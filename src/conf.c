@@ -28,6 +28,10 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "conf.h"
 #include "header.h"
@@ -39,6 +43,7 @@
 
 #define CONF_MAX_FILE		(16 * 1024 * 1024)	/* hookspool.ini */
 #define CONF_MAX_SECRET_FILE	(64 * 1024)
+#define CONF_MAX_KEY_FILE	(64 * 1024)	/* jwt_public_key_file */
 #define CONF_MAX_ERRORS		1000	/* then "too many errors" */
 
 enum section_kind {
@@ -70,8 +75,9 @@ struct conf_key {
 #define KEY_RAW		0x02	/* refuse a value an inline comment cut */
 #define KEY_MIN_OPEN	0x04	/* value must be greater than min */
 
-static conf_setter	set_abspath, set_bool, set_double, set_fsync,
-			set_header, set_int, set_log, set_long, set_methods,
+static conf_setter	set_abspath, set_bool, set_double, set_encoding,
+			set_fsync, set_header, set_int, set_jwt_alg,
+			set_jwt_key, set_log, set_long, set_methods,
 			set_path, set_scheme, set_secret, set_secret_file,
 			set_size, set_string;
 
@@ -108,6 +114,20 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(signature_header), 0 },
 	{ SECT_ENDPOINT, "methods", set_methods, "POST", 0, 0, E(methods), 0 },
 	{ SECT_ENDPOINT, "enabled", set_bool, "true", 0, 0, E(enabled), 0 },
+	{ SECT_ENDPOINT, "signature_encoding", set_encoding, "hex",
+	    0, 0, E(signature_encoding), 0 },
+	{ SECT_ENDPOINT, "timestamp_tolerance", set_long, "300",
+	    1, 86400, E(timestamp_tolerance), 0 },
+	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
+	    0, 0, E(jwt_alg), 0 },
+	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
+	    0, 0, E(jwt_key), 0 },
+	{ SECT_ENDPOINT, "jwt_leeway", set_long, "0",
+	    0, 3600, E(jwt_leeway), 0 },
+	{ SECT_ENDPOINT, "jwt_issuer", set_string, NULL,
+	    0, 0, E(jwt_issuer), 0 },
+	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
+	    0, 0, E(jwt_audience), 0 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -928,6 +948,113 @@ set_scheme(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
+/* signature_encoding: hex or base64. */
+static int
+set_encoding(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	int	*field = (int *)((char *)obj + k->off);
+
+	if (strcasecmp(value, "hex") == 0)
+		*field = VERIFY_HEX;
+	else if (strcasecmp(value, "base64") == 0)
+		*field = VERIFY_BASE64;
+	else {
+		conf_error(p, p->lineno, "%s: \"%s\" is neither \"hex\" nor "
+		    "\"base64\"", k->name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_jwt_alg(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	const struct verify_jwt_alg	*alg;
+
+	alg = verify_jwt_alg_find(value);
+	if (alg == NULL) {
+		conf_error(p, p->lineno, "%s: %s \"%s\" (known: %s)", k->name,
+		    strcasecmp(value, "none") == 0 ? "refusing" :
+		    "unknown algorithm", value, verify_jwt_alg_names());
+		return -1;
+	}
+	*(const struct verify_jwt_alg **)((char *)obj + k->off) = alg;
+	return 0;
+}
+
+/* A PEM public key, or the key of a PEM certificate; NULL if neither. */
+static EVP_PKEY *
+conf_pem_pubkey(const char *buf, size_t len)
+{
+	BIO		*bio = NULL;
+	X509		*cert = NULL;
+	EVP_PKEY	*pkey = NULL;
+
+	bio = BIO_new_mem_buf(buf, (int)len);
+	if (bio == NULL)
+		return NULL;
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	if (pkey == NULL && BIO_reset(bio) == 1) {
+		cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		if (cert != NULL)
+			pkey = X509_get_pubkey(cert);
+	}
+	X509_free(cert);
+	BIO_free(bio);
+	return pkey;
+}
+
+/*
+ * jwt_public_key_file: read and parse now, once; requests only ever
+ * use the parsed EVP_PKEY.  Whether it suits jwt_algorithm is checked
+ * when the section is complete (conf_check_jwt).
+ */
+static int
+set_jwt_key(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct endpoint	*ep = obj;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	int		 fd = -1, rc = -1;
+
+	(void)k;
+	if (value[0] != '/') {
+		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
+		    k->name, value);
+		goto out;
+	}
+	fd = open(value, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
+		conf_error(p, p->lineno, "%s %s: %s", k->name, value,
+		    strerror(errno));
+		goto out;
+	}
+	if (conf_read_fd(fd, CONF_MAX_KEY_FILE, &buf, &len) == -1) {
+		if (errno == ENOMEM)
+			p->oom = true;
+		else
+			conf_error(p, p->lineno, "%s %s: %s", k->name, value,
+			    errno == EFBIG ? "larger than 64 KiB" :
+			    strerror(errno));
+		goto out;
+	}
+	ep->jwt_key = conf_pem_pubkey(buf, len);
+	if (ep->jwt_key == NULL) {
+		conf_error(p, p->lineno, "%s %s: not a PEM public key (BEGIN "
+		    "PUBLIC KEY) or certificate", k->name, value);
+		goto out;
+	}
+	rc = conf_replace(p, &ep->jwt_key_file, value);
+out:
+	free(buf);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
 /* An HTTP field name (RFC 9110 token), stored normalised. */
 static int
 set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
@@ -1017,6 +1144,7 @@ conf_secret_add(struct conf_parse *p, struct endpoint *ep,
 	memcpy(copy, data, len);
 	v[ep->nsecrets].data = copy;
 	v[ep->nsecrets].len = len;
+	v[ep->nsecrets].line = p->lineno;
 	ep->nsecrets++;
 	return 0;
 }
@@ -1123,22 +1251,150 @@ conf_key_index(const char *name)
 	return -1;
 }
 
-static void
-conf_endpoint_check(struct conf_parse *p, struct endpoint *ep)
+/* Line a key of endpoint i was first set on; 0 if never. */
+static int
+conf_seen(const struct conf_parse *p, size_t i, const char *key)
 {
+	int	k = conf_key_index(key);
+
+	return k < 0 ? 0 : p->eps[i].seen[k];
+}
+
+/* Keys that only some schemes read are refused on the others. */
+static void
+conf_check_scheme_keys(struct conf_parse *p, size_t i)
+{
+	static const struct {
+		const char	*key;
+		unsigned	 flag;
+		const char	*which;
+	} only[] = {
+		{ "signature_encoding", VERIFY_ENCODING,
+		    "hmac-sha256 and hmac-sha1" },
+		{ "timestamp_tolerance", VERIFY_TIMESTAMPED,
+		    "stripe, slack and standard-webhooks" },
+		{ "signature_header", 0, NULL },
+		{ "jwt_algorithm", VERIFY_JWT, "jwt" },
+		{ "jwt_public_key_file", VERIFY_JWT, "jwt" },
+		{ "jwt_leeway", VERIFY_JWT, "jwt" },
+		{ "jwt_issuer", VERIFY_JWT, "jwt" },
+		{ "jwt_audience", VERIFY_JWT, "jwt" },
+	};
+	const struct endpoint		*ep = &p->conf->endpoints[i];
+	const struct verify_scheme	*sc = ep->scheme;
+	size_t				 j;
+	int				 line;
+
+	for (j = 0; j < sizeof(only) / sizeof(only[0]); j++) {
+		line = conf_seen(p, i, only[j].key);
+		if (line == 0)
+			continue;
+		if (only[j].which == NULL) {
+			if ((sc->flags & VERIFY_FIXED_HEADERS) != 0)
+				conf_error(p, line, "signature_header does not "
+				    "apply to signature_type %s (it reads "
+				    "fixed headers)", sc->name);
+		} else if ((sc->flags & only[j].flag) == 0) {
+			conf_error(p, line, "%s applies only to signature_type "
+			    "%s, not %s", only[j].key, only[j].which, sc->name);
+		}
+	}
+}
+
+/* jwt: the algorithm, and a secret or a key that suits it. */
+static void
+conf_check_jwt(struct conf_parse *p, size_t i)
+{
+	struct endpoint			*ep = &p->conf->endpoints[i];
+	const struct verify_jwt_alg	*alg = ep->jwt_alg;
+	const char			*why;
+	char				 buf[128];
+	int				 kline = conf_seen(p, i,
+					    "jwt_public_key_file");
+
+	if (alg == NULL) {
+		if (conf_seen(p, i, "jwt_algorithm") == 0)
+			conf_error(p, ep->line, "[endpoint:%s]: signature_type "
+			    "jwt needs jwt_algorithm", ep->name);
+		return;
+	}
+	if (alg->kind == VERIFY_JWT_HMAC) {
+		if (ep->nsecrets == 0)
+			conf_error(p, ep->line, "[endpoint:%s]: jwt_algorithm "
+			    "%s needs a secret or secret_file", ep->name,
+			    alg->name);
+		if (kline != 0)
+			conf_error(p, kline, "jwt_public_key_file: %s takes a "
+			    "secret, not a public key", alg->name);
+		return;
+	}
+	if (ep->nsecrets > 0)
+		conf_error(p, ep->secrets[0].line, "jwt_algorithm %s checks "
+		    "with jwt_public_key_file, not a secret", alg->name);
+	if (kline == 0)
+		conf_error(p, ep->line, "[endpoint:%s]: jwt_algorithm %s needs "
+		    "jwt_public_key_file", ep->name, alg->name);
+	if (ep->jwt_key == NULL)
+		return;		/* not given, or already reported */
+	why = verify_jwt_key_check(alg, ep->jwt_key, buf, sizeof(buf));
+	if (why != NULL)
+		conf_error(p, kline, "jwt_public_key_file %s: %s",
+		    ep->jwt_key_file, why);
+}
+
+/* Standard Webhooks secrets are whsec_<base64>: keep the key bytes. */
+static void
+conf_decode_whsec(struct conf_parse *p, struct endpoint *ep)
+{
+	struct secret	*sec;
+	unsigned char	*key = NULL;
+	size_t		 i, len = 0;
+
+	for (i = 0; i < ep->nsecrets; i++) {
+		sec = &ep->secrets[i];
+		if (verify_whsec_decode(sec->data, sec->len, &key, &len) == -1) {
+			conf_error(p, sec->line, "secret is not a Standard "
+			    "Webhooks secret (whsec_ and base64)");
+			continue;
+		}
+		explicit_bzero(sec->data, sec->len);
+		free(sec->data);
+		sec->data = key;
+		sec->len = len;
+	}
+}
+
+static void
+conf_check_secrets(struct conf_parse *p, struct endpoint *ep)
+{
+	const struct verify_scheme	*sc = ep->scheme;
+
+	if (sc->needs_secret && ep->nsecrets == 0)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
+		    "needs a secret or secret_file", ep->name, sc->name);
+	if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
+	    ep->nsecrets > 0)
+		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
+		    "signature_type %s checks none; set signature_type",
+		    ep->name, sc->name);
+	if ((sc->flags & VERIFY_WHSEC) != 0)
+		conf_decode_whsec(p, ep);
+}
+
+static void
+conf_endpoint_check(struct conf_parse *p, size_t i)
+{
+	struct endpoint			*ep = &p->conf->endpoints[i];
 	const struct verify_scheme	*sc = ep->scheme;
 
 	if (ep->path == NULL)
 		conf_error(p, ep->line, "[endpoint:%s] has no path", ep->name);
 	if (sc == NULL)
 		return;		/* ENOMEM or a broken default */
-	if (sc->needs_secret && ep->nsecrets == 0)
-		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
-		    "needs a secret or secret_file", ep->name, sc->name);
-	if (!sc->needs_secret && ep->nsecrets > 0)
-		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
-		    "signature_type %s checks none; set signature_type",
-		    ep->name, sc->name);
+	conf_check_secrets(p, ep);
+	conf_check_scheme_keys(p, i);
+	if ((sc->flags & VERIFY_JWT) != 0)
+		conf_check_jwt(p, i);
 	if (ep->signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->signature_header,
 		    sc->default_header) == 0)
@@ -1229,7 +1485,7 @@ conf_finish(struct conf_parse *p)
 	size_t	i;
 
 	for (i = 0; i < p->conf->nendpoints; i++)
-		conf_endpoint_check(p, &p->conf->endpoints[i]);
+		conf_endpoint_check(p, i);
 	conf_check_unique(p, false);
 	conf_check_unique(p, true);
 	conf_server_check(p);
@@ -1332,6 +1588,10 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->name);
 	free(ep->path);
 	free(ep->signature_header);
+	EVP_PKEY_free(ep->jwt_key);
+	free(ep->jwt_key_file);
+	free(ep->jwt_issuer);
+	free(ep->jwt_audience);
 }
 
 void

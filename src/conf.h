@@ -14,6 +14,8 @@
 #include "log.h"
 
 struct verify_scheme;
+struct verify_jwt_alg;
+struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
 
 enum fsync_mode {
 	FSYNC_ALWAYS,
@@ -34,6 +36,7 @@ enum {
 struct secret {
 	unsigned char	*data;		/* not NUL-terminated */
 	size_t		 len;
+	int		 line;		/* of its secret or secret_file key */
 };
 
 struct endpoint {
@@ -46,6 +49,15 @@ struct endpoint {
 	size_t				 nsecrets;
 	unsigned			 methods;	/* METHOD_* bits; default POST */
 	bool				 enabled;
+	int				 signature_encoding; /* verify_encoding */
+	long				 timestamp_tolerance; /* seconds */
+	/* signature_type jwt */
+	const struct verify_jwt_alg	*jwt_alg;	/* NULL unless set */
+	struct evp_pkey_st		*jwt_key;	/* parsed at load */
+	char				*jwt_key_file;
+	long				 jwt_leeway;	/* seconds */
+	char				*jwt_issuer;	/* NULL: not checked */
+	char				*jwt_audience;	/* NULL: not checked */
 };
 
 struct server_conf {

@@ -6,8 +6,11 @@
  *   a fixed order, no other newline; the body comes back byte-for-byte
  *   from record_event_body(), as a JSON string when it is strict UTF-8
  *   without NUL, else as padded standard base64.
- * - Credentials in authorization / proxy-authorization never reach the
- *   record; other text that is not UTF-8 is stored with U+FFFD.
+ * - Credentials in authorization / proxy-authorization and the token in
+ *   x-gitlab-token never reach the record; other text that is not UTF-8
+ *   is stored with U+FFFD.
+ * - A JWT's verified claims are kept as the object "claims"; events
+ *   without claims have no such key.
  * - record_decode() takes any bytes without crashing.
  * - event_id_new() ids are strictly increasing within one process.
  * The only I/O is getrandom(2) in event_id_new().
@@ -36,7 +39,8 @@
 /* Headers whose credentials are replaced by REDACTED. */
 static const char *const redacted_headers[] = {
 	"authorization",
-	"proxy-authorization"
+	"proxy-authorization",
+	"x-gitlab-token"
 };
 
 /*
@@ -554,6 +558,8 @@ event_object(const struct event *ev)
 	    set_body(o, ev->body, ev->body_len) == -1 ||
 	    json_object_set_new(o, "verification",
 	    json_text(ev->verification)) == -1 ||
+	    (ev->claims != NULL &&
+	    json_object_set(o, "claims", ev->claims) == -1) ||
 	    json_object_set_new(o, "handlers",
 	    json_handlers(ev->handlers, ev->nhandlers)) == -1 ||
 	    json_object_set_new(o, "replay_of", json_text(ev->replay_of)) == -1) {

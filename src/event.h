@@ -26,6 +26,7 @@ struct event {
 	const unsigned char		*body;
 	size_t				 body_len;
 	const char			*verification;	/* "hmac-sha256 ok", ... */
+	json_t				*claims;	/* jwt; NULL: no key */
 	const char *const		*handlers;	/* names that matched */
 	size_t				 nhandlers;
 	const char			*replay_of;	/* event id or NULL */

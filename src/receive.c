@@ -324,6 +324,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	unsigned		 bit;
 
 	memset(resp, 0, sizeof(*resp));
+	memset(&vr, 0, sizeof(vr));
 	resp->verify = "-";
 	if (req->method == NULL || request_path(req, path, sizeof(path)) == -1) {
 		answer(resp, 400, "bad request", "no method or path");
@@ -377,6 +378,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	ev.body = body;
 	ev.body_len = body_len;
 	ev.verification = verification;
+	ev.claims = vr.claims;
 	if (spool_event(rcv, &ev, resp) == -1) {
 		char reason[sizeof(resp->reason)];
 
@@ -390,6 +392,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	    "{\"id\":\"%s\"}\n", ev.id);
 	resp->reason[0] = '\0';
 out:
+	verify_result_clear(&vr);
 	free(body);
 }
 

@@ -2,7 +2,7 @@
  * verify: signature schemes as a table of pure functions of
  * (endpoint, headers, body, now).  Every comparison of a signature or
  * token runs in constant time (CRYPTO_memcmp).  Nothing here logs, and
- * no detail string ever contains a secret or a signature.
+ * no detail string ever contains a secret, a signature or a token.
  */
 #ifndef HOOKSPOOL_VERIFY_H
 #define HOOKSPOOL_VERIFY_H
@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+
+#include <jansson.h>
+#include <openssl/types.h>
 
 struct endpoint;
 struct header_list;
@@ -19,7 +22,7 @@ enum verify_status {
 	VERIFY_MISSING,		/* the header the scheme needs is absent */
 	VERIFY_MALFORMED,	/* header present but unparseable */
 	VERIFY_MISMATCH,	/* well formed, no secret verifies it */
-	VERIFY_STALE,		/* timestamp outside the tolerance */
+	VERIFY_STALE,		/* timestamp (or exp/nbf) outside the window */
 	VERIFY_ERROR		/* internal failure (ENOMEM, crypto) */
 };
 
@@ -27,7 +30,17 @@ struct verify_result {
 	enum verify_status	status;
 	/* Short reason for the log, e.g. "prefix names sha1"; never secret. */
 	char			detail[96];
+	/* jwt: the verified claims, owned; NULL otherwise and on failure. */
+	json_t			*claims;
 };
+
+/* verify_scheme.flags */
+#define VERIFY_NEEDS_SECRET	0x01	/* a secret is required */
+#define VERIFY_TIMESTAMPED	0x02	/* timestamp_tolerance applies */
+#define VERIFY_ENCODING		0x04	/* signature_encoding applies */
+#define VERIFY_WHSEC		0x08	/* secrets are whsec_<base64> */
+#define VERIFY_FIXED_HEADERS	0x10	/* signature_header does not apply */
+#define VERIFY_JWT		0x20	/* the jwt_* keys apply */
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
@@ -36,6 +49,28 @@ struct verify_scheme {
 	void		(*verify)(const struct endpoint *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *);
+	unsigned	 flags;		/* VERIFY_* above */
+};
+
+/* signature_encoding of the generic HMAC schemes. */
+enum verify_encoding {
+	VERIFY_HEX = 0,
+	VERIFY_BASE64
+};
+
+/* A JWT algorithm we verify, as named in jwt_algorithm. */
+enum verify_jwt_kind {
+	VERIFY_JWT_HMAC,
+	VERIFY_JWT_RSA,
+	VERIFY_JWT_EC
+};
+
+struct verify_jwt_alg {
+	const char		*name;		/* "RS256", as in the JOSE header */
+	enum verify_jwt_kind	 kind;
+	const char		*digest;	/* OpenSSL name: "SHA256" */
+	size_t			 size;		/* HMAC: digest bytes; EC: r (= s) */
+	const char		*group;		/* EC: "prime256v1"; else NULL */
 };
 
 /* The scheme called name, or NULL. */
@@ -47,7 +82,34 @@ const char			*verify_scheme_names(void);
 enum verify_status	 verify_request(const struct endpoint *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *res);
+/* Release what a result owns (the claims); safe to call twice. */
+void			 verify_result_clear(struct verify_result *);
 /* "ok", "missing", "malformed", "mismatch", "stale", "error". */
 const char		*verify_status_name(enum verify_status);
+
+/* The JWT algorithm called name (exact case), or NULL ("none" too). */
+const struct verify_jwt_alg	*verify_jwt_alg_find(const char *name);
+/* Space-separated list of the JWT algorithm names. */
+const char			*verify_jwt_alg_names(void);
+/*
+ * NULL if pkey can verify alg, else a reason for the operator ("an EC
+ * key cannot verify RS256").  Called at configuration load.
+ */
+const char	*verify_jwt_key_check(const struct verify_jwt_alg *,
+		    EVP_PKEY *pkey, char *buf, size_t len);
+
+/*
+ * Decode base64 (url: the URL alphabet) of s[0..n) into out (at most
+ * cap bytes).  Padding is optional, but when present must be right.
+ * Returns 0 and the length in *outlen, or -1.
+ */
+int	verify_base64_decode(const char *s, size_t n, bool url,
+	    unsigned char *out, size_t cap, size_t *outlen);
+/*
+ * A Standard Webhooks secret, "whsec_<base64>" (prefix optional,
+ * padding optional), decoded into a malloc'd *out.  -1 if it is not one.
+ */
+int	verify_whsec_decode(const unsigned char *s, size_t n,
+	    unsigned char **out, size_t *outlen);
 
 #endif

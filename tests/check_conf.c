@@ -403,7 +403,8 @@ START_TEST(test_bad_values)
 	    "11: [endpoint:a] has no path",
 	    "12: path: \"hooks/a\" does not start with \"/\"",
 	    "13: signature_type: unknown scheme \"md5\" (known: "
-	    "none hmac-sha256 hmac-sha1)",
+	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
+	    "standard-webhooks shopify gitlab)",
 	    "14: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "15: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
