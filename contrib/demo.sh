@@ -83,7 +83,7 @@ CURL="curl -i -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H '
 
 echo "demo: wh-receive is behind nginx on http://127.0.0.1:$PORT/hooks/github"
 echo "demo: sending one signed webhook:"
-eval "$CURL"
+eval "${CURL/curl -i/curl -s -i}"
 echo
 echo "demo: the spool now holds:"
 cat "$T_DIR"/spool/seg-*.jsonl | jq -c '{id, endpoint, received_at, verification, body}'
