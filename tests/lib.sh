@@ -16,6 +16,8 @@ T_NAME=$(basename "$0" .sh)
 t_tmpdir() {
 	T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hookspool-$T_NAME.XXXXXX")
 	chmod 0700 "$T_DIR"
+	# A signal ends the test through its EXIT trap, which stops servers.
+	trap 'exit 129' HUP INT TERM PIPE
 }
 
 ok() { T_PASS=$((T_PASS + 1)); printf 'ok %d - %s\n' $((T_PASS + T_FAIL)) "$1"; }
