@@ -20,8 +20,8 @@ struct filter_event;
  * quotes takes the next byte literally.  Unquoted ; | & < > ( ) and a `
  * or a $ that does not start ${payload.PATH} or ${header.NAME} anywhere
  * but in '...' are errors: they would mean something to a shell, and
- * there is none (quote or escape them, or run sh -c yourself).  Globs,
- * ~ and $VAR are not expanded.  argv[0] must be free of placeholders, so
+ * there is none (quote or escape them, or run sh -c yourself).  Globs
+ * (* ? [) and ~ stay literal.  Blanks are space, tab and newline.  argv[0] must be free of placeholders, so
  * an event never chooses the program.  Returns NULL with a message in
  * err ("unterminated '\"' at offset 12") on error or ENOMEM.
  */

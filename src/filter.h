@@ -36,11 +36,25 @@ struct filter_event {
 struct filter	*filter_new(void);
 
 /*
- * Add one criterion.  key is "endpoint_paths", "methods",
- * "header.NAME" or "payload.PATH"; value is its configuration text.
+ * Add one criterion; value is the key's configuration text.
+ *   endpoint_paths  globs split at blanks, any may match the URL path
+ *                   (as the endpoint matched it, no query); '*' is any
+ *                   run of bytes but '/', '**' any run at all (both may
+ *                   be empty: "/hooks/" followed by '*' matches
+ *                   "/hooks/" but not "/hooks"); every other byte, '?' and '[' too, is
+ *                   itself.  Each glob starts with '/' or '*'.
+ *   methods         GET HEAD POST PUT PATCH DELETE OPTIONS, split at
+ *                   blanks or commas, any case; any may match.
+ *   header.NAME     PCRE2 regex on the header's value (name in any case,
+ *                   '_' as '-'; a repeated header: its first value).
+ *   payload.PATH    PCRE2 regex on the text of the scalar at PATH (see
+ *                   filter_payload_get() and filter_scalar_text()).
+ * A regex must match the whole value; (?i) and the like work as usual.
  * Each call adds a criterion of its own, so a key given twice must hold
  * twice (AND).  Returns 0, or -1 with a message in err (without FILE:LINE;
- * the caller adds it) for an unknown key, a bad value or a bad regex.
+ * the caller adds it) for an unknown key, a bad value or a bad regex
+ * ("header.X: bad regex: missing closing parenthesis at offset 5"); the
+ * filter is then as before the call.
  */
 int		 filter_add(struct filter *, const char *key, const char *value,
 		    char *err, size_t errlen);
