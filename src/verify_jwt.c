@@ -88,7 +88,7 @@ verify_jwt_key_check(const struct verify_jwt_alg *alg, EVP_PKEY *pkey,
 	}
 	if (alg->kind == VERIFY_JWT_RSA) {
 		if (!EVP_PKEY_is_a(pkey, "RSA")) {
-			snprintf(buf, len, "a %s key cannot verify %s",
+			snprintf(buf, len, "an %s key cannot verify %s",
 			    EVP_PKEY_get0_type_name(pkey), alg->name);
 			return buf;
 		}
@@ -100,7 +100,7 @@ verify_jwt_key_check(const struct verify_jwt_alg *alg, EVP_PKEY *pkey,
 		return NULL;
 	}
 	if (!EVP_PKEY_is_a(pkey, "EC")) {
-		snprintf(buf, len, "a %s key cannot verify %s",
+		snprintf(buf, len, "an %s key cannot verify %s",
 		    EVP_PKEY_get0_type_name(pkey), alg->name);
 		return buf;
 	}
@@ -141,7 +141,10 @@ jwt_token(const char *value, size_t *len, struct verify_result *res)
 	return value;
 }
 
-/* Split at exactly two dots, none of the parts empty but the last. */
+/*
+ * Split at exactly two dots.  An empty signature (what alg none sends)
+ * is left for the header check to name.
+ */
 static int
 jwt_split(const char *tok, size_t n, struct jwt_parts *p,
     struct verify_result *res)
@@ -165,7 +168,7 @@ jwt_split(const char *tok, size_t n, struct jwt_parts *p,
 	p->sig_len = n - (size_t)(p->sig - tok);
 	p->signed_part = tok;
 	p->signed_len = (size_t)(d2 - tok);
-	if (p->head_len == 0 || p->payload_len == 0 || p->sig_len == 0) {
+	if (p->head_len == 0 || p->payload_len == 0) {
 		verify_result_set(res, VERIFY_MALFORMED, "JWT has an empty "
 		    "part");
 		return -1;

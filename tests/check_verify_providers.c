@@ -1,0 +1,1048 @@
+/*
+ * check_verify_providers: the providers' own signature formats (GitHub,
+ * Stripe, Slack, Standard Webhooks, Shopify, GitLab), the generic HMAC
+ * schemes with signature_encoding = base64, and the base64 codec they
+ * share.  One suite per scheme, a fixed clock (NOW), published vectors
+ * where the provider gives one (Slack, Standard Webhooks), else
+ * signatures made here with OpenSSL's one-shot HMAC().
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "conf.h"
+#include "header.h"
+#include "verify.h"
+
+#define NOW		1700000000
+#define SECRET		"s3cret-for-tests"
+#define BODY		"{\"event\":\"test\",\"n\":1}"
+
+/* Slack's documented example (api.slack.com, "Verifying requests"). */
+#define SLACK_SECRET	"8f742231b10e8888abcd99yyyzzz85a5"
+#define SLACK_TS	"1531420618"
+#define SLACK_BODY	"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&" \
+	"team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&" \
+	"user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&" \
+	"text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F" \
+	"T1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=" \
+	"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+#define SLACK_SIG	"v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd2" \
+	"7519666489c69b503"
+
+/* The Standard Webhooks specification's example. */
+#define SWH_SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#define SWH_ID		"msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define SWH_TS		"1614265330"
+#define SWH_BODY	"{\"test\": 2432232314}"
+#define SWH_SIG		"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+struct fixture {
+	struct endpoint		ep;
+	struct secret		secrets[4];
+	unsigned char		*owned[4];	/* decoded whsec_ secrets */
+	struct header_list	hl;
+	struct verify_result	res;
+};
+
+static struct fixture	fx;
+
+static void
+fx_setup(void)
+{
+	memset(&fx, 0, sizeof(fx));
+}
+
+static void
+fx_teardown(void)
+{
+	size_t	i;
+
+	header_list_free(&fx.hl);
+	for (i = 0; i < 4; i++)
+		free(fx.owned[i]);
+	verify_result_clear(&fx.res);
+}
+
+static void
+fx_endpoint(const char *scheme)
+{
+	fx.ep.name = (char *)"test";
+	fx.ep.path = (char *)"/hooks/test";
+	fx.ep.scheme = verify_scheme_find(scheme);
+	ck_assert_ptr_nonnull(fx.ep.scheme);
+	fx.ep.signature_header = NULL;		/* the scheme's default */
+	fx.ep.secrets = fx.secrets;
+	fx.ep.methods = METHOD_POST;
+	fx.ep.enabled = true;
+	fx.ep.timestamp_tolerance = 300;
+}
+
+static void
+fx_secret(const char *secret)
+{
+	ck_assert_uint_lt(fx.ep.nsecrets, 4);
+	fx.secrets[fx.ep.nsecrets].data = (unsigned char *)secret;
+	fx.secrets[fx.ep.nsecrets].len = strlen(secret);
+	fx.ep.nsecrets++;
+}
+
+/* A whsec_ secret, decoded as conf.c does at load. */
+static void
+fx_whsec(const char *secret)
+{
+	size_t	n = fx.ep.nsecrets, len = 0;
+
+	ck_assert_uint_lt(n, 4);
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)secret,
+	    strlen(secret), &fx.owned[n], &len), 0);
+	fx.secrets[n].data = fx.owned[n];
+	fx.secrets[n].len = len;
+	fx.ep.nsecrets++;
+}
+
+static void
+fx_header(const char *name, const char *value)
+{
+	ck_assert_int_eq(header_add(&fx.hl, name, value), 0);
+}
+
+static enum verify_status
+fx_verify_at(const char *body, time_t now)
+{
+	enum verify_status	st;
+
+	st = verify_request(&fx.ep, &fx.hl, (const unsigned char *)body,
+	    strlen(body), now, &fx.res);
+	/* Claims are jwt's alone. */
+	ck_assert_ptr_null(fx.res.claims);
+	return st;
+}
+
+static enum verify_status
+fx_verify(const char *body)
+{
+	return fx_verify_at(body, NOW);
+}
+
+/* The detail never echoes a secret or (8 bytes of) a signature. */
+static void
+assert_clean(const char *secret, const char *sig)
+{
+	char	part[9];
+
+	if (secret != NULL)
+		ck_assert_ptr_null(strstr(fx.res.detail, secret));
+	if (sig != NULL && strlen(sig) >= 8) {
+		memcpy(part, sig, 8);
+		part[8] = '\0';
+		ck_assert_ptr_null(strstr(fx.res.detail, part));
+	}
+}
+
+/* HMAC(md, key, a || b || c) as lowercase hex into out (129 bytes). */
+static void
+mac_hex(const EVP_MD *md, const char *key, const char *a, const char *b,
+    const char *c, char *out)
+{
+	unsigned char	 d[EVP_MAX_MD_SIZE];
+	unsigned int	 dl = 0, i;
+	char		*msg;
+
+	ck_assert_int_ne(asprintf(&msg, "%s%s%s", a, b ? b : "", c ? c : ""),
+	    -1);
+	ck_assert_ptr_nonnull(HMAC(md, key, (int)strlen(key),
+	    (unsigned char *)msg, strlen(msg), d, &dl));
+	for (i = 0; i < dl; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+	free(msg);
+}
+
+/* The same, as padded standard base64 into out (89 bytes). */
+static void
+mac_b64(const EVP_MD *md, const unsigned char *key, size_t keylen,
+    const char *msg, char *out)
+{
+	unsigned char	d[EVP_MAX_MD_SIZE];
+	unsigned int	dl = 0;
+
+	ck_assert_ptr_nonnull(HMAC(md, key, (int)keylen,
+	    (const unsigned char *)msg, strlen(msg), d, &dl));
+	EVP_EncodeBlock((unsigned char *)out, d, (int)dl);
+}
+
+/* Flip the last hex digit / base64 character before any padding. */
+static void
+flip_last(char *s)
+{
+	size_t	n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	ck_assert_uint_gt(n, 0);
+	s[n - 1] = s[n - 1] == 'a' ? 'b' : 'a';
+}
+
+/* ---- github ---- */
+
+START_TEST(test_github_valid)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret(SECRET);
+	mac_hex(EVP_sha256(), SECRET, BODY, NULL, NULL, hex);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	fx_header("X-Hub-Signature-256", sig);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY "x"), VERIFY_MISMATCH);
+	assert_clean(SECRET, hex);
+}
+END_TEST
+
+START_TEST(test_github_wrong_secret)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret("another");
+	mac_hex(EVP_sha256(), SECRET, BODY, NULL, NULL, hex);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	fx_header("X-Hub-Signature-256", sig);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	assert_clean(SECRET, hex);
+}
+END_TEST
+
+START_TEST(test_github_flipped_signature)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret(SECRET);
+	mac_hex(EVP_sha256(), SECRET, BODY, NULL, NULL, hex);
+	flip_last(hex);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	fx_header("X-Hub-Signature-256", sig);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_github_sha1_fallback)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret(SECRET);
+	mac_hex(EVP_sha1(), SECRET, BODY, NULL, NULL, hex);
+	snprintf(sig, sizeof(sig), "sha1=%s", hex);
+	fx_header("X-Hub-Signature", sig);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	ck_assert_int_eq(fx_verify("{}"), VERIFY_MISMATCH);
+}
+END_TEST
+
+/* A wrong SHA-256 signature does not fall back to a good SHA-1 one. */
+START_TEST(test_github_no_fallback_when_sha256_present)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret(SECRET);
+	mac_hex(EVP_sha1(), SECRET, BODY, NULL, NULL, hex);
+	snprintf(sig, sizeof(sig), "sha1=%s", hex);
+	fx_header("X-Hub-Signature", sig);
+	fx_header("X-Hub-Signature-256", "sha256=" "00000000000000000000000000"
+	    "00000000000000000000000000000000000000");
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_github_missing_and_malformed)
+{
+	fx_endpoint("github");
+	fx_secret(SECRET);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-hub-signature-256 header");
+	fx_header("X-Hub-Signature-256", "sha1=abc");
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+	ck_assert_str_eq(fx.res.detail, "prefix names sha1");
+}
+END_TEST
+
+START_TEST(test_github_rotation)
+{
+	char	sig[200], hex[129];
+
+	fx_endpoint("github");
+	fx_secret("old-one");
+	fx_secret(SECRET);
+	mac_hex(EVP_sha256(), SECRET, BODY, NULL, NULL, hex);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	fx_header("X-Hub-Signature-256", sig);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+}
+END_TEST
+
+/* ---- stripe ---- */
+
+/* "t=<ts>,v1=<sig of ts.body under key>" into out. */
+static void
+stripe_header(const char *key, long ts, const char *body, char *out,
+    size_t len)
+{
+	char	t[32], hex[129];
+
+	snprintf(t, sizeof(t), "%ld", ts);
+	mac_hex(EVP_sha256(), key, t, ".", body, hex);
+	snprintf(out, len, "t=%s,v1=%s", t, hex);
+}
+
+START_TEST(test_stripe_valid)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW - 10, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	assert_clean(SECRET, strstr(h, "v1=") + 3);
+}
+END_TEST
+
+START_TEST(test_stripe_wrong_secret)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret("whsec_other");
+	stripe_header(SECRET, NOW, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_stripe_flipped_body_and_signature)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify("{\"event\":\"test\",\"n\":2}"),
+	    VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	flip_last(h);
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+/* The timestamp is signed: changing it breaks the signature. */
+START_TEST(test_stripe_timestamp_is_signed)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW, BODY, h, sizeof(h));
+	h[strlen("t=1700000000") - 1] = '1';
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_stripe_missing_and_malformed)
+{
+	static const char *const bad[] = {
+		"", "v1=abc", "t=1700000000", "t=abc,v1=00",
+		"t=1700000000,v1=zz", "t=1,t=2,v1=00", "garbage",
+		"t=,v1=00",
+	};
+	size_t	i;
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no stripe-signature header");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		header_list_free(&fx.hl);
+		memset(&fx.hl, 0, sizeof(fx.hl));
+		fx_header("Stripe-Signature", bad[i]);
+		ck_assert_msg(fx_verify(BODY) == VERIFY_MALFORMED, "%s: %s",
+		    bad[i], fx.res.detail);
+	}
+}
+END_TEST
+
+START_TEST(test_stripe_stale_and_future)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW - 301, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_STALE);
+	ck_assert_str_eq(fx.res.detail, "timestamp 301 s old, tolerance 300 s");
+	/* The edge of the window is inside it. */
+	ck_assert_int_eq(fx_verify_at(BODY, NOW - 1), VERIFY_OK);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	stripe_header(SECRET, NOW + 301, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_STALE);
+	ck_assert_str_eq(fx.res.detail,
+	    "timestamp 301 s in the future, tolerance 300 s");
+	ck_assert_int_eq(fx_verify_at(BODY, NOW + 1), VERIFY_OK);
+	/* A wider window, from the endpoint. */
+	fx.ep.timestamp_tolerance = 600;
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+}
+END_TEST
+
+/* Several v1 (during Stripe's secret roll), one good; v0 ignored. */
+START_TEST(test_stripe_several_signatures)
+{
+	char	h[400], good[300], hex[129];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW, BODY, good, sizeof(good));
+	mac_hex(EVP_sha256(), "old", "1700000000", ".", BODY, hex);
+	snprintf(h, sizeof(h), "t=%d,v1=%s, v1=%s ,v0=%s", NOW, hex,
+	    strstr(good, "v1=") + 3, hex);
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	/* A good v0 alone is not enough. */
+	snprintf(h, sizeof(h), "t=%d,v0=%s", NOW, strstr(good, "v1=") + 3);
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+	ck_assert_str_eq(fx.res.detail, "no v1 signature");
+}
+END_TEST
+
+START_TEST(test_stripe_rotation)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret("whsec_old");
+	fx_secret(SECRET);
+	stripe_header(SECRET, NOW, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+}
+END_TEST
+
+/* A forged stale request is a mismatch, not "stale". */
+START_TEST(test_stripe_stale_forgery)
+{
+	char	h[300];
+
+	fx_endpoint("stripe");
+	fx_secret(SECRET);
+	stripe_header("forger", NOW - 5000, BODY, h, sizeof(h));
+	fx_header("Stripe-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+}
+END_TEST
+
+/* ---- slack ---- */
+
+START_TEST(test_slack_documented_example)
+{
+	fx_endpoint("slack");
+	fx_secret(SLACK_SECRET);
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618 + 60), VERIFY_OK);
+	assert_clean(SLACK_SECRET, SLACK_SIG + 3);
+}
+END_TEST
+
+START_TEST(test_slack_wrong_secret_and_flips)
+{
+	char	sig[] = SLACK_SIG;
+
+	fx_endpoint("slack");
+	fx_secret("not-the-secret");
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_MISMATCH);
+	fx.secrets[0].data = (unsigned char *)SLACK_SECRET;
+	fx.secrets[0].len = strlen(SLACK_SECRET);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY "&", 1531420618),
+	    VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	flip_last(sig);
+	fx_header("X-Slack-Signature", sig);
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_MISMATCH);
+	/* The timestamp is signed. */
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	fx_header("X-Slack-Request-Timestamp", "1531420619");
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_slack_missing_and_malformed)
+{
+	fx_endpoint("slack");
+	fx_secret(SLACK_SECRET);
+	ck_assert_int_eq(fx_verify(SLACK_BODY), VERIFY_MISSING);
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	ck_assert_int_eq(fx_verify(SLACK_BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-slack-request-timestamp header");
+	fx_header("X-Slack-Request-Timestamp", "soon");
+	ck_assert_int_eq(fx_verify(SLACK_BODY), VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Slack-Signature", SLACK_SIG + 3);	/* no v0= */
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618),
+	    VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Slack-Signature", "v0=1234");
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618),
+	    VERIFY_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_slack_stale_and_future)
+{
+	fx_endpoint("slack");
+	fx_secret(SLACK_SECRET);
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618 + 301),
+	    VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618 - 301),
+	    VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618 + 300), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_slack_rotation)
+{
+	fx_endpoint("slack");
+	fx_secret("old-slack-secret");
+	fx_secret(SLACK_SECRET);
+	fx_header("X-Slack-Signature", SLACK_SIG);
+	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
+	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_OK);
+}
+END_TEST
+
+/* ---- standard-webhooks ---- */
+
+static void
+swh_headers(const char *prefix, const char *id, const char *ts,
+    const char *sig)
+{
+	char	name[64];
+
+	snprintf(name, sizeof(name), "%s-id", prefix);
+	if (id != NULL)
+		fx_header(name, id);
+	snprintf(name, sizeof(name), "%s-timestamp", prefix);
+	if (ts != NULL)
+		fx_header(name, ts);
+	snprintf(name, sizeof(name), "%s-signature", prefix);
+	if (sig != NULL)
+		fx_header(name, sig);
+}
+
+START_TEST(test_swh_spec_example)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	assert_clean("MfKQ9r8G", SWH_SIG + 3);
+}
+END_TEST
+
+START_TEST(test_swh_svix_headers)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	swh_headers("svix", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_secret_forms)
+{
+	static const char *const forms[] = {
+		"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",	/* no prefix */
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	};
+	unsigned char	*out = NULL;
+	size_t		 i, len = 0;
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		fx_setup();
+		fx_endpoint("standard-webhooks");
+		fx_whsec(forms[i]);
+		swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+		ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+		fx_teardown();
+	}
+	fx_setup();
+	/* Unpadded base64 is accepted: "YWJj" is "abc", "YWI" is "ab". */
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)"whsec_YWI",
+	    9, &out, &len), 0);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_int_eq(memcmp(out, "ab", 2), 0);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)"whsec_YWI=",
+	    10, &out, &len), 0);
+	ck_assert_uint_eq(len, 2);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)"whsec_",
+	    6, &out, &len), -1);
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)"whsec_a!b",
+	    9, &out, &len), -1);
+	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)"YWJ=j",
+	    5, &out, &len), -1);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
+START_TEST(test_swh_wrong_secret_and_flips)
+{
+	char	sig[] = SWH_SIG;
+
+	fx_endpoint("standard-webhooks");
+	fx_whsec("whsec_c2VjcmV0c2VjcmV0c2VjcmV0");
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	fx_teardown();
+	fx_setup();
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at("{\"test\": 2432232315}", 1614265330),
+	    VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", "msg_other", SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	flip_last(sig);
+	swh_headers("webhook", SWH_ID, SWH_TS, sig);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_swh_several_signatures)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	swh_headers("webhook", SWH_ID, SWH_TS,
+	    "v1a,c29tZSBlZDI1NTE5IHNpZ25hdHVyZQ== "
+	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_SIG
+	    " v2,whatever");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	/* Only other versions: nothing we can check. */
+	swh_headers("webhook", SWH_ID, SWH_TS,
+	    "v1a,c29tZSBlZDI1NTE5IHNpZ25hdHVyZQ==");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no v1 signature");
+}
+END_TEST
+
+START_TEST(test_swh_rotation)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec("whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0");
+	fx_whsec(SWH_SECRET);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_missing_and_malformed)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISSING);
+	swh_headers("webhook", NULL, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no webhook-id header");
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", SWH_ID, NULL, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISSING);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", SWH_ID, "16142653x0", SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", SWH_ID, SWH_TS, "v1,not*base64");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", SWH_ID, SWH_TS, "v1,YWJj");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	swh_headers("webhook", SWH_ID, SWH_TS, "   ");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_swh_stale_and_future)
+{
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 + 301),
+	    VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 - 301),
+	    VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 - 300), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(SWH_BODY), VERIFY_STALE);
+}
+END_TEST
+
+/* ---- shopify ---- */
+
+START_TEST(test_shopify)
+{
+	char	b64[89];
+
+	fx_endpoint("shopify");
+	fx_secret(SECRET);
+	mac_b64(EVP_sha256(), (const unsigned char *)SECRET, strlen(SECRET),
+	    BODY, b64);
+	fx_header("X-Shopify-Hmac-Sha256", b64);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	assert_clean(SECRET, b64);
+	ck_assert_int_eq(fx_verify(BODY " "), VERIFY_MISMATCH);
+	fx.secrets[0].data = (unsigned char *)"other";
+	fx.secrets[0].len = 5;
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	fx_secret(SECRET);		/* rotation */
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_shopify_flipped_and_malformed)
+{
+	char	b64[89];
+
+	fx_endpoint("shopify");
+	fx_secret(SECRET);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
+	mac_b64(EVP_sha256(), (const unsigned char *)SECRET, strlen(SECRET),
+	    BODY, b64);
+	flip_last(b64);
+	fx_header("X-Shopify-Hmac-Sha256", b64);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Shopify-Hmac-Sha256", "%%%");
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Shopify-Hmac-Sha256", "YWJj");	/* 3 bytes */
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+	ck_assert_str_eq(fx.res.detail, "signature has 3 bytes, want 32");
+}
+END_TEST
+
+/* ---- gitlab ---- */
+
+START_TEST(test_gitlab)
+{
+	fx_endpoint("gitlab");
+	fx_secret(SECRET);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
+	fx_header("X-Gitlab-Token", SECRET);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	assert_clean(SECRET, NULL);
+	fx.secrets[0].data = (unsigned char *)SECRET "x";
+	fx.secrets[0].len = strlen(SECRET) + 1;
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	fx.secrets[0].len = strlen(SECRET) - 1;
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	fx_secret(SECRET);		/* rotation */
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_gitlab_wrong_tokens)
+{
+	static const char *const bad[] = {
+		"s3cret-for-test", "s3cret-for-testsX", "S3cret-for-tests",
+		"x",
+	};
+	size_t	i;
+
+	fx_endpoint("gitlab");
+	fx_secret(SECRET);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		header_list_free(&fx.hl);
+		memset(&fx.hl, 0, sizeof(fx.hl));
+		fx_header("X-Gitlab-Token", bad[i]);
+		ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
+	}
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_header("X-Gitlab-Token", "");
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+}
+END_TEST
+
+/* ---- generic HMAC, base64 ---- */
+
+START_TEST(test_hmac_base64)
+{
+	char	b64[89], h[120];
+
+	fx_endpoint("hmac-sha256");
+	fx.ep.signature_encoding = VERIFY_BASE64;
+	fx.ep.signature_header = (char *)"x-signature";
+	fx_secret(SECRET);
+	mac_b64(EVP_sha256(), (const unsigned char *)SECRET, strlen(SECRET),
+	    BODY, b64);
+	fx_header("X-Signature", b64);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY "."), VERIFY_MISMATCH);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	snprintf(h, sizeof(h), "sha256=%s", b64);
+	fx_header("X-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	snprintf(h, sizeof(h), "sha1=%s", b64);
+	fx_header("X-Signature", h);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+}
+END_TEST
+
+START_TEST(test_hmac_sha1_base64)
+{
+	char	b64[89], hex[129];
+
+	fx_endpoint("hmac-sha1");
+	fx.ep.signature_encoding = VERIFY_BASE64;
+	fx_secret(SECRET);
+	mac_b64(EVP_sha1(), (const unsigned char *)SECRET, strlen(SECRET),
+	    BODY, b64);
+	fx_header("X-Hub-Signature", b64);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
+	/* Hex where base64 is configured is not base64 of 20 bytes. */
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+	mac_hex(EVP_sha1(), SECRET, BODY, NULL, NULL, hex);
+	fx_header("X-Hub-Signature", hex);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
+}
+END_TEST
+
+/* ---- base64: OpenSSL's decoder with its quirks handled ---- */
+
+static int
+b64(const char *s, bool url, char *out)
+{
+	unsigned char	buf[64];
+	size_t		len = 0;
+
+	if (verify_base64_decode(s, strlen(s), url, buf, sizeof(buf),
+	    &len) == -1)
+		return -1;
+	memcpy(out, buf, len);
+	out[len] = '\0';
+	return (int)len;
+}
+
+START_TEST(test_base64)
+{
+	char	out[65];
+
+	ck_assert_int_eq(b64("YWJj", false, out), 3);
+	ck_assert_str_eq(out, "abc");
+	ck_assert_int_eq(b64("YWI=", false, out), 2);
+	ck_assert_str_eq(out, "ab");
+	ck_assert_int_eq(b64("YWI", false, out), 2);
+	ck_assert_int_eq(b64("YQ==", false, out), 1);
+	ck_assert_str_eq(out, "a");
+	ck_assert_int_eq(b64("YQ", false, out), 1);
+	ck_assert_int_eq(b64("YQ=", false, out), -1);
+	ck_assert_int_eq(b64("YWJ", false, out), 2);
+	ck_assert_int_eq(b64("Y", false, out), -1);
+	ck_assert_int_eq(b64("", false, out), -1);
+	ck_assert_int_eq(b64("====", false, out), -1);
+	ck_assert_int_eq(b64("YW=J", false, out), -1);
+	ck_assert_int_eq(b64("YW J", false, out), -1);
+	ck_assert_int_eq(b64(" YWJj", false, out), -1);
+	ck_assert_int_eq(b64("YWJj\n", false, out), -1);
+	ck_assert_int_eq(b64("YQ===", false, out), -1);
+	/* Alphabets: +/ standard, -_ URL, never mixed. */
+	ck_assert_int_eq(b64("-_-_", true, out), 3);
+	ck_assert_int_eq(memcmp(out, "\xfb\xff\xbf", 3), 0);
+	ck_assert_int_eq(b64("+/+/", false, out), 3);
+	ck_assert_int_eq(memcmp(out, "\xfb\xff\xbf", 3), 0);
+	ck_assert_int_eq(b64("+/+/", true, out), -1);
+	ck_assert_int_eq(b64("-_-_", false, out), -1);
+}
+END_TEST
+
+START_TEST(test_base64_capacity)
+{
+	unsigned char	buf[3];
+	size_t		len = 0;
+
+	ck_assert_int_eq(verify_base64_decode("YWJj", 4, false, buf, 3, &len),
+	    0);
+	ck_assert_int_eq(verify_base64_decode("YWJjZA", 6, false, buf, 3,
+	    &len), -1);
+	ck_assert_int_eq(verify_base64_decode("YWI", 3, false, buf, 2, &len),
+	    0);
+	ck_assert_uint_eq(len, 2);
+}
+END_TEST
+
+/* ---- every scheme: a flag for each configuration key ---- */
+
+START_TEST(test_scheme_flags)
+{
+	const struct verify_scheme	*sc;
+
+	sc = verify_scheme_find("stripe");
+	ck_assert(sc->needs_secret && (sc->flags & VERIFY_TIMESTAMPED));
+	ck_assert_str_eq(sc->default_header, "stripe-signature");
+	sc = verify_scheme_find("standard-webhooks");
+	ck_assert(sc->flags & VERIFY_WHSEC);
+	ck_assert(sc->flags & VERIFY_FIXED_HEADERS);
+	ck_assert_ptr_null(sc->default_header);
+	sc = verify_scheme_find("jwt");
+	ck_assert(!sc->needs_secret && (sc->flags & VERIFY_JWT));
+	ck_assert_str_eq(sc->default_header, "authorization");
+	sc = verify_scheme_find("gitlab");
+	ck_assert_str_eq(sc->default_header, "x-gitlab-token");
+	ck_assert(!(sc->flags & VERIFY_TIMESTAMPED));
+	sc = verify_scheme_find("hmac-sha256");
+	ck_assert(sc->flags & VERIFY_ENCODING);
+}
+END_TEST
+
+static TCase *
+tc_new(const char *name)
+{
+	TCase	*tc;
+
+	tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	return tc;
+}
+
+static Suite *
+suite_new(const char *name, TCase *tc)
+{
+	Suite	*s;
+
+	s = suite_create(name);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	TCase	*tc;
+	int	 failed;
+
+	tc = tc_new("github");
+	tcase_add_test(tc, test_github_valid);
+	tcase_add_test(tc, test_github_wrong_secret);
+	tcase_add_test(tc, test_github_flipped_signature);
+	tcase_add_test(tc, test_github_sha1_fallback);
+	tcase_add_test(tc, test_github_no_fallback_when_sha256_present);
+	tcase_add_test(tc, test_github_missing_and_malformed);
+	tcase_add_test(tc, test_github_rotation);
+	sr = srunner_create(suite_new("github", tc));
+
+	tc = tc_new("stripe");
+	tcase_add_test(tc, test_stripe_valid);
+	tcase_add_test(tc, test_stripe_wrong_secret);
+	tcase_add_test(tc, test_stripe_flipped_body_and_signature);
+	tcase_add_test(tc, test_stripe_timestamp_is_signed);
+	tcase_add_test(tc, test_stripe_missing_and_malformed);
+	tcase_add_test(tc, test_stripe_stale_and_future);
+	tcase_add_test(tc, test_stripe_several_signatures);
+	tcase_add_test(tc, test_stripe_rotation);
+	tcase_add_test(tc, test_stripe_stale_forgery);
+	srunner_add_suite(sr, suite_new("stripe", tc));
+
+	tc = tc_new("slack");
+	tcase_add_test(tc, test_slack_documented_example);
+	tcase_add_test(tc, test_slack_wrong_secret_and_flips);
+	tcase_add_test(tc, test_slack_missing_and_malformed);
+	tcase_add_test(tc, test_slack_stale_and_future);
+	tcase_add_test(tc, test_slack_rotation);
+	srunner_add_suite(sr, suite_new("slack", tc));
+
+	tc = tc_new("standard-webhooks");
+	tcase_add_test(tc, test_swh_spec_example);
+	tcase_add_test(tc, test_swh_svix_headers);
+	tcase_add_test(tc, test_swh_secret_forms);
+	tcase_add_test(tc, test_swh_wrong_secret_and_flips);
+	tcase_add_test(tc, test_swh_several_signatures);
+	tcase_add_test(tc, test_swh_rotation);
+	tcase_add_test(tc, test_swh_missing_and_malformed);
+	tcase_add_test(tc, test_swh_stale_and_future);
+	srunner_add_suite(sr, suite_new("standard-webhooks", tc));
+
+	tc = tc_new("shopify");
+	tcase_add_test(tc, test_shopify);
+	tcase_add_test(tc, test_shopify_flipped_and_malformed);
+	srunner_add_suite(sr, suite_new("shopify", tc));
+
+	tc = tc_new("gitlab");
+	tcase_add_test(tc, test_gitlab);
+	tcase_add_test(tc, test_gitlab_wrong_tokens);
+	srunner_add_suite(sr, suite_new("gitlab", tc));
+
+	tc = tc_new("hmac-base64");
+	tcase_add_test(tc, test_hmac_base64);
+	tcase_add_test(tc, test_hmac_sha1_base64);
+	tcase_add_test(tc, test_base64);
+	tcase_add_test(tc, test_base64_capacity);
+	tcase_add_test(tc, test_scheme_flags);
+	srunner_add_suite(sr, suite_new("encodings", tc));
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
