@@ -965,7 +965,9 @@ static const char *const all_keys[] = {
 	"retry_delay_seconds", "retry_backoff_multiplier",
 	"retry_max_delay_seconds", "event_history_size", "listen", "log",
 	"path", "signature_type", "signature_header", "secret", "secret_file",
-	"methods", "enabled"
+	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
+	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
+	"jwt_audience"
 };
 
 static char *
@@ -1023,6 +1025,272 @@ START_TEST(test_manual_keys)
 		    all_keys[i]);
 	}
 	free(text);
+}
+END_TEST
+
+/* ---- signature schemes: jwt and the providers ---- */
+
+#define JWT_KNOWN	"(known: HS256 HS384 HS512 RS256 RS384 RS512 ES256 ES384)"
+
+START_TEST(test_jwt_good)
+{
+	const struct endpoint	*ep;
+	char			 text[2048];
+
+	snprintf(text, sizeof(text),
+	    "[endpoint:hs]\npath = /hs\nsignature_type = jwt\n"
+	    "jwt_algorithm = HS256\nsecret = a\nsecret = b\n"
+	    "jwt_leeway = 30\njwt_issuer = ci.example\n"
+	    "jwt_audience = hookspool\n"
+	    "[endpoint:rs]\npath = /rs\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\n"
+	    "jwt_public_key_file = %s/jwt-rsa.pub\n"
+	    "[endpoint:cert]\npath = /cert\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS512\n"
+	    "jwt_public_key_file = %s/jwt-rsa.crt\n"
+	    "[endpoint:es]\npath = /es\nsignature_type = jwt\n"
+	    "jwt_algorithm = ES384\n"
+	    "jwt_public_key_file = %s/jwt-es384.pub\n",
+	    TEST_DATA, TEST_DATA, TEST_DATA);
+	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->jwt_alg->name, "HS256");
+	ck_assert_uint_eq(ep->nsecrets, 2);
+	ck_assert_int_eq(ep->jwt_leeway, 30);
+	ck_assert_str_eq(ep->jwt_issuer, "ci.example");
+	ck_assert_str_eq(ep->jwt_audience, "hookspool");
+	ck_assert_str_eq(ep->signature_header, "authorization");
+	ck_assert_ptr_null(ep->jwt_key);
+	ck_assert_ptr_nonnull(c->endpoints[1].jwt_key);
+	ck_assert_int_eq(c->endpoints[1].jwt_leeway, 0);
+	ck_assert_ptr_null(c->endpoints[1].jwt_issuer);
+	ck_assert_ptr_nonnull(c->endpoints[2].jwt_key);
+	ck_assert_ptr_nonnull(c->endpoints[3].jwt_key);
+}
+END_TEST
+
+START_TEST(test_jwt_needs_algorithm)
+{
+	load("[endpoint:j]\npath = /j\nsignature_type = jwt\nsecret = x\n");
+	expect_errors("1: [endpoint:j]: signature_type jwt needs "
+	    "jwt_algorithm", NULL);
+}
+END_TEST
+
+START_TEST(test_jwt_bad_algorithm)
+{
+	load("[endpoint:j]\npath = /j\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = none\n"
+	    "[endpoint:k]\npath = /k\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = PS256\n"
+	    "[endpoint:l]\npath = /l\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = hs256\n");
+	expect_errors("5: jwt_algorithm: refusing \"none\" " JWT_KNOWN,
+	    "10: jwt_algorithm: unknown algorithm \"PS256\" " JWT_KNOWN,
+	    "15: jwt_algorithm: unknown algorithm \"hs256\" " JWT_KNOWN,
+	    NULL);
+}
+END_TEST
+
+START_TEST(test_jwt_key_needed)
+{
+	load("[endpoint:j]\npath = /j\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\n"
+	    "[endpoint:h]\npath = /h\nsignature_type = jwt\n"
+	    "jwt_algorithm = HS512\n");
+	expect_errors("1: [endpoint:j]: jwt_algorithm RS256 needs "
+	    "jwt_public_key_file",
+	    "5: [endpoint:h]: jwt_algorithm HS512 needs a secret or "
+	    "secret_file", NULL);
+}
+END_TEST
+
+START_TEST(test_jwt_key_and_secret_mixed)
+{
+	char	text[1024];
+
+	snprintf(text, sizeof(text),
+	    "[endpoint:j]\npath = /j\nsignature_type = jwt\n"
+	    "jwt_algorithm = ES256\njwt_public_key_file = %s/jwt-es256.pub\n"
+	    "secret = leftover\n"
+	    "[endpoint:h]\npath = /h\nsignature_type = jwt\n"
+	    "jwt_algorithm = HS256\nsecret = s\n"
+	    "jwt_public_key_file = %s/jwt-rsa.pub\n", TEST_DATA, TEST_DATA);
+	load(text);
+	expect_errors("6: jwt_algorithm ES256 checks with "
+	    "jwt_public_key_file, not a secret",
+	    "12: jwt_public_key_file: HS256 takes a secret, not a public key",
+	    NULL);
+}
+END_TEST
+
+START_TEST(test_jwt_key_files)
+{
+	const char	*junk, *priv;
+	char		 text[2048], w1[512], w2[512], w3[512], w4[512], w5[512];
+
+	junk = put_file("junk.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n"
+	    "-----END PUBLIC KEY-----\n", 56, 0644);
+	priv = TEST_DATA "/jwt-es256.key";
+	snprintf(text, sizeof(text),
+	    "[endpoint:a]\npath = /a\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\njwt_public_key_file = %s/none.pub\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\njwt_public_key_file = %s\n"
+	    "[endpoint:c]\npath = /c\nsignature_type = jwt\n"
+	    "jwt_algorithm = ES256\njwt_public_key_file = %s\n"
+	    "[endpoint:d]\npath = /d\nsignature_type = jwt\n"
+	    "jwt_algorithm = ES256\njwt_public_key_file = %s/jwt-rsa.pub\n"
+	    "[endpoint:e]\npath = /e\nsignature_type = jwt\n"
+	    "jwt_algorithm = ES256\njwt_public_key_file = %s/jwt-es384.pub\n"
+	    "[endpoint:f]\npath = /f\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\njwt_public_key_file = %s/jwt-rsa1024.pub\n"
+	    "[endpoint:g]\npath = /g\nsignature_type = jwt\n"
+	    "jwt_algorithm = RS256\njwt_public_key_file = jwt-rsa.pub\n",
+	    TEST_DATA, junk, priv, TEST_DATA, TEST_DATA, TEST_DATA);
+	load(text);
+	snprintf(w1, sizeof(w1), "5: jwt_public_key_file %s/none.pub: No "
+	    "such file or directory", TEST_DATA);
+	snprintf(w2, sizeof(w2), "10: jwt_public_key_file %s: not a PEM "
+	    "public key (BEGIN PUBLIC KEY) or certificate", junk);
+	snprintf(w3, sizeof(w3), "15: jwt_public_key_file %s: not a PEM "
+	    "public key (BEGIN PUBLIC KEY) or certificate", priv);
+	snprintf(w4, sizeof(w4), "20: jwt_public_key_file %s/jwt-rsa.pub: "
+	    "an RSA key cannot verify ES256", TEST_DATA);
+	snprintf(w5, sizeof(w5), "25: jwt_public_key_file %s/jwt-es384.pub: "
+	    "an EC key on curve secp384r1 cannot verify ES256 (needs "
+	    "prime256v1)", TEST_DATA);
+	{
+		char	w6[512];
+
+		snprintf(w6, sizeof(w6), "30: jwt_public_key_file "
+		    "%s/jwt-rsa1024.pub: an RSA key of 1024 bits is too small "
+		    "(at least 2048)", TEST_DATA);
+		expect_errors(w1, w2, w3, w4, w5, w6,
+		    "35: jwt_public_key_file: \"jwt-rsa.pub\" is not an "
+		    "absolute path", NULL);
+	}
+}
+END_TEST
+
+START_TEST(test_jwt_leeway_range)
+{
+	load("[endpoint:j]\npath = /j\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = HS256\njwt_leeway = -1\n"
+	    "[endpoint:k]\npath = /k\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = HS256\njwt_leeway = 3601\n"
+	    "[endpoint:l]\npath = /l\nsignature_type = jwt\nsecret = x\n"
+	    "jwt_algorithm = HS256\njwt_leeway = 1m\n");
+	expect_errors("6: jwt_leeway: -1 is out of range (0 to 3600)",
+	    "12: jwt_leeway: 3601 is out of range (0 to 3600)",
+	    "18: jwt_leeway: \"1m\" is not an integer", NULL);
+}
+END_TEST
+
+/* Keys that only some schemes read are refused on the others. */
+START_TEST(test_scheme_only_keys)
+{
+	load("[endpoint:a]\npath = /a\nsignature_type = hmac-sha256\n"
+	    "secret = x\njwt_issuer = me\njwt_algorithm = HS256\n"
+	    "timestamp_tolerance = 60\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = stripe\nsecret = x\n"
+	    "signature_encoding = base64\n"
+	    "[endpoint:c]\npath = /c\nsignature_type = standard-webhooks\n"
+	    "secret = whsec_YWJj\nsignature_header = X-Sig\n");
+	expect_errors("5: jwt_issuer applies only to signature_type jwt, "
+	    "not hmac-sha256",
+	    "6: jwt_algorithm applies only to signature_type jwt, not "
+	    "hmac-sha256",
+	    "7: timestamp_tolerance applies only to signature_type stripe, "
+	    "slack and standard-webhooks, not hmac-sha256",
+	    "12: signature_encoding applies only to signature_type "
+	    "hmac-sha256 and hmac-sha1, not stripe",
+	    "17: signature_header does not apply to signature_type "
+	    "standard-webhooks (it reads fixed headers)", NULL);
+}
+END_TEST
+
+START_TEST(test_provider_defaults)
+{
+	ck_assert_ptr_nonnull(load(
+	    "[endpoint:s]\npath = /s\nsignature_type = stripe\nsecret = x\n"
+	    "[endpoint:t]\npath = /t\nsignature_type = slack\nsecret = x\n"
+	    "timestamp_tolerance = 86400\n"
+	    "[endpoint:g]\npath = /g\nsignature_type = github\nsecret = x\n"
+	    "[endpoint:l]\npath = /l\nsignature_type = gitlab\nsecret = x\n"
+	    "[endpoint:h]\npath = /h\nsignature_type = shopify\nsecret = x\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac-sha1\nsecret = x\n"
+	    "signature_encoding = BASE64\n"));
+	ck_assert_int_eq(c->endpoints[0].timestamp_tolerance, 300);
+	ck_assert_str_eq(c->endpoints[0].signature_header, "stripe-signature");
+	ck_assert_int_eq(c->endpoints[1].timestamp_tolerance, 86400);
+	ck_assert_str_eq(c->endpoints[1].signature_header, "x-slack-signature");
+	ck_assert_str_eq(c->endpoints[2].signature_header,
+	    "x-hub-signature-256");
+	ck_assert_str_eq(c->endpoints[3].signature_header, "x-gitlab-token");
+	ck_assert_str_eq(c->endpoints[4].signature_header,
+	    "x-shopify-hmac-sha256");
+	ck_assert_int_eq(c->endpoints[0].signature_encoding, VERIFY_HEX);
+	ck_assert_int_eq(c->endpoints[5].signature_encoding, VERIFY_BASE64);
+}
+END_TEST
+
+START_TEST(test_provider_bad_values)
+{
+	load("[endpoint:s]\npath = /s\nsignature_type = stripe\nsecret = x\n"
+	    "timestamp_tolerance = 0\n"
+	    "[endpoint:t]\npath = /t\nsignature_type = slack\nsecret = x\n"
+	    "timestamp_tolerance = 86401\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac-sha1\nsecret = x\n"
+	    "signature_encoding = b64\n"
+	    "[endpoint:n]\npath = /n\nsignature_type = gitlab\n");
+	expect_errors("5: timestamp_tolerance: 0 is out of range (1 to 86400)",
+	    "10: timestamp_tolerance: 86401 is out of range (1 to 86400)",
+	    "15: signature_encoding: \"b64\" is neither \"hex\" nor "
+	    "\"base64\"",
+	    "16: [endpoint:n]: signature_type gitlab needs a secret or "
+	    "secret_file", NULL);
+}
+END_TEST
+
+/* whsec_ secrets are decoded at load, from lines and from files. */
+START_TEST(test_whsec_secrets)
+{
+	const struct endpoint	*ep;
+	const char		*sf;
+	char			 text[1024];
+
+	sf = put_file("swh.secret", "whsec_ZGVm\nZ2hp\n", 16, 0600);
+	snprintf(text, sizeof(text), "[endpoint:w]\npath = /w\n"
+	    "signature_type = standard-webhooks\n"
+	    "secret = whsec_YWJj\nsecret_file = %s\nsecret = YWI\n", sf);
+	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->nsecrets, 4);
+	ck_assert(secret_is(&ep->secrets[0], "abc"));
+	ck_assert(secret_is(&ep->secrets[1], "def"));
+	ck_assert(secret_is(&ep->secrets[2], "ghi"));
+	ck_assert(secret_is(&ep->secrets[3], "ab"));
+	ck_assert_ptr_null(ep->signature_header);
+}
+END_TEST
+
+START_TEST(test_whsec_bad)
+{
+	const char	*sf;
+	char		 text[1024];
+
+	sf = put_file("bad.secret", "whsec_ok==\nnot base64!\n", 23, 0600);
+	snprintf(text, sizeof(text), "[endpoint:w]\npath = /w\n"
+	    "signature_type = standard-webhooks\n"
+	    "secret = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+	    "secret = whsec_\nsecret = whsec_a\nsecret_file = %s\n", sf);
+	load(text);
+	expect_errors("5: secret is not a Standard Webhooks secret (whsec_ "
+	    "and base64)",
+	    "6: secret is not a Standard Webhooks secret (whsec_ and base64)",
+	    "7: secret is not a Standard Webhooks secret (whsec_ and base64)",
+	    NULL);
 }
 END_TEST
 
@@ -1154,6 +1422,22 @@ conf_suite(void)
 	tcase_add_test(tc, test_control_chars_in_message);
 	tcase_add_test(tc, test_10000_endpoints);
 	tcase_add_test(tc, test_10000_endpoints_duplicate);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("schemes");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_jwt_good);
+	tcase_add_test(tc, test_jwt_needs_algorithm);
+	tcase_add_test(tc, test_jwt_bad_algorithm);
+	tcase_add_test(tc, test_jwt_key_needed);
+	tcase_add_test(tc, test_jwt_key_and_secret_mixed);
+	tcase_add_test(tc, test_jwt_key_files);
+	tcase_add_test(tc, test_jwt_leeway_range);
+	tcase_add_test(tc, test_scheme_only_keys);
+	tcase_add_test(tc, test_provider_defaults);
+	tcase_add_test(tc, test_provider_bad_values);
+	tcase_add_test(tc, test_whsec_secrets);
+	tcase_add_test(tc, test_whsec_bad);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("interface");
