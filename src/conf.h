@@ -10,10 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "log.h"
 
 struct verify_scheme;
+struct command;
+struct filter;
 struct verify_jwt_alg;
 struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
 
@@ -73,11 +76,26 @@ struct server_conf {
 	enum log_target	 log;
 };
 
+/* [handler:NAME]: a command run for every event its filter matches. */
+struct handler {
+	char			*name;
+	int			 line;		/* of the section header */
+	struct command		*command;	/* parsed template */
+	struct filter		*filter;	/* all criteria; never NULL */
+	int			 timeout;	/* seconds */
+	bool			 drop_privileges; /* user or group set */
+	uid_t			 uid;
+	gid_t			 gid;
+	char			*user;		/* for initgroups(); NULL: none */
+};
+
 struct conf {
 	char			*file;
 	struct server_conf	 server;
 	struct endpoint		*endpoints;
 	size_t			 nendpoints;
+	struct handler		*handlers;	/* in configuration order */
+	size_t			 nhandlers;
 };
 
 struct conf_errors {
