@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Every signature scheme through real nginx and wh-receive under
+# spawn-fcgi: requests signed here in shell with openssl, as each provider
+# signs them (GitHub, Stripe, Slack, Standard Webhooks, Shopify, GitLab,
+# generic HMAC in base64, JWT with HS256, RS256 and ES256), one good and
+# the ways to get each wrong; then what the spool keeps (JWT claims, no
+# token, no GitLab token).
+set -u
+. "$(dirname "$0")/../lib.sh"
+for p in nginx spawn-fcgi curl jq openssl xxd; do
+	command -v "$p" >/dev/null || { echo "schemes: $p is required"; exit 99; }
+done
+
+t_tmpdir
+trap 'servers_stop; rm -rf "$T_DIR"' EXIT
+SPOOL=$T_DIR/spool
+mkdir -m 0700 "$SPOOL"
+DATA=$top_srcdir/tests/data
+S='integration-secret-0123456789'
+SWH_KEY_B64=$(printf 'standard-webhooks-key-24b' | openssl base64 -A)
+cat > "$T_DIR/hookspool.ini" <<INI
+[server]
+spool_dir = $SPOOL
+fsync = never
+
+[endpoint:github]
+path = /hooks/github
+signature_type = github
+secret = $S
+
+[endpoint:stripe]
+path = /hooks/stripe
+signature_type = stripe
+secret = whsec_old
+secret = $S
+
+[endpoint:slack]
+path = /hooks/slack
+signature_type = slack
+secret = $S
+timestamp_tolerance = 60
+
+[endpoint:swh]
+path = /hooks/swh
+signature_type = standard-webhooks
+secret = whsec_$SWH_KEY_B64
+
+[endpoint:shopify]
+path = /hooks/shopify
+signature_type = shopify
+secret = $S
+
+[endpoint:gitlab]
+path = /hooks/gitlab
+signature_type = gitlab
+secret = $S
+
+[endpoint:b64]
+path = /hooks/b64
+signature_type = hmac-sha256
+signature_header = X-Signature
+signature_encoding = base64
+secret = $S
+
+[endpoint:jwt-hs]
+path = /hooks/jwt-hs
+signature_type = jwt
+jwt_algorithm = HS256
+secret = $S
+jwt_issuer = ci.example
+jwt_audience = hookspool
+
+[endpoint:jwt-rs]
+path = /hooks/jwt-rs
+signature_type = jwt
+jwt_algorithm = RS256
+jwt_public_key_file = $DATA/jwt-rsa.pub
+
+[endpoint:jwt-es]
+path = /hooks/jwt-es
+signature_type = jwt
+jwt_algorithm = ES256
+jwt_public_key_file = $DATA/jwt-es256.pub
+jwt_leeway = 5
+INI
+"$WH_RECEIVE" -t -c "$T_DIR/hookspool.ini" >/dev/null 2>"$T_DIR/check.err" ||
+	{ echo "configuration refused"; cat "$T_DIR/check.err"; exit 99; }
+PORT=$(free_port)
+SOCK=$T_DIR/wh.sock
+wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
+nginx_start "$PORT" "$SOCK" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
+URL=http://127.0.0.1:$PORT
+
+# post PATH [curl args...]: POST $T_DIR/body, print the status.
+post() {
+	local path=$1
+	shift
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+	    --data-binary @"$T_DIR/body" "$@" "$URL$path"
+}
+# mac_hex / mac_b64 KEY: HMAC-SHA256 of stdin under KEY.
+mac_hex() { openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1; }
+mac_b64() { openssl dgst -sha256 -hmac "$1" -binary | openssl base64 -A; }
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+flip() { case $1 in *a) echo "${1%?}b" ;; *) echo "${1%?}a" ;; esac; }
+# flip_mid STR: one character 10 from the end changed (base64's last
+# character may hold bits that decoding drops).
+flip_mid() {
+	local n=$((${#1} - 10)) c
+	c=${1:$n:1}
+	[ "$c" = A ] && c=B || c=A
+	echo "${1:0:$n}$c${1:$((n + 1))}"
+}
+last_reason() { tail -1 "$T_DIR/wh.log"; }
+
+printf '{"event":"integration","n":%d}' "$RANDOM" > "$T_DIR/body"
+NOW=$(date +%s)
+
+# ---- github ----
+sig=$(mac_hex "$S" < "$T_DIR/body")
+check "github: 202" 202 "$(post /hooks/github -H "X-Hub-Signature-256: sha256=$sig")"
+check "github: flipped signature 401" 401 "$(post /hooks/github -H "X-Hub-Signature-256: sha256=$(flip "$sig")")"
+sig1=$(openssl dgst -sha1 -hmac "$S" -r < "$T_DIR/body" | cut -d' ' -f1)
+check "github: legacy sha1 header alone 202" 202 "$(post /hooks/github -H "X-Hub-Signature: sha1=$sig1")"
+check "github: missing header 401" 401 "$(post /hooks/github)"
+
+# ---- stripe ----
+st() { { printf '%s.' "$1"; cat "$T_DIR/body"; } | mac_hex "$2"; }
+check "stripe: 202" 202 "$(post /hooks/stripe -H "Stripe-Signature: t=$NOW,v1=$(st "$NOW" "$S"),v0=00")"
+check "stripe: old and new v1, one good: 202" 202 \
+	"$(post /hooks/stripe -H "Stripe-Signature: t=$NOW,v1=$(st "$NOW" nope),v1=$(st "$NOW" "$S")")"
+check "stripe: wrong secret 401" 401 "$(post /hooks/stripe -H "Stripe-Signature: t=$NOW,v1=$(st "$NOW" nope)")"
+old=$((NOW - 400))
+check "stripe: stale timestamp 401" 401 "$(post /hooks/stripe -H "Stripe-Signature: t=$old,v1=$(st "$old" "$S")")"
+check "stripe: the log says stale" 1 "$(last_reason | grep -c 'verify=stale.*timestamp 4[0-9][0-9] s old, tolerance 300 s')"
+new=$((NOW + 400))
+check "stripe: future timestamp 401" 401 "$(post /hooks/stripe -H "Stripe-Signature: t=$new,v1=$(st "$new" "$S")")"
+check "stripe: malformed header 401" 401 "$(post /hooks/stripe -H "Stripe-Signature: v1=abc")"
+
+# ---- slack ----
+sl() { { printf 'v0:%s:' "$1"; cat "$T_DIR/body"; } | mac_hex "$2"; }
+check "slack: 202" 202 "$(post /hooks/slack -H "X-Slack-Signature: v0=$(sl "$NOW" "$S")" -H "X-Slack-Request-Timestamp: $NOW")"
+old=$((NOW - 120))
+check "slack: older than its 60 s tolerance 401" 401 \
+	"$(post /hooks/slack -H "X-Slack-Signature: v0=$(sl "$old" "$S")" -H "X-Slack-Request-Timestamp: $old")"
+check "slack: missing timestamp 401" 401 "$(post /hooks/slack -H "X-Slack-Signature: v0=$(sl "$NOW" "$S")")"
+
+# ---- standard webhooks ----
+sw() {
+	{ printf '%s.%s.' "$1" "$2"; cat "$T_DIR/body"; } |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$SWH_KEY_B64" | openssl base64 -d -A | xxd -p | tr -d '\n')" -binary |
+	    openssl base64 -A
+}
+good=$(sw msg_1 "$NOW")
+check "standard-webhooks: 202" 202 \
+	"$(post /hooks/swh -H 'webhook-id: msg_1' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1a,AAAA v1,$(sw msg_1 1) v1,$good")"
+check "standard-webhooks: svix- headers 202" 202 \
+	"$(post /hooks/swh -H 'svix-id: msg_1' -H "svix-timestamp: $NOW" -H "svix-signature: v1,$good")"
+check "standard-webhooks: another id 401" 401 \
+	"$(post /hooks/swh -H 'webhook-id: msg_2' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1,$good")"
+old=$((NOW - 301 - 5))
+check "standard-webhooks: stale 401" 401 \
+	"$(post /hooks/swh -H 'webhook-id: msg_1' -H "webhook-timestamp: $old" -H "webhook-signature: v1,$(sw msg_1 "$old")")"
+
+# ---- shopify ----
+check "shopify: 202" 202 "$(post /hooks/shopify -H "X-Shopify-Hmac-Sha256: $(mac_b64 "$S" < "$T_DIR/body")")"
+check "shopify: hex instead of base64 401" 401 "$(post /hooks/shopify -H "X-Shopify-Hmac-Sha256: $sig")"
+
+# ---- gitlab ----
+check "gitlab: 202" 202 "$(post /hooks/gitlab -H "X-Gitlab-Token: $S" -H 'X-Gitlab-Event: Push Hook')"
+gitlab_id=$(jq -r .id "$T_DIR/resp")
+check "gitlab: wrong token 401" 401 "$(post /hooks/gitlab -H "X-Gitlab-Token: ${S}x")"
+
+# ---- generic hmac-sha256, base64 ----
+check "hmac-sha256 base64: 202" 202 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 "$S" < "$T_DIR/body")")"
+check "hmac-sha256 base64: wrong secret 401" 401 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 other < "$T_DIR/body")")"
+
+# ---- jwt ----
+# jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
+# command given (reading the signing input on stdin, writing raw bytes).
+jwt_make() {
+	local alg=$1 claims=$2 h p
+	shift 2
+	h=$(printf '{"alg":"%s","typ":"JWT"}' "$alg" | b64url)
+	p=$(printf '%s' "$claims" | b64url)
+	printf '%s.%s.%s' "$h" "$p" "$(printf '%s.%s' "$h" "$p" | "$@" | b64url)"
+}
+hs256() { openssl dgst -sha256 -hmac "$1" -binary; }
+rs256() { openssl dgst -sha256 -sign "$DATA/jwt-rsa.key"; }
+# ECDSA: openssl writes DER; JOSE wants r || s, 32 bytes each.
+es256() {
+	openssl dgst -sha256 -sign "$DATA/jwt-es256.key" |
+	    openssl asn1parse -inform DER | sed -n 's/.*INTEGER *://p' |
+	    while read -r n; do printf '%064s' "$n" | tr ' ' 0; done | xxd -r -p
+}
+claims="{\"iss\":\"ci.example\",\"aud\":\"hookspool\",\"sub\":\"build-7\",\"exp\":$((NOW + 600))}"
+tok=$(jwt_make HS256 "$claims" hs256 "$S")
+check "jwt HS256: 202" 202 "$(post /hooks/jwt-hs -H "Authorization: Bearer $tok")"
+jwt_id=$(jq -r .id "$T_DIR/resp")
+check "jwt HS256: wrong secret 401" 401 "$(post /hooks/jwt-hs -H "Authorization: Bearer $(jwt_make HS256 "$claims" hs256 nope)")"
+check "jwt HS256: expired 401" 401 \
+	"$(post /hooks/jwt-hs -H "Authorization: Bearer $(jwt_make HS256 "{\"iss\":\"ci.example\",\"aud\":\"hookspool\",\"exp\":$((NOW - 10))}" hs256 "$S")")"
+check "jwt HS256: wrong audience 401" 401 \
+	"$(post /hooks/jwt-hs -H "Authorization: Bearer $(jwt_make HS256 '{"iss":"ci.example","aud":"other"}' hs256 "$S")")"
+check "jwt: alg none 401" 401 \
+	"$(post /hooks/jwt-hs -H "Authorization: Bearer $(printf '{"alg":"none"}' | b64url).$(printf '%s' "$claims" | b64url).")"
+check "jwt RS256: 202" 202 "$(post /hooks/jwt-rs -H "Authorization: Bearer $(jwt_make RS256 "$claims" rs256)")"
+pem_hs=$(jwt_make HS256 "$claims" hs256 "$(cat "$DATA/jwt-rsa.pub")")
+check "jwt RS256: HS256 keyed with the public key PEM 401" 401 "$(post /hooks/jwt-rs -H "Authorization: Bearer $pem_hs")"
+check "jwt: the log names the pinned algorithm" 1 "$(last_reason | grep -c 'alg HS256 is not the pinned RS256')"
+check "jwt ES256: 202" 202 "$(post /hooks/jwt-es -H "Authorization: $(jwt_make ES256 "$claims" es256)")"
+tok_es=$(jwt_make ES256 "$claims" es256)
+check "jwt ES256: flipped signature 401" 401 "$(post /hooks/jwt-es -H "Authorization: Bearer $(flip_mid "$tok_es")")"
+
+# ---- what the spool keeps ----
+rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$jwt_id\")")
+check "jwt claims in the event record" "build-7 ci.example" "$(printf '%s' "$rec" | jq -r '.claims.sub + " " + .claims.iss')"
+check "jwt token not in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c -F "${tok##*.}")"
+check "authorization redacted" "Bearer [redacted]" "$(printf '%s' "$rec" | jq -r '.headers.authorization')"
+rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$gitlab_id\")")
+check "gitlab token redacted" "[redacted] Push Hook" \
+	"$(printf '%s' "$rec" | jq -r '.headers["x-gitlab-token"] + " " + .headers["x-gitlab-event"]')"
+check "no event of another scheme has claims" 0 \
+	"$(spool_events "$SPOOL" | jq -c 'select(.endpoint | startswith("jwt") | not) | select(has("claims"))' | wc -l)"
+check "no secret or token in the log" 0 "$(grep -c -F -e "$S" -e "${tok##*.}" -e "$good" "$T_DIR/wh.log")"
+check "202s and events agree" "$(grep -c 'status=202' "$T_DIR/wh.log")" "$(spool_events "$SPOOL" | wc -l)"
+t_done
