@@ -233,18 +233,18 @@ utf8_text(const unsigned char *buf, size_t n)
 	return 1;
 }
 
-/* A JSON string of s with every ill-formed byte replaced by U+FFFD. */
+/*
+ * A JSON string of n bytes at s with every ill-formed byte (and NUL)
+ * replaced by U+FFFD.
+ */
 static json_t *
-json_text(const char *s)
+json_bytes_text(const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	json_t			*j = NULL;
 	char			*buf = NULL;
-	size_t			 n, i = 0, o = 0, l;
+	size_t			 i = 0, o = 0, l;
 
-	if (s == NULL)
-		return json_null();
-	n = strlen(s);
 	if (utf8_text(p, n))
 		return json_stringn_nocheck(s, n);
 	if (n > (SIZE_MAX - 1) / 3)
@@ -253,7 +253,7 @@ json_text(const char *s)
 	if (buf == NULL)
 		return NULL;
 	while (i < n) {
-		l = utf8_seq_len(p + i, n - i);
+		l = p[i] == '\0' ? 0 : utf8_seq_len(p + i, n - i);
 		if (l == 0) {
 			memcpy(buf + o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -267,6 +267,15 @@ json_text(const char *s)
 	j = json_stringn_nocheck(buf, o);
 	free(buf);
 	return j;
+}
+
+/* A JSON string of s, repaired as json_bytes_text(); null for NULL. */
+static json_t *
+json_text(const char *s)
+{
+	if (s == NULL)
+		return json_null();
+	return json_bytes_text(s, strlen(s));
 }
 
 static const char	b64_alphabet[] =
@@ -600,36 +609,106 @@ outbuf_append(const char *s, size_t n, void *arg)
 	return 0;
 }
 
+/* One compact line of o, '\n'-terminated, in a buffer free() can take. */
+static char *
+record_dump(const json_t *o, size_t *len)
+{
+	struct outbuf	 b = { NULL, 0, 0 };
+
+	if (json_dump_callback(o, outbuf_append, &b,
+	    JSON_COMPACT | JSON_PRESERVE_ORDER) == -1 || b.p == NULL) {
+		free(b.p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b.p[b.n++] = '\n';
+	b.p[b.n] = '\0';
+	*len = b.n;
+	return b.p;
+}
+
 char *
 event_encode(const struct event *ev, size_t *len)
 {
-	struct outbuf	 b = { NULL, 0, 0 };
-	json_t		*o = NULL;
-	char		*line = NULL;
-	int		 error = ENOMEM;
+	json_t	*o = NULL;
+	char	*line = NULL;
 
 	if (!event_id_valid(ev->id) ||
 	    ev->received_us < EVENT_US_MIN || ev->received_us > EVENT_US_MAX ||
 	    (ev->replay_of != NULL && !event_id_valid(ev->replay_of)) ||
 	    (ev->body == NULL && ev->body_len > 0)) {
-		error = EINVAL;
-		goto out;
+		errno = EINVAL;
+		return NULL;
 	}
-	o = event_object(ev);
-	if (o == NULL)
-		goto out;
-	if (json_dump_callback(o, outbuf_append, &b,
-	    JSON_COMPACT | JSON_PRESERVE_ORDER) == -1 || b.p == NULL)
-		goto out;
-	b.p[b.n++] = '\n';
-	b.p[b.n] = '\0';
-	line = b.p;
-	b.p = NULL;
-	*len = b.n;
-out:
-	if (line == NULL)
-		errno = error;
-	free(b.p);
+	if ((o = event_object(ev)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	line = record_dump(o, len);
+	json_decref(o);
+	return line;
+}
+
+/* A time, or null when us is 0 (not yet). */
+static json_t *
+json_time_or_null(int64_t us)
+{
+	return us == 0 ? json_null() : json_timestamp(us);
+}
+
+static json_t *
+attempt_object(const struct attempt *at)
+{
+	json_t	*o;
+
+	o = json_object();
+	if (o == NULL ||
+	    json_object_set_new(o, "type", json_string("attempt")) == -1 ||
+	    json_object_set_new(o, "id", json_string(at->event_id)) == -1 ||
+	    json_object_set_new(o, "handler", json_text(at->handler)) == -1 ||
+	    json_object_set_new(o, "attempt", json_integer(at->number)) == -1 ||
+	    json_object_set_new(o, "state", json_text(at->state)) == -1 ||
+	    json_object_set_new(o, "started_at",
+	    json_timestamp(at->started_us)) == -1 ||
+	    json_object_set_new(o, "ended_at",
+	    json_time_or_null(at->ended_us)) == -1 ||
+	    json_object_set_new(o, "timeout", json_integer(at->timeout)) == -1 ||
+	    json_object_set_new(o, "exit_status", at->exit_status < 0 ?
+	    json_null() : json_integer(at->exit_status)) == -1 ||
+	    json_object_set_new(o, "signal", at->signal == 0 ?
+	    json_null() : json_integer(at->signal)) == -1 ||
+	    json_object_set_new(o, "timed_out",
+	    json_boolean(at->timed_out)) == -1 ||
+	    json_object_set_new(o, "output", at->output == NULL ?
+	    json_string("") : json_bytes_text(at->output,
+	    at->output_len)) == -1 ||
+	    json_object_set_new(o, "next_at",
+	    json_time_or_null(at->next_us)) == -1 ||
+	    json_object_set_new(o, "error", json_text(at->error)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+attempt_encode(const struct attempt *at, size_t *len)
+{
+	json_t	*o = NULL;
+	char	*line = NULL;
+
+	if (!event_id_valid(at->event_id) || at->number < 1 ||
+	    at->started_us < EVENT_US_MIN || at->started_us > EVENT_US_MAX ||
+	    at->ended_us < 0 || at->ended_us > EVENT_US_MAX ||
+	    at->next_us < 0 || at->next_us > EVENT_US_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((o = attempt_object(at)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	line = record_dump(o, len);
 	json_decref(o);
 	return line;
 }

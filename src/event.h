@@ -32,6 +32,27 @@ struct event {
 	const char			*replay_of;	/* event id or NULL */
 };
 
+/*
+ * One attempt of a handler for an event: "running" when it starts, then
+ * its outcome.  See hookspool-spool(5).
+ */
+struct attempt {
+	const char	*event_id;
+	const char	*handler;
+	int		 number;	/* 1 = the first run */
+	const char	*state;		/* running, done, failed, dead */
+	int64_t		 started_us;
+	int64_t		 ended_us;	/* 0: still running */
+	int		 timeout;	/* the handler's, in seconds */
+	int		 exit_status;	/* -1: none (signal, timeout, no exec) */
+	int		 signal;	/* 0: none */
+	int		 timed_out;
+	const char	*output;	/* last bytes of stdout + stderr */
+	size_t		 output_len;
+	int64_t		 next_us;	/* next attempt due; 0: none */
+	const char	*error;		/* why it could not start, or NULL */
+};
+
 /* Format a UUIDv7 from a millisecond time and 10 random bytes. */
 void	 event_id_format(char out[EVENT_ID_LEN + 1], int64_t unix_ms,
 	    const unsigned char rnd[10]);
@@ -45,6 +66,9 @@ int	 event_id_valid(const char *s);
  * in it.  Returns a malloc'd buffer and its length in *len, or NULL.
  */
 char	*event_encode(const struct event *ev, size_t *len);
+
+/* The same for an attempt record. */
+char	*attempt_encode(const struct attempt *at, size_t *len);
 
 /*
  * Parse one spool line (without its '\n').  Returns the object if it is
