@@ -1,52 +1,189 @@
 /*
- * libFuzzer target: signature headers.  The input is split at the first
- * NUL into a header value and a body, and checked by every scheme.
+ * libFuzzer target: signature headers, for every scheme.  The input is
+ * split at NUL bytes into a signature value, a timestamp, an id and the
+ * body; the signature value goes into every header some scheme reads
+ * (the timestamp and id into theirs), and each scheme checks it: the
+ * HMAC family, the providers, and jwt pinned to HS256, RS256 and ES256
+ * with the test keys.  The base64 and whsec_ decoders get the value too.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/pem.h>
 
 #include "conf.h"
 #include "header.h"
 #include "verify.h"
 
+#ifndef TEST_DATA
+#define TEST_DATA	"tests/data"
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const char *const schemes[] = { "none", "hmac-sha256", "hmac-sha1" };
+static const char *const schemes[] = {
+	"none", "hmac-sha256", "hmac-sha1", "github", "stripe", "slack",
+	"standard-webhooks", "shopify", "gitlab"
+};
+static const char *const sig_headers[] = {
+	"x-signature", "x-hub-signature-256", "x-hub-signature",
+	"stripe-signature", "x-slack-signature", "webhook-signature",
+	"svix-signature", "x-shopify-hmac-sha256", "x-gitlab-token",
+	"authorization"
+};
+static const char *const ts_headers[] = {
+	"x-slack-request-timestamp", "webhook-timestamp", "svix-timestamp"
+};
+static const char *const id_headers[] = { "webhook-id", "svix-id" };
+
+static EVP_PKEY	*rsa_key, *ec_key;
+
+static EVP_PKEY *
+load_key(const char *name)
+{
+	EVP_PKEY	*pkey;
+	FILE		*fp;
+	char		 path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		abort();
+	pkey = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+	fclose(fp);
+	if (pkey == NULL)
+		abort();
+	return pkey;
+}
+
+/* Next NUL-separated part of [*p, end), as a C string. */
+static char *
+next_part(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t	*nul;
+	size_t		 n;
+
+	nul = memchr(*p, '\0', (size_t)(end - *p));
+	n = nul != NULL ? (size_t)(nul - *p) : (size_t)(end - *p);
+	nul = *p;
+	*p += n < (size_t)(end - *p) ? n + 1 : n;
+	return strndup((const char *)nul, n);
+}
+
+static int
+add_all(struct header_list *hl, const char *const *names, size_t n,
+    const char *value)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (header_add(hl, names[i], value) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+run(struct endpoint *ep, const struct header_list *hl, const uint8_t *body,
+    size_t len)
+{
+	struct verify_result	vr;
+
+	verify_request(ep, hl, body, len, 1700000000, &vr);
+	verify_result_clear(&vr);
+}
+
+static void
+run_jwt(struct endpoint *ep, const struct header_list *hl,
+    const uint8_t *body, size_t len)
+{
+	struct secret	*secrets = ep->secrets;
+	size_t		 nsecrets = ep->nsecrets;
+
+	ep->scheme = verify_scheme_find("jwt");
+	ep->signature_header = NULL;
+	ep->jwt_alg = verify_jwt_alg_find("HS256");
+	ep->jwt_issuer = "iss";
+	ep->jwt_audience = "aud";
+	run(ep, hl, body, len);
+	ep->secrets = NULL;
+	ep->nsecrets = 0;
+	ep->jwt_alg = verify_jwt_alg_find("RS256");
+	ep->jwt_key = rsa_key;
+	run(ep, hl, body, len);
+	ep->jwt_alg = verify_jwt_alg_find("ES256");
+	ep->jwt_key = ec_key;
+	run(ep, hl, body, len);
+	ep->secrets = secrets;
+	ep->nsecrets = nsecrets;
+	ep->jwt_key = NULL;
+}
+
+static void
+decoders(const char *value)
+{
+	unsigned char	*out = NULL, buf[64];
+	size_t		 len = 0;
+
+	(void)verify_base64_decode(value, strlen(value), false, buf,
+	    sizeof(buf), &len);
+	(void)verify_base64_decode(value, strlen(value), true, buf,
+	    sizeof(buf), &len);
+	if (verify_whsec_decode((const unsigned char *)value, strlen(value),
+	    &out, &len) == 0)
+		free(out);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct header_list	 hl = { NULL, 0, 0 };
-	struct verify_result	 vr;
 	struct endpoint		 ep;
-	struct secret		 sec = { (unsigned char *)"secret", 6 };
-	const uint8_t		*nul;
-	char			*value;
-	size_t			 vlen, i;
+	struct secret		 sec[2] = {
+		{ (unsigned char *)"secret", 6, 0 },
+		{ (unsigned char *)"other-secret", 12, 0 }
+	};
+	const uint8_t		*p = data, *end = data + len;
+	char			*sig, *ts, *id;
+	size_t			 i;
 
-	nul = memchr(data, '\0', len);
-	vlen = nul != NULL ? (size_t)(nul - data) : len;
-	if ((value = strndup((const char *)data, vlen)) == NULL)
-		return 0;
+	if (rsa_key == NULL) {
+		rsa_key = load_key("jwt-rsa.pub");
+		ec_key = load_key("jwt-es256.pub");
+	}
+	sig = next_part(&p, end);
+	ts = next_part(&p, end);
+	id = next_part(&p, end);
+	if (sig == NULL || ts == NULL || id == NULL)
+		goto out;
+	decoders(sig);
+	if (add_all(&hl, sig_headers, sizeof(sig_headers) /
+	    sizeof(sig_headers[0]), sig) == -1 ||
+	    add_all(&hl, ts_headers, 3, ts) == -1 ||
+	    add_all(&hl, id_headers, 2, id) == -1)
+		goto out;
 	memset(&ep, 0, sizeof(ep));
 	ep.name = "fuzz";
 	ep.path = "/fuzz";
-	ep.signature_header = "x-signature";
-	ep.secrets = &sec;
-	ep.nsecrets = 1;
+	ep.secrets = sec;
+	ep.nsecrets = 2;
 	ep.methods = METHOD_POST;
 	ep.enabled = true;
-	if (header_add(&hl, "X-Signature", value) == 0) {
-		for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-			ep.scheme = verify_scheme_find(schemes[i]);
-			if (ep.scheme == NULL)
-				abort();
-			verify_request(&ep, &hl, data + vlen, len - vlen,
-			    1700000000, &vr);
-		}
+	ep.timestamp_tolerance = 300;
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		ep.scheme = verify_scheme_find(schemes[i]);
+		if (ep.scheme == NULL)
+			abort();
+		ep.signature_header = i < 3 ? "x-signature" : NULL;
+		ep.signature_encoding = (int)(len & 1);
+		run(&ep, &hl, p, (size_t)(end - p));
 	}
+	run_jwt(&ep, &hl, p, (size_t)(end - p));
+out:
 	header_list_free(&hl);
-	free(value);
+	free(sig);
+	free(ts);
+	free(id);
 	return 0;
 }

@@ -13,14 +13,14 @@ mkdir -p "$out"
 CORE="src/header.c src/log.c"
 declare -A SRCS=(
 	[record]="fuzz/fuzz_record.c src/event.c $CORE"
-	[verify]="fuzz/fuzz_verify.c src/verify.c $CORE"
-	[params]="fuzz/fuzz_params.c src/receive.c src/conf.c src/event.c src/spool.c src/verify.c $CORE"
+	[verify]="fuzz/fuzz_verify.c src/verify.c src/verify_jwt.c $CORE"
+	[params]="fuzz/fuzz_params.c src/receive.c src/conf.c src/event.c src/spool.c src/verify.c src/verify_jwt.c $CORE"
 	[filter]="fuzz/fuzz_filter.c src/filter.c src/command.c $CORE"
-	[conf]="fuzz/fuzz_conf.c src/conf.c src/verify.c $CORE"
+	[conf]="fuzz/fuzz_conf.c src/conf.c src/verify.c src/verify_jwt.c $CORE"
 )
 targets=${*:-record verify params conf filter}
 LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8)"
-CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 rc=0
 for t in $targets; do
