@@ -10,22 +10,16 @@ secs=${1:-30}
 out=$top/build/fuzz
 mkdir -p "$out"
 
-CORE="src/header.c src/log.c"
-declare -A SRCS=(
-	[record]="fuzz/fuzz_record.c src/event.c $CORE"
-	[verify]="fuzz/fuzz_verify.c src/verify.c src/verify_jwt.c $CORE"
-	[params]="fuzz/fuzz_params.c src/receive.c src/conf.c src/event.c src/spool.c src/verify.c src/verify_jwt.c $CORE"
-	[filter]="fuzz/fuzz_filter.c src/filter.c src/command.c $CORE"
-	[conf]="fuzz/fuzz_conf.c src/conf.c src/verify.c src/verify_jwt.c $CORE"
-)
-targets=${*:-record verify params conf filter}
-LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8)"
+# Every module but the programs' main()s and the libfcgi front end.
+LIBSRC=$(ls src/*.c | grep -v -e '/wh-[a-z]*\.c$' -e '/fcgi\.c$')
+targets=${*:-$(ls fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
+LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8 libjwt) -lm"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 rc=0
 for t in $targets; do
 	# shellcheck disable=SC2086
-	clang $CFLAGS ${SRCS[$t]} $LIBS -o "$out/fuzz_$t"
+	clang $CFLAGS "fuzz/fuzz_$t.c" $LIBSRC $LIBS -o "$out/fuzz_$t"
 	mkdir -p "$out/corpus_$t"
 	[ -d "fuzz/corpus/$t" ] && cp -n fuzz/corpus/"$t"/* "$out/corpus_$t/" 2>/dev/null
 	echo "fuzz: $t for ${secs}s"

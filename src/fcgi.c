@@ -193,6 +193,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		receive_log(&req, &resp, mono_us() - t0);
 		receive_request_free(&req);
 		FCGX_Finish_r(&fr);
+		receive_dispatch(rcv, &resp, 0);
 	}
 	FCGX_Free(&fr, 1);
 	return 0;

@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 
 #include "conf.h"
+#include "dispatch.h"
+#include "filter.h"
 #include "log.h"
 #include "receive.h"
 #include "spool.h"
@@ -311,6 +314,70 @@ out:
 	return rc;
 }
 
+/*
+ * Match every handler's filter against the event; the body is parsed as
+ * JSON once for all of them.  *out is NULL when none matches.
+ */
+static int
+match_handlers(const struct conf *conf, const struct endpoint *ep,
+    const char *path, const struct request *req, const unsigned char *body,
+    size_t body_len, struct dispatch_job **out)
+{
+	struct filter_event	 fe;
+	struct dispatch_job	*job = NULL;
+	size_t			 i;
+
+	*out = NULL;
+	if (conf->nhandlers == 0)
+		return 0;
+	if ((job = calloc(1, sizeof(*job))) == NULL ||
+	    (job->handlers = calloc(conf->nhandlers,
+	    sizeof(*job->handlers))) == NULL)
+		goto fail;
+	job->payload = filter_payload_parse(body, body_len);
+	fe.path = path;
+	fe.method = req->method;
+	fe.headers = &req->headers;
+	fe.payload = job->payload;
+	job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+	if (job->nhandlers == 0) {
+		dispatch_job_free(job);
+		return 0;
+	}
+	if ((job->names = calloc(job->nhandlers, sizeof(*job->names))) ==
+	    NULL || (job->endpoint = strdup(ep->name)) == NULL ||
+	    (job->path = strdup(path)) == NULL ||
+	    (job->method = strdup(req->method)) == NULL)
+		goto fail;
+	for (i = 0; i < job->nhandlers; i++)
+		job->names[i] = conf->handlers[job->handlers[i]].name;
+	*out = job;
+	return 0;
+fail:
+	dispatch_job_free(job);
+	return -1;
+}
+
+void
+receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
+{
+	pid_t	pid;
+
+	if (resp->job == NULL)
+		return;
+	pid = dispatch_start(rcv->conf, resp->job, detach);
+	if (pid == -1)
+		log_warn("id=%s: cannot start the handlers (wh-retry will)",
+		    resp->id);
+	else if (detach)
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			continue;
+	else
+		rcv->children++;
+	dispatch_job_free(resp->job);
+	resp->job = NULL;
+}
+
 void
 receive_handle(struct receiver *rcv, struct request *req,
     struct response *resp)
@@ -318,6 +385,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	const struct endpoint	*ep;
 	struct verify_result	 vr;
 	struct event		 ev;
+	struct dispatch_job	*job = NULL;
 	unsigned char		*body = NULL;
 	size_t			 body_len = 0;
 	char			 path[1024], verification[128];
@@ -379,6 +447,15 @@ receive_handle(struct receiver *rcv, struct request *req,
 	ev.body_len = body_len;
 	ev.verification = verification;
 	ev.claims = vr.claims;
+	if (match_handlers(rcv->conf, ep, path, req, body, body_len, &job) ==
+	    -1) {
+		answer(resp, 503, "out of memory", NULL);
+		goto out;
+	}
+	if (job != NULL) {
+		ev.handlers = job->names;
+		ev.nhandlers = job->nhandlers;
+	}
 	if (spool_event(rcv, &ev, resp) == -1) {
 		char reason[sizeof(resp->reason)];
 
@@ -391,8 +468,20 @@ receive_handle(struct receiver *rcv, struct request *req,
 	resp->body_len = (size_t)snprintf(resp->body, sizeof(resp->body),
 	    "{\"id\":\"%s\"}\n", ev.id);
 	resp->reason[0] = '\0';
+	if (job != NULL) {
+		/* The handlers get the body and headers; the answer goes first. */
+		memcpy(job->id, ev.id, sizeof(job->id));
+		job->body = body;
+		job->body_len = body_len;
+		body = NULL;
+		job->headers = req->headers;
+		memset(&req->headers, 0, sizeof(req->headers));
+		resp->job = job;
+		job = NULL;
+	}
 out:
 	verify_result_clear(&vr);
+	dispatch_job_free(job);
 	free(body);
 }
 

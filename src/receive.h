@@ -15,6 +15,7 @@
 #include "header.h"
 
 struct conf;
+struct dispatch_job;
 struct spool;
 
 struct request {
@@ -43,12 +44,15 @@ struct response {
 	const char	*endpoint;		/* NULL when unmatched */
 	const char	*verify;		/* verify_status_name() or "-" */
 	char		 reason[96];		/* why it failed, for the log */
+	/* Handlers to run once the answer is out; NULL if none matched. */
+	struct dispatch_job *job;
 };
 
 struct receiver {
 	const struct conf	*conf;
 	struct spool		*spool;		/* opened lazily, reopened */
 	char			 allow[64];	/* scratch for Allow: */
+	unsigned		 children;	/* dispatchers not yet reaped */
 };
 
 /*
@@ -66,6 +70,13 @@ void	receive_error(struct response *, int status, const char *error,
 /* Handle one request; resp is always filled in.  Never exits. */
 void	receive_handle(struct receiver *, struct request *,
 	    struct response *);
+/*
+ * After the answer is finished: start the handlers of resp->job in a
+ * dispatcher process, and free the job.  With detach (CGI), the
+ * dispatcher is left to run on its own; otherwise it is our child, to be
+ * reaped, and counted in rcv->children.
+ */
+void	receive_dispatch(struct receiver *, struct response *, int detach);
 /* Drop the open spool (after a reload, or on shutdown). */
 void	receive_reset(struct receiver *);
 /* Write the one log line for a finished request. */

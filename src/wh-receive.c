@@ -12,13 +12,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "conf.h"
 #include "fcgi.h"
 #include "log.h"
 #include "receive.h"
 
-static volatile sig_atomic_t	got_hup, got_term;
+static volatile sig_atomic_t	got_hup, got_term, got_chld;
 static struct conf		*conf;
 static const char		*conf_path;
 static int			 opt_stderr;
@@ -36,6 +37,8 @@ on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
 	else
 		got_term = 1;
 }
@@ -92,9 +95,28 @@ reload(struct receiver *rcv)
 	log_info("%s: configuration reloaded", conf_path);
 }
 
+/* Reap the dispatchers that are done; with block, all of them. */
+static void
+reap(struct receiver *rcv, int block)
+{
+	pid_t	pid;
+
+	got_chld = 0;
+	while (rcv->children > 0) {
+		pid = waitpid(-1, NULL, block ? 0 : WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		rcv->children--;
+	}
+}
+
 static int
 tick(struct receiver *rcv)
 {
+	if (got_chld)
+		reap(rcv, 0);
 	if (got_hup)
 		reload(rcv);
 	return got_term;
@@ -111,6 +133,9 @@ signals_setup(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* A file size limit must fail the append (503), not kill us. */
@@ -151,6 +176,7 @@ serve_cgi(struct receiver *rcv)
 	fwrite(head, 1, (size_t)n, stdout);
 	fwrite(resp.body, 1, resp.body_len, stdout);
 	fflush(stdout);
+	receive_dispatch(rcv, &resp, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	receive_log(&req, &resp, (t1.tv_sec - t0.tv_sec) * 1000000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000);
@@ -230,6 +256,8 @@ main(int argc, char *argv[])
 	rc = fcgi_serve(fd, &rcv, tick);
 	if (rc == -1)
 		log_warn("accept");
+	/* Handlers still running finish (their timeouts bound the wait). */
+	reap(&rcv, 1);
 	receive_reset(&rcv);
 	conf_free(conf);
 	return rc == 0 ? 0 : 1;

@@ -1,0 +1,429 @@
+/*
+ * dispatch: run a handler's command for an event and record the attempt.
+ * The straight line of one attempt: record "running", fork, exec without
+ * a shell, collect the last DISPATCH_OUTPUT_MAX bytes of output until the
+ * command exits or its timeout kills its process group, record the
+ * outcome with the next attempt's time by the backoff rule.  A dispatcher
+ * that dies in between leaves the "running" record, which wh-retry takes
+ * for a failure once the timeout has passed.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "command.h"
+#include "conf.h"
+#include "dispatch.h"
+#include "log.h"
+#include "spool.h"
+
+#define POLL_TICK_MS	20
+
+struct output {
+	char	buf[2 * DISPATCH_OUTPUT_MAX];
+	size_t	len;
+};
+
+static int64_t
+wall_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *
+dispatch_state_name(enum attempt_state st)
+{
+	switch (st) {
+	case ATTEMPT_RUNNING:	return "running";
+	case ATTEMPT_DONE:	return "done";
+	case ATTEMPT_FAILED:	return "failed";
+	case ATTEMPT_DEAD:	return "dead";
+	default:		return "unrecorded";
+	}
+}
+
+size_t
+dispatch_match(const struct conf *conf, const struct filter_event *fe,
+    size_t *idx)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < conf->nhandlers; i++)
+		if (filter_match(conf->handlers[i].filter, fe))
+			idx[n++] = i;
+	return n;
+}
+
+/* Keep only the last DISPATCH_OUTPUT_MAX bytes. */
+static void
+output_add(struct output *o, const char *p, size_t n)
+{
+	if (n >= DISPATCH_OUTPUT_MAX) {
+		memcpy(o->buf, p + n - DISPATCH_OUTPUT_MAX, DISPATCH_OUTPUT_MAX);
+		o->len = DISPATCH_OUTPUT_MAX;
+		return;
+	}
+	if (o->len + n > sizeof(o->buf)) {
+		memmove(o->buf, o->buf + o->len - (DISPATCH_OUTPUT_MAX - n),
+		    DISPATCH_OUTPUT_MAX - n);
+		o->len = DISPATCH_OUTPUT_MAX - n;
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static const char *
+output_tail(const struct output *o, size_t *len)
+{
+	*len = o->len > DISPATCH_OUTPUT_MAX ? DISPATCH_OUTPUT_MAX : o->len;
+	return o->buf + (o->len - *len);
+}
+
+static int
+record(struct spool *sp, const struct attempt *at)
+{
+	char	*rec;
+	size_t	 len;
+	int	 rc;
+
+	if ((rec = attempt_encode(at, &len)) == NULL)
+		return -1;
+	rc = spool_append(sp, rec, len);
+	free(rec);
+	return rc;
+}
+
+/* The body as a file the command can read from its start (stdin). */
+static int
+body_fd(const struct dispatch_job *job)
+{
+	size_t	off = 0;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = memfd_create("wh-body", MFD_CLOEXEC)) == -1)
+		return -1;
+	while (off < job->body_len) {
+		n = write(fd, job->body + off, job->body_len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+child_drop_privileges(const struct handler *h)
+{
+	if (!h->drop_privileges)
+		return;
+	if ((h->user != NULL ? initgroups(h->user, h->gid) :
+	    setgroups(1, &h->gid)) == -1 || setgid(h->gid) == -1 ||
+	    setuid(h->uid) == -1) {
+		dprintf(STDERR_FILENO, "hookspool: cannot become %s: %s\n",
+		    h->user != NULL ? h->user : "the configured group",
+		    strerror(errno));
+		_exit(126);
+	}
+}
+
+/* In the forked child: become the command.  Never returns. */
+static void
+child_exec(const struct handler *h, const struct dispatch_job *job,
+    int attempt, char **argv, int in, int out)
+{
+	static const int sigs[] = { SIGPIPE, SIGXFSZ, SIGHUP, SIGTERM, SIGINT,
+	    SIGCHLD };
+	sigset_t	none;
+	char		num[16];
+	size_t		i;
+
+	setpgid(0, 0);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(out, STDERR_FILENO) == -1)
+		_exit(126);
+	close_range(3, ~0U, 0);
+	child_drop_privileges(h);
+	snprintf(num, sizeof(num), "%d", attempt);
+	if (setenv("WH_EVENT_ID", job->id, 1) == -1 ||
+	    setenv("WH_ENDPOINT", job->endpoint, 1) == -1 ||
+	    setenv("WH_HANDLER", h->name, 1) == -1 ||
+	    setenv("WH_ATTEMPT", num, 1) == -1)
+		_exit(126);
+	execvp(argv[0], argv);
+	dprintf(STDERR_FILENO, "hookspool: %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Collect output until the command exits, or kill its process group at
+ * the deadline.  Output still arriving from grandchildren after the
+ * command itself exited is not waited for.
+ */
+static void
+supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
+    int *timed_out)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	int64_t		deadline = mono_us() + (int64_t)timeout * 1000000;
+	int64_t		left;
+	char		buf[4096];
+	ssize_t		n;
+	int		eof = 0, reaped = 0;
+
+	*timed_out = 0;
+	while (!reaped) {
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			reaped = 1;
+			break;
+		}
+		left = (deadline - mono_us()) / 1000;
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			*timed_out = 1;
+			while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+				continue;
+			reaped = 1;
+			break;
+		}
+		if (left > POLL_TICK_MS)
+			left = POLL_TICK_MS;
+		if (eof) {
+			poll(NULL, 0, (int)left);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			output_add(o, buf, (size_t)n);
+		else if (n == 0 || errno != EINTR)
+			eof = 1;
+	}
+	/* Drain what is there now, without waiting. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (!eof && (n = read(fd, buf, sizeof(buf))) > 0)
+		output_add(o, buf, (size_t)n);
+}
+
+/* Fork and exec; returns the pid, or -1 with a reason in at->error. */
+static pid_t
+spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
+    int *outfd, struct attempt *at)
+{
+	struct filter_event	 fe;
+	char			**argv = NULL;
+	int			 in = -1, pipefd[2] = { -1, -1 };
+	pid_t			 pid = -1;
+
+	fe.path = job->path;
+	fe.method = job->method;
+	fe.headers = &job->headers;
+	fe.payload = job->payload;
+	if ((argv = command_expand(h->command, &fe)) == NULL) {
+		at->error = "cannot build the command line";
+		goto out;
+	}
+	if ((in = body_fd(job)) == -1 || pipe2(pipefd, O_CLOEXEC) == -1) {
+		at->error = strerror(errno);
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		at->error = strerror(errno);
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(h, job, attempt, argv, in, pipefd[1]);
+	/* Also here, so that kill(-pid) works before the child's own call. */
+	setpgid(pid, pid);
+	*outfd = pipefd[0];
+	pipefd[0] = -1;
+out:
+	if (in != -1)
+		close(in);
+	if (pipefd[0] != -1)
+		close(pipefd[0]);
+	if (pipefd[1] != -1)
+		close(pipefd[1]);
+	command_argv_free(argv);
+	return pid;
+}
+
+static void
+outcome(const struct conf *conf, struct attempt *at, int status,
+    enum attempt_state *st)
+{
+	const struct backoff_policy	policy = {
+		conf->server.max_retry_attempts,
+		conf->server.retry_delay_seconds,
+		conf->server.retry_backoff_multiplier,
+		conf->server.retry_max_delay_seconds
+	};
+
+	if (at->error == NULL && !at->timed_out && WIFEXITED(status))
+		at->exit_status = WEXITSTATUS(status);
+	if (at->error == NULL && !at->timed_out && WIFSIGNALED(status))
+		at->signal = WTERMSIG(status);
+	if (at->exit_status == 0) {
+		*st = ATTEMPT_DONE;
+		return;
+	}
+	if (backoff_next(&policy, at->number, at->ended_us, &at->next_us))
+		*st = ATTEMPT_FAILED;
+	else
+		*st = ATTEMPT_DEAD;
+}
+
+enum attempt_state
+dispatch_attempt(struct spool *sp, const struct conf *conf,
+    const struct handler *h, const struct dispatch_job *job, int attempt)
+{
+	struct attempt		at;
+	struct output		out;
+	enum attempt_state	st;
+	int			fd = -1, status = 0, timed_out = 0;
+	pid_t			pid;
+
+	memset(&at, 0, sizeof(at));
+	at.event_id = job->id;
+	at.handler = h->name;
+	at.number = attempt;
+	at.state = dispatch_state_name(ATTEMPT_RUNNING);
+	at.started_us = wall_us();
+	at.timeout = h->timeout;
+	at.exit_status = -1;
+	if (record(sp, &at) == -1) {
+		log_warn("id=%s handler=%s attempt=%d: cannot record the "
+		    "attempt, not running it", job->id, h->name, attempt);
+		return ATTEMPT_UNRECORDED;
+	}
+	out.len = 0;
+	pid = spawn(h, job, attempt, &fd, &at);
+	if (pid != -1) {
+		supervise(pid, fd, h->timeout, &out, &status, &timed_out);
+		close(fd);
+	}
+	at.timed_out = timed_out;
+	at.ended_us = wall_us();
+	at.output = output_tail(&out, &at.output_len);
+	outcome(conf, &at, status, &st);
+	at.state = dispatch_state_name(st);
+	if (record(sp, &at) == -1)
+		log_warn("id=%s handler=%s attempt=%d: cannot record the "
+		    "outcome (%s)", job->id, h->name, attempt, at.state);
+	log_info("id=%s handler=%s attempt=%d state=%s exit=%d signal=%d%s "
+	    "us=%lld", job->id, h->name, attempt, at.state, at.exit_status,
+	    at.signal, timed_out ? " timeout" : "",
+	    (long long)(at.ended_us - at.started_us));
+	return st;
+}
+
+/* The dispatcher process: every handler of the job, in order. */
+static void
+dispatcher(const struct conf *conf, const struct dispatch_job *job)
+{
+	struct spool	*sp;
+	size_t		 i;
+	int		 fd;
+
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	/* Not the listening socket: the web server must see us gone. */
+	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	/* Our own open file, hence our own flock(2) on it. */
+	if ((sp = spool_open(conf->server.spool_dir, conf->server.fsync)) ==
+	    NULL) {
+		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
+		_exit(1);
+	}
+	for (i = 0; i < job->nhandlers; i++)
+		dispatch_attempt(sp, conf, &conf->handlers[job->handlers[i]],
+		    job, 1);
+	spool_close(sp);
+	_exit(0);
+}
+
+pid_t
+dispatch_start(const struct conf *conf, const struct dispatch_job *job,
+    int detach)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	if (detach) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+	}
+	dispatcher(conf, job);
+	_exit(0);
+}
+
+void
+dispatch_job_free(struct dispatch_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->endpoint);
+	free(job->path);
+	free(job->method);
+	header_list_free(&job->headers);
+	free(job->body);
+	json_decref(job->payload);
+	free(job->handlers);
+	free(job->names);
+	free(job);
+}
