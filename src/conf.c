@@ -1020,7 +1020,6 @@ set_jwt_key(struct conf_parse *p, const struct conf_key *k, void *obj,
 	size_t		 len = 0;
 	int		 fd = -1, rc = -1;
 
-	(void)k;
 	if (value[0] != '/') {
 		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
 		    k->name, value);
