@@ -111,7 +111,8 @@ flip_mid() {
 	[ "$c" = A ] && c=B || c=A
 	echo "${1:0:$n}$c${1:$((n + 1))}"
 }
-last_reason() { tail -1 "$T_DIR/wh.log"; }
+# The log so far (the line of the last request is in it when curl returns).
+last_reason() { cat "$T_DIR/wh.log"; }
 
 printf '{"event":"integration","n":%d}' "$RANDOM" > "$T_DIR/body"
 NOW=$(date +%s)
