@@ -15,8 +15,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +35,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "command.h"
 #include "conf.h"
+#include "filter.h"
 #include "header.h"
 #include "verify.h"
 
@@ -50,13 +54,15 @@ enum section_kind {
 	SECT_NONE,		/* before the first section */
 	SECT_SERVER,
 	SECT_ENDPOINT,
+	SECT_HANDLER,
 	SECT_SKIP		/* bad or duplicate header: keys ignored */
 };
 
 struct conf_parse;
 struct conf_key;
 
-/* Store value into obj (a server_conf or an endpoint); -1 on error. */
+/* Store value into obj (a server_conf, endpoint or handler); -1 on
+ * error.  p->key is the key as written (a prefix key's whole name). */
 typedef int	conf_setter(struct conf_parse *, const struct conf_key *,
 		    void *obj, const char *value);
 
@@ -74,15 +80,17 @@ struct conf_key {
 #define KEY_REPEAT	0x01	/* may be given more than once */
 #define KEY_RAW		0x02	/* refuse a value an inline comment cut */
 #define KEY_MIN_OPEN	0x04	/* value must be greater than min */
+#define KEY_PREFIX	0x08	/* name is a prefix: "header." + NAME */
 
-static conf_setter	set_abspath, set_bool, set_double, set_encoding,
-			set_fsync, set_header, set_int, set_jwt_alg,
-			set_jwt_key, set_log, set_long, set_methods,
-			set_path, set_scheme, set_secret, set_secret_file,
-			set_size, set_string;
+static conf_setter	set_abspath, set_bool, set_command, set_criterion,
+			set_double, set_encoding, set_fsync, set_group,
+			set_header, set_int, set_jwt_alg, set_jwt_key, set_log,
+			set_long, set_methods, set_path, set_scheme, set_secret,
+			set_secret_file, set_size, set_string, set_user;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
+#define H(f)	offsetof(struct handler, f)
 
 /* Every key of the language.  hookspool.ini(5) documents this table. */
 static const struct conf_key conf_keys[] = {
@@ -128,6 +136,17 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(jwt_issuer), 0 },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
 	    0, 0, E(jwt_audience), 0 },
+	{ SECT_HANDLER, "command", set_command, NULL, 0, 0, H(command), 0 },
+	/* the filter's criteria; a handler's methods are one of them */
+	{ SECT_HANDLER, "endpoint_paths", set_criterion, NULL, 0, 0, 0, 0 },
+	{ SECT_HANDLER, "methods", set_criterion, NULL, 0, 0, 0, 0 },
+	{ SECT_HANDLER, "header.", set_criterion, NULL,
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT },
+	{ SECT_HANDLER, "payload.", set_criterion, NULL,
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT },
+	{ SECT_HANDLER, "timeout", set_int, "30", 1, 86400, H(timeout), 0 },
+	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0 },
+	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0 },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -148,6 +167,7 @@ static const struct {
 struct section_state {
 	int	line;			/* of the header; 0: not seen */
 	int	seen[NKEYS];		/* line each key was first set on */
+	bool	bad_id;			/* handler: unknown user or group */
 };
 
 struct conf_error {
@@ -166,12 +186,15 @@ struct conf_parse {
 	size_t			 rawlen;
 	bool			 key_pending;	/* key line given to libinih */
 	bool			 key_called;	/* and the handler saw it */
+	const char		*key;		/* being set, as written */
 	enum section_kind	 kind;
-	size_t			 cur;		/* endpoint being read */
+	size_t			 cur;		/* endpoint or handler read */
 	struct conf		*conf;
 	struct section_state	 server;
 	struct section_state	*eps;		/* one per endpoint */
 	size_t			 epcap;
+	struct section_state	*hs;		/* one per handler */
+	size_t			 hcap;
 	struct conf_error	*errs;
 	size_t			 nerrs;
 	size_t			 errcap;
@@ -181,6 +204,7 @@ struct conf_parse {
 
 static void	conf_error(struct conf_parse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	conf_hseen(const struct conf_parse *, size_t, const char *);
 
 const char *
 conf_default_path(void)
@@ -362,6 +386,8 @@ conf_state(struct conf_parse *p)
 {
 	if (p->kind == SECT_SERVER)
 		return &p->server;
+	if (p->kind == SECT_HANDLER)
+		return &p->hs[p->cur];
 	return &p->eps[p->cur];
 }
 
@@ -370,6 +396,8 @@ conf_object(struct conf_parse *p)
 {
 	if (p->kind == SECT_SERVER)
 		return &p->conf->server;
+	if (p->kind == SECT_HANDLER)
+		return &p->conf->handlers[p->cur];
 	return &p->conf->endpoints[p->cur];
 }
 
@@ -385,8 +413,9 @@ conf_defaults(struct conf_parse *p, enum section_kind kind, void *obj)
 	}
 }
 
+/* Endpoint and handler names: they appear in logs and the spool. */
 static bool
-conf_endpoint_name_ok(const char *name)
+conf_name_ok(const char *name)
 {
 	if (name[0] == '\0')
 		return false;
@@ -428,7 +457,7 @@ conf_endpoint_open(struct conf_parse *p, const char *name)
 	struct endpoint	*ep;
 
 	p->kind = SECT_SKIP;
-	if (!conf_endpoint_name_ok(name)) {
+	if (!conf_name_ok(name)) {
 		conf_error(p, p->lineno, "bad endpoint name \"%s\" in "
 		    "[endpoint:%s] (letters, digits, '.', '_' and '-')",
 		    name, name);
@@ -453,6 +482,63 @@ conf_endpoint_open(struct conf_parse *p, const char *name)
 	conf_defaults(p, SECT_ENDPOINT, ep);
 }
 
+static int
+conf_handler_grow(struct conf_parse *p)
+{
+	struct handler		*hv;
+	struct section_state	*sv;
+	size_t			 cap;
+
+	if (p->conf->nhandlers < p->hcap)
+		return 0;
+	cap = p->hcap ? p->hcap * 2 : 8;
+	hv = reallocarray(p->conf->handlers, cap, sizeof(*hv));
+	if (hv == NULL)
+		return -1;
+	p->conf->handlers = hv;
+	sv = reallocarray(p->hs, cap, sizeof(*sv));
+	if (sv == NULL)
+		return -1;
+	p->hs = sv;
+	p->hcap = cap;
+	return 0;
+}
+
+/* [handler:NAME]: a new handler with an empty filter (it matches every
+ * event until a criterion is added) and its defaults. */
+static void
+conf_handler_open(struct conf_parse *p, const char *name)
+{
+	struct handler	*h;
+
+	p->kind = SECT_SKIP;
+	if (!conf_name_ok(name)) {
+		conf_error(p, p->lineno, "bad handler name \"%s\" in "
+		    "[handler:%s] (letters, digits, '.', '_' and '-')",
+		    name, name);
+		return;
+	}
+	if (conf_handler_grow(p) == -1) {
+		p->oom = true;
+		return;
+	}
+	h = &p->conf->handlers[p->conf->nhandlers];
+	memset(h, 0, sizeof(*h));
+	memset(&p->hs[p->conf->nhandlers], 0, sizeof(*p->hs));
+	p->conf->nhandlers++;		/* conf_free frees what is set */
+	h->name = strdup(name);
+	h->filter = filter_new();
+	if (h->name == NULL || h->filter == NULL) {
+		p->oom = true;
+		return;
+	}
+	h->line = p->lineno;
+	p->hs[p->conf->nhandlers - 1].line = p->lineno;
+	p->cur = p->conf->nhandlers - 1;
+	p->kind = SECT_HANDLER;
+	conf_defaults(p, SECT_HANDLER, h);
+}
+
 static void
 conf_section_open(struct conf_parse *p, const char *name)
 {
@@ -467,6 +553,8 @@ conf_section_open(struct conf_parse *p, const char *name)
 		p->kind = SECT_SERVER;
 	} else if (strncmp(name, "endpoint:", 9) == 0)
 		conf_endpoint_open(p, name + 9);
+	else if (strncmp(name, "handler:", 8) == 0)
+		conf_handler_open(p, name + 8);
 	else
 		conf_error(p, p->lineno, "unknown section [%s]", name);
 }
@@ -589,6 +677,14 @@ conf_reader(char *str, int num, void *stream)
 
 /* ---- the handler: one key = value ---- */
 
+static bool
+conf_key_is(const struct conf_key *k, const char *name)
+{
+	if ((k->flags & KEY_PREFIX) != 0)
+		return strncmp(name, k->name, strlen(k->name)) == 0;
+	return strcmp(name, k->name) == 0;
+}
+
 static const struct conf_key *
 conf_key_find(enum section_kind kind, const char *name)
 {
@@ -596,7 +692,7 @@ conf_key_find(enum section_kind kind, const char *name)
 
 	for (i = 0; i < NKEYS; i++) {
 		if (conf_keys[i].section == kind &&
-		    strcmp(conf_keys[i].name, name) == 0)
+		    conf_key_is(&conf_keys[i], name))
 			return &conf_keys[i];
 	}
 	return NULL;
@@ -618,12 +714,18 @@ conf_value_cut(const struct conf_parse *p, const char *value)
 	    memcmp(r, value, (size_t)(end - r)) != 0;
 }
 
-static const char *
-conf_section_name(const struct conf_parse *p)
+/* "[server]", "[endpoint:NAME]" or "[handler:NAME]" for messages. */
+static void
+conf_section_name(const struct conf_parse *p, char *buf, size_t len)
 {
 	if (p->kind == SECT_SERVER)
-		return "server";
-	return p->conf->endpoints[p->cur].name;
+		snprintf(buf, len, "[server]");
+	else if (p->kind == SECT_HANDLER)
+		snprintf(buf, len, "[handler:%s]",
+		    p->conf->handlers[p->cur].name);
+	else
+		snprintf(buf, len, "[endpoint:%s]",
+		    p->conf->endpoints[p->cur].name);
 }
 
 static int
@@ -634,6 +736,7 @@ conf_handler(void *user, const char *section, const char *name,
 	const struct conf_key	*k;
 	struct section_state	*st;
 	size_t			 i;
+	char			 sect[256];
 
 	(void)section;		/* ours is complete, libinih's may be cut */
 	p->key_called = true;
@@ -646,9 +749,9 @@ conf_handler(void *user, const char *section, const char *name,
 	}
 	k = conf_key_find(p->kind, name);
 	if (k == NULL) {
-		conf_error(p, p->lineno, "unknown key \"%s\" in [%s%s]", name,
-		    p->kind == SECT_ENDPOINT ? "endpoint:" : "",
-		    conf_section_name(p));
+		conf_section_name(p, sect, sizeof(sect));
+		conf_error(p, p->lineno, "unknown key \"%s\" in %s", name,
+		    sect);
 		return 1;
 	}
 	st = conf_state(p);
@@ -670,7 +773,9 @@ conf_handler(void *user, const char *section, const char *name,
 		conf_error(p, p->lineno, "%s has an empty value", name);
 		return 1;
 	}
+	p->key = name;
 	(void)k->set(p, k, conf_object(p), value);
+	p->key = NULL;
 	return 1;
 }
 
@@ -1236,15 +1341,102 @@ out:
 	return rc;
 }
 
+/* ---- handler keys ---- */
+
+/* Parsed once, here: a bad command is an error of the file. */
+static int
+set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct command	**field = (struct command **)((char *)obj + k->off);
+	struct command	 *cmd;
+	char		  err[256];
+
+	cmd = command_parse(value, err, sizeof(err));
+	if (cmd == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	command_free(*field);
+	*field = cmd;
+	return 0;
+}
+
+/* endpoint_paths, methods, header.NAME, payload.PATH: one criterion of
+ * the handler's filter each; filter_add() names the key in err. */
+static int
+set_criterion(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct handler	*h = obj;
+	char		 err[512];
+
+	(void)k;
+	if (filter_add(h->filter, p->key, value, err, sizeof(err)) == -1) {
+		conf_error(p, p->lineno, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolved now: the user's uid, and its primary group unless group
+ * says otherwise (in either order).  h->user is kept for initgroups. */
+static int
+set_user(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct handler		*h = obj;
+	const struct passwd	*pw;
+	uid_t			 uid;
+	gid_t			 gid;
+
+	pw = getpwnam(value);
+	if (pw == NULL) {
+		conf_error(p, p->lineno, "%s: unknown user \"%s\"", k->name,
+		    value);
+		p->hs[p->cur].bad_id = true;
+		return -1;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (conf_replace(p, &h->user, value) == -1)
+		return -1;
+	h->uid = uid;
+	if (conf_hseen(p, p->cur, "group") == 0)
+		h->gid = gid;
+	h->drop_privileges = true;
+	return 0;
+}
+
+static int
+set_group(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct handler		*h = obj;
+	const struct group	*gr;
+
+	gr = getgrnam(value);
+	if (gr == NULL) {
+		conf_error(p, p->lineno, "%s: unknown group \"%s\"", k->name,
+		    value);
+		p->hs[p->cur].bad_id = true;
+		return -1;
+	}
+	h->gid = gr->gr_gid;
+	h->drop_privileges = true;
+	return 0;
+}
+
 /* ---- checks once the whole file is read ---- */
 
 static int
-conf_key_index(const char *name)
+conf_key_index(enum section_kind kind, const char *name)
 {
 	size_t	i;
 
 	for (i = 0; i < NKEYS; i++) {
-		if (strcmp(conf_keys[i].name, name) == 0)
+		if (conf_keys[i].section == kind &&
+		    strcmp(conf_keys[i].name, name) == 0)
 			return (int)i;
 	}
 	return -1;
@@ -1254,9 +1446,18 @@ conf_key_index(const char *name)
 static int
 conf_seen(const struct conf_parse *p, size_t i, const char *key)
 {
-	int	k = conf_key_index(key);
+	int	k = conf_key_index(SECT_ENDPOINT, key);
 
 	return k < 0 ? 0 : p->eps[i].seen[k];
+}
+
+/* Line a key of handler i was first set on; 0 if never. */
+static int
+conf_hseen(const struct conf_parse *p, size_t i, const char *key)
+{
+	int	k = conf_key_index(SECT_HANDLER, key);
+
+	return k < 0 ? 0 : p->hs[i].seen[k];
 }
 
 /* Keys that only some schemes read are refused on the others. */
@@ -1401,6 +1602,46 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 	}
 }
 
+/*
+ * user and group only mean something to a process that can switch to
+ * them.  Not root: a handler that would run as this very process needs
+ * no switch; any other user or group is an error now, not at the first
+ * event.
+ */
+static void
+conf_check_privileges(struct conf_parse *p, size_t i)
+{
+	struct handler	*h = &p->conf->handlers[i];
+	int		 uline = conf_hseen(p, i, "user");
+	int		 gline = conf_hseen(p, i, "group");
+
+	if (!h->drop_privileges || p->hs[i].bad_id)
+		return;		/* nothing to switch to, or already reported */
+	if (uline == 0)
+		h->uid = geteuid();	/* group alone: only the group */
+	if (geteuid() == 0)
+		return;
+	if (h->uid != geteuid())
+		conf_error(p, uline, "user %s: switching to another user needs "
+		    "root (running as uid %u)", h->user, (unsigned)geteuid());
+	else if (h->gid != getegid())
+		conf_error(p, gline != 0 ? gline : uline, "%s: switching to gid "
+		    "%u needs root (running as gid %u)", gline != 0 ? "group" :
+		    "user", (unsigned)h->gid, (unsigned)getegid());
+	else
+		h->drop_privileges = false;	/* already who it should be */
+}
+
+static void
+conf_handler_check(struct conf_parse *p, size_t i)
+{
+	const struct handler	*h = &p->conf->handlers[i];
+
+	if (h->command == NULL && conf_hseen(p, i, "command") == 0)
+		conf_error(p, h->line, "[handler:%s] has no command", h->name);
+	conf_check_privileges(p, i);
+}
+
 struct conf_sortkey {
 	const char	*s;
 	size_t		 i;
@@ -1418,46 +1659,79 @@ conf_sortkey_cmp(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/*
- * Endpoint names and paths must be unique.  Sorting makes this
- * O(n log n): a file with ten thousand endpoints loads at once.
- */
-static void
-conf_check_unique(struct conf_parse *p, bool by_path)
+enum conf_unique {
+	UNIQUE_ENDPOINT_NAME,
+	UNIQUE_ENDPOINT_PATH,
+	UNIQUE_HANDLER_NAME
+};
+
+/* The string item i must not share with another item; NULL: none. */
+static const char *
+conf_unique_key(const struct conf_parse *p, enum conf_unique what, size_t i)
 {
-	struct conf_sortkey	*v = NULL;
-	const struct endpoint	*ep = p->conf->endpoints, *a, *b;
-	size_t			 i, n = 0, first = 0;
+	if (what == UNIQUE_HANDLER_NAME)
+		return p->conf->handlers[i].name;
+	if (what == UNIQUE_ENDPOINT_PATH)
+		return p->conf->endpoints[i].path;
+	return p->conf->endpoints[i].name;
+}
+
+/* Item dup repeats the key of item first, which comes before it. */
+static void
+conf_unique_error(struct conf_parse *p, enum conf_unique what, size_t first,
+    size_t dup)
+{
+	const struct endpoint	*ep = p->conf->endpoints;
+	const struct handler	*h = p->conf->handlers;
 	int			 pathkey;
 
-	v = calloc(p->conf->nendpoints + 1, sizeof(*v));
+	switch (what) {
+	case UNIQUE_ENDPOINT_NAME:
+		conf_error(p, ep[dup].line, "duplicate section [endpoint:%s] "
+		    "(first on line %d)", ep[dup].name, ep[first].line);
+		break;
+	case UNIQUE_ENDPOINT_PATH:
+		pathkey = conf_key_index(SECT_ENDPOINT, "path");
+		conf_error(p, p->eps[dup].seen[pathkey], "path %s is already "
+		    "used by [endpoint:%s] (line %d)", ep[dup].path,
+		    ep[first].name, p->eps[first].seen[pathkey]);
+		break;
+	case UNIQUE_HANDLER_NAME:
+		conf_error(p, h[dup].line, "duplicate section [handler:%s] "
+		    "(first on line %d)", h[dup].name, h[first].line);
+		break;
+	}
+}
+
+/*
+ * Endpoint names and paths, and handler names, must be unique.  Sorting
+ * makes this O(n log n): a file with ten thousand endpoints loads at once.
+ */
+static void
+conf_check_unique(struct conf_parse *p, enum conf_unique what)
+{
+	struct conf_sortkey	*v = NULL;
+	size_t			 i, n = 0, first = 0, count;
+
+	count = what == UNIQUE_HANDLER_NAME ? p->conf->nhandlers :
+	    p->conf->nendpoints;
+	v = calloc(count + 1, sizeof(*v));
 	if (v == NULL) {
 		p->oom = true;
 		return;
 	}
-	for (i = 0; i < p->conf->nendpoints; i++) {
-		v[n].s = by_path ? ep[i].path : ep[i].name;
+	for (i = 0; i < count; i++) {
+		v[n].s = conf_unique_key(p, what, i);
 		v[n].i = i;
 		if (v[n].s != NULL)
 			n++;
 	}
 	qsort(v, n, sizeof(*v), conf_sortkey_cmp);
-	pathkey = conf_key_index("path");
 	for (i = 1; i < n; i++) {
-		if (strcmp(v[i].s, v[first].s) != 0) {
+		if (strcmp(v[i].s, v[first].s) != 0)
 			first = i;
-			continue;
-		}
-		a = &ep[v[first].i];
-		b = &ep[v[i].i];
-		if (by_path)
-			conf_error(p, p->eps[v[i].i].seen[pathkey], "path %s is "
-			    "already used by [endpoint:%s] (line %d)", b->path,
-			    a->name, p->eps[v[first].i].seen[pathkey]);
 		else
-			conf_error(p, b->line, "duplicate section "
-			    "[endpoint:%s] (first on line %d)", b->name,
-			    a->line);
+			conf_unique_error(p, what, v[first].i, v[i].i);
 	}
 	free(v);
 }
@@ -1470,9 +1744,11 @@ conf_server_check(struct conf_parse *p)
 
 	if (s->retry_max_delay_seconds >= s->retry_delay_seconds)
 		return;
-	line = p->server.seen[conf_key_index("retry_max_delay_seconds")];
+	line = p->server.seen[conf_key_index(SECT_SERVER,
+	    "retry_max_delay_seconds")];
 	if (line == 0)
-		line = p->server.seen[conf_key_index("retry_delay_seconds")];
+		line = p->server.seen[conf_key_index(SECT_SERVER,
+		    "retry_delay_seconds")];
 	conf_error(p, line, "retry_max_delay_seconds (%g) is less than "
 	    "retry_delay_seconds (%g)", s->retry_max_delay_seconds,
 	    s->retry_delay_seconds);
@@ -1485,8 +1761,11 @@ conf_finish(struct conf_parse *p)
 
 	for (i = 0; i < p->conf->nendpoints; i++)
 		conf_endpoint_check(p, i);
-	conf_check_unique(p, false);
-	conf_check_unique(p, true);
+	for (i = 0; i < p->conf->nhandlers; i++)
+		conf_handler_check(p, i);
+	conf_check_unique(p, UNIQUE_ENDPOINT_NAME);
+	conf_check_unique(p, UNIQUE_ENDPOINT_PATH);
+	conf_check_unique(p, UNIQUE_HANDLER_NAME);
 	conf_server_check(p);
 }
 
@@ -1571,6 +1850,7 @@ out:
 	}
 	free(p.errs);
 	free(p.eps);
+	free(p.hs);
 	return conf;
 }
 
@@ -1593,6 +1873,15 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->jwt_audience);
 }
 
+static void
+conf_handler_free(struct handler *h)
+{
+	free(h->name);
+	command_free(h->command);
+	filter_free(h->filter);
+	free(h->user);
+}
+
 void
 conf_free(struct conf *conf)
 {
@@ -1603,6 +1892,9 @@ conf_free(struct conf *conf)
 	for (i = 0; i < conf->nendpoints; i++)
 		conf_endpoint_free(&conf->endpoints[i]);
 	free(conf->endpoints);
+	for (i = 0; i < conf->nhandlers; i++)
+		conf_handler_free(&conf->handlers[i]);
+	free(conf->handlers);
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
 	free(conf->file);
