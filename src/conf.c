@@ -109,6 +109,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 7 * 86400, S(retry_max_delay_seconds), KEY_MIN_OPEN },
 	{ SECT_SERVER, "event_history_size", set_long, "1000",
 	    1, 1e9, S(event_history_size), 0 },
+	{ SECT_SERVER, "segment_size", set_size, "64M",
+	    4096, 1024.0 * 1024 * 1024 * 1024, S(segment_size), 0 },
 	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0 },
 	{ SECT_SERVER, "log", set_log, "stderr", 0, 0, S(log), 0 },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0 },

@@ -72,6 +72,7 @@ struct server_conf {
 	double		 retry_backoff_multiplier;
 	double		 retry_max_delay_seconds;
 	long		 event_history_size;
+	size_t		 segment_size;	/* a segment's size limit, bytes */
 	char		*listen;	/* NULL unless set */
 	enum log_target	 log;
 };

@@ -295,6 +295,8 @@ spool_event(struct receiver *rcv, const struct event *ev,
 			    strerror(errno));
 			goto out;
 		}
+		spool_set_segment_size(rcv->spool,
+		    (off_t)rcv->conf->server.segment_size);
 	}
 	if ((rec = event_encode(ev, &len)) == NULL) {
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
