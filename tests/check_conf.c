@@ -17,11 +17,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "command.h"
 #include "conf.h"
+#include "filter.h"
+#include "header.h"
 #include "verify.h"
 
 static char			 tmpdir[256];
@@ -111,6 +119,8 @@ expect_errors(const char *first, ...)
 	ck_assert_msg(errs.n == i, "%zu errors, expected %zu; extra: %s",
 	    errs.n, i, errs.n > i ? errs.msg[i] : "");
 }
+
+static char	*slurp(const char *);
 
 static bool
 secret_is(const struct secret *s, const char *want)
@@ -356,11 +366,11 @@ END_TEST
 
 START_TEST(test_unknown_section)
 {
-	load("[server]\n\n[handler:push]\ncommand = /bin/true\n"
-	    "[endpoints:a]\npath = /a\n[]\n");
-	expect_errors("3: unknown section [handler:push]",
+	load("[server]\n\n[handlers:push]\ncommand = /bin/true\n"
+	    "[endpoints:a]\npath = /a\n[]\n[handler]\n");
+	expect_errors("3: unknown section [handlers:push]",
 	    "5: unknown section [endpoints:a]", "7: unknown section []",
-	    NULL);
+	    "8: unknown section [handler]", NULL);
 }
 END_TEST
 
@@ -958,6 +968,422 @@ START_TEST(test_10000_endpoints_duplicate)
 }
 END_TEST
 
+/* ---- [handler:NAME] ---- */
+
+/* One event as the filters see it: path, method, a header, a body. */
+struct tev {
+	struct header_list	 hl;
+	json_t			*payload;
+	struct filter_event	 ev;
+};
+
+static void
+tev_init(struct tev *t, const char *path, const char *method,
+    const char *hname, const char *hvalue, const char *body)
+{
+	memset(t, 0, sizeof(*t));
+	if (hname != NULL)
+		ck_assert_int_eq(header_add(&t->hl, hname, hvalue), 0);
+	if (body != NULL)
+		t->payload = filter_payload_parse(body, strlen(body));
+	t->ev.path = path;
+	t->ev.method = method;
+	t->ev.headers = &t->hl;
+	t->ev.payload = t->payload;
+}
+
+static void
+tev_free(struct tev *t)
+{
+	header_list_free(&t->hl);
+	json_decref(t->payload);
+}
+
+/* Does handler h want a POST to path with header hname: hvalue? */
+static bool
+wants(const struct handler *h, const char *path, const char *method,
+    const char *hname, const char *hvalue, const char *body)
+{
+	struct tev	t;
+	bool		yes;
+
+	tev_init(&t, path, method, hname, hvalue, body);
+	yes = filter_match(h->filter, &t.ev);
+	tev_free(&t);
+	return yes;
+}
+
+static const char	handlers_ini[] =
+	"[endpoint:github]\n"					/* 1 */
+	"path = /hooks/github\n"
+	"methods = POST, PUT\n"
+	"\n"
+	"[handler:push]\n"					/* 5 */
+	"command = /usr/bin/sync-repo --name ${payload.repository.name} "
+	"'a b'\n"
+	"endpoint_paths = /hooks/* /other/**\n"
+	"methods = PUT\n"
+	"header.X-GitHub-Event = push|pull_request\n"
+	"payload.action = opened\n"				/* 10 */
+	"timeout = 5\n"
+	"\n"
+	"[handler:log-all]\n"					/* 13 */
+	"command = /bin/true\n";
+
+START_TEST(test_handlers_in_order)
+{
+	const struct handler	*h;
+	const char		*op = "{\"action\":\"opened\","
+				    "\"repository\":{\"name\":\"my-repo\"}}";
+	struct tev		 t;
+	char			**argv;
+
+	ck_assert_ptr_nonnull(load(handlers_ini));
+	ck_assert_uint_eq(c->nhandlers, 2);
+	/* the endpoint's methods keep their meaning: what it accepts */
+	ck_assert_uint_eq(c->endpoints[0].methods, METHOD_POST | METHOD_PUT);
+
+	h = &c->handlers[0];
+	ck_assert_str_eq(h->name, "push");
+	ck_assert_int_eq(h->line, 5);
+	ck_assert_int_eq(h->timeout, 5);
+	ck_assert(!h->drop_privileges);
+	ck_assert_ptr_null(h->user);
+	ck_assert_str_eq(command_program(h->command), "/usr/bin/sync-repo");
+	ck_assert_uint_eq(command_argc(h->command), 4);
+	tev_init(&t, "/hooks/github", "PUT", "X-GitHub-Event", "push", op);
+	ck_assert(filter_match(h->filter, &t.ev));
+	argv = command_expand(h->command, &t.ev);
+	ck_assert_ptr_nonnull(argv);
+	ck_assert_str_eq(argv[0], "/usr/bin/sync-repo");
+	ck_assert_str_eq(argv[1], "--name");
+	ck_assert_str_eq(argv[2], "my-repo");
+	ck_assert_str_eq(argv[3], "a b");
+	ck_assert_ptr_null(argv[4]);
+	command_argv_free(argv);
+	tev_free(&t);
+	/* every criterion must hold */
+	ck_assert(wants(h, "/other/a/b", "PUT", "x-github-event",
+	    "pull_request", op));
+	ck_assert(!wants(h, "/hooks/github", "PUT", "X-GitHub-Event",
+	    "push_x", op));
+	ck_assert(!wants(h, "/hooks/github", "PUT", "X-GitHub-Event",
+	    "xpush", op));
+	ck_assert(!wants(h, "/hooks/github", "POST", "X-GitHub-Event",
+	    "push", op));
+	ck_assert(!wants(h, "/hooks/a/b", "PUT", "X-GitHub-Event", "push",
+	    op));
+	ck_assert(!wants(h, "/hooks/github", "PUT", NULL, NULL, op));
+	ck_assert(!wants(h, "/hooks/github", "PUT", "X-GitHub-Event", "push",
+	    "{\"action\":\"opened_again\"}"));
+	ck_assert(!wants(h, "/hooks/github", "PUT", "X-GitHub-Event", "push",
+	    ""));
+
+	h = &c->handlers[1];
+	ck_assert_str_eq(h->name, "log-all");
+	ck_assert_int_eq(h->line, 13);
+	ck_assert_int_eq(h->timeout, 30);
+	ck_assert_ptr_nonnull(h->filter);
+	ck_assert_str_eq(command_program(h->command), "/bin/true");
+	/* no criteria: every event */
+	ck_assert(wants(h, "/hooks/github", "POST", NULL, NULL, NULL));
+	ck_assert(wants(h, "/x", "DELETE", "a", "b", "[1]"));
+}
+END_TEST
+
+/* " ;" starts an inline comment, "\\ \\;" passes one (as the manual says). */
+START_TEST(test_handler_command_semicolon)
+{
+	struct tev	  t;
+	char		**argv;
+
+	ck_assert_ptr_nonnull(load("[handler:a]\n"
+	    "command = /bin/echo a\\ \\;b ; a comment\n"));
+	ck_assert_uint_eq(command_argc(c->handlers[0].command), 2);
+	tev_init(&t, "/", "POST", NULL, NULL, NULL);
+	argv = command_expand(c->handlers[0].command, &t.ev);
+	ck_assert_ptr_nonnull(argv);
+	ck_assert_str_eq(argv[1], "a ;b");
+	command_argv_free(argv);
+	tev_free(&t);
+}
+END_TEST
+
+/* A prefix key given twice is two criteria, both of which must hold. */
+START_TEST(test_handler_repeated_criteria)
+{
+	const struct handler	*h;
+
+	ck_assert_ptr_nonnull(load("[handler:h]\ncommand = /bin/true\n"
+	    "header.X-Event = a.*\nheader.x-event = .*z\n"
+	    "payload.n = [0-9]+\npayload.n = 1.*\n"));
+	h = &c->handlers[0];
+	ck_assert(wants(h, "/", "POST", "X-Event", "abcz", "{\"n\":12}"));
+	ck_assert(!wants(h, "/", "POST", "X-Event", "abc", "{\"n\":12}"));
+	ck_assert(!wants(h, "/", "POST", "X-Event", "bcz", "{\"n\":12}"));
+	ck_assert(!wants(h, "/", "POST", "X-Event", "az", "{\"n\":22}"));
+	ck_assert(!wants(h, "/", "POST", "X-Event", "az", "{\"n\":\"1x\"}"));
+	/* values are compared as JSON text: 5, true, null */
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[handler:h]\ncommand = /bin/true\n"
+	    "payload.a.0.ok = true\npayload.n = 5\npayload.z = null\n"));
+	h = &c->handlers[0];
+	ck_assert(wants(h, "/", "POST", NULL, NULL,
+	    "{\"a\":[{\"ok\":true}],\"n\":5,\"z\":null}"));
+	ck_assert(!wants(h, "/", "POST", NULL, NULL,
+	    "{\"a\":[{\"ok\":\"yes\"}],\"n\":5,\"z\":null}"));
+	/* a blank and a semicolon in a regex, as the manual says */
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[handler:h]\ncommand = /bin/true\n"
+	    "payload.m = a[ ];b\\x20;c ; a comment\n"));
+	h = &c->handlers[0];
+	ck_assert(wants(h, "/", "POST", NULL, NULL, "{\"m\":\"a ;b ;c\"}"));
+	ck_assert(!wants(h, "/", "POST", NULL, NULL, "{\"m\":\"a ;b\"}"));
+}
+END_TEST
+
+/* DESIGN.md's handler section, inline comments and all. */
+START_TEST(test_design_handler)
+{
+	const struct handler	*h;
+	const char		*body = "{\"action\":\"opened\","
+				    "\"repository\":{\"name\":\"my-repo-x\"}}";
+
+	ck_assert_ptr_nonnull(load(
+	    "[handler:github_push_handler]\n"
+	    "command = /usr/local/bin/trigger-sync --repo "
+	    "${payload.repository.name}\n"
+	    "endpoint_paths = /hooks/github /hooks/gitlab   ; glob; * stays "
+	    "inside one segment, ** crosses /\n"
+	    "methods = POST\n"
+	    "header.X-GitHub-Event = push|pull_request      ; PCRE2, whole "
+	    "value must match\n"
+	    "payload.action = opened                        ; dotted JSON "
+	    "path, a.0.b indexes arrays\n"
+	    "payload.repository.name = my-repo.*\n"
+	    "timeout = 30\n"));
+	h = &c->handlers[0];
+	ck_assert_str_eq(h->name, "github_push_handler");
+	ck_assert_int_eq(h->timeout, 30);
+	ck_assert_uint_eq(command_argc(h->command), 3);
+	ck_assert(wants(h, "/hooks/gitlab", "POST", "X-GitHub-Event",
+	    "pull_request", body));
+	ck_assert(!wants(h, "/hooks/github/x", "POST", "X-GitHub-Event",
+	    "push", body));
+	ck_assert(!wants(h, "/hooks/github", "POST", "X-GitHub-Event",
+	    "push_x", body));
+}
+END_TEST
+
+START_TEST(test_handler_errors)
+{
+	load("[handler:a]\ntimeout = 10\n");
+	expect_errors("1: [handler:a] has no command", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\ncommand = /bin/echo \"abc\n");
+	expect_errors("2: command: unterminated '\"' at offset 10", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\ncommand = /bin/echo $(touch x)\n"
+	    "[handler:b]\ncommand = ${payload.prog}\n");
+	expect_errors("2: command: '$' at offset 10: only ${payload.PATH} and "
+	    "${header.NAME} are expanded; write \\$ for a dollar",
+	    "4: command: placeholder at offset 0 in the program name: an "
+	    "event may not choose the program", NULL);
+}
+END_TEST
+
+START_TEST(test_handler_filter_errors)
+{
+	load("[handler:a]\ncommand = /bin/true\n"
+	    "header.X-GitHub-Event = push(\n"
+	    "payload.a..b = x\n"
+	    "payload. = x\n"
+	    "header.X Y = x\n"
+	    "endpoint_paths = hooks/x\n"
+	    "methods = POST FETCH\n"
+	    "payload.ok = [z-a]\n");
+	expect_errors("3: header.X-GitHub-Event: bad regex: missing closing "
+	    "parenthesis at offset 5",
+	    "4: payload.a..b: empty component in payload path",
+	    "5: payload.: empty payload path",
+	    "6: header.X Y: bad character in header name",
+	    "7: endpoint_paths: \"hooks/x\" does not start with '/'",
+	    "8: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
+	    "PATCH DELETE OPTIONS)",
+	    "9: payload.ok: bad regex: range out of order in character class "
+	    "at offset 3", NULL);
+}
+END_TEST
+
+START_TEST(test_handler_key_errors)
+{
+	load("[handler:a]\ncommand = /bin/true\ncolour = red\n"
+	    "command = /bin/false\nmethods = POST\nmethods = PUT\n"
+	    "secret = x\npath = /a\nheader = x\n"
+	    "[endpoint:e]\npath = /e\nheader.X = y\ncommand = /bin/true\n");
+	expect_errors("3: unknown key \"colour\" in [handler:a]",
+	    "4: duplicate key \"command\" (first on line 2)",
+	    "6: duplicate key \"methods\" (first on line 5)",
+	    "7: unknown key \"secret\" in [handler:a]",
+	    "8: unknown key \"path\" in [handler:a]",
+	    "9: unknown key \"header\" in [handler:a]",
+	    "12: unknown key \"header.X\" in [endpoint:e]",
+	    "13: unknown key \"command\" in [endpoint:e]", NULL);
+}
+END_TEST
+
+START_TEST(test_handler_names)
+{
+	load("[handler:a]\ncommand = /bin/true\n"
+	    "[handler:b]\ncommand = /bin/true\n"
+	    "[handler:a]\ncommand = /bin/false\n"
+	    "[handler:a b]\ncommand = /bin/true\n"
+	    "[handler:]\ncommand = /bin/true\n"
+	    "[endpoint:a]\npath = /a\n");
+	expect_errors("5: duplicate section [handler:a] (first on line 1)",
+	    "7: bad handler name \"a b\" in [handler:a b] (letters, digits, "
+	    "'.', '_' and '-')",
+	    "9: bad handler name \"\" in [handler:] (letters, digits, '.', "
+	    "'_' and '-')", NULL);
+}
+END_TEST
+
+START_TEST(test_handler_timeout)
+{
+	ck_assert_ptr_nonnull(load("[handler:a]\ncommand = /bin/true\n"
+	    "timeout = 1\n[handler:b]\ncommand = /bin/true\n"
+	    "timeout = 86400\n"));
+	ck_assert_int_eq(c->handlers[0].timeout, 1);
+	ck_assert_int_eq(c->handlers[1].timeout, 86400);
+	conf_free(c);
+	load("[handler:a]\ncommand = /bin/true\ntimeout = 0\n"
+	    "[handler:b]\ncommand = /bin/true\ntimeout = 86401\n"
+	    "[handler:c]\ncommand = /bin/true\ntimeout = 5s\n");
+	expect_errors("3: timeout: 0 is out of range (1 to 86400)",
+	    "6: timeout: 86401 is out of range (1 to 86400)",
+	    "9: timeout: \"5s\" is not an integer", NULL);
+}
+END_TEST
+
+START_TEST(test_handler_user_group)
+{
+	const struct passwd	*pw;
+	const struct group	*gr;
+	uid_t			 nuid;
+	gid_t			 ngid, ggid;
+
+	pw = getpwnam("nobody");
+	gr = getgrnam("nogroup");
+	if (pw == NULL || gr == NULL || geteuid() != 0)
+		return;		/* needs root and Debian's nobody/nogroup */
+	nuid = pw->pw_uid;
+	ngid = pw->pw_gid;
+	ggid = gr->gr_gid;
+	ck_assert_ptr_nonnull(load(
+	    "[handler:u]\ncommand = /bin/true\nuser = nobody\n"
+	    "[handler:g]\ncommand = /bin/true\ngroup = nogroup\n"
+	    "[handler:ug]\ncommand = /bin/true\ngroup = root\nuser = nobody\n"
+	    "[handler:gu]\ncommand = /bin/true\nuser = nobody\ngroup = root\n"
+	    "[handler:none]\ncommand = /bin/true\n"));
+	ck_assert(c->handlers[0].drop_privileges);
+	ck_assert_str_eq(c->handlers[0].user, "nobody");
+	ck_assert_uint_eq(c->handlers[0].uid, nuid);
+	ck_assert_uint_eq(c->handlers[0].gid, ngid);
+	/* group alone: only the group changes */
+	ck_assert(c->handlers[1].drop_privileges);
+	ck_assert_ptr_null(c->handlers[1].user);
+	ck_assert_uint_eq(c->handlers[1].uid, 0);
+	ck_assert_uint_eq(c->handlers[1].gid, ggid);
+	/* both, in either order: group wins over the primary group */
+	ck_assert_uint_eq(c->handlers[2].uid, nuid);
+	ck_assert_uint_eq(c->handlers[2].gid, 0);
+	ck_assert_uint_eq(c->handlers[3].uid, nuid);
+	ck_assert_uint_eq(c->handlers[3].gid, 0);
+	ck_assert(!c->handlers[4].drop_privileges);
+	conf_free(c);
+	load("[handler:a]\ncommand = /bin/true\n"
+	    "user = no-such-user-hookspool\ngroup = no-such-group-hookspool\n"
+	    "[handler:b]\ncommand = /bin/true\ngroup = no-such-group-hookspool\n"
+	    "user = nobody\n");
+	expect_errors("3: user: unknown user \"no-such-user-hookspool\"",
+	    "4: group: unknown group \"no-such-group-hookspool\"",
+	    "7: group: unknown group \"no-such-group-hookspool\"", NULL);
+}
+END_TEST
+
+/* In a child that is uid:gid, load text; the errors, one a line, and
+ * "drop" if the first handler would switch user, into out. */
+static int
+load_as(const char *text, uid_t uid, gid_t gid, char *out, size_t outlen)
+{
+	struct conf_errors	 e;
+	struct conf		*cf;
+	pid_t			 pid;
+	int			 st = 0, fds[2];
+	FILE			*fp;
+	size_t			 i, n;
+
+	put_file("hookspool.ini", text, strlen(text), 0644);
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(fds[0]);
+		if (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+		    setuid(uid) == -1)
+			_exit(2);
+		cf = conf_load(ini, &e);
+		fp = fdopen(fds[1], "w");
+		if (fp == NULL)
+			_exit(3);
+		for (i = 0; i < e.n; i++)
+			fprintf(fp, "%s\n", e.msg[i]);
+		if (cf != NULL && cf->handlers[0].drop_privileges)
+			fprintf(fp, "drop\n");
+		fclose(fp);
+		_exit(cf != NULL ? 0 : 1);
+	}
+	close(fds[1]);
+	n = 0;
+	for (;;) {
+		ssize_t	r = read(fds[0], out + n, outlen - 1 - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	out[n] = '\0';
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+START_TEST(test_handler_user_not_root)
+{
+	const struct passwd	*pw;
+	char			 text[2048], want[1024];
+
+	pw = getpwnam("nobody");
+	if (pw == NULL || geteuid() != 0)
+		return;
+	ck_assert_int_eq(load_as("[handler:a]\ncommand = /bin/true\n"
+	    "user = nobody\n", pw->pw_uid, pw->pw_gid, text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "");		/* loaded, and no switch */
+	ck_assert_int_eq(load_as("[handler:a]\ncommand = /bin/true\n"
+	    "user = root\n[handler:b]\ncommand = /bin/true\ngroup = root\n",
+	    pw->pw_uid, pw->pw_gid, text, sizeof(text)), 1);
+	snprintf(want, sizeof(want), "%s:3: user root: switching to another "
+	    "user needs root (running as uid %u)\n%s:6: group: switching to "
+	    "gid 0 needs root (running as gid %u)\n", ini,
+	    (unsigned)pw->pw_uid, ini, (unsigned)pw->pw_gid);
+	ck_assert_str_eq(text, want);
+}
+END_TEST
+
 /* ---- the shipped example and the manual ---- */
 
 static const char *const all_keys[] = {
@@ -967,7 +1393,7 @@ static const char *const all_keys[] = {
 	"path", "signature_type", "signature_header", "secret", "secret_file",
 	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
 	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
-	"jwt_audience"
+	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group"
 };
 
 static char *
@@ -1009,7 +1435,41 @@ START_TEST(test_example_file)
 		ck_assert_msg(strstr(text, key) != NULL, "example lacks %s",
 		    all_keys[i]);
 	}
+	ck_assert(strstr(text, "\n; header.X-GitHub-Event = ") != NULL);
+	ck_assert(strstr(text, "\n; payload.action = ") != NULL);
 	free(text);
+}
+END_TEST
+
+/* The example's commented handler, uncommented, loads.  Not root, its
+ * user and group are left out: switching to them would need root. */
+START_TEST(test_example_handler)
+{
+	char		*text, *s, *nl, out[4096];
+	size_t		 len = 0, n;
+
+	text = slurp(TOP_SRCDIR "/contrib/hookspool.ini.example");
+	s = strstr(text, "\n; [handler:github_push_handler]\n");
+	ck_assert_ptr_nonnull(s);
+	for (s++; strncmp(s, "; ", 2) == 0; s = nl + 1) {
+		nl = strchr(s, '\n');
+		ck_assert_ptr_nonnull(nl);
+		n = (size_t)(nl - s) - 2;
+		if (geteuid() != 0 && (strncmp(s + 2, "user", 4) == 0 ||
+		    strncmp(s + 2, "group", 5) == 0))
+			continue;
+		ck_assert_uint_lt(len + n + 1, sizeof(out));
+		memcpy(out + len, s + 2, n);
+		out[len + n] = '\n';
+		len += n + 1;
+	}
+	free(text);
+	ck_assert_ptr_nonnull(load_n(out, len));
+	ck_assert_uint_eq(c->nhandlers, 1);
+	ck_assert_str_eq(c->handlers[0].name, "github_push_handler");
+	ck_assert(wants(&c->handlers[0], "/hooks/gitlab", "POST",
+	    "X-GitHub-Event", "push",
+	    "{\"action\":\"opened\",\"repository\":{\"name\":\"my-repo\"}}"));
 }
 END_TEST
 
@@ -1024,6 +1484,8 @@ START_TEST(test_manual_keys)
 		ck_assert_msg(strstr(text, key) != NULL, "manual lacks %s",
 		    all_keys[i]);
 	}
+	ck_assert(strstr(text, "\n.It Cm header.\\& Ns Ar NAME Ns = ") != NULL);
+	ck_assert(strstr(text, "\n.It Cm payload.\\& Ns Ar PATH Ns = ") != NULL);
 	free(text);
 }
 END_TEST
@@ -1440,12 +1902,28 @@ conf_suite(void)
 	tcase_add_test(tc, test_whsec_bad);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("handlers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_handlers_in_order);
+	tcase_add_test(tc, test_handler_repeated_criteria);
+	tcase_add_test(tc, test_handler_command_semicolon);
+	tcase_add_test(tc, test_design_handler);
+	tcase_add_test(tc, test_handler_errors);
+	tcase_add_test(tc, test_handler_filter_errors);
+	tcase_add_test(tc, test_handler_key_errors);
+	tcase_add_test(tc, test_handler_names);
+	tcase_add_test(tc, test_handler_timeout);
+	tcase_add_test(tc, test_handler_user_group);
+	tcase_add_test(tc, test_handler_user_not_root);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("interface");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_method_bit);
 	tcase_add_test(tc, test_methods_format);
 	tcase_add_test(tc, test_default_path);
 	tcase_add_test(tc, test_example_file);
+	tcase_add_test(tc, test_example_handler);
 	tcase_add_test(tc, test_manual_keys);
 	suite_add_tcase(s, tc);
 	return s;
