@@ -1115,11 +1115,11 @@ START_TEST(test_handler_repeated_criteria)
 	const struct handler	*h;
 
 	ck_assert_ptr_nonnull(load("[handler:h]\ncommand = /bin/true\n"
-	    "header.X-Event = a.*\nheader.x-event = .*z\n"
-	    "payload.n = [0-9]+\npayload.n = 1.*\n"));
+	    "header.X-Event = a.*\nheader.x-event = [a-z]*z\n"
+	    "payload.n = [0-9]+\npayload.n = 1[0-9]*\n"));
 	h = &c->handlers[0];
 	ck_assert(wants(h, "/", "POST", "X-Event", "abcz", "{\"n\":12}"));
-	ck_assert(!wants(h, "/", "POST", "X-Event", "abc", "{\"n\":12}"));
+	ck_assert(!wants(h, "/", "POST", "X-Event", "abc-z", "{\"n\":12}"));
 	ck_assert(!wants(h, "/", "POST", "X-Event", "bcz", "{\"n\":12}"));
 	ck_assert(!wants(h, "/", "POST", "X-Event", "az", "{\"n\":22}"));
 	ck_assert(!wants(h, "/", "POST", "X-Event", "az", "{\"n\":\"1x\"}"));
@@ -1344,7 +1344,10 @@ load_as(const char *text, uid_t uid, gid_t gid, char *out, size_t outlen)
 		if (cf != NULL && cf->handlers[0].drop_privileges)
 			fprintf(fp, "drop\n");
 		fclose(fp);
-		_exit(cf != NULL ? 0 : 1);
+		st = cf != NULL ? 0 : 1;
+		conf_free(cf);		/* for valgrind in the child */
+		conf_errors_free(&e);
+		_exit(st);
 	}
 	close(fds[1]);
 	n = 0;
