@@ -83,8 +83,11 @@ struct handler {
 	int			 line;		/* of the section header */
 	struct command		*command;	/* parsed template */
 	struct filter		*filter;	/* all criteria; never NULL */
-	int			 timeout;	/* seconds */
-	bool			 drop_privileges; /* user or group set */
+	int			 timeout;	/* seconds, 1..86400 */
+	/* user/group, resolved at load: uid is the user's (else the
+	 * loader's euid), gid the group's (else the user's primary).
+	 * false when unset, or when a non-root loader already is them. */
+	bool			 drop_privileges;
 	uid_t			 uid;
 	gid_t			 gid;
 	char			*user;		/* for initgroups(); NULL: none */
