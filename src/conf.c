@@ -1627,9 +1627,9 @@ conf_check_privileges(struct conf_parse *p, size_t i)
 		conf_error(p, uline, "user %s: switching to another user needs "
 		    "root (running as uid %u)", h->user, (unsigned)geteuid());
 	else if (h->gid != getegid())
-		conf_error(p, gline != 0 ? gline : uline, "%s: switching to gid "
-		    "%u needs root (running as gid %u)", gline != 0 ? "group" :
-		    "user", (unsigned)h->gid, (unsigned)getegid());
+		conf_error(p, gline != 0 ? gline : uline, "%s: switching to "
+		    "gid %u needs root (running as gid %u)", gline != 0 ?
+		    "group" : "user", (unsigned)h->gid, (unsigned)getegid());
 	else
 		h->drop_privileges = false;	/* already who it should be */
 }

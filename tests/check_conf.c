@@ -1305,7 +1305,8 @@ START_TEST(test_handler_user_group)
 	conf_free(c);
 	load("[handler:a]\ncommand = /bin/true\n"
 	    "user = no-such-user-hookspool\ngroup = no-such-group-hookspool\n"
-	    "[handler:b]\ncommand = /bin/true\ngroup = no-such-group-hookspool\n"
+	    "[handler:b]\ncommand = /bin/true\n"
+	    "group = no-such-group-hookspool\n"
 	    "user = nobody\n");
 	expect_errors("3: user: unknown user \"no-such-user-hookspool\"",
 	    "4: group: unknown group \"no-such-group-hookspool\"",
@@ -1487,8 +1488,10 @@ START_TEST(test_manual_keys)
 		ck_assert_msg(strstr(text, key) != NULL, "manual lacks %s",
 		    all_keys[i]);
 	}
-	ck_assert(strstr(text, "\n.It Cm header.\\& Ns Ar NAME Ns = ") != NULL);
-	ck_assert(strstr(text, "\n.It Cm payload.\\& Ns Ar PATH Ns = ") != NULL);
+	ck_assert(strstr(text, "\n.It Cm header.\\& Ns Ar NAME Ns = ") !=
+	    NULL);
+	ck_assert(strstr(text, "\n.It Cm payload.\\& Ns Ar PATH Ns = ") !=
+	    NULL);
 	free(text);
 }
 END_TEST
