@@ -16,6 +16,10 @@
  *
  * Nothing here logs or exits: errors come back as -1 and errno.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"		/* _GNU_SOURCE: memmem */
+#endif
+
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -59,6 +63,9 @@ struct scan {
 	spool_line_fn	 line_fn;
 	spool_bad_fn	 bad_fn;
 	void		*arg;
+	const char	*needle;	/* only lines holding it; NULL: all */
+	size_t		 needlelen;
+	size_t		 from;		/* forward scans start here */
 };
 
 /* Segment names. */
@@ -765,14 +772,37 @@ scan_line(struct scan *sc, size_t off, size_t len)
 	return sc->line_fn(line, len, &sc->pos, sc->arg);
 }
 
+static size_t	line_start(const char *, size_t);
+
+/*
+ * With a needle, move off to the start of the next line that holds it;
+ * 0 if there is none.  Lines in between are not looked at at all.
+ */
+static int
+scan_seek(struct scan *sc, size_t *off)
+{
+	const char	*hit;
+
+	if (sc->needle == NULL)
+		return 1;
+	hit = memmem(sc->map + *off, sc->size - *off, sc->needle,
+	    sc->needlelen);
+	if (hit == NULL)
+		return 0;
+	*off = line_start(sc->map, (size_t)(hit - sc->map));
+	return 1;
+}
+
 static int
 scan_forward(struct scan *sc)
 {
 	const char	*nl;
-	size_t		 off = 0;
+	size_t		 off = sc->from;
 	int		 r;
 
 	while (off < sc->size) {
+		if (!scan_seek(sc, &off))
+			return 0;
 		nl = memchr(sc->map + off, '\n', sc->size - off);
 		if (nl == NULL) {
 			scan_bad(sc, off, "torn line (no newline at the end)");
@@ -1026,4 +1056,153 @@ spool_find_event(const char *dir, const char *id, char **line, size_t *len)
 	*line = f.line;
 	*len = f.len;
 	return 1;
+}
+
+/* Segments one at a time, for readers that know where to look. */
+
+unsigned
+spool_segment_number(const char *name)
+{
+	return seg_number(name);
+}
+
+int
+spool_segments(const char *dir, unsigned **segs, size_t *nsegs)
+{
+	int	dirfd, r, save;
+
+	*segs = NULL;
+	*nsegs = 0;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		return -1;
+	r = seg_list(dirfd, segs, nsegs);
+	save = errno;
+	close(dirfd);
+	errno = save;
+	return r;
+}
+
+int
+spool_scan_segment(const char *dir, unsigned no, off_t from, int flags,
+    const char *needle, spool_line_fn line_fn, spool_bad_fn bad_fn,
+    void *arg)
+{
+	struct scan	sc;
+	int		dirfd, r, save;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.flags = flags;
+	sc.line_fn = line_fn;
+	sc.bad_fn = bad_fn;
+	sc.arg = arg;
+	if (from < 0 || (from > 0 && (flags & SPOOL_NEWEST_FIRST))) {
+		errno = EINVAL;
+		return -1;
+	}
+	sc.from = (size_t)from;
+	if (needle != NULL && *needle != '\0') {
+		if (flags & SPOOL_NEWEST_FIRST) {
+			errno = EINVAL;
+			return -1;
+		}
+		sc.needle = needle;
+		sc.needlelen = strlen(needle);
+	}
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		return -1;
+	r = seg_scan(dirfd, no, &sc);
+	save = errno;
+	close(dirfd);
+	errno = save;
+	return r;
+}
+
+int
+spool_read_line(const char *dir, const char *segment, off_t offset,
+    char **line, size_t *len)
+{
+	char	*buf = NULL, *nb, *nl;
+	size_t	 have = 0, cap = 0;
+	ssize_t	 n;
+	int	 dirfd = -1, fd = -1, ret = -1, save;
+
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		goto out;
+	fd = openat(dirfd, segment, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		goto out;
+	for (;;) {
+		if (cap - have < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			if ((nb = realloc(buf, cap)) == NULL)
+				goto out;
+			buf = nb;
+		}
+		n = pread(fd, buf + have, cap - have - 1, offset + (off_t)have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		nl = memchr(buf + have, '\n', (size_t)n);
+		have += (size_t)n;
+		if (nl != NULL) {
+			have = (size_t)(nl - buf);
+			break;
+		}
+		if (n == 0) {
+			errno = EINVAL;	/* torn: no whole line there */
+			goto out;
+		}
+	}
+	buf[have] = '\0';
+	*line = buf;
+	*len = have;
+	buf = NULL;
+	ret = 0;
+out:
+	save = errno;
+	free(buf);
+	if (fd != -1)
+		close(fd);
+	if (dirfd != -1)
+		close(dirfd);
+	errno = save;
+	return ret;
+}
+
+/*
+ * Retention: unlink a whole segment and sync the directory.  Never the
+ * newest one, which writers may hold open: EBUSY.
+ */
+int
+spool_remove_segment(const char *dir, unsigned no)
+{
+	char		 name[32];
+	unsigned	*segs = NULL;
+	size_t		 n = 0;
+	int		 dirfd = -1, ret = -1, save;
+
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		goto out;
+	if (seg_list(dirfd, &segs, &n) == -1)
+		goto out;
+	if (n == 0 || no >= segs[n - 1]) {
+		errno = EBUSY;
+		goto out;
+	}
+	seg_name(name, sizeof(name), no);
+	if (unlinkat(dirfd, name, 0) == -1 || fsync(dirfd) == -1)
+		goto out;
+	ret = 0;
+out:
+	save = errno;
+	free(segs);
+	if (dirfd != -1)
+		close(dirfd);
+	errno = save;
+	return ret;
 }

@@ -67,4 +67,31 @@ int	 spool_scan(const char *dir, int flags, spool_line_fn, spool_bad_fn,
 int	 spool_find_event(const char *dir, const char *id, char **line,
 	    size_t *len);
 
+/* Segment by segment (wh-retry). */
+
+/* The number of a segment's file name ("seg-00000007.jsonl": 7), or 0. */
+unsigned spool_segment_number(const char *name);
+/* The segment numbers, ascending, in a malloc'd array.  -1 on error. */
+int	 spool_segments(const char *dir, unsigned **segs, size_t *nsegs);
+/*
+ * Scan segment no only (0 if it is gone), as spool_scan; forward scans
+ * start at byte from (a line's start: where an earlier scan stopped).
+ * With a needle (forward only), only lines that hold it are checked and
+ * passed on: a fast search for one id.  Returns 0, 1 if line_fn
+ * stopped, or -1.
+ */
+int	 spool_scan_segment(const char *dir, unsigned no, off_t from, int flags,
+	    const char *needle, spool_line_fn, spool_bad_fn, void *arg);
+/*
+ * The line at a position a scan reported, as a malloc'd NUL-terminated
+ * copy without its '\n'.  -1 with errno set on error.
+ */
+int	 spool_read_line(const char *dir, const char *segment, off_t offset,
+	    char **line, size_t *len);
+/*
+ * Remove whole segment no (retention).  The newest segment is never
+ * removed (EBUSY): writers append to it.
+ */
+int	 spool_remove_segment(const char *dir, unsigned no);
+
 #endif

@@ -1,0 +1,813 @@
+/*
+ * history: fold spool records into the state of each event.  The fold
+ * is order-free: for each (event, handler) the record that wins is the
+ * one with the highest attempt number, an outcome beating its own
+ * "running".  Record lines are not parsed into trees: the top-level
+ * members wanted are located by skipping over values (strings with
+ * memchr), and only small values are decoded; a value that needs more
+ * (an escape) is handed to jansson.  Malformed lines are skipped.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "history.h"
+
+#define HISTORY_BUCKETS0	1024
+
+/* Interned strings: endpoint, path, handler and error texts repeat. */
+struct str {
+	struct str	*next;
+	char		 s[];
+};
+
+struct history {
+	int			 flags;
+	struct history_event	**buckets;
+	size_t			 nbuckets;
+	size_t			 n;
+	struct str		**strs;		/* interned, hashed */
+	size_t			 nstrs;
+};
+
+/* Members of a record line. */
+
+struct span {
+	const char	*p;
+	size_t		 n;
+};
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* p at '"': just past the closing quote, or NULL. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	const char	*q;
+	size_t		 bs;
+
+	p++;
+	for (;;) {
+		q = memchr(p, '"', (size_t)(end - p));
+		if (q == NULL)
+			return NULL;
+		for (bs = 0; q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\'; bs++)
+			continue;
+		if (bs % 2 == 0)
+			return q + 1;
+		p = q + 1;
+	}
+}
+
+/* p at '{' or '[': past the matching close, or NULL. */
+static const char *
+skip_nested(const char *p, const char *end)
+{
+	size_t	depth = 0;
+
+	while (p < end) {
+		if (*p == '"') {
+			if ((p = skip_string(p, end)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return p + 1;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+static const char *
+skip_value(const char *p, const char *end)
+{
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p == '{' || *p == '[')
+		return skip_nested(p, end);
+	while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ')
+		p++;
+	return p;
+}
+
+/*
+ * The raw values of the top-level members named in keys (no escapes in
+ * the names), into vals; a member not there has a NULL span.  -1 if the
+ * line is not an object we can walk.
+ */
+static int
+members(const char *line, size_t len, const char *const *keys, size_t nkeys,
+    struct span *vals)
+{
+	const char	*p = line, *end = line + len, *k, *v;
+	size_t		 i, klen;
+
+	memset(vals, 0, nkeys * sizeof(*vals));
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return -1;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return 0;
+	for (;;) {
+		if (p >= end || *p != '"')
+			return -1;
+		k = p + 1;
+		if ((p = skip_string(p, end)) == NULL)
+			return -1;
+		klen = (size_t)(p - 1 - k);
+		p = skip_ws(p, end);
+		if (p >= end || *p != ':')
+			return -1;
+		v = skip_ws(p + 1, end);
+		if ((p = skip_value(v, end)) == NULL)
+			return -1;
+		for (i = 0; i < nkeys; i++)
+			if (vals[i].p == NULL && strlen(keys[i]) == klen &&
+			    memcmp(keys[i], k, klen) == 0) {
+				vals[i].p = v;
+				vals[i].n = (size_t)(p - v);
+			}
+		p = skip_ws(p, end);
+		if (p < end && *p == '}')
+			return 0;
+		if (p >= end || *p != ',')
+			return -1;
+		p = skip_ws(p + 1, end);
+	}
+}
+
+/* Decoding small values. */
+
+static int
+span_is(const struct span *v, const char *lit)
+{
+	return v->p != NULL && v->n == strlen(lit) &&
+	    memcmp(v->p, lit, v->n) == 0;
+}
+
+/*
+ * A JSON string value into a malloc'd C string; NULL for null, missing,
+ * another type or a string with a NUL in it.
+ */
+static char *
+span_string(const struct span *v)
+{
+	json_t	*j;
+	char	*s = NULL;
+
+	if (v->p == NULL || v->n < 2 || v->p[0] != '"')
+		return NULL;
+	if (memchr(v->p, '\\', v->n) == NULL)
+		return strndup(v->p + 1, v->n - 2);
+	j = json_loadb(v->p, v->n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	if (json_is_string(j) &&
+	    strlen(json_string_value(j)) == json_string_length(j))
+		s = strdup(json_string_value(j));
+	json_decref(j);
+	return s;
+}
+
+/* An integer value; def if null, missing or not an integer. */
+static long
+span_long(const struct span *v, long def)
+{
+	char	buf[32], *end;
+	long	n;
+
+	if (v->p == NULL || v->n == 0 || v->n >= sizeof(buf))
+		return def;
+	memcpy(buf, v->p, v->n);
+	buf[v->n] = '\0';
+	errno = 0;
+	n = strtol(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || end == buf)
+		return def;
+	return n;
+}
+
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t	era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char *s, size_t n, int64_t *v)
+{
+	size_t	i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int
+history_time_parse(const char *s, size_t len, int64_t *us)
+{
+	int64_t	y, mo, d, h, mi, sec, frac = 0, scale = 100000;
+	size_t	i;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' &&
+	    s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
+	    digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
+	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
+	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	i = 19;
+	if (s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i + 1 != len || (s[i] != 'Z' && s[i] != 'z'))
+		return -1;
+	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
+	    1000000) + frac;
+	return 0;
+}
+
+/* A time value; 0 for null, missing or malformed. */
+static int64_t
+span_time(const struct span *v)
+{
+	int64_t	us;
+
+	if (v->p == NULL || v->n < 2 || v->p[0] != '"' ||
+	    history_time_parse(v->p + 1, v->n - 2, &us) == -1)
+		return 0;
+	return us;
+}
+
+/* Interning. */
+
+static size_t
+hash_bytes(const char *s)
+{
+	size_t	h = 14695981039346656037ULL & SIZE_MAX;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+#define STR_BUCKETS	256
+
+/* The interned copy of s (which is freed), or NULL. */
+static const char *
+intern(struct history *hi, char *s)
+{
+	struct str	*e;
+	size_t		 b, n;
+
+	if (s == NULL)
+		return NULL;
+	b = hash_bytes(s) % STR_BUCKETS;
+	for (e = hi->strs[b]; e != NULL; e = e->next)
+		if (strcmp(e->s, s) == 0) {
+			free(s);
+			return e->s;
+		}
+	n = strlen(s);
+	if ((e = malloc(sizeof(*e) + n + 1)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	memcpy(e->s, s, n + 1);
+	free(s);
+	e->next = hi->strs[b];
+	hi->strs[b] = e;
+	hi->nstrs++;
+	return e->s;
+}
+
+/* The table. */
+
+struct history *
+history_new(int flags)
+{
+	struct history	*hi;
+
+	if ((hi = calloc(1, sizeof(*hi))) == NULL)
+		return NULL;
+	hi->flags = flags;
+	hi->nbuckets = HISTORY_BUCKETS0;
+	hi->buckets = calloc(hi->nbuckets, sizeof(*hi->buckets));
+	hi->strs = calloc(STR_BUCKETS, sizeof(*hi->strs));
+	if (hi->buckets == NULL || hi->strs == NULL) {
+		history_free(hi);
+		return NULL;
+	}
+	return hi;
+}
+
+static void
+event_free(struct history_event *ev)
+{
+	free(ev->handlers);
+	free(ev);
+}
+
+void
+history_free(struct history *hi)
+{
+	struct history_event	*ev, *next;
+	struct str		*s, *snext;
+	size_t			 i;
+
+	if (hi == NULL)
+		return;
+	for (i = 0; hi->buckets != NULL && i < hi->nbuckets; i++)
+		for (ev = hi->buckets[i]; ev != NULL; ev = next) {
+			next = ev->next;
+			event_free(ev);
+		}
+	for (i = 0; hi->strs != NULL && i < STR_BUCKETS; i++)
+		for (s = hi->strs[i]; s != NULL; s = snext) {
+			snext = s->next;
+			free(s);
+		}
+	free(hi->buckets);
+	free(hi->strs);
+	free(hi);
+}
+
+static void
+grow(struct history *hi)
+{
+	struct history_event	**nb, *ev, *next;
+	size_t			  n = hi->nbuckets * 2, i, b;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;		/* longer chains, still correct */
+	for (i = 0; i < hi->nbuckets; i++)
+		for (ev = hi->buckets[i]; ev != NULL; ev = next) {
+			next = ev->next;
+			b = hash_bytes(ev->id) % n;
+			ev->next = nb[b];
+			nb[b] = ev;
+		}
+	free(hi->buckets);
+	hi->buckets = nb;
+	hi->nbuckets = n;
+}
+
+struct history_event *
+history_get(const struct history *hi, const char *id)
+{
+	struct history_event	*ev;
+
+	for (ev = hi->buckets[hash_bytes(id) % hi->nbuckets]; ev != NULL;
+	    ev = ev->next)
+		if (strcmp(ev->id, id) == 0)
+			return ev;
+	return NULL;
+}
+
+static struct history_event *
+event_add(struct history *hi, const char *id)
+{
+	struct history_event	*ev;
+	size_t			 b;
+
+	if (hi->n >= hi->nbuckets)
+		grow(hi);
+	if ((ev = calloc(1, sizeof(*ev))) == NULL)
+		return NULL;
+	memcpy(ev->id, id, sizeof(ev->id));
+	b = hash_bytes(id) % hi->nbuckets;
+	ev->next = hi->buckets[b];
+	hi->buckets[b] = ev;
+	hi->n++;
+	return ev;
+}
+
+static void
+event_remove(struct history *hi, struct history_event *ev)
+{
+	struct history_event	**pp;
+
+	for (pp = &hi->buckets[hash_bytes(ev->id) % hi->nbuckets]; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == ev) {
+			*pp = ev->next;
+			hi->n--;
+			event_free(ev);
+			return;
+		}
+}
+
+int
+history_each(const struct history *hi,
+    int (*fn)(struct history_event *, void *), void *arg)
+{
+	struct history_event	*ev, *next;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < hi->nbuckets; i++)
+		for (ev = hi->buckets[i]; ev != NULL; ev = next) {
+			next = ev->next;
+			if ((r = fn(ev, arg)) != 0)
+				return r;
+		}
+	return 0;
+}
+
+size_t
+history_count(const struct history *hi)
+{
+	return hi->n;
+}
+
+/* The handler called name (interned) of ev, added if need be. */
+static struct history_handler *
+handler_get(struct history_event *ev, const char *name)
+{
+	struct history_handler	*v;
+	size_t			 i;
+
+	for (i = 0; i < ev->nhandlers; i++)
+		if (ev->handlers[i].name == name)
+			return &ev->handlers[i];
+	v = reallocarray(ev->handlers, ev->nhandlers + 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	ev->handlers = v;
+	v = &ev->handlers[ev->nhandlers++];
+	memset(v, 0, sizeof(*v));
+	v->name = name;
+	v->exit_status = -1;
+	return v;
+}
+
+/* Folding an event record. */
+
+enum { E_RECEIVED, E_ENDPOINT, E_PATH, E_HANDLERS, E_REPLAY, E_N };
+static const char *const event_keys[E_N] = {
+	"received_at", "endpoint", "path", "handlers", "replay_of"
+};
+
+/* Each string of a JSON array of strings, as listed handlers. */
+static int
+event_handlers(struct history *hi, struct history_event *ev,
+    const struct span *arr)
+{
+	const char		*p, *end, *q, *name;
+	struct history_handler	*h;
+	struct span		 s;
+
+	if (arr->p == NULL || arr->p[0] != '[')
+		return 0;
+	p = arr->p + 1;
+	end = arr->p + arr->n - 1;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end || *p != '"')
+			return 0;
+		if ((q = skip_string(p, end)) == NULL)
+			return 0;
+		s.p = p;
+		s.n = (size_t)(q - p);
+		name = intern(hi, span_string(&s));
+		if (name != NULL) {
+			if ((h = handler_get(ev, name)) == NULL)
+				return -1;
+			h->listed = 1;
+		}
+		p = skip_ws(q, end);
+		if (p >= end || *p != ',')
+			return 0;
+		p++;
+	}
+}
+
+static int
+fold_event(struct history *hi, const char *id, const char *line, size_t len,
+    unsigned segment, int64_t offset, struct history_event **evp)
+{
+	struct history_event	*ev;
+	struct span		 v[E_N];
+
+	if (members(line, len, event_keys, E_N, v) == -1)
+		return HISTORY_OTHER;
+	if ((ev = history_get(hi, id)) == NULL &&
+	    (ev = event_add(hi, id)) == NULL)
+		return -1;
+	if (ev->has_event)		/* a duplicate: the first one counts */
+		goto out;
+	ev->has_event = 1;
+	ev->received_us = span_time(&v[E_RECEIVED]);
+	ev->endpoint = intern(hi, span_string(&v[E_ENDPOINT]));
+	ev->path = intern(hi, span_string(&v[E_PATH]));
+	ev->replay = v[E_REPLAY].p != NULL && !span_is(&v[E_REPLAY], "null");
+	ev->segment = segment;
+	ev->offset = offset;
+	if (event_handlers(hi, ev, &v[E_HANDLERS]) == -1)
+		return -1;
+	if ((hi->flags & HISTORY_SETTLED_DROP) && history_settled(ev)) {
+		event_remove(hi, ev);
+		ev = NULL;
+	}
+out:
+	if (evp != NULL)
+		*evp = ev;
+	return HISTORY_EVENT;
+}
+
+/* Folding an attempt record. */
+
+enum { A_HANDLER, A_ATTEMPT, A_STATE, A_STARTED, A_ENDED, A_TIMEOUT,
+    A_EXIT, A_SIGNAL, A_TIMED_OUT, A_NEXT, A_ERROR, A_N };
+static const char *const attempt_keys[A_N] = {
+	"handler", "attempt", "state", "started_at", "ended_at", "timeout",
+	"exit_status", "signal", "timed_out", "next_at", "error"
+};
+
+static enum history_state
+state_parse(const struct span *v)
+{
+	if (span_is(v, "\"running\""))
+		return HS_RUNNING;
+	if (span_is(v, "\"done\""))
+		return HS_DONE;
+	if (span_is(v, "\"failed\""))
+		return HS_FAILED;
+	if (span_is(v, "\"dead\""))
+		return HS_DEAD;
+	return HS_NONE;
+}
+
+/* Does (number, state) supersede what h holds? */
+static int
+supersedes(const struct history_handler *h, long number,
+    enum history_state st)
+{
+	if (number != h->attempts)
+		return number > h->attempts;
+	/* The same attempt: an outcome beats "running"; the first wins. */
+	return h->state == HS_RUNNING && st != HS_RUNNING;
+}
+
+static int
+fold_attempt(struct history *hi, const char *id, const char *line,
+    size_t len, struct history_event **evp)
+{
+	struct history_event	*ev;
+	struct history_handler	*h;
+	struct span		 v[A_N];
+	enum history_state	 st;
+	const char		*name;
+	long			 number;
+
+	if (members(line, len, attempt_keys, A_N, v) == -1)
+		return HISTORY_OTHER;
+	number = span_long(&v[A_ATTEMPT], 0);
+	st = state_parse(&v[A_STATE]);
+	if (number < 1 || number > 1000000 || st == HS_NONE)
+		return HISTORY_OTHER;
+	ev = history_get(hi, id);
+	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP))
+		goto out;		/* settled, or from before the scan */
+	if (ev == NULL && (ev = event_add(hi, id)) == NULL)
+		return -1;
+	name = intern(hi, span_string(&v[A_HANDLER]));
+	if (name == NULL)
+		return HISTORY_OTHER;
+	if ((h = handler_get(ev, name)) == NULL)
+		return -1;
+	if (!supersedes(h, number, st))
+		goto out;
+	h->attempts = (int)number;
+	h->state = st;
+	h->started_us = span_time(&v[A_STARTED]);
+	h->ended_us = span_time(&v[A_ENDED]);
+	h->next_us = span_time(&v[A_NEXT]);
+	h->timeout = (int)span_long(&v[A_TIMEOUT], 0);
+	h->exit_status = (int)span_long(&v[A_EXIT], -1);
+	h->signal = (int)span_long(&v[A_SIGNAL], 0);
+	h->timed_out = span_is(&v[A_TIMED_OUT], "true");
+	h->error = intern(hi, span_string(&v[A_ERROR]));
+	if ((hi->flags & HISTORY_SETTLED_DROP) && ev->has_event &&
+	    history_settled(ev)) {
+		event_remove(hi, ev);
+		ev = NULL;
+	}
+out:
+	if (evp != NULL)
+		*evp = ev;
+	return HISTORY_ATTEMPT;
+}
+
+enum { R_TYPE, R_ID, R_N };
+static const char *const record_keys[R_N] = { "type", "id" };
+
+int
+history_add(struct history *hi, const char *line, size_t len,
+    unsigned segment, int64_t offset, struct history_event **evp)
+{
+	struct span	v[R_N];
+	char		id[EVENT_ID_LEN + 1];
+
+	if (evp != NULL)
+		*evp = NULL;
+	/* type and id come first in every record we write. */
+	if (members(line, len, record_keys, R_N, v) == -1 ||
+	    v[R_ID].p == NULL || v[R_ID].n != EVENT_ID_LEN + 2)
+		return HISTORY_OTHER;
+	memcpy(id, v[R_ID].p + 1, EVENT_ID_LEN);
+	id[EVENT_ID_LEN] = '\0';
+	if (!event_id_valid(id))
+		return HISTORY_OTHER;
+	if (span_is(&v[R_TYPE], "\"event\""))
+		return fold_event(hi, id, line, len, segment, offset, evp);
+	if (span_is(&v[R_TYPE], "\"attempt\""))
+		return fold_attempt(hi, id, line, len, evp);
+	return HISTORY_OTHER;
+}
+
+/* Questions. */
+
+int
+history_settled(const struct history_event *ev)
+{
+	size_t	i;
+
+	for (i = 0; i < ev->nhandlers; i++)
+		if (ev->handlers[i].state != HS_DONE &&
+		    ev->handlers[i].state != HS_DEAD)
+			return 0;
+	return 1;
+}
+
+enum history_status
+history_status(const struct history_event *ev)
+{
+	enum history_status	st = HISTORY_DONE;
+	size_t			i;
+
+	for (i = 0; i < ev->nhandlers; i++) {
+		switch (ev->handlers[i].state) {
+		case HS_DEAD:
+			return HISTORY_DEAD;
+		case HS_FAILED:
+			st = HISTORY_FAILED;
+			break;
+		case HS_NONE:
+		case HS_RUNNING:
+			if (st == HISTORY_DONE)
+				st = HISTORY_PENDING;
+			break;
+		case HS_DONE:
+			break;
+		}
+	}
+	return st;
+}
+
+static const char *const status_names[] = {
+	[HISTORY_DONE] = "done",
+	[HISTORY_PENDING] = "pending",
+	[HISTORY_FAILED] = "failed",
+	[HISTORY_DEAD] = "dead"
+};
+
+const char *
+history_status_name(enum history_status st)
+{
+	return status_names[st];
+}
+
+int
+history_status_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+history_state_name(enum history_state st)
+{
+	switch (st) {
+	case HS_RUNNING:	return "running";
+	case HS_DONE:		return "done";
+	case HS_FAILED:		return "failed";
+	case HS_DEAD:		return "dead";
+	default:		return "none";
+	}
+}
+
+int64_t
+history_due(const struct history_event *ev, const struct history_handler *h,
+    const struct history_grace *g)
+{
+	switch (h->state) {
+	case HS_FAILED:
+		return h->next_us > 0 ? h->next_us : h->ended_us;
+	case HS_RUNNING:
+		return h->started_us + (int64_t)h->timeout * 1000000 +
+		    g->running;
+	case HS_NONE:
+		if (!ev->has_event || !h->listed)
+			return -1;
+		return ev->received_us + g->start;
+	default:
+		return -1;
+	}
+}
+
+void
+history_error(const struct history_handler *h, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (h->state != HS_FAILED && h->state != HS_DEAD)
+		return;
+	if (h->error != NULL)
+		snprintf(buf, len, "%s", h->error);
+	else if (h->timed_out)
+		snprintf(buf, len, "timeout (%d s)", h->timeout);
+	else if (h->signal != 0)
+		snprintf(buf, len, "signal %d", h->signal);
+	else if (h->exit_status >= 0)
+		snprintf(buf, len, "exit %d", h->exit_status);
+	else
+		snprintf(buf, len, "failed");
+}
+
+int
+history_attempts(const struct history_event *ev)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < ev->nhandlers; i++)
+		n += ev->handlers[i].attempts;
+	return n;
+}
+
+void
+history_forget(struct history *hi, struct history_event *ev)
+{
+	event_remove(hi, ev);
+}
+
+enum { T_TYPE, T_RECEIVED, T_STARTED, T_N };
+static const char *const time_keys[T_N] = {
+	"type", "received_at", "started_at"
+};
+
+int
+history_record_time(const char *line, size_t len, int64_t *us)
+{
+	struct span	v[T_N];
+
+	if (members(line, len, time_keys, T_N, v) == -1)
+		return -1;
+	if (span_is(&v[T_TYPE], "\"event\""))
+		*us = span_time(&v[T_RECEIVED]);
+	else if (span_is(&v[T_TYPE], "\"attempt\""))
+		*us = span_time(&v[T_STARTED]);
+	else
+		return -1;
+	return *us == 0 ? -1 : 0;
+}

@@ -1,0 +1,708 @@
+/*
+ * retry: "wh-retry run".  A pass reads the spool incrementally (only the
+ * bytes new since the last pass, and only from the oldest segment that
+ * still holds an unsettled event: RETRY_STATE_FILE remembers it between
+ * runs), folds the records with history (settled events are forgotten
+ * at once), runs every attempt that is due, and removes old segments.
+ * Promises: an attempt is only run under the run lock and after its
+ * "running" record is in the spool (dispatch_attempt), so a crash loses
+ * nothing and redoes at most the attempt in flight; a segment is only
+ * removed when every event in it is settled and at least
+ * event_history_size events are in newer segments.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "conf.h"
+#include "dispatch.h"
+#include "event.h"
+#include "filter.h"
+#include "history.h"
+#include "log.h"
+#include "retry.h"
+#include "spool.h"
+
+#define POLL_US		(200 * 1000)	/* while others may finish work */
+#define FOLLOW_US	(1000 * 1000)	/* --follow: look for new events */
+#define RETENTION_US	(INT64_C(60) * 1000000)
+#define NEVER		INT64_MAX
+
+volatile sig_atomic_t	retry_stop;
+
+struct seg {
+	unsigned	no;
+	off_t		scanned;	/* bytes read so far */
+	size_t		events;		/* event records in them */
+};
+
+struct due {
+	struct history_event	*ev;
+	struct history_handler	*h;
+	const struct handler	*handler;
+	int64_t			 at;
+};
+
+struct run {
+	const struct conf	*conf;
+	const struct retry_opts	*opts;
+	struct retry_stats	*st;
+	const char		*dir;
+	struct spool		*sp;
+	struct history		*hi;
+	struct seg		*segs;		/* ascending, from low on */
+	size_t			 nsegs;
+	struct seg		*cur;		/* the one being scanned */
+	unsigned		 low;		/* oldest with unsettled events */
+	unsigned		 newest;
+	int64_t			 now;
+	struct due		*due;
+	size_t			 ndue, capdue;
+	unsigned		*busy;		/* segments of unsettled events */
+	size_t			 nbusy, capbusy;
+	int64_t			 wake;		/* next time to look again */
+	size_t			 progress;	/* records this run wrote */
+	int64_t			 last_retention;
+};
+
+static int64_t
+wall_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The lock. */
+
+int
+retry_lock(const char *spool_dir, int wait_s, int *fd)
+{
+	char	path[PATH_MAX];
+	int64_t	until = mono_us() + (int64_t)wait_s * 1000000;
+	int	lfd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", spool_dir, RETRY_LOCK_FILE) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	lfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lfd == -1)
+		return -1;
+	(void)fchmod(lfd, 0600);
+	for (;;) {
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			*fd = lfd;
+			return 0;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (wait_s == 0 || (wait_s > 0 && mono_us() >= until) ||
+		    retry_stop) {
+			close(lfd);
+			return 1;
+		}
+		usleep(50 * 1000);
+	}
+	close(lfd);
+	return -1;
+}
+
+/* The state file: the oldest segment that may hold unsettled events. */
+
+static unsigned
+state_read(const char *dir)
+{
+	char		 path[PATH_MAX];
+	FILE		*f;
+	unsigned	 low = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RETRY_STATE_FILE);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fscanf(f, "low %u", &low) != 1)
+		low = 0;
+	fclose(f);
+	return low;
+}
+
+/* Written whole and renamed; losing it only costs a full scan. */
+static int
+state_write(const char *dir, unsigned low)
+{
+	char	path[PATH_MAX], tmp[PATH_MAX + 8], buf[64];
+	int	fd, n, r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RETRY_STATE_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "low %u\n", low);
+	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	if (close(fd) == -1)
+		r = -1;
+	if (r == 0)
+		r = rename(tmp, path);
+	return r;
+}
+
+/* Jobs from event records. */
+
+static int
+job_headers(struct dispatch_job *job, const json_t *hdrs)
+{
+	const char	*name;
+	json_t		*v;
+
+	json_object_foreach((json_t *)(uintptr_t)hdrs, name, v) {
+		if (json_is_string(v) &&
+		    header_add(&job->headers, name, json_string_value(v)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static char *
+json_strdup(const json_t *rec, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(rec, key));
+
+	return strdup(s != NULL ? s : "");
+}
+
+struct dispatch_job *
+retry_job(const json_t *rec)
+{
+	struct dispatch_job	*job;
+	const char		*id;
+
+	id = json_string_value(json_object_get(rec, "id"));
+	if (!event_id_valid(id)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL)
+		return NULL;
+	memcpy(job->id, id, sizeof(job->id));
+	if ((job->endpoint = json_strdup(rec, "endpoint")) == NULL ||
+	    (job->path = json_strdup(rec, "path")) == NULL ||
+	    (job->method = json_strdup(rec, "method")) == NULL ||
+	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
+	    record_event_body(rec, &job->body, &job->body_len) == -1) {
+		dispatch_job_free(job);
+		return NULL;
+	}
+	job->payload = filter_payload_parse(job->body, job->body_len);
+	return job;
+}
+
+const struct handler *
+retry_handler(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nhandlers; i++)
+		if (strcmp(conf->handlers[i].name, name) == 0)
+			return &conf->handlers[i];
+	return NULL;
+}
+
+/* Reading: the bytes new since the last pass. */
+
+static int
+scan_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	struct run	*r = arg;
+	int		 k;
+
+	k = history_add(r->hi, line, len, r->cur->no, (int64_t)pos->offset,
+	    NULL);
+	if (k == -1)
+		return -1;
+	if (k == HISTORY_EVENT)
+		r->cur->events++;
+	r->cur->scanned = pos->offset + (off_t)len + 1;
+	r->st->lines++;
+	return 0;
+}
+
+static void
+scan_bad(const struct spool_pos *pos, const char *reason, void *arg)
+{
+	(void)arg;
+	log_debug("%s at %lld: %s", pos->segment, (long long)pos->offset,
+	    reason);
+}
+
+/* Bring r->segs in line with the directory: segments >= low only. */
+static int
+segs_sync(struct run *r)
+{
+	unsigned	*nos = NULL;
+	struct seg	*v = NULL;
+	size_t		 n = 0, i, j = 0, k = 0;
+
+	if (spool_segments(r->dir, &nos, &n) == -1)
+		return -1;
+	if (n > 0 && (r->low < nos[0] || r->low > nos[n - 1]))
+		r->low = nos[0];	/* no state, or a spool made anew */
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		free(nos);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (nos[i] < r->low)
+			continue;
+		while (j < r->nsegs && r->segs[j].no < nos[i])
+			j++;
+		if (j < r->nsegs && r->segs[j].no == nos[i])
+			v[k++] = r->segs[j];
+		else
+			v[k++] = (struct seg){ nos[i], 0, 0 };
+	}
+	r->newest = n > 0 ? nos[n - 1] : 0;
+	free(nos);
+	free(r->segs);
+	r->segs = v;
+	r->nsegs = k;
+	return 0;
+}
+
+static int
+run_scan(struct run *r)
+{
+	size_t	i;
+	int64_t	t0 = mono_us();
+
+	if (segs_sync(r) == -1)
+		return -1;
+	for (i = 0; i < r->nsegs; i++) {
+		r->cur = &r->segs[i];
+		if (spool_scan_segment(r->dir, r->cur->no, r->cur->scanned, 0,
+		    NULL, scan_line, scan_bad, r) == -1)
+			return -1;
+	}
+	r->st->scan_us += mono_us() - t0;
+	return 0;
+}
+
+/* Planning: what is due now, and when to look again. */
+
+static int
+due_add(struct run *r, struct history_event *ev, struct history_handler *h,
+    const struct handler *handler, int64_t at)
+{
+	struct due	*v;
+
+	if (r->ndue == r->capdue) {
+		r->capdue = r->capdue ? r->capdue * 2 : 64;
+		v = reallocarray(r->due, r->capdue, sizeof(*v));
+		if (v == NULL)
+			return -1;
+		r->due = v;
+	}
+	r->due[r->ndue++] = (struct due){ ev, h, handler, at };
+	return 0;
+}
+
+/* Before its first attempt, a handler waits for the ones before it. */
+static int64_t
+start_grace(const struct run *r, const struct history_event *ev)
+{
+	const struct handler	*h;
+	int64_t			 s = r->opts->grace;
+	size_t			 i;
+
+	for (i = 0; i < ev->nhandlers; i++) {
+		h = ev->handlers[i].listed ?
+		    retry_handler(r->conf, ev->handlers[i].name) : NULL;
+		if (h != NULL)
+			s += h->timeout;
+	}
+	return s * 1000000;
+}
+
+static int
+busy_add(struct run *r, unsigned no)
+{
+	unsigned	*v;
+
+	if (r->nbusy > 0 && r->busy[r->nbusy - 1] == no)
+		return 0;
+	if (r->nbusy == r->capbusy) {
+		r->capbusy = r->capbusy ? r->capbusy * 2 : 64;
+		v = reallocarray(r->busy, r->capbusy, sizeof(*v));
+		if (v == NULL)
+			return -1;
+		r->busy = v;
+	}
+	r->busy[r->nbusy++] = no;
+	return 0;
+}
+
+static int
+uint_cmp(const void *a, const void *b)
+{
+	unsigned	x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+wake_at(struct run *r, int64_t t)
+{
+	if (t < r->wake)
+		r->wake = t;
+}
+
+static int
+plan_event(struct history_event *ev, void *arg)
+{
+	struct run		*r = arg;
+	struct history_grace	 g;
+	struct history_handler	*h;
+	const struct handler	*handler;
+	int64_t			 at;
+	size_t			 i;
+
+	if (!ev->has_event)
+		return 0;
+	if (ev->segment < r->low)
+		r->low = ev->segment;
+	if (busy_add(r, ev->segment) == -1)
+		return -1;
+	g.running = (int64_t)r->opts->grace * 1000000;
+	g.start = start_grace(r, ev);
+	for (i = 0; i < ev->nhandlers; i++) {
+		h = &ev->handlers[i];
+		if ((at = history_due(ev, h, &g)) < 0)
+			continue;
+		if ((handler = retry_handler(r->conf, h->name)) == NULL)
+			continue;	/* not configured now: cannot run */
+		if (h->state == HS_RUNNING || h->state == HS_NONE)
+			wake_at(r, r->now + POLL_US);
+		if (at > r->now)
+			wake_at(r, at);
+		else if (due_add(r, ev, h, handler, at) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const struct due	*x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->ev->id, y->ev->id);
+}
+
+static int
+run_plan(struct run *r)
+{
+	int64_t	t0 = mono_us();
+
+	r->ndue = 0;
+	r->nbusy = 0;
+	r->wake = NEVER;
+	r->now = wall_us();
+	r->low = r->newest;
+	if (history_each(r->hi, plan_event, r) != 0)
+		return -1;
+	if (r->ndue > 1)
+		qsort(r->due, r->ndue, sizeof(*r->due), due_cmp);
+	if (r->nbusy > 1)
+		qsort(r->busy, r->nbusy, sizeof(*r->busy), uint_cmp);
+	r->st->due += r->ndue;
+	r->st->plan_us += mono_us() - t0;
+	return 0;
+}
+
+/* Running what is due. */
+
+static struct dispatch_job *
+load_job(struct run *r, const struct history_event *ev)
+{
+	struct dispatch_job	*job = NULL;
+	json_t			*rec;
+	char			 name[32], *line = NULL;
+	size_t			 len;
+
+	snprintf(name, sizeof(name), "seg-%08u.jsonl", ev->segment);
+	if (spool_read_line(r->dir, name, (off_t)ev->offset, &line, &len) ==
+	    -1)
+		return NULL;
+	rec = record_decode(line, len, NULL, 0);
+	if (rec != NULL)
+		job = retry_job(rec);
+	else
+		errno = EINVAL;
+	json_decref(rec);
+	free(line);
+	return job;
+}
+
+/*
+ * A "running" attempt whose runner died: record it as failed (or dead
+ * if it was the last), so that the next one can run now.
+ */
+static enum attempt_state
+close_abandoned(struct run *r, const struct due *d)
+{
+	const struct backoff_policy	policy = {
+		r->conf->server.max_retry_attempts,
+		r->conf->server.retry_delay_seconds,
+		r->conf->server.retry_backoff_multiplier,
+		r->conf->server.retry_max_delay_seconds
+	};
+	struct attempt		at;
+	enum attempt_state	st = ATTEMPT_FAILED;
+	char			*rec;
+	size_t			 len;
+	int			 rc;
+
+	memset(&at, 0, sizeof(at));
+	at.event_id = d->ev->id;
+	at.handler = d->h->name;
+	at.number = d->h->attempts;
+	at.started_us = d->h->started_us;
+	at.ended_us = wall_us();
+	at.timeout = d->h->timeout;
+	at.exit_status = -1;
+	at.error = "no outcome recorded: its runner stopped";
+	if (backoff_next(&policy, at.number, at.ended_us, &at.next_us))
+		at.next_us = at.ended_us;	/* the next one runs now */
+	else
+		st = ATTEMPT_DEAD;
+	at.state = dispatch_state_name(st);
+	if ((rec = attempt_encode(&at, &len)) == NULL)
+		return ATTEMPT_UNRECORDED;
+	rc = spool_append(r->sp, rec, len);
+	free(rec);
+	if (rc == -1)
+		return ATTEMPT_UNRECORDED;
+	r->progress++;
+	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
+	    "runner", at.event_id, at.handler, at.number, at.state);
+	return st;
+}
+
+static int
+run_one(struct run *r, const struct due *d)
+{
+	struct dispatch_job	*job;
+	enum attempt_state	 st;
+
+	if (d->h->state == HS_RUNNING) {
+		st = close_abandoned(r, d);
+		if (st == ATTEMPT_UNRECORDED)
+			return -1;
+		if (st == ATTEMPT_DEAD)
+			return 0;
+	}
+	if ((job = load_job(r, d->ev)) == NULL) {
+		log_warn("id=%s: cannot read its event record", d->ev->id);
+		return 0;
+	}
+	st = dispatch_attempt(r->sp, r->conf, d->handler, job,
+	    d->h->attempts + 1);
+	dispatch_job_free(job);
+	if (st == ATTEMPT_UNRECORDED)
+		return -1;
+	r->st->ran++;
+	r->progress++;
+	return 0;
+}
+
+static int
+run_exec(struct run *r)
+{
+	int64_t	t0 = mono_us();
+	size_t	i;
+	int	rc = 0;
+
+	for (i = 0; i < r->ndue && !retry_stop; i++) {
+		if (run_one(r, &r->due[i]) == -1) {
+			rc = -1;	/* the spool refuses records: stop */
+			break;
+		}
+	}
+	r->st->exec_us += mono_us() - t0;
+	return rc;
+}
+
+/* Retention. */
+
+static int
+count_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	size_t	*n = arg;
+
+	(void)pos;
+	if (len > 16 && memcmp(line, "{\"type\":\"event\",", 16) == 0)
+		(*n)++;
+	return 0;
+}
+
+/* Event records in segment no: counted in the scan, or now. */
+static int
+seg_events(struct run *r, unsigned no, size_t *n)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nsegs; i++)
+		if (r->segs[i].no == no) {
+			*n = r->segs[i].events;
+			return 0;
+		}
+	*n = 0;
+	return spool_scan_segment(r->dir, no, 0, 0, "{\"type\":\"event\",",
+	    count_line, NULL, n) == -1 ? -1 : 0;
+}
+
+/*
+ * Newest first: a segment goes when every event in it is settled and
+ * at least event_history_size events are in newer segments.  The
+ * newest segment, which writers append to, always stays.
+ */
+static int
+run_retention(struct run *r)
+{
+	unsigned	*nos = NULL;
+	size_t		 n = 0, i, total = 0, cnt;
+	size_t		 want = (size_t)r->conf->server.event_history_size;
+	int		 rc = -1;
+
+	if (spool_segments(r->dir, &nos, &n) == -1)
+		return -1;
+	for (i = n; i-- > 0;) {
+		if (nos[i] < r->newest && total >= want &&
+		    bsearch(&nos[i], r->busy, r->nbusy, sizeof(*r->busy),
+		    uint_cmp) == NULL) {
+			if (spool_remove_segment(r->dir, nos[i]) == -1)
+				goto out;
+			log_debug("retention: removed seg-%08u.jsonl", nos[i]);
+			r->st->removed++;
+			continue;
+		}
+		if (seg_events(r, nos[i], &cnt) == -1)
+			goto out;
+		total += cnt;
+	}
+	rc = 0;
+out:
+	free(nos);
+	return rc;
+}
+
+/* The loop. */
+
+static void
+sleep_until(int64_t t)
+{
+	int64_t	d;
+
+	while (!retry_stop && (d = t - wall_us()) > 0) {
+		if (d > 100000)
+			d = 100000;	/* to notice a signal soon */
+		usleep((useconds_t)d);
+	}
+}
+
+static int
+run_pass(struct run *r)
+{
+	int64_t	t0;
+
+	r->st->passes++;
+	if (run_scan(r) == -1 || run_plan(r) == -1)
+		return -1;
+	if (r->now - r->last_retention >= RETENTION_US) {
+		t0 = mono_us();
+		r->last_retention = r->now;
+		if (run_retention(r) == -1)
+			log_warn("retention");
+		r->st->retention_us += mono_us() - t0;
+	}
+	if (state_write(r->dir, r->low) == -1)
+		log_warn("%s/%s", r->dir, RETRY_STATE_FILE);
+	return run_exec(r);
+}
+
+int
+retry_run(const struct conf *conf, const struct retry_opts *opts,
+    struct retry_stats *st)
+{
+	struct run	r;
+	int64_t		deadline;
+	size_t		progress;
+	int		rc = -1, save;
+
+	memset(&r, 0, sizeof(r));
+	memset(st, 0, sizeof(*st));
+	r.conf = conf;
+	r.opts = opts;
+	r.st = st;
+	r.dir = conf->server.spool_dir;
+	r.last_retention = -RETENTION_US;
+	deadline = wall_us() + (int64_t)opts->linger * 1000000;
+	r.sp = spool_open(r.dir, conf->server.fsync);
+	r.hi = history_new(HISTORY_SETTLED_DROP);
+	if (r.sp == NULL || r.hi == NULL)
+		goto out;
+	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
+	r.low = state_read(r.dir);
+	while (!retry_stop) {
+		progress = r.progress;
+		if (run_pass(&r) == -1)
+			goto out;
+		if (r.progress > progress)
+			continue;	/* outcomes may make more due at once */
+		if (opts->follow && r.wake > wall_us() + FOLLOW_US)
+			r.wake = wall_us() + FOLLOW_US;
+		if (r.wake == NEVER || (!opts->follow && r.wake > deadline))
+			break;
+		sleep_until(r.wake);
+	}
+	rc = 0;
+out:
+	save = errno;
+	st->kept = r.hi != NULL ? history_count(r.hi) : 0;
+	history_free(r.hi);
+	spool_close(r.sp);
+	free(r.segs);
+	free(r.due);
+	free(r.busy);
+	errno = save;
+	return rc;
+}

@@ -1,0 +1,939 @@
+/*
+ * wh-retry: retries, replay, history and retention for the spool of
+ * wh-receive, run by cron (or a systemd timer or service).  Subcommands:
+ * run (the default), list, show, replay, check.  Exit statuses follow
+ * sysexits(3); replay exits 1 when a handler failed.  See wh-retry(8).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "dispatch.h"
+#include "event.h"
+#include "filter.h"
+#include "history.h"
+#include "log.h"
+#include "retry.h"
+#include "spool.h"
+
+#define SHOW_SLACK_US	(INT64_C(300) * 1000000)
+
+static const char	*conf_path;
+static int		 verbose;
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: wh-retry [-v] [-c file] [run] [--linger seconds] "
+	    "[--follow] [--wait[=seconds]] [--grace seconds]\n"
+	    "       wh-retry [-c file] list [--endpoint path] "
+	    "[--status pending|failed|dead|done] [--limit n] [--since time] "
+	    "[--json]\n"
+	    "       wh-retry [-c file] show [--json] id\n"
+	    "       wh-retry [-c file] replay [--handler name] id\n"
+	    "       wh-retry [-c file] check\n");
+	return EX_USAGE;
+}
+
+static int64_t
+wall_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A number in [min, max], or -1. */
+static long
+parse_num(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	return v;
+}
+
+/* The configuration, its errors printed.  NULL: exit EX_CONFIG. */
+static struct conf *
+load_conf(int quiet_ok)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf		*c;
+	size_t			 i;
+
+	c = conf_load(conf_path, &errs);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msg[i]);
+	conf_errors_free(&errs);
+	if (c == NULL)
+		fprintf(stderr, "%s: configuration has errors\n", conf_path);
+	else if (!quiet_ok)
+		printf("%s: configuration OK\n", conf_path);
+	return c;
+}
+
+/* check */
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct conf	*c;
+
+	if (argc > 1)
+		return usage();
+	(void)argv;
+	if ((c = load_conf(0)) == NULL)
+		return EX_CONFIG;
+	conf_free(c);
+	return EX_OK;
+}
+
+/* run */
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	retry_stop = 1;
+}
+
+static int
+run_locked(const struct conf *conf, const struct retry_opts *o)
+{
+	struct retry_stats	st;
+	int			rc;
+
+	rc = retry_run(conf, o, &st);
+	if (rc == -1)
+		log_warn("run: spool %s", conf->server.spool_dir);
+	if (verbose)
+		log_info("run: %zu passes, %zu records read, %zu due, %zu run, "
+		    "%zu segments removed, %zu unsettled; scan %.3f s, plan "
+		    "%.3f s, retention %.3f s, attempts %.3f s", st.passes,
+		    st.lines, st.due, st.ran, st.removed, st.kept,
+		    st.scan_us / 1e6, st.plan_us / 1e6, st.retention_us / 1e6,
+		    st.exec_us / 1e6);
+	if (rc == -1)
+		return errno == ENOENT || errno == EACCES || errno == EPERM ?
+		    EX_TEMPFAIL : EX_IOERR;
+	return EX_OK;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "linger", required_argument, NULL, 'l' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "wait", optional_argument, NULL, 'w' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct retry_opts	 o = { 55, 0, RETRY_GRACE };
+	struct conf		*conf;
+	int			 ch, wait_s = 0, fd = -1, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			if ((o.linger = (int)parse_num(optarg, 0, 86400)) < 0)
+				return usage();
+			break;
+		case 'f':
+			o.follow = 1;
+			break;
+		case 'w':
+			wait_s = optarg == NULL ? -1 :
+			    (int)parse_num(optarg, 0, 86400);
+			if (optarg != NULL && wait_s < 0)
+				return usage();
+			break;
+		case 'g':
+			if ((o.grace = (int)parse_num(optarg, 0, 86400)) < 0)
+				return usage();
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind != argc)
+		return usage();
+	if ((conf = load_conf(1)) == NULL)
+		return EX_CONFIG;
+	log_init("wh-retry", conf->server.log);
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	rc = retry_lock(conf->server.spool_dir, wait_s, &fd);
+	if (rc == 1) {
+		if (verbose || wait_s != 0)
+			log_warnx("run: another wh-retry run holds the lock");
+		rc = wait_s == 0 ? EX_OK : EX_TEMPFAIL;
+	} else if (rc == -1) {
+		log_warn("run: lock in %s", conf->server.spool_dir);
+		rc = EX_TEMPFAIL;
+	} else {
+		rc = run_locked(conf, &o);
+		close(fd);
+	}
+	conf_free(conf);
+	return rc;
+}
+
+/* Printing events. */
+
+static void
+format_time(int64_t us, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(us / 1000000);
+
+	if (us <= 0 || gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* "handler: exit 1" of the handler that failed last, or "". */
+static void
+last_error(const struct history_event *ev, char *buf, size_t len)
+{
+	const struct history_handler	*h, *last = NULL;
+	char				 e[256];
+	size_t				 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ev->nhandlers; i++) {
+		h = &ev->handlers[i];
+		if ((h->state == HS_FAILED || h->state == HS_DEAD) &&
+		    (last == NULL || h->ended_us > last->ended_us))
+			last = h;
+	}
+	if (last == NULL)
+		return;
+	history_error(last, e, sizeof(e));
+	snprintf(buf, len, "%s: %s", last->name, e);
+}
+
+static void
+handler_names(const struct history_event *ev, char *buf, size_t len)
+{
+	size_t	i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ev->nhandlers && o + 1 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+		    ev->handlers[i].name);
+	if (ev->nhandlers == 0)
+		snprintf(buf, len, "-");
+}
+
+static void
+print_row(const struct history_event *ev)
+{
+	char	when[32], names[256], err[320];
+
+	format_time(ev->received_us, when, sizeof(when));
+	handler_names(ev, names, sizeof(names));
+	last_error(ev, err, sizeof(err));
+	printf("%-36s  %-19s  %-20s  %-20s  %-7s  %8d  %s\n", ev->id, when,
+	    ev->path != NULL ? ev->path : "-", names,
+	    history_status_name(history_status(ev)), history_attempts(ev),
+	    err);
+}
+
+static json_t *
+event_json(const struct history_event *ev)
+{
+	json_t	*o, *hs, *h;
+	char	 when[40], err[320];
+	size_t	 i;
+
+	o = json_object();
+	hs = json_object();
+	for (i = 0; hs != NULL && i < ev->nhandlers; i++) {
+		history_error(&ev->handlers[i], err, sizeof(err));
+		h = json_pack("{s:s, s:i, s:s?}", "state",
+		    history_state_name(ev->handlers[i].state), "attempts",
+		    ev->handlers[i].attempts, "error", err[0] ? err : NULL);
+		json_object_set_new(hs, ev->handlers[i].name, h);
+	}
+	format_time(ev->received_us, when, sizeof(when));
+	when[10] = 'T';
+	snprintf(when + 19, sizeof(when) - 19, ".%06dZ",
+	    (int)(ev->received_us % 1000000));
+	last_error(ev, err, sizeof(err));
+	json_object_set_new(o, "id", json_string(ev->id));
+	json_object_set_new(o, "received_at", json_string(when));
+	json_object_set_new(o, "endpoint", ev->endpoint ?
+	    json_string(ev->endpoint) : json_null());
+	json_object_set_new(o, "path", ev->path ?
+	    json_string(ev->path) : json_null());
+	json_object_set_new(o, "status", json_string(
+	    history_status_name(history_status(ev))));
+	json_object_set_new(o, "attempts", json_integer(history_attempts(ev)));
+	json_object_set_new(o, "last_error", err[0] ? json_string(err) :
+	    json_null());
+	json_object_set_new(o, "replay", json_boolean(ev->replay));
+	json_object_set_new(o, "handlers", hs);
+	return o;
+}
+
+static void
+print_json(const struct history_event *ev)
+{
+	json_t	*o = event_json(ev);
+
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+}
+
+/* list */
+
+struct lister {
+	struct history	*hi;
+	const char	*endpoint;	/* a path or an endpoint name */
+	int		 status;	/* -1: any */
+	long		 limit;		/* -1: all */
+	int64_t		 since;		/* 0: all */
+	int		 json;
+	long		 shown;
+};
+
+static int
+list_match(const struct lister *l, const struct history_event *ev)
+{
+	if (l->endpoint != NULL && !(ev->path != NULL &&
+	    strcmp(ev->path, l->endpoint) == 0) && !(ev->endpoint != NULL &&
+	    strcmp(ev->endpoint, l->endpoint) == 0))
+		return 0;
+	if (l->status >= 0 && (int)history_status(ev) != l->status)
+		return 0;
+	return l->since == 0 || ev->received_us >= l->since;
+}
+
+/* Newest first: an event's attempts come before it, all of them. */
+static int
+list_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	struct lister		*l = arg;
+	struct history_event	*ev;
+	int			 k, stop = 0;
+
+	k = history_add(l->hi, line, len, spool_segment_number(pos->segment),
+	    (int64_t)pos->offset, &ev);
+	if (k == -1)
+		return -1;
+	if (k != HISTORY_EVENT || ev == NULL)
+		return 0;
+	if (list_match(l, ev)) {
+		if (l->json)
+			print_json(ev);
+		else
+			print_row(ev);
+		l->shown++;
+	}
+	/* Ids are times: far enough past --since, nothing older matches. */
+	if (l->since != 0 && ev->received_us < l->since - SHOW_SLACK_US)
+		stop = 1;
+	history_forget(l->hi, ev);
+	return stop || (l->limit >= 0 && l->shown >= l->limit);
+}
+
+/* --since: RFC 3339, a date, @EPOCH, or an age as 30s, 15m, 2h, 7d. */
+static int
+parse_since(const char *s, int64_t *us)
+{
+	char		 buf[64], *end;
+	long		 n;
+	size_t		 len = strlen(s);
+
+	if (s[0] == '@') {
+		if ((n = parse_num(s + 1, 0, LONG_MAX)) < 0)
+			return -1;
+		*us = (int64_t)n * 1000000;
+		return 0;
+	}
+	if (len == 10) {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		return history_time_parse(buf, strlen(buf), us);
+	}
+	if (history_time_parse(s, len, us) == 0)
+		return 0;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || n < 0 || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	switch (*end) {
+	case 's': break;
+	case 'm': n *= 60; break;
+	case 'h': n *= 3600; break;
+	case 'd': n *= 86400; break;
+	default: return -1;
+	}
+	*us = wall_us() - (int64_t)n * 1000000;
+	return 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "status", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lister	 l = { NULL, NULL, -1, -1, 0, 0, 0 };
+	struct conf	*conf;
+	int		 ch, rc = EX_OK;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			l.endpoint = optarg;
+			break;
+		case 's':
+			if ((l.status = history_status_parse(optarg)) < 0)
+				return usage();
+			break;
+		case 'n':
+			if ((l.limit = parse_num(optarg, 0, LONG_MAX)) < 0)
+				return usage();
+			break;
+		case 'S':
+			if (parse_since(optarg, &l.since) == -1)
+				return usage();
+			break;
+		case 'j':
+			l.json = 1;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind != argc)
+		return usage();
+	if ((conf = load_conf(1)) == NULL)
+		return EX_CONFIG;
+	if ((l.hi = history_new(0)) == NULL) {
+		conf_free(conf);
+		return EX_OSERR;
+	}
+	if (!l.json)
+		printf("%-36s  %-19s  %-20s  %-20s  %-7s  %8s  %s\n", "ID",
+		    "RECEIVED (UTC)", "ENDPOINT", "HANDLERS", "STATUS",
+		    "ATTEMPTS", "LAST ERROR");
+	if (l.limit != 0 && spool_scan(conf->server.spool_dir,
+	    SPOOL_NEWEST_FIRST, list_line, NULL, &l) == -1) {
+		log_warn("list: spool %s", conf->server.spool_dir);
+		rc = EX_TEMPFAIL;
+	}
+	fflush(stdout);
+	history_free(l.hi);
+	conf_free(conf);
+	return rc;
+}
+
+/* Finding one event: show and replay. */
+
+struct found {
+	const char	*id;
+	struct history	*hi;
+	json_t		*event;		/* its record */
+	json_t		*attempts;	/* array of attempt records */
+};
+
+static int
+found_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	struct found	*f = arg;
+	json_t		*rec;
+	const char	*type;
+
+	(void)pos;
+	rec = record_decode(line, len, NULL, 0);
+	if (rec == NULL || strcmp(json_string_value(json_object_get(rec,
+	    "id")), f->id) != 0) {
+		json_decref(rec);
+		return 0;
+	}
+	type = json_string_value(json_object_get(rec, "type"));
+	if (strcmp(type, "event") == 0 && f->event == NULL)
+		f->event = json_incref(rec);
+	else if (strcmp(type, "attempt") == 0)
+		json_array_append(f->attempts, rec);
+	json_decref(rec);
+	if (history_add(f->hi, line, len, 0, 0, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+first_time(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	(void)pos;
+	if (history_record_time(line, len, arg) == -1)
+		*(int64_t *)arg = -1;
+	return 1;
+}
+
+/* The time of a segment's first record, -1 if unknown. */
+static int64_t
+segment_time(const char *dir, unsigned no)
+{
+	int64_t	t = -1;
+
+	if (spool_scan_segment(dir, no, 0, 0, NULL, first_time, NULL, &t) == -1)
+		return -1;
+	return t;
+}
+
+/* Time from a UUIDv7: its first 48 bits are unix milliseconds. */
+static int64_t
+id_time(const char *id)
+{
+	int64_t	ms = 0;
+	int	i;
+
+	for (i = 0; i < 13; i++) {
+		if (id[i] == '-')
+			continue;
+		ms = ms << 4 | (isdigit((unsigned char)id[i]) ? id[i] - '0' :
+		    id[i] - 'a' + 10);
+	}
+	return ms * 1000;
+}
+
+/*
+ * Which segment to start in: the last whose first record is older than
+ * the event by more than any record's lag behind its own time (a slow
+ * handler's outcome is written long after its started_at).
+ */
+static size_t
+find_start(const char *dir, const unsigned *nos, size_t n, int64_t t,
+    int64_t slack, int64_t *times)
+{
+	size_t	i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		times[i] = segment_time(dir, nos[i]);
+		if (times[i] >= 0 && times[i] + slack <= t)
+			start = i;
+		if (times[i] > t + slack)
+			break;
+	}
+	for (; i < n; i++)
+		times[i] = -1;
+	return start;
+}
+
+/* 1 found, 0 not, -1 error; f->event and f->attempts filled. */
+static int
+find_event(const struct conf *conf, struct found *f)
+{
+	const char		*dir = conf->server.spool_dir;
+	struct history_event	*ev;
+	unsigned		*nos = NULL;
+	int64_t			*times = NULL, t = id_time(f->id), slack;
+	size_t			 n = 0, i;
+	int			 rc = -1;
+
+	slack = SHOW_SLACK_US;
+	for (i = 0; i < conf->nhandlers; i++)
+		slack += (int64_t)conf->handlers[i].timeout * 1000000;
+	if (spool_segments(dir, &nos, &n) == -1 ||
+	    (times = calloc(n + 1, sizeof(*times))) == NULL)
+		goto out;
+	for (i = find_start(dir, nos, n, t, slack, times); i < n; i++) {
+		if (f->event == NULL && times[i] > t + slack)
+			break;		/* appended after the event could be */
+		if (spool_scan_segment(dir, nos[i], 0, 0, f->id, found_line,
+		    NULL, f) == -1)
+			goto out;
+		ev = history_get(f->hi, f->id);
+		if (f->event != NULL && ev != NULL && history_settled(ev))
+			break;		/* no attempt can follow */
+	}
+	rc = f->event != NULL;
+out:
+	free(nos);
+	free(times);
+	return rc;
+}
+
+/* The configuration and the event of argv's id; an exit status if not. */
+static int
+load_event(const char *arg, struct conf **conf, struct found *f, char *id)
+{
+	size_t	i;
+	int	r;
+
+	for (i = 0; i <= EVENT_ID_LEN && arg[i] != '\0'; i++)
+		id[i] = (char)tolower((unsigned char)arg[i]);
+	id[i < EVENT_ID_LEN + 1 ? i : EVENT_ID_LEN] = '\0';
+	if (!event_id_valid(id) || strlen(arg) != EVENT_ID_LEN) {
+		fprintf(stderr, "wh-retry: %s: not an event id\n", arg);
+		return EX_DATAERR;
+	}
+	if ((*conf = load_conf(1)) == NULL)
+		return EX_CONFIG;
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->hi = history_new(0);
+	f->attempts = json_array();
+	if (f->hi == NULL || f->attempts == NULL)
+		return EX_OSERR;
+	r = find_event(*conf, f);
+	if (r == -1) {
+		log_warn("spool %s", (*conf)->server.spool_dir);
+		return EX_TEMPFAIL;
+	}
+	if (r == 0) {
+		fprintf(stderr, "wh-retry: %s: no such event\n", id);
+		return EX_NOINPUT;
+	}
+	return EX_OK;
+}
+
+static void
+found_free(struct found *f)
+{
+	history_free(f->hi);
+	json_decref(f->event);
+	json_decref(f->attempts);
+}
+
+/* show */
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+static void
+show_attempt(const json_t *a)
+{
+	const json_t	*v;
+	const char	*out;
+
+	printf("  %-16s #%-2lld %-7s %s", jstr(a, "handler"),
+	    (long long)json_integer_value(json_object_get(a, "attempt")),
+	    jstr(a, "state"), jstr(a, "started_at"));
+	if (json_is_string(json_object_get(a, "ended_at")))
+		printf(" -> %s", jstr(a, "ended_at"));
+	if (json_is_integer(v = json_object_get(a, "exit_status")))
+		printf(" exit %lld", (long long)json_integer_value(v));
+	if (json_is_integer(v = json_object_get(a, "signal")))
+		printf(" signal %lld", (long long)json_integer_value(v));
+	if (json_is_true(json_object_get(a, "timed_out")))
+		printf(" timeout");
+	if (json_is_string(json_object_get(a, "next_at")))
+		printf(" next %s", jstr(a, "next_at"));
+	if (json_is_string(json_object_get(a, "error")))
+		printf(" error: %s", jstr(a, "error"));
+	putchar('\n');
+	out = json_string_value(json_object_get(a, "output"));
+	if (out != NULL && *out != '\0')
+		printf("      output: %.*s\n", (int)strcspn(out, "\n"), out);
+}
+
+static void
+show_text(const struct found *f)
+{
+	const json_t		*ev = f->event, *v;
+	const char		*name;
+	struct history_event	*h = history_get(f->hi, f->id);
+	unsigned char		*body = NULL;
+	size_t			 len = 0, i;
+
+	printf("id:           %s\nreceived_at:  %s\nendpoint:     %s %s\n"
+	    "method:       %s\nremote_addr:  %s\nverification: %s\n"
+	    "replay_of:    %s\nstatus:       %s\nheaders:\n", f->id,
+	    jstr(ev, "received_at"), jstr(ev, "endpoint"), jstr(ev, "path"),
+	    jstr(ev, "method"), jstr(ev, "remote_addr"),
+	    jstr(ev, "verification"), jstr(ev, "replay_of"),
+	    h != NULL ? history_status_name(history_status(h)) : "-");
+	json_object_foreach((json_t *)(uintptr_t)json_object_get(ev,
+	    "headers"), name, v)
+		printf("  %s: %s\n", name, json_string_value(v));
+	if (record_event_body(ev, &body, &len) == -1)
+		printf("body: (unreadable)\n");
+	else if (strcmp(jstr(ev, "body_encoding"), "base64") == 0)
+		printf("body: %zu bytes, not text (show --json | jq -r "
+		    "'select(.type==\"event\").body' | base64 -d)\n", len);
+	else
+		printf("body: %zu bytes\n%s%s", len, body,
+		    len > 0 && body[len - 1] != '\n' ? "\n" : "");
+	free(body);
+	printf("attempts:%s\n", json_array_size(f->attempts) ? "" : " none");
+	for (i = 0; i < json_array_size(f->attempts); i++)
+		show_attempt(json_array_get(f->attempts, i));
+}
+
+static void
+dump_line(const json_t *rec)
+{
+	json_dumpf(rec, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	*conf = NULL;
+	struct found	 f;
+	char		 id[EVENT_ID_LEN + 1];
+	size_t		 i;
+	int		 ch, json = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return usage();
+		json = 1;
+	}
+	if (optind != argc - 1)
+		return usage();
+	memset(&f, 0, sizeof(f));
+	rc = load_event(argv[optind], &conf, &f, id);
+	if (rc == EX_OK && json) {
+		dump_line(f.event);
+		for (i = 0; i < json_array_size(f.attempts); i++)
+			dump_line(json_array_get(f.attempts, i));
+	} else if (rc == EX_OK)
+		show_text(&f);
+	found_free(&f);
+	conf_free(conf);
+	return rc;
+}
+
+/* replay */
+
+/* The handlers to run: NAME only, or those whose filters match. */
+static int
+replay_handlers(const struct conf *conf, struct dispatch_job *job,
+    const char *only)
+{
+	struct filter_event	fe;
+	size_t			i;
+
+	if ((job->handlers = calloc(conf->nhandlers + 1,
+	    sizeof(*job->handlers))) == NULL ||
+	    (job->names = calloc(conf->nhandlers + 1,
+	    sizeof(*job->names))) == NULL)
+		return -1;
+	if (only != NULL) {
+		for (i = 0; i < conf->nhandlers; i++)
+			if (strcmp(conf->handlers[i].name, only) == 0)
+				job->handlers[job->nhandlers++] = i;
+	} else {
+		fe.path = job->path;
+		fe.method = job->method;
+		fe.headers = &job->headers;
+		fe.payload = job->payload;
+		job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+	}
+	for (i = 0; i < job->nhandlers; i++)
+		job->names[i] = conf->handlers[job->handlers[i]].name;
+	return 0;
+}
+
+/* The new event: the old one's request, now, replay_of = its id. */
+static int
+replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
+{
+	struct event	 ev;
+	char		*line;
+	size_t		 len;
+	int		 rc;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.received_us = wall_us();
+	if (event_id_new(ev.id, ev.received_us) == -1)
+		return -1;
+	ev.endpoint = jstr(rec, "endpoint");
+	ev.path = job->path;
+	ev.method = job->method;
+	ev.remote_addr = json_string_value(json_object_get(rec,
+	    "remote_addr"));
+	ev.headers = &job->headers;
+	ev.body = job->body;
+	ev.body_len = job->body_len;
+	ev.verification = json_string_value(json_object_get(rec,
+	    "verification"));
+	ev.claims = json_object_get(rec, "claims");
+	ev.handlers = job->names;
+	ev.nhandlers = job->nhandlers;
+	ev.replay_of = job->id;
+	if ((line = event_encode(&ev, &len)) == NULL)
+		return -1;
+	rc = spool_append(sp, line, len);
+	free(line);
+	if (rc == 0)
+		memcpy(job->id, ev.id, sizeof(job->id));
+	return rc;
+}
+
+static int
+replay_run(const struct conf *conf, const json_t *rec, const char *only)
+{
+	struct dispatch_job	*job = NULL;
+	struct spool		*sp = NULL;
+	enum attempt_state	 st;
+	size_t			 i;
+	int			 rc = EX_OK;
+
+	if ((job = retry_job(rec)) == NULL ||
+	    replay_handlers(conf, job, only) == -1) {
+		log_warn("replay: event record");
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if ((sp = spool_open(conf->server.spool_dir, conf->server.fsync)) ==
+	    NULL || (spool_set_segment_size(sp,
+	    (off_t)conf->server.segment_size), replay_append(sp, rec, job)) ==
+	    -1) {
+		log_warn("replay: spool %s", conf->server.spool_dir);
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	printf("%s\n", job->id);
+	fflush(stdout);
+	for (i = 0; i < job->nhandlers; i++) {
+		st = dispatch_attempt(sp, conf,
+		    &conf->handlers[job->handlers[i]], job, 1);
+		printf("%s: %s\n", job->names[i], dispatch_state_name(st));
+		fflush(stdout);
+		if (st != ATTEMPT_DONE)
+			rc = 1;
+	}
+out:
+	spool_close(sp);
+	dispatch_job_free(job);
+	return rc;
+}
+
+static int
+cmd_replay(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "handler", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	*conf = NULL;
+	struct found	 f;
+	const char	*only = NULL;
+	char		 id[EVENT_ID_LEN + 1];
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'H')
+			return usage();
+		only = optarg;
+	}
+	if (optind != argc - 1)
+		return usage();
+	memset(&f, 0, sizeof(f));
+	rc = load_event(argv[optind], &conf, &f, id);
+	if (rc == EX_OK && only != NULL && retry_handler(conf, only) == NULL) {
+		fprintf(stderr, "wh-retry: replay: no handler \"%s\" in %s\n",
+		    only, conf_path);
+		rc = EX_USAGE;
+	}
+	if (rc == EX_OK) {
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGXFSZ, SIG_IGN);
+		rc = replay_run(conf, f.event, only);
+	}
+	found_free(&f);
+	conf_free(conf);
+	return rc;
+}
+
+/* main */
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "replay", cmd_replay },
+	{ "check", cmd_check }
+};
+
+int
+main(int argc, char **argv)
+{
+	const char	*cmd = "run";
+	size_t		 i;
+	int		 ch;
+
+	conf_path = conf_default_path();
+	while ((ch = getopt(argc, argv, "+c:hv")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			return usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 0 && argv[0][0] != '-') {
+		cmd = argv[0];
+	} else {
+		argv--;		/* "run" implied: keep the options */
+		argc++;
+	}
+	log_init("wh-retry", LOG_TO_STDERR);
+	log_verbose = verbose;
+	optind = 0;		/* glibc: start over on the new argv */
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(argc, argv);
+	fprintf(stderr, "wh-retry: %s: unknown command\n", cmd);
+	return usage();
+}

@@ -1,0 +1,277 @@
+/*
+ * check_history: folding spool records into event state, with records
+ * made by event_encode/attempt_encode and a fixed clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "event.h"
+#include "history.h"
+
+#define T0	INT64_C(1764394295000000)	/* 2025-11-29T05:31:35Z */
+#define SEC	INT64_C(1000000)
+
+static const char	*ID = "019ace3e-4b58-7000-8000-000000000001";
+static const char	*ID2 = "019ace3e-4b58-7000-8000-000000000002";
+
+static int
+add_event(struct history *hi, const char *id, const char *const *handlers,
+    size_t n, unsigned seg)
+{
+	struct event	 ev;
+	char		*line;
+	size_t		 len;
+	int		 k;
+
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.id, id, sizeof(ev.id));
+	ev.received_us = T0;
+	ev.endpoint = "github";
+	ev.path = "/hooks/github";
+	ev.method = "POST";
+	ev.body = (const unsigned char *)"{\"a\":\"x\\\"}\"}";
+	ev.body_len = strlen((const char *)ev.body);
+	ev.verification = "none ok";
+	ev.handlers = handlers;
+	ev.nhandlers = n;
+	line = event_encode(&ev, &len);
+	ck_assert_ptr_nonnull(line);
+	k = history_add(hi, line, len - 1, seg, 100, NULL);
+	free(line);
+	return k;
+}
+
+static int
+add_attempt(struct history *hi, const char *id, const char *handler,
+    int number, const char *state, int64_t started, int64_t next)
+{
+	struct attempt	 at;
+	char		*line;
+	size_t		 len;
+	int		 k;
+
+	memset(&at, 0, sizeof(at));
+	at.event_id = id;
+	at.handler = handler;
+	at.number = number;
+	at.state = state;
+	at.started_us = started;
+	at.ended_us = strcmp(state, "running") == 0 ? 0 : started + SEC / 10;
+	at.timeout = 30;
+	at.exit_status = strcmp(state, "done") == 0 ? 0 :
+	    strcmp(state, "running") == 0 ? -1 : 3;
+	at.next_us = next;
+	at.output = "out\n";
+	at.output_len = 4;
+	line = attempt_encode(&at, &len);
+	ck_assert_ptr_nonnull(line);
+	k = history_add(hi, line, len - 1, 2, 0, NULL);
+	free(line);
+	return k;
+}
+
+static const struct history_grace grace = { 30 * SEC, 60 * SEC };
+
+START_TEST(event_alone_is_pending_then_due_after_grace)
+{
+	static const char *const hs[] = { "a" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+
+	ck_assert_int_eq(add_event(hi, ID, hs, 1, 7), HISTORY_EVENT);
+	ev = history_get(hi, ID);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_int_eq(ev->segment, 7);
+	ck_assert(ev->received_us == T0);
+	ck_assert_str_eq(ev->path, "/hooks/github");
+	ck_assert_int_eq(history_status(ev), HISTORY_PENDING);
+	ck_assert(history_due(ev, &ev->handlers[0], &grace) == T0 + 60 * SEC);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(no_handlers_is_done)
+{
+	struct history		*hi = history_new(0);
+
+	add_event(hi, ID, NULL, 0, 1);
+	ck_assert_int_eq(history_status(history_get(hi, ID)), HISTORY_DONE);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(failed_then_done)
+{
+	static const char *const hs[] = { "a" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+	char			 err[64];
+
+	add_event(hi, ID, hs, 1, 1);
+	add_attempt(hi, ID, "a", 1, "running", T0, 0);
+	ev = history_get(hi, ID);
+	ck_assert_int_eq(ev->handlers[0].state, HS_RUNNING);
+	ck_assert(history_due(ev, &ev->handlers[0], &grace) ==
+	    T0 + 60 * SEC);
+	add_attempt(hi, ID, "a", 1, "failed", T0, T0 + 2 * SEC);
+	ck_assert_int_eq(history_status(ev), HISTORY_FAILED);
+	ck_assert(history_due(ev, &ev->handlers[0], &grace) == T0 + 2 * SEC);
+	history_error(&ev->handlers[0], err, sizeof(err));
+	ck_assert_str_eq(err, "exit 3");
+	add_attempt(hi, ID, "a", 2, "running", T0 + 2 * SEC, 0);
+	add_attempt(hi, ID, "a", 2, "done", T0 + 2 * SEC, 0);
+	ck_assert_int_eq(history_status(ev), HISTORY_DONE);
+	ck_assert_int_eq(ev->handlers[0].attempts, 2);
+	ck_assert(history_due(ev, &ev->handlers[0], &grace) == -1);
+	ck_assert_int_eq(history_attempts(ev), 2);
+	history_free(hi);
+}
+END_TEST
+
+/* Newest first, as list reads: the same state. */
+START_TEST(order_does_not_matter)
+{
+	static const char *const hs[] = { "a", "b" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+
+	add_attempt(hi, ID, "b", 4, "dead", T0 + 9 * SEC, 0);
+	add_attempt(hi, ID, "b", 4, "running", T0 + 9 * SEC, 0);
+	add_attempt(hi, ID, "a", 1, "done", T0, 0);
+	add_attempt(hi, ID, "b", 1, "failed", T0, T0 + SEC);
+	add_attempt(hi, ID, "a", 1, "running", T0, 0);
+	add_event(hi, ID, hs, 2, 3);
+	ev = history_get(hi, ID);
+	ck_assert_int_eq(ev->nhandlers, 2);
+	ck_assert_int_eq(ev->handlers[0].state, HS_DEAD);	/* b first */
+	ck_assert_int_eq(ev->handlers[1].state, HS_DONE);
+	ck_assert_int_eq(history_status(ev), HISTORY_DEAD);
+	ck_assert_int_eq(history_attempts(ev), 5);
+	ck_assert(history_settled(ev));
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(running_too_long_is_due)
+{
+	static const char *const hs[] = { "a" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+
+	add_event(hi, ID, hs, 1, 1);
+	add_attempt(hi, ID, "a", 3, "running", T0 + 5 * SEC, 0);
+	ev = history_get(hi, ID);
+	/* timeout 30 s + grace 30 s */
+	ck_assert(history_due(ev, &ev->handlers[0], &grace) == T0 + 65 * SEC);
+	ck_assert_int_eq(history_status(ev), HISTORY_PENDING);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(settled_drop)
+{
+	static const char *const hs[] = { "a" };
+	struct history	*hi = history_new(HISTORY_SETTLED_DROP);
+
+	add_event(hi, ID2, NULL, 0, 1);
+	ck_assert_ptr_null(history_get(hi, ID2));
+	add_event(hi, ID, hs, 1, 1);
+	ck_assert_uint_eq(history_count(hi), 1);
+	add_attempt(hi, ID, "a", 1, "failed", T0, T0 + SEC);
+	ck_assert_uint_eq(history_count(hi), 1);
+	add_attempt(hi, ID, "a", 2, "done", T0 + SEC, 0);
+	ck_assert_uint_eq(history_count(hi), 0);
+	/* attempts of events not kept are ignored */
+	ck_assert_int_eq(add_attempt(hi, ID2, "a", 1, "failed", T0, T0),
+	    HISTORY_ATTEMPT);
+	ck_assert_uint_eq(history_count(hi), 0);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(bad_lines_are_skipped)
+{
+	static const char *const bad[] = {
+		"", "{", "[]", "{\"type\":\"event\"}", "{\"type\":\"event\","
+		"\"id\":\"nope\"}", "{\"type\":\"attempt\",\"id\":"
+		"\"019ace3e-4b58-7000-8000-000000000001\",\"attempt\":0}",
+		"{\"type\":\"event\",\"id\":\"019ace3e-4b58-7000-8000-"
+		"000000000001\",\"body\":\"\\\"", "not json at all"
+	};
+	struct history	*hi = history_new(0);
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(history_add(hi, bad[i], strlen(bad[i]), 1, 0,
+		    NULL), HISTORY_OTHER);
+	ck_assert_uint_eq(history_count(hi), 0);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(escaped_strings)
+{
+	const char		*line = "{\"type\":\"event\",\"id\":"
+	    "\"019ace3e-4b58-7000-8000-000000000001\",\"received_at\":"
+	    "\"2025-11-29T05:31:35.5Z\",\"endpoint\":\"e\\u0041\",\"path\":"
+	    "\"/a\\\\b\",\"body\":\"}\\\\\",\"handlers\":[\"h\\\"1\",\"h2\"],"
+	    "\"replay_of\":null}";
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+
+	ck_assert_int_eq(history_add(hi, line, strlen(line), 1, 0, &ev),
+	    HISTORY_EVENT);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(ev->endpoint, "eA");
+	ck_assert_str_eq(ev->path, "/a\\b");
+	ck_assert(ev->received_us == T0 + SEC / 2);
+	ck_assert_uint_eq(ev->nhandlers, 2);
+	ck_assert_str_eq(ev->handlers[0].name, "h\"1");
+	ck_assert_int_eq(ev->replay, 0);
+	history_free(hi);
+}
+END_TEST
+
+START_TEST(times_and_status_names)
+{
+	int64_t	us;
+
+	ck_assert_int_eq(history_time_parse("1970-01-01T00:00:00Z", 20, &us), 0);
+	ck_assert(us == 0);
+	ck_assert_int_eq(history_time_parse("2025-11-29T05:31:35.000001Z", 27,
+	    &us), 0);
+	ck_assert(us == T0 + 1);
+	ck_assert_int_eq(history_time_parse("2025-13-29T05:31:35Z", 20, &us),
+	    -1);
+	ck_assert_int_eq(history_status_parse("dead"), HISTORY_DEAD);
+	ck_assert_int_eq(history_status_parse("bogus"), -1);
+	ck_assert_str_eq(history_status_name(HISTORY_PENDING), "pending");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("history");
+	TCase	*tc = tcase_create("fold");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, event_alone_is_pending_then_due_after_grace);
+	tcase_add_test(tc, no_handlers_is_done);
+	tcase_add_test(tc, failed_then_done);
+	tcase_add_test(tc, order_does_not_matter);
+	tcase_add_test(tc, running_too_long_is_due);
+	tcase_add_test(tc, settled_drop);
+	tcase_add_test(tc, bad_lines_are_skipped);
+	tcase_add_test(tc, escaped_strings);
+	tcase_add_test(tc, times_and_status_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
