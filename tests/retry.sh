@@ -1,2 +1,242 @@
 #!/usr/bin/env bash
-echo retry: todo
+# wh-retry end to end, with events made by wh-receive as a CGI program
+# (its dispatcher runs each first attempt): retries at the backoff's
+# seconds under a cron-like start, dead after 1 + max_retry_attempts,
+# only failed handlers retried, one run at a time, replay, list, show,
+# retention under a stream, and a kill -9 in the middle of a run.
+set -u
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { echo "retry: jq is required"; exit 99; }
+command -v flock >/dev/null || { echo "retry: flock is required"; exit 99; }
+
+t_tmpdir
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T_DIR"' EXIT
+WH_RETRY=$top_builddir/wh-retry
+WR_RUN="${WH_WRAPPER:-} $WH_RETRY"
+SPOOL=$T_DIR/spool
+OUT=$T_DIR/out
+mkdir -m 0700 "$SPOOL" "$OUT"
+
+# flaky: fails on its first two runs for an event, then succeeds; every
+# script logs "handler attempt epoch-ms" to $OUT/log.
+cat > "$T_DIR/flaky.sh" <<SH
+#!/bin/sh
+echo "\$WH_HANDLER \$WH_ATTEMPT \$(date +%s%3N)" >> "$OUT/log.\$WH_EVENT_ID"
+[ "\$WH_ATTEMPT" -ge 3 ] && exit 0
+echo "not yet (\$WH_ATTEMPT)"
+exit 1
+SH
+cat > "$T_DIR/good.sh" <<SH
+#!/bin/sh
+echo "\$WH_ATTEMPT" >> "$OUT/good.\$WH_EVENT_ID"
+SH
+cat > "$T_DIR/slow.sh" <<SH
+#!/bin/sh
+echo "\$WH_HANDLER \$WH_ATTEMPT" >> "$OUT/slow.\$WH_EVENT_ID"
+[ "\$WH_ATTEMPT" -ge 3 ] && exit 0
+[ "\$WH_ATTEMPT" -eq 2 ] && sleep 2
+exit 1
+SH
+chmod +x "$T_DIR"/*.sh
+
+cat > "$T_DIR/hookspool.ini" <<INI
+[server]
+spool_dir = $SPOOL
+fsync = never
+max_retry_attempts = 3
+retry_delay_seconds = 1.0
+retry_backoff_multiplier = 2.0
+
+[endpoint:github]
+path = /hooks/github
+signature_type = none
+
+[endpoint:other]
+path = /hooks/other
+signature_type = none
+
+[handler:flaky]
+command = $T_DIR/flaky.sh
+payload.kind = flaky
+
+[handler:always]
+command = /bin/sh -c 'echo always failing; exit 7'
+payload.kind = always
+
+[handler:good]
+command = $T_DIR/good.sh
+payload.kind = two
+
+[handler:bad]
+command = /bin/false
+payload.kind = two
+
+[handler:slow]
+command = $T_DIR/slow.sh
+timeout = 3
+payload.kind = slow
+INI
+CONF=$T_DIR/hookspool.ini
+
+# post PATH BODY [CONF]: one CGI request; prints the event id.
+post() {
+	printf '%s' "$2" > "$T_DIR/body"
+	env -i PATH="$PATH" HOOKSPOOL_CONFIG="${3:-$CONF}" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD=POST REQUEST_URI="$1" REMOTE_ADDR=127.0.0.1 \
+	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
+	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
+}
+records() { cat "$SPOOL"/seg-*.jsonl | jq -c "select(.id == \"$1\")"; }
+# Outcome records of an event's handler: "state state ...".
+states() { records "$1" | jq -r "select(.type == \"attempt\" and .handler == \"$2\" and .state != \"running\") | .state" | tr '\n' ' ' | sed 's/ $//'; }
+ms() { date -d "$1" +%s%3N; }
+
+# --- configuration ---------------------------------------------------------
+out=$($WR_RUN -c "$CONF" check 2>&1); rc=$?
+check "check accepts a good configuration" "0 $CONF: configuration OK" "$rc $out"
+printf '[server]\nbogus = 1\n' > "$T_DIR/bad.ini"
+$WR_RUN -c "$T_DIR/bad.ini" check >/dev/null 2>&1; rc=$?
+check "check: EX_CONFIG on errors" 78 "$rc"
+$WR_RUN -c "$CONF" list --status nonsense >/dev/null 2>&1; rc=$?
+check "bad option value: EX_USAGE" 64 "$rc"
+
+# --- retries under a cron-like start ------------------------------------------
+flaky=$(post /hooks/github '{"kind":"flaky"}')
+always=$(post /hooks/github '{"kind":"always"}')
+two=$(post /hooks/github '{"kind":"two"}')
+# Two runs started together, as cron and an operator might.
+$WR_RUN -c "$CONF" run --linger 10 > "$T_DIR/run1.out" 2>&1 & p1=$!
+$WR_RUN -c "$CONF" run --linger 10 > "$T_DIR/run2.out" 2>&1 & p2=$!
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+check "both runs exit 0 (one found the lock taken)" "0 0" "$rc1 $rc2"
+
+check "flaky: failed twice, then done" "failed failed done" "$(states "$flaky" flaky)"
+t0=$(ms "$(records "$flaky" | jq -r 'select(.type == "event") | .received_at')")
+starts=$(records "$flaky" | jq -r 'select(.type == "attempt" and .state == "running") | .started_at')
+i=0
+for want in 0 1000 3000; do
+	i=$((i + 1))
+	t=$(ms "$(sed -n "${i}p" <<<"$starts")")
+	d=$((t - t0 - want))
+	if [ "${d#-}" -le 1000 ]; then ok "flaky: attempt $i at ${want} ms (off by $d ms)"
+	else not_ok "flaky: attempt $i at ${want} ms" "off by $d ms"; fi
+done
+check "flaky: handler ran 3 times" 3 "$(wc -l < "$OUT/log.$flaky")"
+check "always: dead after 1 + max_retry_attempts attempts" "failed failed failed dead" "$(states "$always" always)"
+check "two handlers: the good one ran once" 1 "$(wc -l < "$OUT/good.$two")"
+check "two handlers: only the failing one was retried" "done" "$(states "$two" good)"
+check "two handlers: the bad one is dead after 4" "failed failed failed dead" "$(states "$two" bad)"
+dups=$(cat "$SPOOL"/seg-*.jsonl | jq -r 'select(.type == "attempt" and .state == "running") | "\(.id) \(.handler) \(.attempt)"' | sort | uniq -d | wc -l)
+check "two runs together: no attempt ran twice" 0 "$dups"
+check "status: done" done "$($WR_RUN -c "$CONF" list --json | jq -r "select(.id == \"$flaky\") | .status")"
+check "status: dead, with the last error" "dead always: exit 7" \
+	"$($WR_RUN -c "$CONF" list --json | jq -r "select(.id == \"$always\") | \"\(.status) \(.last_error)\"")"
+
+# --- the lock ----------------------------------------------------------------
+flock "$SPOOL/.wh-retry.lock" sleep 3 & holder=$!
+sleep 0.3
+$WR_RUN -c "$CONF" run --linger 0 >/dev/null 2>&1; rc=$?
+check "lock held: run exits 0 at once" 0 "$rc"
+$WR_RUN -c "$CONF" run --linger 0 --wait=1 >/dev/null 2>&1; rc=$?
+check "lock held: --wait=1 gives up with EX_TEMPFAIL" 75 "$rc"
+start=$(date +%s%3N)
+$WR_RUN -c "$CONF" run --linger 0 --wait >/dev/null 2>&1; rc=$?
+waited=$(( $(date +%s%3N) - start ))
+check "lock held: --wait waits for it" "0 1" "$rc $([ "$waited" -ge 1500 ] && echo 1)"
+wait $holder
+check "lock file is 0600" 600 "$(stat -c %a "$SPOOL/.wh-retry.lock")"
+
+# --- replay --------------------------------------------------------------------
+out=$($WR_RUN -c "$CONF" replay "$two" 2>/dev/null); rc=$?
+new=$(head -1 <<<"$out")
+check "replay: a handler failed, exit 1" 1 "$rc"
+check "replay: prints each outcome" "good: done bad: failed" "$(sed 1d <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
+check "replay: the new event has replay_of" "$two" "$(records "$new" | jq -r 'select(.type == "event") | .replay_of')"
+check "replay: same body and headers" "$(records "$two" | jq -c 'select(.type == "event") | [.body, .headers, .path]')" \
+	"$(records "$new" | jq -c 'select(.type == "event") | [.body, .headers, .path]')"
+out=$($WR_RUN -c "$CONF" replay --handler good "$(tr a-f A-F <<<"$two")" 2>/dev/null); rc=$?
+check "replay --handler good (id in capitals): exit 0" 0 "$rc"
+check "replay --handler: only that handler" "good: done" "$(sed 1d <<<"$out")"
+check "replay --handler: the event lists only it" '["good"]' \
+	"$(records "$(head -1 <<<"$out")" | jq -c 'select(.type == "event") | .handlers')"
+$WR_RUN -c "$CONF" replay --handler nope "$two" >/dev/null 2>&1; rc=$?
+check "replay --handler unknown: EX_USAGE" 64 "$rc"
+$WR_RUN -c "$CONF" replay 01234567-89ab-7def-8123-456789abcdef >/dev/null 2>&1; rc=$?
+check "replay of an unknown id: EX_NOINPUT" 66 "$rc"
+check "a replayed event gets retries of its own" "failed" "$(states "$new" bad)"
+
+# --- list and show -----------------------------------------------------------
+g1=$(post /hooks/github '{"kind":"none","n":1}')
+g2=$(post /hooks/github '{"kind":"none","n":2}')
+g3=$(post /hooks/github '{"kind":"none","n":3}')
+o1=$(post /hooks/other '{"kind":"none","n":4}')
+check "list --endpoint /hooks/github --limit 2: the two newest" "$g3 $g2" \
+	"$($WR_RUN -c "$CONF" list --endpoint /hooks/github --limit 2 --json | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+check "list table: a header and two rows" 3 "$($WR_RUN -c "$CONF" list --endpoint /hooks/github --limit 2 | wc -l)"
+check "list --endpoint by name" "$o1" "$($WR_RUN -c "$CONF" list --endpoint other --json | jq -r .id)"
+check "list --status dead" "$two $always" \
+	"$($WR_RUN -c "$CONF" list --status dead --json | jq -r .id | grep -v "$new" | tr '\n' ' ' | sed 's/ $//')"
+out=$($WR_RUN -c "$CONF" show "$flaky"); rc=$?
+check "show: exit 0" 0 "$rc"
+check "show: the body" 1 "$(grep -c '^{"kind":"flaky"}$' <<<"$out")"
+check "show: every attempt record" 6 "$(grep -c '^  flaky ' <<<"$out")"
+check "show --json: the records as stored" "$(records "$flaky")" "$($WR_RUN -c "$CONF" show --json "$flaky")"
+$WR_RUN -c "$CONF" show not-an-id >/dev/null 2>&1; rc=$?
+check "show of a malformed id: EX_DATAERR" 65 "$rc"
+
+# --- kill -9 in the middle of a run --------------------------------------------
+slow=$(post /hooks/github '{"kind":"slow"}')
+$WR_RUN -c "$CONF" run --linger 20 --grace 1 >/dev/null 2>&1 & victim=$!
+wait_for grep -q "slow 2" "$OUT/slow.$slow"
+kill -9 $victim
+wait $victim 2>/dev/null
+check "killed while attempt 2 was in flight" "running" \
+	"$(records "$slow" | jq -r 'select(.type == "attempt" and .attempt == 2) | .state' | tail -1)"
+$WR_RUN -c "$CONF" run --linger 20 --grace 1 >/dev/null 2>&1; rc=$?
+check "the next run exits 0" 0 "$rc"
+check "every attempt ran once, the one in flight redone as the next" "slow 1 slow 2 slow 3" \
+	"$(tr '\n' ' ' < "$OUT/slow.$slow" | sed 's/ $//')"
+check "the abandoned attempt is closed as failed" "failed" \
+	"$(records "$slow" | jq -r 'select(.type == "attempt" and .attempt == 2 and .state != "running") | .state')"
+check "the event is done" "done" "$($WR_RUN -c "$CONF" list --json | jq -r "select(.id == \"$slow\") | .status")"
+# 3 + 2 replays + 4 + slow
+check "nothing lost: every event is still there" 10 "$(spool_events "$SPOOL" | wc -l)"
+
+# --- retention -----------------------------------------------------------------
+SPOOL2=$T_DIR/spool2
+mkdir -m 0700 "$SPOOL2"
+sed -e "s|^spool_dir = .*|spool_dir = $SPOOL2\nsegment_size = 4k\nevent_history_size = 100|" \
+	-e "s|^retry_delay_seconds = .*|retry_delay_seconds = 3600|" "$CONF" > "$T_DIR/small.ini"
+pending=
+for i in $(seq 1 1000); do
+	case $i in
+	50|51|500) pending="$pending $(post /hooks/github '{"kind":"always"}' "$T_DIR/small.ini")" ;;
+	*) post /hooks/other "{\"kind\":\"none\",\"n\":$i}" "$T_DIR/small.ini" >/dev/null ;;
+	esac
+done
+sleep 0.5
+nseg=$(ls "$SPOOL2" | grep -c '^seg-')
+before=$(spool_events "$SPOOL2" | wc -l)
+per=$(( (before + nseg - 1) / nseg + 1 ))
+$WR_RUN -c "$T_DIR/small.ini" run --linger 0 2>/dev/null; rc=$?
+check "retention run exits 0" 0 "$rc"
+left=$(spool_events "$SPOOL2" | wc -l)
+kept=0
+for id in $pending; do spool_events "$SPOOL2" | grep -q "$id" && kept=$((kept + 1)); done
+check "retention: every event with a retry due is kept" 3 "$kept"
+# at most one segment's worth over, plus the segments the 3 pending hold
+if [ "$left" -ge 100 ] && [ "$left" -le $((100 + 4 * per)) ]; then
+	ok "retention: $left of 1000 events left (100..$((100 + 4 * per)), $nseg segments of ~$per)"
+else not_ok "retention: events left" "$left, want 100..$((100 + 4 * per))"; fi
+newest=$(spool_events "$SPOOL2" | tail -1 | jq -r .id)
+check "retention: the newest event is kept" 1 "$(spool_events "$SPOOL2" | grep -c "$newest")"
+# A steady stream: disk use stays bounded.
+for i in $(seq 1 600); do post /hooks/other "{\"kind\":\"none\",\"m\":$i}" "$T_DIR/small.ini" >/dev/null
+	[ $((i % 200)) -eq 0 ] && $WR_RUN -c "$T_DIR/small.ini" run --linger 0 2>/dev/null
+done
+left2=$(spool_events "$SPOOL2" | wc -l)
+if [ "$left2" -le $((100 + 4 * per)) ]; then ok "retention: bounded under a stream ($left2 events)"
+else not_ok "retention: bounded under a stream" "$left2 events"; fi
+
+t_done
