@@ -119,7 +119,7 @@ members(const char *line, size_t len, const char *const *keys, size_t nkeys,
     struct span *vals)
 {
 	const char	*p = line, *end = line + len, *k, *v;
-	size_t		 i, klen;
+	size_t		 i, klen, found = 0;
 
 	memset(vals, 0, nkeys * sizeof(*vals));
 	p = skip_ws(p, end);
@@ -142,11 +142,15 @@ members(const char *line, size_t len, const char *const *keys, size_t nkeys,
 		if ((p = skip_value(v, end)) == NULL)
 			return -1;
 		for (i = 0; i < nkeys; i++)
-			if (vals[i].p == NULL && strlen(keys[i]) == klen &&
-			    memcmp(keys[i], k, klen) == 0) {
+			if (vals[i].p == NULL && keys[i][0] == *k &&
+			    strncmp(keys[i], k, klen) == 0 &&
+			    keys[i][klen] == '\0') {
 				vals[i].p = v;
 				vals[i].n = (size_t)(p - v);
+				found++;
 			}
+		if (found == nkeys)
+			return 0;	/* the rest is not looked at */
 		p = skip_ws(p, end);
 		if (p < end && *p == '}')
 			return 0;
@@ -276,43 +280,68 @@ span_time(const struct span *v)
 /* Interning. */
 
 static size_t
-hash_bytes(const char *s)
+hash_mem(const char *s, size_t n)
 {
 	size_t	h = 14695981039346656037ULL & SIZE_MAX;
 
-	while (*s != '\0')
+	while (n-- > 0)
 		h = (h ^ (unsigned char)*s++) * (1099511628211ULL & SIZE_MAX);
 	return h;
 }
 
+/* Of an event id (EVENT_ID_LEN bytes). */
+static size_t
+hash_id(const char *id)
+{
+	return hash_mem(id, EVENT_ID_LEN);
+}
+
 #define STR_BUCKETS	256
+
+/* The interned copy of the n bytes at s (no NUL among them), or NULL. */
+static const char *
+intern_mem(struct history *hi, const char *s, size_t n)
+{
+	struct str	*e;
+	size_t		 b;
+
+	b = hash_mem(s, n) % STR_BUCKETS;
+	for (e = hi->strs[b]; e != NULL; e = e->next)
+		if (strncmp(e->s, s, n) == 0 && e->s[n] == '\0')
+			return e->s;
+	if ((e = malloc(sizeof(*e) + n + 1)) == NULL)
+		return NULL;
+	memcpy(e->s, s, n);
+	e->s[n] = '\0';
+	e->next = hi->strs[b];
+	hi->strs[b] = e;
+	hi->nstrs++;
+	return e->s;
+}
 
 /* The interned copy of s (which is freed), or NULL. */
 static const char *
 intern(struct history *hi, char *s)
 {
-	struct str	*e;
-	size_t		 b, n;
+	const char	*r;
 
 	if (s == NULL)
 		return NULL;
-	b = hash_bytes(s) % STR_BUCKETS;
-	for (e = hi->strs[b]; e != NULL; e = e->next)
-		if (strcmp(e->s, s) == 0) {
-			free(s);
-			return e->s;
-		}
-	n = strlen(s);
-	if ((e = malloc(sizeof(*e) + n + 1)) == NULL) {
-		free(s);
-		return NULL;
-	}
-	memcpy(e->s, s, n + 1);
+	r = intern_mem(hi, s, strlen(s));
 	free(s);
-	e->next = hi->strs[b];
-	hi->strs[b] = e;
-	hi->nstrs++;
-	return e->s;
+	return r;
+}
+
+/* A JSON string value, interned: no copy unless it has escapes. */
+static const char *
+intern_span(struct history *hi, const struct span *v)
+{
+	if (v->p == NULL || v->n < 2 || v->p[0] != '"')
+		return NULL;
+	if (memchr(v->p, '\\', v->n) == NULL &&
+	    memchr(v->p, '\0', v->n) == NULL)
+		return intern_mem(hi, v->p + 1, v->n - 2);
+	return intern(hi, span_string(v));
 }
 
 /* The table. */
@@ -377,7 +406,7 @@ grow(struct history *hi)
 	for (i = 0; i < hi->nbuckets; i++)
 		for (ev = hi->buckets[i]; ev != NULL; ev = next) {
 			next = ev->next;
-			b = hash_bytes(ev->id) % n;
+			b = hash_id(ev->id) % n;
 			ev->next = nb[b];
 			nb[b] = ev;
 		}
@@ -391,7 +420,7 @@ history_get(const struct history *hi, const char *id)
 {
 	struct history_event	*ev;
 
-	for (ev = hi->buckets[hash_bytes(id) % hi->nbuckets]; ev != NULL;
+	for (ev = hi->buckets[hash_id(id) % hi->nbuckets]; ev != NULL;
 	    ev = ev->next)
 		if (strcmp(ev->id, id) == 0)
 			return ev;
@@ -409,7 +438,7 @@ event_add(struct history *hi, const char *id)
 	if ((ev = calloc(1, sizeof(*ev))) == NULL)
 		return NULL;
 	memcpy(ev->id, id, sizeof(ev->id));
-	b = hash_bytes(id) % hi->nbuckets;
+	b = hash_id(id) % hi->nbuckets;
 	ev->next = hi->buckets[b];
 	hi->buckets[b] = ev;
 	hi->n++;
@@ -421,7 +450,7 @@ event_remove(struct history *hi, struct history_event *ev)
 {
 	struct history_event	**pp;
 
-	for (pp = &hi->buckets[hash_bytes(ev->id) % hi->nbuckets]; *pp != NULL;
+	for (pp = &hi->buckets[hash_id(ev->id) % hi->nbuckets]; *pp != NULL;
 	    pp = &(*pp)->next)
 		if (*pp == ev) {
 			*pp = ev->next;
@@ -482,6 +511,65 @@ static const char *const event_keys[E_N] = {
 	"received_at", "endpoint", "path", "handlers", "replay_of"
 };
 
+static const char *
+mem_rfind(const char *hay, size_t n, const char *needle, size_t len)
+{
+	const char	*p;
+
+	if (n < len)
+		return NULL;
+	for (p = hay + n - len; p >= hay; p--)
+		if (*p == *needle && memcmp(p, needle, len) == 0)
+			return p;
+	return NULL;
+}
+
+/*
+ * The event writer puts "handlers" and "replay_of" last, so they are
+ * found from the end without walking the headers and body: the last
+ * ,"handlers":[ is the top-level one (inside a string a quote would be
+ * escaped; "claims" comes before).  0 if the line does not end so, and
+ * the caller walks it all.
+ */
+static int
+event_tail(const char *line, size_t len, struct span *handlers,
+    struct span *replay)
+{
+	static const char	 key[] = ",\"handlers\":[", rkey[] =
+	    ",\"replay_of\":";
+	const char		*p, *end = line + len, *q;
+
+	if (len < 64 || end[-1] != '}')
+		return 0;
+	/* the tail is short: look at the last 4 KiB only */
+	q = len > 4096 ? end - 4096 : line;
+	if ((p = mem_rfind(q, (size_t)(end - q), key, sizeof(key) - 1)) ==
+	    NULL)
+		return 0;
+	handlers->p = p + sizeof(key) - 2;
+	if ((q = skip_nested(handlers->p, end)) == NULL)
+		return 0;
+	handlers->n = (size_t)(q - handlers->p);
+	if ((size_t)(end - q) < sizeof(rkey) - 1 ||
+	    memcmp(q, rkey, sizeof(rkey) - 1) != 0)
+		return 0;
+	replay->p = q + sizeof(rkey) - 1;
+	replay->n = (size_t)(end - 1 - replay->p);
+	return span_is(replay, "null") || (replay->n == EVENT_ID_LEN + 2 &&
+	    replay->p[0] == '"' && replay->p[replay->n - 1] == '"');
+}
+
+/* The members of an event line, the fast way when it has our layout. */
+static int
+event_members(const char *line, size_t len, struct span *v)
+{
+	if (event_tail(line, len, &v[E_HANDLERS], &v[E_REPLAY]) &&
+	    members(line, len, event_keys, E_PATH + 1, v) == 0 &&
+	    v[E_PATH].p != NULL)
+		return 0;
+	return members(line, len, event_keys, E_N, v);
+}
+
 /* Each string of a JSON array of strings, as listed handlers. */
 static int
 event_handlers(struct history *hi, struct history_event *ev,
@@ -503,7 +591,7 @@ event_handlers(struct history *hi, struct history_event *ev,
 			return 0;
 		s.p = p;
 		s.n = (size_t)(q - p);
-		name = intern(hi, span_string(&s));
+		name = intern_span(hi, &s);
 		if (name != NULL) {
 			if ((h = handler_get(ev, name)) == NULL)
 				return -1;
@@ -523,7 +611,7 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 	struct history_event	*ev;
 	struct span		 v[E_N];
 
-	if (members(line, len, event_keys, E_N, v) == -1)
+	if (event_members(line, len, v) == -1)
 		return HISTORY_OTHER;
 	if ((ev = history_get(hi, id)) == NULL &&
 	    (ev = event_add(hi, id)) == NULL)
@@ -532,8 +620,8 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 		goto out;
 	ev->has_event = 1;
 	ev->received_us = span_time(&v[E_RECEIVED]);
-	ev->endpoint = intern(hi, span_string(&v[E_ENDPOINT]));
-	ev->path = intern(hi, span_string(&v[E_PATH]));
+	ev->endpoint = intern_span(hi, &v[E_ENDPOINT]);
+	ev->path = intern_span(hi, &v[E_PATH]);
 	ev->replay = v[E_REPLAY].p != NULL && !span_is(&v[E_REPLAY], "null");
 	ev->segment = segment;
 	ev->offset = offset;
@@ -605,7 +693,7 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 		goto out;		/* settled, or from before the scan */
 	if (ev == NULL && (ev = event_add(hi, id)) == NULL)
 		return -1;
-	name = intern(hi, span_string(&v[A_HANDLER]));
+	name = intern_span(hi, &v[A_HANDLER]);
 	if (name == NULL)
 		return HISTORY_OTHER;
 	if ((h = handler_get(ev, name)) == NULL)
@@ -621,7 +709,7 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 	h->exit_status = (int)span_long(&v[A_EXIT], -1);
 	h->signal = (int)span_long(&v[A_SIGNAL], 0);
 	h->timed_out = span_is(&v[A_TIMED_OUT], "true");
-	h->error = intern(hi, span_string(&v[A_ERROR]));
+	h->error = intern_span(hi, &v[A_ERROR]);
 	if ((hi->flags & HISTORY_SETTLED_DROP) && ev->has_event &&
 	    history_settled(ev)) {
 		event_remove(hi, ev);

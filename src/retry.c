@@ -305,8 +305,8 @@ run_scan(struct run *r)
 		return -1;
 	for (i = 0; i < r->nsegs; i++) {
 		r->cur = &r->segs[i];
-		if (spool_scan_segment(r->dir, r->cur->no, r->cur->scanned, 0,
-		    NULL, scan_line, scan_bad, r) == -1)
+		if (spool_scan_segment(r->dir, r->cur->no, r->cur->scanned,
+		    SPOOL_UNCHECKED, NULL, scan_line, scan_bad, r) == -1)
 			return -1;
 	}
 	r->st->scan_us += mono_us() - t0;
@@ -586,7 +586,8 @@ seg_events(struct run *r, unsigned no, size_t *n)
 			return 0;
 		}
 	*n = 0;
-	return spool_scan_segment(r->dir, no, 0, 0, "{\"type\":\"event\",",
+	return spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED,
+	    "{\"type\":\"event\",",
 	    count_line, NULL, n) == -1 ? -1 : 0;
 }
 

@@ -54,7 +54,13 @@ typedef void	(*spool_bad_fn)(const struct spool_pos *, const char *reason,
 		    void *arg);
 
 enum {
-	SPOOL_NEWEST_FIRST = 1 << 0
+	SPOOL_NEWEST_FIRST = 1 << 0,
+	/*
+	 * Pass on every non-empty line without checking that it is a JSON
+	 * object: for a reader that checks what it uses itself, and is
+	 * safe on any bytes (history_add).  Several times faster.
+	 */
+	SPOOL_UNCHECKED = 1 << 1
 };
 
 /* Scan every segment.  Returns 0, or -1 with errno set on I/O error. */

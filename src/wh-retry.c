@@ -453,7 +453,7 @@ cmd_list(int argc, char **argv)
 		    "RECEIVED (UTC)", "ENDPOINT", "HANDLERS", "STATUS",
 		    "ATTEMPTS", "LAST ERROR");
 	if (l.limit != 0 && spool_scan(conf->server.spool_dir,
-	    SPOOL_NEWEST_FIRST, list_line, NULL, &l) == -1) {
+	    SPOOL_NEWEST_FIRST | SPOOL_UNCHECKED, list_line, NULL, &l) == -1) {
 		log_warn("list: spool %s", conf->server.spool_dir);
 		rc = EX_TEMPFAIL;
 	}
@@ -578,8 +578,8 @@ find_event(const struct conf *conf, struct found *f)
 	for (i = find_start(dir, nos, n, t, slack, times); i < n; i++) {
 		if (f->event == NULL && times[i] > t + slack)
 			break;		/* appended after the event could be */
-		if (spool_scan_segment(dir, nos[i], 0, 0, f->id, found_line,
-		    NULL, f) == -1)
+		if (spool_scan_segment(dir, nos[i], 0, SPOOL_UNCHECKED, f->id,
+		    found_line, NULL, f) == -1)
 			goto out;
 		ev = history_get(f->hi, f->id);
 		if (f->event != NULL && ev != NULL && history_settled(ev))

@@ -234,6 +234,63 @@ START_TEST(escaped_strings)
 }
 END_TEST
 
+/* "handlers" inside claims does not fool the look from the end. */
+START_TEST(handlers_in_claims)
+{
+	static const char *const hs[] = { "real" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+	struct event		 e;
+	json_t			*claims;
+	char			*line;
+	size_t			 len;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, ID, sizeof(e.id));
+	e.received_us = T0;
+	e.endpoint = "ci";
+	e.path = "/hooks/ci";
+	e.method = "POST";
+	e.body = (const unsigned char *)",\"handlers\":[\"body\"],";
+	e.body_len = strlen((const char *)e.body);
+	claims = json_pack("{s:[s], s:s}", "handlers", "claim", "x", "y");
+	e.claims = claims;
+	e.handlers = hs;
+	e.nhandlers = 1;
+	e.replay_of = ID2;
+	line = event_encode(&e, &len);
+	ck_assert_int_eq(history_add(hi, line, len - 1, 1, 0, &ev),
+	    HISTORY_EVENT);
+	ck_assert_uint_eq(ev->nhandlers, 1);
+	ck_assert_str_eq(ev->handlers[0].name, "real");
+	ck_assert_int_eq(ev->replay, 1);
+	free(line);
+	json_decref(claims);
+	history_free(hi);
+}
+END_TEST
+
+/* Another writer's key order: walked in full. */
+START_TEST(other_key_order)
+{
+	const char		*line = "{\"id\":"
+	    "\"019ace3e-4b58-7000-8000-000000000001\",\"type\":\"event\","
+	    "\"handlers\":[\"a\",\"b\"],\"replay_of\":null,\"path\":\"/p\","
+	    "\"received_at\":\"2025-11-29T05:31:35Z\",\"extra\":[1,{\"handlers\""
+	    ":[\"no\"]}]}";
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+
+	ck_assert_int_eq(history_add(hi, line, strlen(line), 1, 0, &ev),
+	    HISTORY_EVENT);
+	ck_assert_uint_eq(ev->nhandlers, 2);
+	ck_assert_str_eq(ev->handlers[1].name, "b");
+	ck_assert_str_eq(ev->path, "/p");
+	ck_assert(ev->received_us == T0);
+	history_free(hi);
+}
+END_TEST
+
 START_TEST(times_and_status_names)
 {
 	int64_t	us;
@@ -267,6 +324,8 @@ main(void)
 	tcase_add_test(tc, settled_drop);
 	tcase_add_test(tc, bad_lines_are_skipped);
 	tcase_add_test(tc, escaped_strings);
+	tcase_add_test(tc, handlers_in_claims);
+	tcase_add_test(tc, other_key_order);
 	tcase_add_test(tc, times_and_status_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
