@@ -44,6 +44,13 @@ struct span {
 	size_t		 n;
 };
 
+/* A member name and its length. */
+struct key {
+	const char	*s;
+	size_t		 n;
+};
+#define KEY(s)	{ s, sizeof(s) - 1 }
+
 static const char *
 skip_ws(const char *p, const char *end)
 {
@@ -115,7 +122,7 @@ skip_value(const char *p, const char *end)
  * line is not an object we can walk.
  */
 static int
-members(const char *line, size_t len, const char *const *keys, size_t nkeys,
+members(const char *line, size_t len, const struct key *keys, size_t nkeys,
     struct span *vals)
 {
 	const char	*p = line, *end = line + len, *k, *v;
@@ -142,9 +149,8 @@ members(const char *line, size_t len, const char *const *keys, size_t nkeys,
 		if ((p = skip_value(v, end)) == NULL)
 			return -1;
 		for (i = 0; i < nkeys; i++)
-			if (vals[i].p == NULL && keys[i][0] == *k &&
-			    strncmp(keys[i], k, klen) == 0 &&
-			    keys[i][klen] == '\0') {
+			if (vals[i].p == NULL && keys[i].n == klen &&
+			    memcmp(keys[i].s, k, klen) == 0) {
 				vals[i].p = v;
 				vals[i].n = (size_t)(p - v);
 				found++;
@@ -507,8 +513,9 @@ handler_get(struct history_event *ev, const char *name)
 /* Folding an event record. */
 
 enum { E_RECEIVED, E_ENDPOINT, E_PATH, E_HANDLERS, E_REPLAY, E_N };
-static const char *const event_keys[E_N] = {
-	"received_at", "endpoint", "path", "handlers", "replay_of"
+static const struct key event_keys[E_N] = {
+	KEY("received_at"), KEY("endpoint"), KEY("path"), KEY("handlers"),
+	KEY("replay_of")
 };
 
 static const char *
@@ -641,9 +648,10 @@ out:
 
 enum { A_HANDLER, A_ATTEMPT, A_STATE, A_STARTED, A_ENDED, A_TIMEOUT,
     A_EXIT, A_SIGNAL, A_TIMED_OUT, A_NEXT, A_ERROR, A_N };
-static const char *const attempt_keys[A_N] = {
-	"handler", "attempt", "state", "started_at", "ended_at", "timeout",
-	"exit_status", "signal", "timed_out", "next_at", "error"
+static const struct key attempt_keys[A_N] = {
+	KEY("handler"), KEY("attempt"), KEY("state"), KEY("started_at"),
+	KEY("ended_at"), KEY("timeout"), KEY("exit_status"), KEY("signal"),
+	KEY("timed_out"), KEY("next_at"), KEY("error")
 };
 
 static enum history_state
@@ -671,6 +679,23 @@ supersedes(const struct history_handler *h, long number,
 	return h->state == HS_RUNNING && st != HS_RUNNING;
 }
 
+/*
+ * How many of attempt_keys a record of state st needs read.  Keeping only
+ * what may need work, "done" needs nothing more, "running" its start and
+ * timeout; everything else needs them all.
+ */
+static size_t
+attempt_needs(const struct history *hi, enum history_state st)
+{
+	if (!(hi->flags & HISTORY_SETTLED_DROP))
+		return A_N;
+	if (st == HS_DONE)
+		return A_STATE + 1;
+	if (st == HS_RUNNING)
+		return A_TIMEOUT + 1;
+	return A_N;
+}
+
 static int
 fold_attempt(struct history *hi, const char *id, const char *line,
     size_t len, struct history_event **evp)
@@ -682,15 +707,18 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 	const char		*name;
 	long			 number;
 
-	if (members(line, len, attempt_keys, A_N, v) == -1)
+	memset(v, 0, sizeof(v));
+	ev = history_get(hi, id);
+	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP))
+		goto out;		/* settled, or from before the scan */
+	/* First what decides whether the record counts: the walk stops
+	 * after "state", early in the line. */
+	if (members(line, len, attempt_keys, A_STATE + 1, v) == -1)
 		return HISTORY_OTHER;
 	number = span_long(&v[A_ATTEMPT], 0);
 	st = state_parse(&v[A_STATE]);
 	if (number < 1 || number > 1000000 || st == HS_NONE)
 		return HISTORY_OTHER;
-	ev = history_get(hi, id);
-	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP))
-		goto out;		/* settled, or from before the scan */
 	if (ev == NULL && (ev = event_add(hi, id)) == NULL)
 		return -1;
 	name = intern_span(hi, &v[A_HANDLER]);
@@ -700,6 +728,8 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 		return -1;
 	if (!supersedes(h, number, st))
 		goto out;
+	if (members(line, len, attempt_keys, attempt_needs(hi, st), v) == -1)
+		return HISTORY_OTHER;
 	h->attempts = (int)number;
 	h->state = st;
 	h->started_us = span_time(&v[A_STARTED]);
@@ -721,8 +751,26 @@ out:
 	return HISTORY_ATTEMPT;
 }
 
+/* event_id_valid(), without branches per character: it runs per line. */
+static int
+id_valid(const char *id)
+{
+	unsigned	bad = 0, c;
+	size_t		i;
+
+	for (i = 0; i < EVENT_ID_LEN; i++) {
+		c = (unsigned char)id[i];
+		bad |= (c - '0' > 9u) & (c - 'a' > 5u) &
+		    !(c == '-' && (i == 8 || i == 13 || i == 18 || i == 23));
+	}
+	return !bad && id[8] == '-' && id[13] == '-' && id[18] == '-' &&
+	    id[23] == '-';
+}
+
 enum { R_TYPE, R_ID, R_N };
-static const char *const record_keys[R_N] = { "type", "id" };
+static const struct key record_keys[R_N] = {
+	KEY("type"), KEY("id")
+};
 
 int
 history_add(struct history *hi, const char *line, size_t len,
@@ -739,7 +787,7 @@ history_add(struct history *hi, const char *line, size_t len,
 		return HISTORY_OTHER;
 	memcpy(id, v[R_ID].p + 1, EVENT_ID_LEN);
 	id[EVENT_ID_LEN] = '\0';
-	if (!event_id_valid(id))
+	if (!id_valid(id))
 		return HISTORY_OTHER;
 	if (span_is(&v[R_TYPE], "\"event\""))
 		return fold_event(hi, id, line, len, segment, offset, evp);
@@ -880,8 +928,8 @@ history_forget(struct history *hi, struct history_event *ev)
 }
 
 enum { T_TYPE, T_RECEIVED, T_STARTED, T_N };
-static const char *const time_keys[T_N] = {
-	"type", "received_at", "started_at"
+static const struct key time_keys[T_N] = {
+	KEY("type"), KEY("received_at"), KEY("started_at")
 };
 
 int
