@@ -303,7 +303,7 @@ outcome(const struct conf *conf, struct attempt *at, int status,
 
 	if (at->error == NULL && !at->timed_out && WIFEXITED(status))
 		at->exit_status = WEXITSTATUS(status);
-	if (at->error == NULL && !at->timed_out && WIFSIGNALED(status))
+	if (at->error == NULL && WIFSIGNALED(status))
 		at->signal = WTERMSIG(status);
 	if (at->exit_status == 0) {
 		*st = ATTEMPT_DONE;

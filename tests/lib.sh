@@ -115,18 +115,34 @@ wh_start() {
 	if [ "$children" -gt 1 ]; then
 		spawn-fcgi -s "$sock" -M 0660 -F "$children" -P "$T_DIR/wh.pid" \
 		    -- "$WH_RECEIVE" -d -c "$conf" >/dev/null 2>>"$T_DIR/wh.log"
+		WH_PIDS=$(cat "$T_DIR/wh.pid")
 	else
 		spawn-fcgi -n -s "$sock" -M 0660 -- "$WH_RECEIVE" -d -c "$conf" \
 		    2>>"$T_DIR/wh.log" &
 		WH_PID=$!
+		WH_PIDS=$WH_PID
 	fi
 	wait_for test -S "$sock"
+}
+
+# wh_stop: SIGTERM to every wh-receive of wh_start; wait (10 s at most)
+# until they are gone, children of ours or not.
+wh_stop() {
+	local i
+	kill -TERM $WH_PIDS 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 $WH_PIDS 2>/dev/null || break
+		sleep 0.1
+	done
+	wait ${WH_PID:-} 2>/dev/null
+	WH_PIDS=
+	WH_PID=
 }
 
 # Stop every server this test started.
 servers_stop() {
 	[ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null
-	[ -n "${WH_PID:-}" ] && kill "$WH_PID" 2>/dev/null
+	[ -n "${WH_PIDS:-}" ] && kill $WH_PIDS 2>/dev/null
 	pkill -TERM -f "$WH_RECEIVE -d -c $T_DIR" 2>/dev/null
 	wait 2>/dev/null
 	return 0
