@@ -53,6 +53,25 @@ struct spool {
 	off_t		 segsize;
 	int		 segfd;		/* the segment appends go to */
 	unsigned	 segno;		/* its number */
+	ino_t		 segino;	/* and its inode */
+	int		 syncfd;	/* SYNC_FILE, with FSYNC_ALWAYS */
+};
+
+/*
+ * Group commit.  One fdatasync(2) puts on disk every byte written to
+ * the segment before it started, so writers that wait together need
+ * only one.  SYNC_FILE holds a sync_mark: how far a segment is known to
+ * be on disk.  Writers take turns on its flock; one whose record the
+ * mark already covers returns at once, the others note the segment's
+ * size, sync, and raise the mark for those queued behind them.
+ */
+#define SYNC_FILE	".sync"
+
+struct sync_mark {
+	uint64_t	ino;		/* the segment's inode */
+	uint64_t	synced;		/* bytes known to be on disk */
+	uint32_t	segno;
+	uint32_t	pad;
 };
 
 struct scan {
@@ -222,6 +241,57 @@ seg_fence(int fd, off_t size)
 	return write_all(fd, "\n", 1);
 }
 
+/* A new segment starts with nothing known on disk. */
+static int
+sync_mark_reset(struct spool *sp)
+{
+	struct sync_mark	m;
+	int			rc;
+
+	if (sp->syncfd == -1)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	if (lock_fd(sp->syncfd, LOCK_EX) == -1)
+		return -1;
+	rc = pwrite(sp->syncfd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) ? 0 : -1;
+	unlock_fd(sp->syncfd);
+	return rc;
+}
+
+/*
+ * Make sure the segment is on disk up to end (the end of our record).
+ * The size is taken before fdatasync starts, so everything below it
+ * was written before the sync and is covered by it.
+ */
+static int
+sync_upto(struct spool *sp, off_t end)
+{
+	struct sync_mark	m;
+	struct stat		st;
+	int			rc = -1;
+
+	if (lock_fd(sp->syncfd, LOCK_EX) == -1)
+		return -1;
+	if (pread(sp->syncfd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	    m.segno == sp->segno && m.ino == (uint64_t)sp->segino &&
+	    m.synced >= (uint64_t)end) {
+		rc = 0;
+		goto out;
+	}
+	if (fstat(sp->segfd, &st) == -1 || fdatasync(sp->segfd) == -1)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	m.ino = (uint64_t)sp->segino;
+	m.synced = (uint64_t)st.st_size;
+	m.segno = sp->segno;
+	/* A mark that cannot be written only costs the others a sync. */
+	(void)pwrite(sp->syncfd, &m, sizeof(m), 0);
+	rc = 0;
+out:
+	unlock_fd(sp->syncfd);
+	return rc;
+}
+
 /*
  * Make segment no the one appends go to.  With create, make it with
  * O_EXCL; if another writer beat us to it, use theirs.  A new file is
@@ -262,10 +332,13 @@ seg_switch(struct spool *sp, unsigned no, int create)
 		goto fail;
 	if ((created || sp->fsync == FSYNC_ALWAYS) && fsync(sp->dirfd) == -1)
 		goto fail;
+	if (created && sync_mark_reset(sp) == -1)
+		goto fail;
 	if (sp->segfd != -1)
 		close(sp->segfd);
 	sp->segfd = fd;
 	sp->segno = no;
+	sp->segino = st.st_ino;
 	return 0;
 fail:
 	save = errno;
@@ -335,17 +408,30 @@ seg_lock(struct spool *sp, off_t *size)
  * is left behind.
  */
 static int
-seg_write(int fd, off_t size, const char *rec, size_t len)
+seg_write(int fd, off_t size, const char *rec, size_t len, off_t *end)
 {
 	int	save;
 
-	if (seg_fence(fd, size) == -1 || write_all(fd, rec, len) == -1) {
+	*end = -1;
+	if (seg_fence(fd, size) == 0 && write_all(fd, rec, len) == 0)
+		*end = lseek(fd, 0, SEEK_CUR);	/* O_APPEND: our record's end */
+	if (*end == -1) {
 		save = errno;
 		(void)ftruncate(fd, size);
 		errno = save;
 		return -1;
 	}
 	return 0;
+}
+
+static int
+sync_open(struct spool *sp)
+{
+	sp->syncfd = openat(sp->dirfd, SYNC_FILE,
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (sp->syncfd == -1)
+		return -1;
+	return fchmod(sp->syncfd, 0600);
 }
 
 struct spool *
@@ -360,6 +446,7 @@ spool_open(const char *dir, enum fsync_mode fsync_mode)
 		return NULL;
 	sp->dirfd = -1;
 	sp->segfd = -1;
+	sp->syncfd = -1;
 	sp->fsync = fsync_mode;
 	sp->segsize = SEG_SIZE;
 	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -375,6 +462,8 @@ spool_open(const char *dir, enum fsync_mode fsync_mode)
 	sp->dirdev = st.st_dev;
 	sp->dirino = st.st_ino;
 	if ((sp->dir = strdup(dir)) == NULL)
+		goto fail;
+	if (fsync_mode == FSYNC_ALWAYS && sync_open(sp) == -1)
 		goto fail;
 	if (seg_newest(sp) == -1)
 		goto fail;
@@ -414,12 +503,13 @@ spool_dir_same(const struct spool *sp)
 
 /*
  * The durable write as a straight line: lock, fence, write, unlock,
- * fdatasync.  The fdatasync is the commit point.
+ * fdatasync (shared with the writers queued alongside, see sync_upto).
+ * The fdatasync is the commit point.
  */
 int
 spool_append(struct spool *sp, const char *rec, size_t len)
 {
-	off_t	size = -1;
+	off_t	size = -1, end = -1;
 	int	r;
 
 	if (len == 0 || rec[len - 1] != '\n' ||
@@ -431,11 +521,11 @@ spool_append(struct spool *sp, const char *rec, size_t len)
 		return -1;
 	if (seg_lock(sp, &size) == -1)
 		return -1;
-	r = seg_write(sp->segfd, size, rec, len);
+	r = seg_write(sp->segfd, size, rec, len, &end);
 	unlock_fd(sp->segfd);
 	if (r == -1)
 		return -1;
-	if (sp->fsync == FSYNC_ALWAYS && fdatasync(sp->segfd) == -1)
+	if (sp->fsync == FSYNC_ALWAYS && sync_upto(sp, end) == -1)
 		return -1;
 	return 0;
 }
@@ -447,6 +537,8 @@ spool_close(struct spool *sp)
 		return;
 	if (sp->segfd != -1)
 		close(sp->segfd);
+	if (sp->syncfd != -1)
+		close(sp->syncfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
 	free(sp->dir);

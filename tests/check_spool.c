@@ -579,6 +579,70 @@ START_TEST(test_concurrent_always)
 }
 END_TEST
 
+/*
+ * Group commit bookkeeping: after an FSYNC_ALWAYS append, ".sync" says
+ * the newest segment is on disk up to its end; a new segment starts the
+ * mark afresh, so a later segment is never taken as already synced.
+ */
+struct mark {
+	uint64_t	ino, synced;
+	uint32_t	segno, pad;
+};
+
+static void
+read_mark(const char *dir, struct mark *m)
+{
+	char	*path = path_of(dir, ".sync");
+	int	 fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, m, sizeof(*m)), sizeof(*m));
+	close(fd);
+	free(path);
+}
+
+START_TEST(test_group_commit_mark)
+{
+	char		*dir = tmpdir_new(), *seg1, *seg2;
+	struct spool	*sp;
+	struct stat	 st;
+	struct mark	 m;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"a\"}\n";
+
+	seg1 = path_of(dir, "seg-00000001.jsonl");
+	seg2 = path_of(dir, "seg-00000002.jsonl");
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_segment_size(sp, 3 * (sizeof(rec) - 1));
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg1, &st), 0);
+	ck_assert_uint_eq(m.segno, 1);
+	ck_assert_uint_eq(m.ino, st.st_ino);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	ck_assert_int_eq(stat(seg2, &st), -1);	/* not yet */
+	free(seg2);
+	seg2 = path_of(dir, ".sync");
+	ck_assert_int_eq(stat(seg2, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	free(seg2);
+	seg2 = path_of(dir, "seg-00000002.jsonl");
+	/* The third record fills segment 1, the fourth starts segment 2. */
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg2, &st), 0);
+	ck_assert_uint_eq(m.segno, 2);
+	ck_assert_uint_eq(m.ino, st.st_ino);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	spool_close(sp);
+	free(seg1);
+	free(seg2);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Rotation. */
 
 START_TEST(test_rotation)
@@ -1299,6 +1363,7 @@ spool_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_concurrent_never);
 	tcase_add_test(tc, test_concurrent_always);
+	tcase_add_test(tc, test_group_commit_mark);
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_rotation_stale_writer);
 	tcase_add_test(tc, test_lock_protocol);
