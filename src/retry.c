@@ -67,6 +67,7 @@ struct run {
 	size_t			 nsegs;
 	struct seg		*cur;		/* the one being scanned */
 	unsigned		 low;		/* oldest with unsettled events */
+	unsigned		 low_saved;	/* as in the state file */
 	unsigned		 newest;
 	int64_t			 now;
 	struct due		*due;
@@ -655,8 +656,12 @@ run_pass(struct run *r)
 			log_warn("retention");
 		r->st->retention_us += mono_us() - t0;
 	}
-	if (state_write(r->dir, r->low) == -1)
-		log_warn("%s/%s", r->dir, RETRY_STATE_FILE);
+	if (r->low != r->low_saved) {
+		if (state_write(r->dir, r->low) == -1)
+			log_warn("%s/%s", r->dir, RETRY_STATE_FILE);
+		else
+			r->low_saved = r->low;
+	}
 	return run_exec(r);
 }
 
@@ -682,7 +687,7 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	if (r.sp == NULL || r.hi == NULL)
 		goto out;
 	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
-	r.low = state_read(r.dir);
+	r.low = r.low_saved = state_read(r.dir);
 	while (!retry_stop) {
 		progress = r.progress;
 		if (run_pass(&r) == -1)
