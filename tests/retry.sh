@@ -78,13 +78,16 @@ payload.kind = slow
 INI
 CONF=$T_DIR/hookspool.ini
 
-# post PATH BODY [CONF]: one CGI request; prints the event id.
+# post PATH BODY [CONF]: one CGI request; prints the event id.  The
+# bulk of the retention part runs wh-receive without a valgrind wrapper
+# (POST_RUN), as 1600 runs under it would take half an hour.
+POST_RUN=$WH_RUN
 post() {
 	printf '%s' "$2" > "$T_DIR/body"
 	env -i PATH="$PATH" HOOKSPOOL_CONFIG="${3:-$CONF}" GATEWAY_INTERFACE=CGI/1.1 \
 	    REQUEST_METHOD=POST REQUEST_URI="$1" REMOTE_ADDR=127.0.0.1 \
 	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
-	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
+	    $POST_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
 }
 records() { cat "$SPOOL"/seg-*.jsonl | jq -c "select(.id == \"$1\")"; }
 # Outcome records of an event's handler: "state state ...".
@@ -115,11 +118,14 @@ check "flaky: failed twice, then done" "failed failed done" "$(states "$flaky" f
 t0=$(ms "$(records "$flaky" | jq -r 'select(.type == "event") | .received_at')")
 starts=$(records "$flaky" | jq -r 'select(.type == "attempt" and .state == "running") | .started_at')
 i=0
+# Under valgrind, wh-retry itself takes a second or two to start.
+slack=1000
+[ -n "${WH_WRAPPER:-}" ] && slack=3000
 for want in 0 1000 3000; do
 	i=$((i + 1))
 	t=$(ms "$(sed -n "${i}p" <<<"$starts")")
 	d=$((t - t0 - want))
-	if [ "${d#-}" -le 1000 ]; then ok "flaky: attempt $i at ${want} ms (off by $d ms)"
+	if [ "${d#-}" -le $slack ]; then ok "flaky: attempt $i at ${want} ms (off by $d ms)"
 	else not_ok "flaky: attempt $i at ${want} ms" "off by $d ms"; fi
 done
 check "flaky: handler ran 3 times" 3 "$(wc -l < "$OUT/log.$flaky")"
@@ -134,16 +140,16 @@ check "status: dead, with the last error" "dead always: exit 7" \
 	"$($WR_RUN -c "$CONF" list --json | jq -r "select(.id == \"$always\") | \"\(.status) \(.last_error)\"")"
 
 # --- the lock ----------------------------------------------------------------
-flock "$SPOOL/.wh-retry.lock" sleep 3 & holder=$!
+flock "$SPOOL/.wh-retry.lock" sleep 6 & holder=$!
 sleep 0.3
 $WR_RUN -c "$CONF" run --linger 0 >/dev/null 2>&1; rc=$?
 check "lock held: run exits 0 at once" 0 "$rc"
 $WR_RUN -c "$CONF" run --linger 0 --wait=1 >/dev/null 2>&1; rc=$?
 check "lock held: --wait=1 gives up with EX_TEMPFAIL" 75 "$rc"
-start=$(date +%s%3N)
 $WR_RUN -c "$CONF" run --linger 0 --wait >/dev/null 2>&1; rc=$?
-waited=$(( $(date +%s%3N) - start ))
-check "lock held: --wait waits for it" "0 1" "$rc $([ "$waited" -ge 1500 ] && echo 1)"
+held=0
+kill -0 $holder 2>/dev/null && held=1
+check "lock held: --wait waits until it is free" "0 0" "$rc $held"
 wait $holder
 check "lock file is 0600" 600 "$(stat -c %a "$SPOOL/.wh-retry.lock")"
 
@@ -209,6 +215,7 @@ mkdir -m 0700 "$SPOOL2"
 sed -e "s|^spool_dir = .*|spool_dir = $SPOOL2\nsegment_size = 4k\nevent_history_size = 100|" \
 	-e "s|^retry_delay_seconds = .*|retry_delay_seconds = 3600|" "$CONF" > "$T_DIR/small.ini"
 pending=
+POST_RUN=$WH_RECEIVE
 for i in $(seq 1 1000); do
 	case $i in
 	50|51|500) pending="$pending $(post /hooks/github '{"kind":"always"}' "$T_DIR/small.ini")" ;;
