@@ -116,6 +116,29 @@ add_content_header(struct request *req, const char *name, const char *value)
 	return header_add(&req->headers, name, value);
 }
 
+/*
+ * Hop-by-hop headers (RFC 9110 section 7.6.1) describe the sender's
+ * connection to the web server, which the web server ended: some
+ * servers pass them on (Apache's mod_fcgid adds Connection: close, its
+ * mod_cgi passes Transfer-Encoding: chunked), others do not.  They are
+ * left out so that an event reads the same behind every server.
+ */
+static int
+hop_by_hop(const char *var)
+{
+	static const char *const names[] = {
+		"HTTP_CONNECTION", "HTTP_KEEP_ALIVE", "HTTP_PROXY_CONNECTION",
+		"HTTP_TE", "HTTP_TRAILER", "HTTP_TRANSFER_ENCODING",
+		"HTTP_UPGRADE"
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(var, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 receive_request_init(struct request *req, char *const *envp)
 {
@@ -150,6 +173,10 @@ receive_request_init(struct request *req, char *const *envp)
 			continue;	/* absurd name: not a header we use */
 		memcpy(name, *envp, n);
 		name[n] = '\0';
+		if (strcmp(name, "HTTP_TRANSFER_ENCODING") == 0)
+			req->chunked = 1;
+		if (hop_by_hop(name))
+			continue;
 		if (header_add_cgi(&req->headers, name, *envp + n + 1) == -1)
 			rc = -1;
 	}
@@ -186,6 +213,24 @@ request_path(const struct request *req, char *buf, size_t len)
 	    req->script_name ? req->script_name : "",
 	    req->path_info ? req->path_info : "");
 	return n < len ? 0 : -1;
+}
+
+/*
+ * A chunked body reaches wh-receive without a Content-Length from some
+ * servers (Apache's mod_cgi) and with one from others (nginx, lighttpd
+ * and mod_proxy_fcgi count it): give the event the length of the body
+ * it keeps, so that it reads the same behind every server.
+ */
+static int
+add_body_length(struct request *req, size_t body_len)
+{
+	char	len[32];
+
+	if (header_get(&req->headers, "content-length") != NULL ||
+	    (body_len == 0 && !req->chunked))
+		return 0;
+	snprintf(len, sizeof(len), "%zu", body_len);
+	return header_add(&req->headers, "content-length", len);
 }
 
 /* Strict decimal: digits only, no sign, no overflow. */
@@ -420,6 +465,10 @@ receive_handle(struct receiver *rcv, struct request *req,
 	if (read_body(req, rcv->conf->server.max_body_size, &body, &body_len,
 	    resp) != 0)
 		goto out;
+	if (add_body_length(req, body_len) == -1) {
+		answer(resp, 503, "out of memory", NULL);
+		goto out;
+	}
 
 	resp->received_us = now_us();
 	verify_request(ep, &req->headers, body, body_len,

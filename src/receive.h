@@ -26,6 +26,7 @@ struct request {
 	const char		*remote_addr;
 	const char		*content_length; /* NULL when absent */
 	const char		*content_type;
+	int			 chunked;	/* a Transfer-Encoding came */
 	struct header_list	 headers;
 	/* Body reader: bytes read, 0 at end of input, -1 on error. */
 	ssize_t			(*read)(void *io, void *buf, size_t len);

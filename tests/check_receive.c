@@ -264,6 +264,97 @@ START_TEST(test_request_from_env)
 }
 END_TEST
 
+/* Hop-by-hop headers are dropped; Transfer-Encoding is remembered. */
+START_TEST(test_request_hop_by_hop)
+{
+	char *env[] = {
+		"REQUEST_METHOD=POST", "REQUEST_URI=/hooks/open",
+		"HTTP_CONNECTION=close", "HTTP_TRANSFER_ENCODING=chunked",
+		"HTTP_KEEP_ALIVE=5", "HTTP_TE=trailers", "HTTP_UPGRADE=h2c",
+		"HTTP_PROXY_CONNECTION=keep-alive", "HTTP_TRAILER=X-Sum",
+		"HTTP_X_GITHUB_EVENT=push", NULL
+	};
+	struct request	req;
+
+	ck_assert_int_eq(receive_request_init(&req, env), 0);
+	ck_assert_int_eq(req.headers.n, 1);
+	ck_assert_str_eq(req.headers.v[0].name, "x-github-event");
+	ck_assert_int_eq(req.chunked, 1);
+	receive_request_free(&req);
+}
+END_TEST
+
+/*
+ * A body without a Content-Length (chunked through mod_cgi) is spooled
+ * with the content-length of the body kept; a present one is kept as
+ * is, and a request without a body gets none.
+ */
+static char *
+spooled_line(const char *id)
+{
+	char	*line = NULL;
+	size_t	 len;
+
+	ck_assert_int_eq(spool_find_event(spool_dir, id, &line, &len), 1);
+	return line;
+}
+
+static int
+count_of(const char *s, const char *what)
+{
+	int	n = 0;
+
+	while ((s = strstr(s, what)) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+START_TEST(test_body_length_added)
+{
+	struct body_src	src = { "{\"a\":1}", 7, 0, 3, 0, 0 };
+	struct response	resp;
+	struct request	req;
+	char		*line;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.uri = "/hooks/open";
+	req.chunked = 1;
+	req.read = src_read;
+	req.io = &src;
+	receive_handle(&rcv, &req, &resp);
+	receive_request_free(&req);
+	ck_assert_int_eq(resp.status, 202);
+	line = spooled_line(resp.id);
+	ck_assert_int_eq(count_of(line, "\"content-length\":\"7\""), 1);
+	free(line);
+
+	src.off = 0;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.uri = "/hooks/open";
+	req.content_length = "7";
+	req.read = src_read;
+	req.io = &src;
+	ck_assert_int_eq(header_add(&req.headers, "content-length", "7"), 0);
+	receive_handle(&rcv, &req, &resp);
+	receive_request_free(&req);
+	line = spooled_line(resp.id);
+	ck_assert_int_eq(count_of(line, "\"content-length\""), 1);
+	free(line);
+
+	src.len = 0;
+	src.off = 0;
+	ck_assert_int_eq(run("PUT", "/hooks/open", NULL, &src, NULL, &resp),
+	    202);
+	line = spooled_line(resp.id);
+	ck_assert(strstr(line, "content-length") == NULL);
+	free(line);
+}
+END_TEST
+
 static Suite *
 receive_suite(void)
 {
@@ -279,6 +370,8 @@ receive_suite(void)
 	tcase_add_test(tc, test_statuses);
 	tcase_add_test(tc, test_spool_missing_then_back);
 	tcase_add_test(tc, test_request_from_env);
+	tcase_add_test(tc, test_request_hop_by_hop);
+	tcase_add_test(tc, test_body_length_added);
 	suite_add_tcase(s, tc);
 	return s;
 }

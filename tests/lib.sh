@@ -32,7 +32,8 @@ check() {
 # servers' logs too.
 t_done() {
 	if [ "$T_FAIL" -ne 0 ]; then
-		for f in "$T_DIR"/wh.log "$T_DIR"/nginx/logs/error.log; do
+		for f in "$T_DIR"/wh.log "$T_DIR"/nginx/logs/error.log \
+		    "$T_DIR"/lighttpd/logs/error.log "$T_DIR"/apache/logs/error.log; do
 			[ -s "$f" ] && { echo "# --- $f"; tail -20 "$f" | sed 's/^/# /'; }
 		done
 	fi
@@ -146,4 +147,152 @@ servers_stop() {
 	pkill -TERM -f "$WH_RECEIVE -d -c $T_DIR" 2>/dev/null
 	wait 2>/dev/null
 	return 0
+}
+
+# need COMMAND|FILE...: what a test cannot run without.  Missing, the
+# test is skipped (77), but under CI=true it fails: CI installs all.
+need() {
+	local x
+	for x; do
+		case $x in
+		/*) [ -e "$x" ] && continue ;;
+		*) command -v "$x" >/dev/null && continue ;;
+		esac
+		if [ "${CI:-}" = true ]; then
+			echo "$T_NAME: $x is required (CI=true)"
+			exit 1
+		fi
+		echo "$T_NAME: SKIP, $x is missing"
+		exit 77
+	done
+}
+
+# wait_gone PID...: wait (10 s at most) until every PID has exited.
+wait_gone() {
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$@" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# contrib_copy FILE OUT: a contrib file with its installation paths
+# replaced by the test's own (wh-receive, hookspool.ini, /run), nothing
+# else changed.  WH_BIN is the wh-receive the web server runs.
+contrib_copy() {
+	sed -e "s|/usr/local/sbin/wh-receive|${WH_BIN:-$WH_RECEIVE}|g" \
+	    -e "s|/usr/local/etc/hookspool/hookspool.ini|$T_DIR/hookspool.ini|g" \
+	    -e "s|/run/hookspool|$T_DIR/run|g" \
+	    -e "s|/run/lighttpd|$T_DIR/run|g" \
+	    "$top_srcdir/contrib/$1" > "$2"
+}
+
+# as_web_user: Apache will not serve as root, and the worker it runs
+# (mod_fcgid, mod_cgi) or connects from (mod_proxy_fcgi) is nobody.
+# As root, give the test's directory to nobody and run a copy of
+# wh-receive that nobody can reach; otherwise nothing changes.
+WEB_USER=
+as_web_user() {
+	mkdir -p "$T_DIR/bin" "$T_DIR/run"
+	cp "$WH_RECEIVE" "$T_DIR/bin/wh-receive"
+	WH_BIN=$T_DIR/bin/wh-receive
+	if [ "$(id -u)" -eq 0 ]; then
+		WEB_USER=nobody
+		chown -R nobody:nogroup "$T_DIR"
+	fi
+}
+
+# spawn_contrib: wh-receive started by contrib/spawn-fcgi/wh-receive-spawn,
+# paths replaced; the user options give the socket to the web server's
+# user (as root) or are dropped (not root).  Sets WH_PIDS.
+spawn_contrib() {
+	local users=
+	mkdir -p "$T_DIR/run"
+	if [ "$(id -u)" -eq 0 ] && [ -n "$WEB_USER" ]; then
+		users="-U $WEB_USER -G nogroup"
+	fi
+	contrib_copy spawn-fcgi/wh-receive-spawn "$T_DIR/spawn"
+	sed -i "s|-U hookspool -G www-data -u hookspool -g hookspool|$users|" "$T_DIR/spawn"
+	sh "$T_DIR/spawn" >/dev/null 2>>"$T_DIR/wh.log" || return 1
+	WH_PIDS=$(cat "$T_DIR/run/wh-receive.pid")
+	wait_for test -S "$T_DIR/run/wh-receive.sock"
+}
+
+# lighttpd_start PORT CONTRIB: lighttpd on 127.0.0.1:PORT in
+# $T_DIR/lighttpd with contrib/CONTRIB included.  As root it stays root
+# (no server.username), like nginx_start's workers.
+lighttpd_start() {
+	local port=$1 d=$T_DIR/lighttpd
+	mkdir -p "$d/htdocs" "$d/logs" "$d/tmp" "$T_DIR/run"
+	echo ok > "$d/htdocs/ceiling"
+	contrib_copy "$2" "$d/hookspool.conf"
+	cat > "$d/lighttpd.conf" <<LIGHTTPD
+server.document-root = "$d/htdocs"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$d/logs/error.log"
+server.upload-dirs = ( "$d/tmp" )
+include "$d/hookspool.conf"
+LIGHTTPD
+	lighttpd -tt -f "$d/lighttpd.conf" >>"$d/logs/error.log" 2>&1 || return 1
+	lighttpd -D -f "$d/lighttpd.conf" >>"$d/logs/error.log" 2>&1 &
+	LIGHTTPD_PID=$!
+	wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/ceiling"
+}
+
+# apache_start PORT CONTRIB MODULE...: Apache (mpm_event) on
+# 127.0.0.1:PORT with its own ServerRoot, runtime directory and pid
+# file in $T_DIR/apache, the modules named and contrib/CONTRIB included.
+# As root, User/Group are those of as_web_user.
+apache_start() {
+	local port=$1 contrib=$2 d=$T_DIR/apache m mods= user=
+	shift 2
+	mkdir -p "$d/htdocs" "$d/logs" "$d/run" "$d/fcgid"
+	echo ok > "$d/htdocs/ceiling"
+	for m in mpm_event authz_core "$@"; do
+		mods="${mods}LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so
+"
+	done
+	contrib_copy "$contrib" "$d/hookspool.conf"
+	[ "$(id -u)" -eq 0 ] && user="User nobody
+Group nogroup"
+	cat > "$d/httpd.conf" <<APACHE
+$mods
+ServerRoot "$d"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+$user
+PidFile "$d/run/httpd.pid"
+DefaultRuntimeDir "$d/run"
+Mutex file:$d/run default
+ErrorLog "$d/logs/error.log"
+LogLevel warn
+DocumentRoot "$d/htdocs"
+<IfModule mod_fcgid.c>
+FcgidIPCDir "$d/fcgid"
+FcgidProcessTableFile "$d/fcgid/shm"
+</IfModule>
+<IfModule mod_cgid.c>
+ScriptSock "$d/run/cgid.sock"
+</IfModule>
+Include "$d/hookspool.conf"
+APACHE
+	[ -n "$WEB_USER" ] && chown -R "$WEB_USER:nogroup" "$d"
+	apache2 -t -f "$d/httpd.conf" >>"$d/logs/error.log" 2>&1 || return 1
+	apache2 -f "$d/httpd.conf" -k start -D FOREGROUND >>"$d/logs/error.log" 2>&1 &
+	APACHE_PID=$!
+	wait_for curl -sf -o /dev/null "http://127.0.0.1:$port/ceiling"
+}
+
+# Stop the web servers of lighttpd_start / apache_start and what they
+# started (bin-path and mod_fcgid workers go with them), bounded.
+web_stop() {
+	local p
+	for p in ${LIGHTTPD_PID:-} ${APACHE_PID:-}; do
+		kill -TERM "$p" 2>/dev/null
+		wait_gone "$p" || kill -KILL "$p" 2>/dev/null
+	done
+	[ -n "${WH_PIDS:-}" ] && kill -TERM $WH_PIDS 2>/dev/null && wait_gone $WH_PIDS
+	servers_stop
 }
