@@ -32,10 +32,10 @@ enum history_status {
 };
 
 struct history_handler {
-	const char		*name;		/* owned by the history */
-	int			 listed;	/* in the event's "handlers" */
-	int			 attempts;	/* highest number; 0: none */
-	enum history_state	 state;		/* of the latest record */
+	const char		*name;	/* owned by the history */
+	int			 listed; /* in the event's "handlers" */
+	int			 attempts; /* highest number; 0: none */
+	enum history_state	 state;	/* of the latest record */
 	int64_t			 started_us;
 	int64_t			 ended_us;	/* 0: none */
 	int64_t			 next_us;	/* 0: none */
@@ -48,7 +48,7 @@ struct history_handler {
 
 struct history_event {
 	char			 id[EVENT_ID_LEN + 1];
-	int			 has_event;	/* its event record was seen */
+	int			 has_event; /* its event record was seen */
 	int64_t			 received_us;
 	const char		*endpoint;	/* owned by the history */
 	const char		*path;
@@ -94,7 +94,8 @@ int		 history_add(struct history *, const char *line, size_t len,
 void		 history_forget(struct history *, struct history_event *);
 /* The time a record line carries: an event's received_at, an attempt's
  * started_at.  -1 if it has none. */
-int		 history_record_time(const char *line, size_t len, int64_t *us);
+int		 history_record_time(const char *line, size_t len,
+		    int64_t *us);
 
 struct history_event	*history_get(const struct history *, const char *id);
 /* Every event kept, in no particular order: call fn until it returns
@@ -114,7 +115,7 @@ int			 history_settled(const struct history_event *);
 /* Grace periods of the rule below, in microseconds. */
 struct history_grace {
 	int64_t	running;	/* past a running attempt's timeout */
-	int64_t	start;		/* past receipt, for a handler never started */
+	int64_t	start;		/* past receipt, for a handler not started */
 };
 
 /*
@@ -124,9 +125,10 @@ struct history_grace {
  * is over (the receiver's dispatcher did not start it).
  */
 int64_t		 history_due(const struct history_event *,
-		    const struct history_handler *, const struct history_grace *);
+		    const struct history_handler *,
+		    const struct history_grace *);
 
-/* The last failure of h for a table: "exit 1", "timeout", ...; "" if none. */
+/* The last failure of h for a table: "exit 1", "timeout"...; "" if none. */
 void		 history_error(const struct history_handler *, char *buf,
 		    size_t len);
 /* Total attempts recorded of every handler. */
