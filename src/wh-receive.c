@@ -142,6 +142,9 @@ signals_setup(void)
 	sigaction(SIGXFSZ, &sa, NULL);
 }
 
+static size_t	cgi_consumed;	/* body bytes read from stdin */
+static int	cgi_eof;
+
 static ssize_t
 cgi_read(void *io, void *buf, size_t len)
 {
@@ -151,7 +154,40 @@ cgi_read(void *io, void *buf, size_t len)
 	do {
 		n = read(STDIN_FILENO, buf, len);
 	} while (n == -1 && errno == EINTR);
+	if (n > 0)
+		cgi_consumed += (size_t)n;
+	else if (n == 0)
+		cgi_eof = 1;
 	return n;
+}
+
+/*
+ * Read and drop the rest of a body that was not read (404, 405, ...),
+ * up to its Content-Length, or to its end (at most max bytes) without
+ * one.  A CGI program that exits on unread input makes Apache's
+ * mod_cgid see a reset and hold the answer for seconds.  A body over
+ * max is left alone: the web server copes with 413s.
+ */
+static void
+cgi_drain(const char *content_length, size_t max)
+{
+	char	 buf[8192], *end;
+	size_t	 want = max;
+	unsigned long long v;
+
+	if (cgi_eof)
+		return;
+	if (content_length != NULL && *content_length != '\0') {
+		errno = 0;
+		v = strtoull(content_length, &end, 10);
+		if (errno != 0 || *end != '\0' || v > max)
+			return;
+		want = (size_t)v;
+	}
+	while (cgi_consumed < want)
+		if (cgi_read(NULL, buf, want - cgi_consumed < sizeof(buf) ?
+		    want - cgi_consumed : sizeof(buf)) <= 0)
+			break;
 }
 
 /* One request as a CGI program: environment in, stdout out. */
@@ -171,6 +207,7 @@ serve_cgi(struct receiver *rcv)
 	else {
 		req.read = cgi_read;
 		receive_handle(rcv, &req, &resp);
+		cgi_drain(req.content_length, rcv->conf->server.max_body_size);
 	}
 	n = receive_format_head(&resp, head, sizeof(head));
 	fwrite(head, 1, (size_t)n, stdout);

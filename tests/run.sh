@@ -12,7 +12,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-dev libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
       libjwt-dev libinih-dev check
-      nginx-light spawn-fcgi curl jq openssl valgrind mandoc procps
+      nginx-light lighttpd apache2 libapache2-mod-fcgid
+      spawn-fcgi curl jq openssl valgrind mandoc procps
       clang libclang-rt-dev"
 
 install_missing() {
@@ -64,10 +65,17 @@ check_in() {
 	}
 }
 
+# Each web server's test; 77 is a skip (a server missing outside CI).
 integration() {
-	local t rc=0
+	local t rc=0 st
 	for t in "$top"/tests/integration/*.sh; do
-		top_builddir=$top/build/plain top_srcdir=$top bash "$t" || rc=1
+		st=0
+		top_builddir=$top/build/plain top_srcdir=$top bash "$t" || st=$?
+		case $st in
+		0) ;;
+		77) echo "run.sh: $(basename "$t") skipped" ;;
+		*) rc=1 ;;
+		esac
 	done
 	return $rc
 }

@@ -31,11 +31,13 @@ INI
 
 # sc_post URL FILE [curl args...]: POST FILE with the headers every
 # scenario request carries; prints the status, the answer is in
-# $T_DIR/resp.  Expect: is off so that no request carries it.
+# $T_DIR/resp.  Expect: is off so that no request carries it.  An
+# answer takes milliseconds on loopback: one that a server holds for
+# seconds (mod_cgid did, on a body the program left unread) fails.
 sc_post() {
 	local url=$1 file=$2
 	shift 2
-	curl -s -m 20 -o "$T_DIR/resp" -w '%{http_code}' -H 'Expect:' \
+	curl -s -m 4 -o "$T_DIR/resp" -w '%{http_code}' -H 'Expect:' \
 	    -H 'User-Agent: GitHub-Hookshot/scenario' \
 	    -H 'Content-Type: application/json' --data-binary @"$file" "$@" "$url"
 }

@@ -105,4 +105,17 @@ check "one log line per request" 1 "$(grep -c "endpoint=new .*status=202" "$T_DI
 check "no signature or secret in the log" 0 "$(grep -c -e "$sig" -e "Secret to" "$T_DIR/wh.log")"
 
 check "every spool line is intact JSON" 0 "$(cat "$SPOOL"/seg-*.jsonl | jq -c . >/dev/null 2>&1; echo $?)"
+
+# The scenario every web server passes (tests/scenario.sh), on a fresh
+# nginx and wh-receive.
+servers_stop
+NGINX_PID= WH_PIDS= WH_PID=
+. "$top_srcdir/tests/scenario.sh"
+mkdir -m 0700 "$T_DIR/sc-spool"
+scenario_config "$T_DIR/sc-spool" > "$T_DIR/scenario.ini"
+PORT=$(free_port)
+wh_start "$T_DIR/sc.sock" "$T_DIR/scenario.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
+rm -rf "$T_DIR/nginx"
+nginx_start "$PORT" "$T_DIR/sc.sock" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
+scenario "http://127.0.0.1:$PORT" "$T_DIR/sc-spool"
 t_done
