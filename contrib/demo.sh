@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# hookspool demo: build wh-receive, start nginx on 127.0.0.1:8080 in front
-# of it with a demo configuration and a spool under ./demo/, send one
-# signed webhook, print a curl line to send more.  Ctrl-C stops it all.
+# hookspool demo: build wh-receive and wh-retry, start nginx on
+# 127.0.0.1:8080 in front of wh-receive with a demo configuration and a
+# spool under ./demo/, send one webhook of each scheme (GitHub, Stripe,
+# Slack, Standard Webhooks, Shopify, GitLab, a JWT), each signed here
+# with openssl as its provider signs it, run a handler for the GitHub
+# one, print wh-retry list and a curl line to send more.  Ctrl-C stops it.
 # Run as root on a fresh Debian 12 machine, missing packages are installed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -31,6 +34,8 @@ echo "demo: building"
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1
 mkdir -p build/demo
 (cd build/demo && { [ -f Makefile ] || ../../configure -q; } && make -s -j"$(nproc)" wh-receive)
+# wh-retry only lists the spool here: the demo goes on without it.
+(cd build/demo && make -s -j"$(nproc)" wh-retry) || echo "demo: wh-retry did not build; no list at the end"
 
 if (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; then
 	echo "demo: 127.0.0.1:$PORT is in use; set DEMO_PORT to another port" >&2
@@ -46,22 +51,62 @@ mkdir -m 0700 -p "$T_DIR" "$T_DIR/spool"
 SECRET=$(openssl rand -hex 16)
 printf '%s\n' "$SECRET" > "$T_DIR/github.secret"
 chmod 0600 "$T_DIR/github.secret"
+# Standard Webhooks secrets are whsec_ + base64 of the key bytes.
+SWH_KEY=$(openssl rand -base64 24)
 cat > "$T_DIR/hookspool.ini" <<INI
 ; The demo's configuration: see hookspool.ini(5) and
-; contrib/hookspool.ini.example for every key.
+; contrib/hookspool.ini.example for every key.  One secret for all
+; endpoints to keep the demo short; use one each in real life.
 [server]
 spool_dir = $T_DIR/spool
 fsync = always
 
 [endpoint:github]
 path = /hooks/github
-signature_type = hmac-sha256
-signature_header = X-Hub-Signature-256
+signature_type = github
+secret_file = $T_DIR/github.secret
+
+[endpoint:stripe]
+path = /hooks/stripe
+signature_type = stripe
+secret_file = $T_DIR/github.secret
+
+[endpoint:slack]
+path = /hooks/slack
+signature_type = slack
+secret_file = $T_DIR/github.secret
+
+[endpoint:svix]
+path = /hooks/svix
+signature_type = standard-webhooks
+secret = whsec_$SWH_KEY
+
+[endpoint:shopify]
+path = /hooks/shopify
+signature_type = shopify
+secret_file = $T_DIR/github.secret
+
+[endpoint:gitlab]
+path = /hooks/gitlab
+signature_type = gitlab
+secret_file = $T_DIR/github.secret
+
+[endpoint:ci]
+path = /hooks/ci
+signature_type = jwt
+jwt_algorithm = HS256
 secret_file = $T_DIR/github.secret
 
 [endpoint:open]
 path = /hooks/open
 signature_type = none
+
+; Runs for GitHub pushes, after the answer: the body on stdin.
+[handler:log_push]
+command = /usr/bin/tee -a $T_DIR/pushes.log
+endpoint_paths = /hooks/github
+header.X-GitHub-Event = push
+timeout = 10
 INI
 
 stop() {
@@ -78,15 +123,56 @@ wh_start "$T_DIR/wh.sock" "$T_DIR/hookspool.ini" || { cat "$T_DIR/wh.log"; exit 
 nginx_start "$PORT" "$T_DIR/wh.sock" || { cat "$T_DIR/nginx/logs/error.log"; exit 1; }
 
 BODY='{"action":"opened","repository":{"name":"my-repo"}}'
-SIG=$(printf '%s' "$BODY" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
-CURL="curl -i -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H 'X-Hub-Signature-256: sha256=$SIG' --data '$BODY' http://127.0.0.1:$PORT/hooks/github"
+NOW=$(date +%s)
+mac_hex() { openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1; }
+mac_b64() { openssl dgst -sha256 -hmac "$SECRET" -binary | openssl base64 -A; }
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+swh_sig() {
+	printf '%s.%s.%s' msg_demo "$NOW" "$BODY" |
+	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$SWH_KEY" |
+	    openssl base64 -d -A | od -An -tx1 | tr -d ' \n')" -binary | openssl base64 -A
+}
+jwt() {
+	local h p
+	h=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+	p=$(printf '{"sub":"demo","exp":%d}' $((NOW + 300)) | b64url)
+	printf '%s.%s.%s' "$h" "$p" "$(printf '%s.%s' "$h" "$p" |
+	    openssl dgst -sha256 -hmac "$SECRET" -binary | b64url)"
+}
+# send NAME PATH [curl args...]: POST $BODY, print the answer.
+send() {
+	local name=$1 path=$2
+	shift 2
+	printf '  %-18s %-15s ' "$name" "$path"
+	curl -s -w ' %{http_code}' -H 'Content-Type: application/json' \
+	    --data-binary "$BODY" "$@" "http://127.0.0.1:$PORT$path" | tr -d '\n'
+	echo
+}
 
-echo "demo: wh-receive is behind nginx on http://127.0.0.1:$PORT/hooks/github"
-echo "demo: sending one signed webhook:"
-eval "${CURL/curl -i/curl -s -i}"
+echo "demo: wh-receive is behind nginx on http://127.0.0.1:$PORT/hooks/"
+echo "demo: sending one webhook of each scheme:"
+send github /hooks/github -H 'X-GitHub-Event: push' \
+    -H "X-Hub-Signature-256: sha256=$(printf '%s' "$BODY" | mac_hex)"
+send stripe /hooks/stripe \
+    -H "Stripe-Signature: t=$NOW,v1=$(printf '%s.%s' "$NOW" "$BODY" | mac_hex)"
+send slack /hooks/slack -H "X-Slack-Request-Timestamp: $NOW" \
+    -H "X-Slack-Signature: v0=$(printf 'v0:%s:%s' "$NOW" "$BODY" | mac_hex)"
+send standard-webhooks /hooks/svix -H 'webhook-id: msg_demo' \
+    -H "webhook-timestamp: $NOW" -H "webhook-signature: v1,$(swh_sig)"
+send shopify /hooks/shopify -H "X-Shopify-Hmac-Sha256: $(printf '%s' "$BODY" | mac_b64)"
+send gitlab /hooks/gitlab -H "X-Gitlab-Token: $SECRET" -H 'X-Gitlab-Event: Push Hook'
+send jwt /hooks/ci -H "Authorization: Bearer $(jwt)"
+send "(bad signature)" /hooks/github -H 'X-Hub-Signature-256: sha256=00'
 echo
 echo "demo: the spool now holds:"
-cat "$T_DIR"/spool/seg-*.jsonl | jq -c '{id, endpoint, received_at, verification, body}'
+cat "$T_DIR"/spool/seg-*.jsonl | jq -c 'select(.type == "event") | {id, endpoint, verification, body}'
+sleep 1
+if [ -x "$top_builddir/wh-retry" ]; then
+	echo
+	echo "demo: wh-retry list (one handler ran for the GitHub push):"
+	"$top_builddir/wh-retry" -c "$T_DIR/hookspool.ini" list
+fi
+CURL="curl -i -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H 'X-Hub-Signature-256: sha256=$(printf '%s' "$BODY" | mac_hex)' --data '$BODY' http://127.0.0.1:$PORT/hooks/github"
 cat <<TXT
 
 Send another signed webhook:
@@ -94,6 +180,7 @@ Send another signed webhook:
   $CURL
 
 Read the spool:    jq . demo/spool/seg-*.jsonl
+Handler output:    cat demo/pushes.log
 Request log:       tail -f demo/wh.log
 Press Ctrl-C to stop.
 TXT
