@@ -49,6 +49,12 @@ struct seg {
 	size_t		events;		/* event records in them */
 };
 
+/* Counted once, kept in the state file: segments below low are final. */
+struct count {
+	unsigned	no;
+	size_t		events;
+};
+
 struct due {
 	struct history_event	*ev;
 	struct history_handler	*h;
@@ -68,6 +74,9 @@ struct run {
 	struct seg		*cur;		/* the one being scanned */
 	unsigned		 low;		/* oldest with unsettled events */
 	unsigned		 low_saved;	/* as in the state file */
+	struct count		*counts;	/* of segments below low */
+	size_t			 ncounts;
+	int			 counts_dirty;
 	unsigned		 newest;
 	int64_t			 now;
 	struct due		*due;
@@ -133,44 +142,104 @@ retry_lock(const char *spool_dir, int wait_s, int *fd)
 	return -1;
 }
 
-/* The state file: the oldest segment that may hold unsettled events. */
+/*
+ * The state file: "low N", the oldest segment that may hold unsettled
+ * events, then "count SEG EVENTS" for segments below it, whose event
+ * counts retention needs and which never change.
+ */
 
-static unsigned
-state_read(const char *dir)
+static int
+count_add(struct run *r, unsigned no, size_t events)
+{
+	struct count	*v;
+
+	v = reallocarray(r->counts, r->ncounts + 1, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	r->counts = v;
+	r->counts[r->ncounts++] = (struct count){ no, events };
+	r->counts_dirty = 1;
+	return 0;
+}
+
+static struct count *
+count_find(struct run *r, unsigned no)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ncounts; i++)
+		if (r->counts[i].no == no)
+			return &r->counts[i];
+	return NULL;
+}
+
+static void
+count_drop(struct run *r, unsigned no)
+{
+	struct count	*c = count_find(r, no);
+
+	if (c == NULL)
+		return;
+	*c = r->counts[--r->ncounts];
+	r->counts_dirty = 1;
+}
+
+static void
+state_read(struct run *r)
 {
 	char		 path[PATH_MAX];
 	FILE		*f;
-	unsigned	 low = 0;
+	unsigned	 no;
+	size_t		 n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RETRY_STATE_FILE);
+	r->low = 0;
+	snprintf(path, sizeof(path), "%s/%s", r->dir, RETRY_STATE_FILE);
 	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fscanf(f, "low %u", &low) != 1)
-		low = 0;
+		return;
+	if (fscanf(f, "low %u\n", &r->low) != 1)
+		r->low = 0;
+	while (r->low != 0 && fscanf(f, "count %u %zu\n", &no, &n) == 2)
+		if (no < r->low && count_add(r, no, n) == -1)
+			break;
 	fclose(f);
-	return low;
+	r->low_saved = r->low;
+	r->counts_dirty = 0;
 }
 
 /* Written whole and renamed; losing it only costs a full scan. */
 static int
-state_write(const char *dir, unsigned low)
+state_write(struct run *r)
 {
-	char	path[PATH_MAX], tmp[PATH_MAX + 8], buf[64];
-	int	fd, n, r;
+	char	 path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE	*f;
+	size_t	 i;
+	int	 fd, rc;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, RETRY_STATE_FILE);
+	snprintf(path, sizeof(path), "%s/%s", r->dir, RETRY_STATE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1)
 		return -1;
-	n = snprintf(buf, sizeof(buf), "low %u\n", low);
-	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
-	if (close(fd) == -1)
-		r = -1;
-	if (r == 0)
-		r = rename(tmp, path);
-	return r;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	fprintf(f, "low %u\n", r->low);
+	for (i = 0; i < r->ncounts; i++)
+		if (r->counts[i].no < r->low)
+			fprintf(f, "count %u %zu\n", r->counts[i].no,
+			    r->counts[i].events);
+	rc = ferror(f) ? -1 : 0;
+	if (fclose(f) == EOF)
+		rc = -1;
+	if (rc == 0)
+		rc = rename(tmp, path);
+	if (rc == 0) {
+		r->low_saved = r->low;
+		r->counts_dirty = 0;
+	}
+	return rc;
 }
 
 /* Jobs from event records. */
@@ -272,12 +341,19 @@ segs_sync(struct run *r)
 
 	if (spool_segments(r->dir, &nos, &n) == -1)
 		return -1;
-	if (n > 0 && (r->low < nos[0] || r->low > nos[n - 1]))
+	if (n > 0 && (r->low < nos[0] || r->low > nos[n - 1])) {
 		r->low = nos[0];	/* no state, or a spool made anew */
+		r->ncounts = 0;
+		r->counts_dirty = 1;
+	}
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
 		free(nos);
 		return -1;
 	}
+	for (i = 0; i < r->nsegs; i++)
+		if (r->segs[i].no < r->low && r->segs[i].no != r->newest &&
+		    count_find(r, r->segs[i].no) == NULL)
+			(void)count_add(r, r->segs[i].no, r->segs[i].events);
 	for (i = 0; i < n; i++) {
 		if (nos[i] < r->low)
 			continue;
@@ -575,21 +651,29 @@ count_line(const char *line, size_t len, const struct spool_pos *pos,
 	return 0;
 }
 
-/* Event records in segment no: counted in the scan, or now. */
+/* Event records in segment no: counted in a scan, before, or now. */
 static int
 seg_events(struct run *r, unsigned no, size_t *n)
 {
-	size_t	i;
+	struct count	*c;
+	size_t		 i;
 
 	for (i = 0; i < r->nsegs; i++)
 		if (r->segs[i].no == no) {
 			*n = r->segs[i].events;
 			return 0;
 		}
+	if ((c = count_find(r, no)) != NULL) {
+		*n = c->events;
+		return 0;
+	}
 	*n = 0;
-	return spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED,
-	    "{\"type\":\"event\",",
-	    count_line, NULL, n) == -1 ? -1 : 0;
+	if (spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED,
+	    "{\"type\":\"event\",", count_line, NULL, n) == -1)
+		return -1;
+	if (no < r->low)
+		(void)count_add(r, no, *n);
+	return 0;
 }
 
 /*
@@ -613,6 +697,7 @@ run_retention(struct run *r)
 		    uint_cmp) == NULL) {
 			if (spool_remove_segment(r->dir, nos[i]) == -1)
 				goto out;
+			count_drop(r, nos[i]);
 			log_debug("retention: removed seg-%08u.jsonl", nos[i]);
 			r->st->removed++;
 			continue;
@@ -656,12 +741,9 @@ run_pass(struct run *r)
 			log_warn("retention");
 		r->st->retention_us += mono_us() - t0;
 	}
-	if (r->low != r->low_saved) {
-		if (state_write(r->dir, r->low) == -1)
-			log_warn("%s/%s", r->dir, RETRY_STATE_FILE);
-		else
-			r->low_saved = r->low;
-	}
+	if ((r->low != r->low_saved || r->counts_dirty) &&
+	    state_write(r) == -1)
+		log_warn("%s/%s", r->dir, RETRY_STATE_FILE);
 	return run_exec(r);
 }
 
@@ -687,7 +769,7 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	if (r.sp == NULL || r.hi == NULL)
 		goto out;
 	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
-	r.low = r.low_saved = state_read(r.dir);
+	state_read(&r);
 	while (!retry_stop) {
 		progress = r.progress;
 		if (run_pass(&r) == -1)
@@ -709,6 +791,7 @@ out:
 	free(r.segs);
 	free(r.due);
 	free(r.busy);
+	free(r.counts);
 	errno = save;
 	return rc;
 }
