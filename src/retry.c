@@ -668,8 +668,8 @@ seg_events(struct run *r, unsigned no, size_t *n)
 		return 0;
 	}
 	*n = 0;
-	if (spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED,
-	    "{\"type\":\"event\",", count_line, NULL, n) == -1)
+	if (spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED, NULL,
+	    count_line, NULL, n) == -1)
 		return -1;
 	if (no < r->low)
 		(void)count_add(r, no, *n);
