@@ -12,6 +12,7 @@
 #endif
 
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -195,45 +196,54 @@ child_exec(const struct handler *h, const struct dispatch_job *job,
 	_exit(127);
 }
 
+/* Kill the command's whole process group and reap the command. */
+static void
+kill_group(pid_t pid, int *status)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		continue;
+}
+
 /*
  * Collect output until the command exits, or kill its process group at
- * the deadline.  Output still arriving from grandchildren after the
- * command itself exited is not waited for.
+ * the deadline.  A pidfd makes the command's exit wake poll(2) at once;
+ * without one (kernels before 5.3) exit is noticed within POLL_TICK_MS.
+ * Output still arriving from grandchildren after the command itself
+ * exited is not waited for.
  */
 static void
 supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
     int *timed_out)
 {
-	struct pollfd	pfd = { fd, POLLIN, 0 };
+	struct pollfd	pfd[2];
 	int64_t		deadline = mono_us() + (int64_t)timeout * 1000000;
 	int64_t		left;
 	char		buf[4096];
 	ssize_t		n;
-	int		eof = 0, reaped = 0;
+	int		pidfd, eof = 0;
 
 	*timed_out = 0;
-	while (!reaped) {
-		if (waitpid(pid, status, WNOHANG) == pid) {
-			reaped = 1;
-			break;
-		}
+	pidfd = pidfd_open(pid, 0);
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = pidfd;
+	pfd[1].events = POLLIN;
+	while (waitpid(pid, status, WNOHANG) != pid) {
 		left = (deadline - mono_us()) / 1000;
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
+			kill_group(pid, status);
 			*timed_out = 1;
-			while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-				continue;
-			reaped = 1;
 			break;
 		}
-		if (left > POLL_TICK_MS)
+		if (pidfd == -1 && left > POLL_TICK_MS)
 			left = POLL_TICK_MS;
-		if (eof) {
-			poll(NULL, 0, (int)left);
-			continue;
-		}
-		if (poll(&pfd, 1, (int)left) <= 0)
+		/* After EOF only the exit (or the clock) is waited for. */
+		pfd[0].fd = eof ? -1 : fd;
+		pfd[0].revents = 0;
+		if (poll(pfd, 2, (int)left) <= 0 || !(pfd[0].revents & (POLLIN |
+		    POLLHUP | POLLERR)))
 			continue;
 		n = read(fd, buf, sizeof(buf));
 		if (n > 0)
@@ -241,6 +251,8 @@ supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
 		else if (n == 0 || errno != EINTR)
 			eof = 1;
 	}
+	if (pidfd != -1)
+		close(pidfd);
 	/* Drain what is there now, without waiting. */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while (!eof && (n = read(fd, buf, sizeof(buf))) > 0)

@@ -129,13 +129,18 @@ wh_start() {
 # wh_stop: SIGTERM to every wh-receive of wh_start; wait (10 s at most)
 # until they are gone, children of ours or not.
 wh_stop() {
-	local i
+	local i p alive
 	kill -TERM $WH_PIDS 2>/dev/null
 	for i in $(seq 1 100); do
-		kill -0 $WH_PIDS 2>/dev/null || break
+		alive=
+		for p in $WH_PIDS; do
+			kill -0 "$p" 2>/dev/null && alive=1
+		done
+		[ -z "$alive" ] && break
 		sleep 0.1
 	done
-	wait ${WH_PID:-} 2>/dev/null
+	# Only our own child: a bare wait would wait for nginx too.
+	[ -n "${WH_PID:-}" ] && wait "$WH_PID" 2>/dev/null
 	WH_PIDS=
 	WH_PID=
 }
