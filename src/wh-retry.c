@@ -908,7 +908,9 @@ main(int argc, char **argv)
 	int		 ch;
 
 	conf_path = conf_default_path();
-	while ((ch = getopt(argc, argv, "+c:hv")) != -1) {
+	/* Long options (--linger...) are the command's, even with "run" left out. */
+	while (optind < argc && strncmp(argv[optind], "--", 2) != 0 &&
+	    (ch = getopt(argc, argv, "+c:hv")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;

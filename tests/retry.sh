@@ -100,6 +100,8 @@ check "check accepts a good configuration" "0 $CONF: configuration OK" "$rc $out
 printf '[server]\nbogus = 1\n' > "$T_DIR/bad.ini"
 $WR_RUN -c "$T_DIR/bad.ini" check >/dev/null 2>&1; rc=$?
 check "check: EX_CONFIG on errors" 78 "$rc"
+$WR_RUN -c "$CONF" --linger 0 >/dev/null 2>&1; rc=$?
+check "run is the default command, with its options" 0 "$rc"
 $WR_RUN -c "$CONF" list --status nonsense >/dev/null 2>&1; rc=$?
 check "bad option value: EX_USAGE" 64 "$rc"
 
