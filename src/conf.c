@@ -429,25 +429,31 @@ conf_name_ok(const char *name)
 	return true;
 }
 
+/*
+ * Room for one more section object (an endpoint or a handler) in *items,
+ * n of size bytes in use, and for its state in *states; both hold *cap.
+ */
 static int
-conf_endpoint_grow(struct conf_parse *p)
+conf_grow(void *itemsp, size_t size, size_t n, struct section_state **states,
+    size_t *cap)
 {
-	struct endpoint		*ev;
-	struct section_state	*sv;
-	size_t			 cap;
+	void			**items = itemsp;
+	void			 *iv;
+	struct section_state	 *sv;
+	size_t			  ncap;
 
-	if (p->conf->nendpoints < p->epcap)
+	if (n < *cap)
 		return 0;
-	cap = p->epcap ? p->epcap * 2 : 8;
-	ev = reallocarray(p->conf->endpoints, cap, sizeof(*ev));
-	if (ev == NULL)
+	ncap = *cap ? *cap * 2 : 8;
+	iv = reallocarray(*items, ncap, size);
+	if (iv == NULL)
 		return -1;
-	p->conf->endpoints = ev;
-	sv = reallocarray(p->eps, cap, sizeof(*sv));
+	*items = iv;
+	sv = reallocarray(*states, ncap, sizeof(*sv));
 	if (sv == NULL)
 		return -1;
-	p->eps = sv;
-	p->epcap = cap;
+	*states = sv;
+	*cap = ncap;
 	return 0;
 }
 
@@ -465,7 +471,8 @@ conf_endpoint_open(struct conf_parse *p, const char *name)
 		    name, name);
 		return;
 	}
-	if (conf_endpoint_grow(p) == -1) {
+	if (conf_grow(&p->conf->endpoints, sizeof(*p->conf->endpoints),
+	    p->conf->nendpoints, &p->eps, &p->epcap) == -1) {
 		p->oom = true;
 		return;
 	}
@@ -484,28 +491,6 @@ conf_endpoint_open(struct conf_parse *p, const char *name)
 	conf_defaults(p, SECT_ENDPOINT, ep);
 }
 
-static int
-conf_handler_grow(struct conf_parse *p)
-{
-	struct handler		*hv;
-	struct section_state	*sv;
-	size_t			 cap;
-
-	if (p->conf->nhandlers < p->hcap)
-		return 0;
-	cap = p->hcap ? p->hcap * 2 : 8;
-	hv = reallocarray(p->conf->handlers, cap, sizeof(*hv));
-	if (hv == NULL)
-		return -1;
-	p->conf->handlers = hv;
-	sv = reallocarray(p->hs, cap, sizeof(*sv));
-	if (sv == NULL)
-		return -1;
-	p->hs = sv;
-	p->hcap = cap;
-	return 0;
-}
-
 /* [handler:NAME]: a new handler with an empty filter (it matches every
  * event until a criterion is added) and its defaults. */
 static void
@@ -520,7 +505,8 @@ conf_handler_open(struct conf_parse *p, const char *name)
 		    name, name);
 		return;
 	}
-	if (conf_handler_grow(p) == -1) {
+	if (conf_grow(&p->conf->handlers, sizeof(*p->conf->handlers),
+	    p->conf->nhandlers, &p->hs, &p->hcap) == -1) {
 		p->oom = true;
 		return;
 	}
