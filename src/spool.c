@@ -42,7 +42,6 @@
 #define SEG_NAMELEN	(4 + SEG_DIGITS + 6)	/* "seg-" NNNNNNNN ".jsonl" */
 #define SEG_MAX		99999999u
 #define SEG_SIZE	((off_t)64 << 20)
-#define JSON_MAX_DEPTH	2048			/* as jansson's parser */
 
 struct spool {
 	char		*dir;		/* as configured */
@@ -546,292 +545,25 @@ spool_close(struct spool *sp)
 }
 
 /*
- * A JSON syntax check (RFC 8259) that allocates nothing.  It accepts
- * what jansson's json_loadb() accepts, less numbers out of jansson's
- * range: UTF-8 is checked, as are \u escapes (no \u0000, no lone
- * surrogate), and nesting is limited as in jansson.
+ * 1 if line is exactly one JSON object.  jansson decides, so a reader
+ * accepts what record_decode() will.  Scans that only look for ids
+ * (SPOOL_UNCHECKED) skip this and leave it to whoever decodes a line.
  */
-
-struct jv {
-	const unsigned char	*p, *end;
-	int			 depth;
-};
-
-static int	jv_value(struct jv *);
-
-static void
-jv_ws(struct jv *v)
-{
-	while (v->p < v->end && (*v->p == ' ' || *v->p == '\t' ||
-	    *v->p == '\r' || *v->p == '\n'))
-		v->p++;
-}
-
-static int
-jv_isdigit(const struct jv *v)
-{
-	return v->p < v->end && *v->p >= '0' && *v->p <= '9';
-}
-
-static int
-jv_digits(struct jv *v)
-{
-	if (!jv_isdigit(v))
-		return -1;
-	while (jv_isdigit(v))
-		v->p++;
-	return 0;
-}
-
-static int
-jv_number(struct jv *v)
-{
-	if (v->p < v->end && *v->p == '-')
-		v->p++;
-	if (v->p < v->end && *v->p == '0')
-		v->p++;
-	else if (jv_digits(v) == -1)
-		return -1;
-	if (v->p < v->end && *v->p == '.') {
-		v->p++;
-		if (jv_digits(v) == -1)
-			return -1;
-	}
-	if (v->p < v->end && (*v->p == 'e' || *v->p == 'E')) {
-		v->p++;
-		if (v->p < v->end && (*v->p == '+' || *v->p == '-'))
-			v->p++;
-		if (jv_digits(v) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-jv_literal(struct jv *v, const char *lit)
-{
-	size_t	n = strlen(lit);
-
-	if ((size_t)(v->end - v->p) < n || memcmp(v->p, lit, n) != 0)
-		return -1;
-	v->p += n;
-	return 0;
-}
-
-/* "uXXXX" at v->p: its value in *u. */
-static int
-jv_hex4(struct jv *v, unsigned *u)
-{
-	int	i, c;
-
-	if (v->end - v->p < 5 || *v->p != 'u')
-		return -1;
-	*u = 0;
-	for (i = 1; i <= 4; i++) {
-		c = v->p[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c -= 'a' - 10;
-		else if (c >= 'A' && c <= 'F')
-			c -= 'A' - 10;
-		else
-			return -1;
-		*u = *u << 4 | (unsigned)c;
-	}
-	v->p += 5;
-	return 0;
-}
-
-/* An escape, v->p just past the backslash. */
-static int
-jv_escape(struct jv *v)
-{
-	unsigned	u, lo;
-
-	if (v->p < v->end && *v->p != '\0' &&
-	    strchr("\"\\/bfnrt", *v->p) != NULL) {
-		v->p++;
-		return 0;
-	}
-	if (jv_hex4(v, &u) == -1 || u == 0 || (u >= 0xdc00 && u <= 0xdfff))
-		return -1;
-	if (u < 0xd800 || u > 0xdbff)
-		return 0;
-	if (v->p >= v->end || *v->p != '\\')
-		return -1;
-	v->p++;
-	if (jv_hex4(v, &lo) == -1 || lo < 0xdc00 || lo > 0xdfff)
-		return -1;
-	return 0;
-}
-
-/* One UTF-8 sequence of two or more bytes: no overlong, no surrogate. */
-static int
-jv_utf8(struct jv *v)
-{
-	const unsigned char	*p = v->p;
-	unsigned		 cp, n, i;
-
-	if (*p >= 0xc2 && *p <= 0xdf) {
-		n = 1;
-		cp = *p & 0x1f;
-	} else if (*p >= 0xe0 && *p <= 0xef) {
-		n = 2;
-		cp = *p & 0x0f;
-	} else if (*p >= 0xf0 && *p <= 0xf4) {
-		n = 3;
-		cp = *p & 0x07;
-	} else
-		return -1;
-	if ((size_t)(v->end - p) <= n)
-		return -1;
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return -1;
-	v->p += n + 1;
-	return 0;
-}
-
-static int
-jv_string(struct jv *v)
-{
-	if (v->p >= v->end || *v->p != '"')
-		return -1;
-	v->p++;
-	while (v->p < v->end) {
-		if (*v->p == '"') {
-			v->p++;
-			return 0;
-		}
-		if (*v->p < 0x20)
-			return -1;
-		if (*v->p == '\\') {
-			v->p++;
-			if (jv_escape(v) == -1)
-				return -1;
-		} else if (*v->p >= 0x80) {
-			if (jv_utf8(v) == -1)
-				return -1;
-		} else
-			v->p++;
-	}
-	return -1;
-}
-
-/* After a member of an object or array: 1 at close, 0 at ',', -1. */
-static int
-jv_next(struct jv *v, unsigned char close)
-{
-	jv_ws(v);
-	if (v->p >= v->end)
-		return -1;
-	if (*v->p == close) {
-		v->p++;
-		v->depth--;
-		return 1;
-	}
-	if (*v->p != ',')
-		return -1;
-	v->p++;
-	return 0;
-}
-
-static int
-jv_object(struct jv *v)
-{
-	int	r;
-
-	if (++v->depth > JSON_MAX_DEPTH)
-		return -1;
-	v->p++;
-	jv_ws(v);
-	if (v->p < v->end && *v->p == '}') {
-		v->p++;
-		v->depth--;
-		return 0;
-	}
-	for (;;) {
-		jv_ws(v);
-		if (jv_string(v) == -1)
-			return -1;
-		jv_ws(v);
-		if (v->p >= v->end || *v->p != ':')
-			return -1;
-		v->p++;
-		if (jv_value(v) == -1)
-			return -1;
-		r = jv_next(v, '}');
-		if (r != 0)
-			return r == 1 ? 0 : -1;
-	}
-}
-
-static int
-jv_array(struct jv *v)
-{
-	int	r;
-
-	if (++v->depth > JSON_MAX_DEPTH)
-		return -1;
-	v->p++;
-	jv_ws(v);
-	if (v->p < v->end && *v->p == ']') {
-		v->p++;
-		v->depth--;
-		return 0;
-	}
-	for (;;) {
-		if (jv_value(v) == -1)
-			return -1;
-		r = jv_next(v, ']');
-		if (r != 0)
-			return r == 1 ? 0 : -1;
-	}
-}
-
-static int
-jv_value(struct jv *v)
-{
-	jv_ws(v);
-	if (v->p >= v->end)
-		return -1;
-	switch (*v->p) {
-	case '{':
-		return jv_object(v);
-	case '[':
-		return jv_array(v);
-	case '"':
-		return jv_string(v);
-	case 't':
-		return jv_literal(v, "true");
-	case 'f':
-		return jv_literal(v, "false");
-	case 'n':
-		return jv_literal(v, "null");
-	default:
-		return jv_number(v);
-	}
-}
-
-/* 1 if line is exactly one JSON object (trailing blanks allowed). */
 static int
 line_is_object(const char *line, size_t len)
 {
-	struct jv	v;
+	json_error_t	 err;
+	json_t		*j;
+	int		 ok;
 
-	v.p = (const unsigned char *)line;
-	v.end = v.p + len;
-	v.depth = 0;
-	if (len == 0 || *v.p != '{' || jv_object(&v) == -1)
+	/* A raw NUL byte is never part of a record (jansson lets one
+	 * through after a number). */
+	if (len == 0 || line[0] != '{' || memchr(line, '\0', len) != NULL)
 		return 0;
-	jv_ws(&v);
-	return v.p == v.end;
+	j = json_loadb(line, len, JSON_ALLOW_NUL, &err);
+	ok = json_is_object(j);
+	json_decref(j);
+	return ok;
 }
 
 /* Reading. */
