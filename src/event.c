@@ -234,24 +234,117 @@ utf8_text(const unsigned char *buf, size_t n)
 }
 
 /*
- * A JSON string of n bytes at s with every ill-formed byte (and NUL)
+ * Records are written with a small JSON writer rather than built as
+ * jansson trees and dumped: the record's shape is fixed, and building
+ * and dumping a tree cost more than the rest of a request together
+ * (hookspool's benchmark).  jansson still reads records back, and
+ * writes the one free-form part, the JWT claims.
+ */
+struct jbuf {
+	char	*p;
+	size_t	 n;
+	size_t	 cap;
+	int	 failed;		/* ENOMEM: everything after is dropped */
+};
+
+static int
+jb_room(struct jbuf *b, size_t more)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (b->failed)
+		return -1;
+	if (more <= b->cap - b->n)
+		return 0;
+	if (more > SIZE_MAX / 2 - b->n) {
+		b->failed = 1;
+		return -1;
+	}
+	cap = b->cap ? b->cap : 1024;
+	while (cap - b->n < more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void
+jb_raw(struct jbuf *b, const char *s, size_t n)
+{
+	if (jb_room(b, n) == 0) {
+		memcpy(b->p + b->n, s, n);
+		b->n += n;
+	}
+}
+
+static void
+jb_lit(struct jbuf *b, const char *s)
+{
+	jb_raw(b, s, strlen(s));
+}
+
+/* A JSON string of n bytes that are strict UTF-8 without NUL. */
+static void
+jb_string(struct jbuf *b, const char *s, size_t n)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i, run = 0;
+	unsigned char		c;
+	char			esc[6];
+
+	jb_raw(b, "\"", 1);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_raw(b, s + run, i - run);
+		run = i + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"':  esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			jb_raw(b, esc, 6);
+			continue;
+		}
+		jb_raw(b, esc, 2);
+	}
+	jb_raw(b, s + run, n - run);
+	jb_raw(b, "\"", 1);
+}
+
+/*
+ * Any n bytes as a JSON string, every ill-formed UTF-8 byte (and NUL)
  * replaced by U+FFFD.
  */
-static json_t *
-json_bytes_text(const char *s, size_t n)
+static void
+jb_text(struct jbuf *b, const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	json_t			*j = NULL;
 	char			*buf = NULL;
 	size_t			 i = 0, o = 0, l;
 
-	if (utf8_text(p, n))
-		return json_stringn_nocheck(s, n);
-	if (n > (SIZE_MAX - 1) / 3)
-		return NULL;
-	buf = malloc(3 * n + 1);
-	if (buf == NULL)
-		return NULL;
+	if (utf8_text(p, n)) {
+		jb_string(b, s, n);
+		return;
+	}
+	if (n > (SIZE_MAX - 1) / 3 || (buf = malloc(3 * n + 1)) == NULL) {
+		b->failed = 1;
+		return;
+	}
 	while (i < n) {
 		l = p[i] == '\0' ? 0 : utf8_seq_len(p + i, n - i);
 		if (l == 0) {
@@ -264,57 +357,76 @@ json_bytes_text(const char *s, size_t n)
 			i += l;
 		}
 	}
-	j = json_stringn_nocheck(buf, o);
+	jb_string(b, buf, o);
 	free(buf);
-	return j;
 }
 
-/* A JSON string of s, repaired as json_bytes_text(); null for NULL. */
-static json_t *
-json_text(const char *s)
+/* A C string as jb_text(), or null for NULL. */
+static void
+jb_cstr(struct jbuf *b, const char *s)
 {
 	if (s == NULL)
-		return json_null();
-	return json_bytes_text(s, strlen(s));
+		jb_lit(b, "null");
+	else
+		jb_text(b, s, strlen(s));
+}
+
+/* ,"key": -- keys are ours and plain; every record starts with "type". */
+static void
+jb_key(struct jbuf *b, const char *key)
+{
+	jb_raw(b, ",\"", 2);
+	jb_lit(b, key);
+	jb_raw(b, "\":", 2);
+}
+
+static void
+jb_int(struct jbuf *b, long long v)
+{
+	char	num[24];
+	int	n;
+
+	n = snprintf(num, sizeof(num), "%lld", v);
+	jb_raw(b, num, (size_t)n);
 }
 
 static const char	b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Standard, padded base64 of buf, as a JSON string. */
-static json_t *
-json_base64(const unsigned char *buf, size_t n)
+static void
+jb_base64(struct jbuf *b, const unsigned char *buf, size_t n)
 {
-	json_t		*j = NULL;
-	char		*out = NULL;
-	size_t		 i, o = 0;
+	char		*out;
+	size_t		 i;
 	uint32_t	 v;
 
-	if (n > (SIZE_MAX / 4 - 1) * 3)
-		return NULL;
-	out = malloc((n + 2) / 3 * 4 + 1);
-	if (out == NULL)
-		return NULL;
+	if (n > (SIZE_MAX / 4 - 1) * 3 || jb_room(b, (n + 2) / 3 * 4 + 2) ==
+	    -1) {
+		b->failed = 1;
+		return;
+	}
+	out = b->p + b->n;
+	*out++ = '"';
 	for (i = 0; i + 2 < n; i += 3) {
 		v = (uint32_t)buf[i] << 16 | (uint32_t)buf[i + 1] << 8 |
 		    buf[i + 2];
-		out[o++] = b64_alphabet[v >> 18 & 0x3f];
-		out[o++] = b64_alphabet[v >> 12 & 0x3f];
-		out[o++] = b64_alphabet[v >> 6 & 0x3f];
-		out[o++] = b64_alphabet[v & 0x3f];
+		*out++ = b64_alphabet[v >> 18 & 0x3f];
+		*out++ = b64_alphabet[v >> 12 & 0x3f];
+		*out++ = b64_alphabet[v >> 6 & 0x3f];
+		*out++ = b64_alphabet[v & 0x3f];
 	}
 	if (i < n) {
 		v = (uint32_t)buf[i] << 16;
 		if (i + 1 < n)
 			v |= (uint32_t)buf[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18 & 0x3f];
-		out[o++] = b64_alphabet[v >> 12 & 0x3f];
-		out[o++] = i + 1 < n ? b64_alphabet[v >> 6 & 0x3f] : '=';
-		out[o++] = '=';
+		*out++ = b64_alphabet[v >> 18 & 0x3f];
+		*out++ = b64_alphabet[v >> 12 & 0x3f];
+		*out++ = i + 1 < n ? b64_alphabet[v >> 6 & 0x3f] : '=';
+		*out++ = '=';
 	}
-	j = json_stringn_nocheck(out, o);
-	free(out);
-	return j;
+	*out++ = '"';
+	b->n = (size_t)(out - b->p);
 }
 
 static int
@@ -334,7 +446,7 @@ b64_value(unsigned char c)
 }
 
 /*
- * Decode canonical padded base64 (what json_base64 writes) into a
+ * Decode canonical padded base64 (what jb_base64 writes) into a
  * malloc'd buffer.  -1 with errno EINVAL on anything else.
  */
 static int
@@ -414,224 +526,143 @@ header_is_redacted(const char *name)
 	return 0;
 }
 
-/* Add name: value to obj, after ", " if name is already there. */
-static int
-headers_add(json_t *obj, const char *name, const char *value)
+/* The value stored for header i: credentials redacted.  NULL: ENOMEM. */
+static char *
+header_value(const struct header_list *hl, size_t i, int *owned)
 {
-	json_t	*old, *v = NULL;
-	char	*joined = NULL;
-	size_t	 a, b;
-	int	 rc = -1;
-
-	v = json_text(value);
-	if (v == NULL)
-		goto out;
-	old = json_object_get(obj, name);
-	if (old != NULL) {
-		a = json_string_length(old);
-		b = json_string_length(v);
-		joined = malloc(a + 2 + b);
-		if (joined == NULL)
-			goto out;
-		memcpy(joined, json_string_value(old), a);
-		memcpy(joined + a, ", ", 2);
-		memcpy(joined + a + 2, json_string_value(v), b);
-		json_decref(v);
-		v = json_stringn_nocheck(joined, a + 2 + b);
-		if (v == NULL)
-			goto out;
-	}
-	rc = json_object_set_new_nocheck(obj, name, v);
-	v = NULL;
-out:
-	json_decref(v);
-	free(joined);
-	return rc;
+	*owned = header_is_redacted(hl->v[i].name);
+	if (*owned)
+		return redact_credentials(hl->v[i].value);
+	return hl->v[i].value;
 }
 
-static json_t *
-json_headers(const struct header_list *hl)
+/*
+ * The headers as an object, in order of first appearance; a name that
+ * repeats gets its values joined with ", ".
+ */
+static void
+jb_headers(struct jbuf *b, const struct header_list *hl)
 {
-	json_t		*obj = NULL, *name = NULL;
-	char		*value = NULL;
-	const char	*key;
-	size_t		 i;
+	struct jbuf	 v = { NULL, 0, 0, 0 };
+	char		*value;
+	size_t		 i, j, k;
+	int		 owned;
 
-	obj = json_object();
-	for (i = 0; obj != NULL && hl != NULL && i < hl->n; i++) {
-		name = json_text(hl->v[i].name);
-		if (name == NULL)
-			goto fail;
-		key = json_string_value(name);
-		if (header_is_redacted(key)) {
-			value = redact_credentials(hl->v[i].value);
-			if (value == NULL)
-				goto fail;
+	jb_raw(b, "{", 1);
+	for (i = 0, k = 0; hl != NULL && i < hl->n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(hl->v[j].name, hl->v[i].name) == 0)
+				break;
+		if (j < i)
+			continue;	/* joined at its first appearance */
+		v.n = 0;
+		for (j = i; j < hl->n; j++) {
+			if (j > i && strcmp(hl->v[j].name, hl->v[i].name) != 0)
+				continue;
+			if ((value = header_value(hl, j, &owned)) == NULL) {
+				b->failed = 1;
+				break;
+			}
+			if (j > i)
+				jb_raw(&v, ", ", 2);
+			jb_lit(&v, value);
+			if (owned)
+				free(value);
 		}
-		if (headers_add(obj, key,
-		    value != NULL ? value : hl->v[i].value) == -1)
-			goto fail;
-		json_decref(name);
-		name = NULL;
-		free(value);
-		value = NULL;
+		if (k++ > 0)
+			jb_raw(b, ",", 1);
+		jb_cstr(b, hl->v[i].name);
+		jb_raw(b, ":", 1);
+		jb_text(b, v.p != NULL ? v.p : "", v.n);
+		b->failed |= v.failed;
 	}
-	return obj;
-fail:
-	json_decref(name);
-	free(value);
-	json_decref(obj);
-	return NULL;
+	jb_raw(b, "}", 1);
+	free(v.p);
 }
 
-/* RFC 3339 UTC with exactly six fractional digits. */
-static json_t *
-json_timestamp(int64_t us)
+/* RFC 3339 UTC with exactly six fractional digits; 0 means null. */
+static void
+jb_time(struct jbuf *b, int64_t us, int zero_is_null)
 {
 	struct tm	tm;
 	time_t		t;
 	int64_t		secs = us / 1000000, frac = us % 1000000;
-	char		buf[96];
+	char		buf[64];
+	int		n;
 
+	if (zero_is_null && us == 0) {
+		jb_lit(b, "null");
+		return;
+	}
 	if (frac < 0) {
 		frac += 1000000;
 		secs--;
 	}
 	t = (time_t)secs;
-	if (gmtime_r(&t, &tm) == NULL)
-		return NULL;
-	if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	if (gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+		b->failed = 1;
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (int)frac);
-	return json_string(buf);
+	jb_raw(b, buf, (size_t)n);
 }
 
-static json_t *
-json_handlers(const char *const *names, size_t n)
+static void
+jb_body(struct jbuf *b, const unsigned char *body, size_t len)
 {
-	json_t	*arr;
-	size_t	 i;
+	int	text = len == 0 || utf8_text(body, len);
 
-	arr = json_array();
-	for (i = 0; arr != NULL && i < n; i++) {
-		if (json_array_append_new(arr, json_text(names[i])) == -1) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	}
-	return arr;
+	jb_key(b, "body");
+	if (text)
+		jb_string(b, (const char *)body, len);
+	else
+		jb_base64(b, body, len);
+	jb_key(b, "body_encoding");
+	jb_lit(b, text ? "\"utf-8\"" : "\"base64\"");
+	jb_key(b, "body_size");
+	jb_int(b, (long long)len);
 }
 
-static int
-set_body(json_t *obj, const unsigned char *body, size_t len)
+/* Compact JSON of the verified JWT claims (jansson: they are free-form). */
+static void
+jb_claims(struct jbuf *b, const json_t *claims)
 {
-	json_t		*b;
-	const char	*enc = "utf-8";
+	char	*s;
 
-	if (len == 0)
-		b = json_string("");
-	else if (utf8_text(body, len))
-		b = json_stringn_nocheck((const char *)body, len);
-	else {
-		b = json_base64(body, len);
-		enc = "base64";
+	if (claims == NULL)
+		return;
+	s = json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s == NULL) {
+		b->failed = 1;
+		return;
 	}
-	if (json_object_set_new(obj, "body", b) == -1 ||
-	    json_object_set_new(obj, "body_encoding", json_string(enc)) == -1 ||
-	    json_object_set_new(obj, "body_size",
-	    json_integer((json_int_t)len)) == -1)
-		return -1;
-	return 0;
+	jb_key(b, "claims");
+	jb_lit(b, s);
+	free(s);
 }
 
-/* Build the record's object, keys in the order of hookspool-spool(5). */
-static json_t *
-event_object(const struct event *ev)
-{
-	json_t	*o;
-
-	o = json_object();
-	if (o == NULL ||
-	    json_object_set_new(o, "type", json_string("event")) == -1 ||
-	    json_object_set_new(o, "id", json_string(ev->id)) == -1 ||
-	    json_object_set_new(o, "received_at",
-	    json_timestamp(ev->received_us)) == -1 ||
-	    json_object_set_new(o, "endpoint", json_text(ev->endpoint)) == -1 ||
-	    json_object_set_new(o, "path", json_text(ev->path)) == -1 ||
-	    json_object_set_new(o, "method", json_text(ev->method)) == -1 ||
-	    json_object_set_new(o, "remote_addr",
-	    json_text(ev->remote_addr)) == -1 ||
-	    json_object_set_new(o, "headers", json_headers(ev->headers)) == -1 ||
-	    set_body(o, ev->body, ev->body_len) == -1 ||
-	    json_object_set_new(o, "verification",
-	    json_text(ev->verification)) == -1 ||
-	    (ev->claims != NULL &&
-	    json_object_set(o, "claims", ev->claims) == -1) ||
-	    json_object_set_new(o, "handlers",
-	    json_handlers(ev->handlers, ev->nhandlers)) == -1 ||
-	    json_object_set_new(o, "replay_of", json_text(ev->replay_of)) == -1) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-struct outbuf {
-	char	*p;
-	size_t	 n;
-	size_t	 cap;
-};
-
-/* json_dump_callback sink: our own buffer, so the caller can free() it. */
-static int
-outbuf_append(const char *s, size_t n, void *arg)
-{
-	struct outbuf	*b = arg;
-	size_t		 cap;
-	char		*p;
-
-	if (n > SIZE_MAX - 2 - b->n)
-		return -1;
-	if (b->n + n + 2 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 2)
-			cap = cap > SIZE_MAX / 2 ? b->n + n + 2 : cap * 2;
-		p = realloc(b->p, cap);
-		if (p == NULL)
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	return 0;
-}
-
-/* One compact line of o, '\n'-terminated, in a buffer free() can take. */
+/* End the record with '\n' and hand its buffer over, or fail ENOMEM. */
 static char *
-record_dump(const json_t *o, size_t *len)
+jb_finish(struct jbuf *b, size_t *len)
 {
-	struct outbuf	 b = { NULL, 0, 0 };
-
-	if (json_dump_callback(o, outbuf_append, &b,
-	    JSON_COMPACT | JSON_PRESERVE_ORDER) == -1 || b.p == NULL) {
-		free(b.p);
+	jb_raw(b, "}\n", 3);	/* the NUL keeps the buffer a C string */
+	if (b->failed) {
+		free(b->p);
 		errno = ENOMEM;
 		return NULL;
 	}
-	b.p[b.n++] = '\n';
-	b.p[b.n] = '\0';
-	*len = b.n;
-	return b.p;
+	*len = b->n - 1;
+	return b->p;
 }
 
 char *
 event_encode(const struct event *ev, size_t *len)
 {
-	json_t	*o = NULL;
-	char	*line = NULL;
+	struct jbuf	b = { NULL, 0, 0, 0 };
+	size_t		i;
 
 	if (!event_id_valid(ev->id) ||
 	    ev->received_us < EVENT_US_MIN || ev->received_us > EVENT_US_MAX ||
@@ -640,62 +671,42 @@ event_encode(const struct event *ev, size_t *len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((o = event_object(ev)) == NULL) {
-		errno = ENOMEM;
-		return NULL;
+	jb_lit(&b, "{\"type\":\"event\"");
+	jb_key(&b, "id");
+	jb_cstr(&b, ev->id);
+	jb_key(&b, "received_at");
+	jb_time(&b, ev->received_us, 0);
+	jb_key(&b, "endpoint");
+	jb_cstr(&b, ev->endpoint);
+	jb_key(&b, "path");
+	jb_cstr(&b, ev->path);
+	jb_key(&b, "method");
+	jb_cstr(&b, ev->method);
+	jb_key(&b, "remote_addr");
+	jb_cstr(&b, ev->remote_addr);
+	jb_key(&b, "headers");
+	jb_headers(&b, ev->headers);
+	jb_body(&b, ev->body, ev->body_len);
+	jb_key(&b, "verification");
+	jb_cstr(&b, ev->verification);
+	jb_claims(&b, ev->claims);
+	jb_key(&b, "handlers");
+	jb_raw(&b, "[", 1);
+	for (i = 0; i < ev->nhandlers; i++) {
+		if (i > 0)
+			jb_raw(&b, ",", 1);
+		jb_cstr(&b, ev->handlers[i]);
 	}
-	line = record_dump(o, len);
-	json_decref(o);
-	return line;
-}
-
-/* A time, or null when us is 0 (not yet). */
-static json_t *
-json_time_or_null(int64_t us)
-{
-	return us == 0 ? json_null() : json_timestamp(us);
-}
-
-static json_t *
-attempt_object(const struct attempt *at)
-{
-	json_t	*o;
-
-	o = json_object();
-	if (o == NULL ||
-	    json_object_set_new(o, "type", json_string("attempt")) == -1 ||
-	    json_object_set_new(o, "id", json_string(at->event_id)) == -1 ||
-	    json_object_set_new(o, "handler", json_text(at->handler)) == -1 ||
-	    json_object_set_new(o, "attempt", json_integer(at->number)) == -1 ||
-	    json_object_set_new(o, "state", json_text(at->state)) == -1 ||
-	    json_object_set_new(o, "started_at",
-	    json_timestamp(at->started_us)) == -1 ||
-	    json_object_set_new(o, "ended_at",
-	    json_time_or_null(at->ended_us)) == -1 ||
-	    json_object_set_new(o, "timeout", json_integer(at->timeout)) == -1 ||
-	    json_object_set_new(o, "exit_status", at->exit_status < 0 ?
-	    json_null() : json_integer(at->exit_status)) == -1 ||
-	    json_object_set_new(o, "signal", at->signal == 0 ?
-	    json_null() : json_integer(at->signal)) == -1 ||
-	    json_object_set_new(o, "timed_out",
-	    json_boolean(at->timed_out)) == -1 ||
-	    json_object_set_new(o, "output", at->output == NULL ?
-	    json_string("") : json_bytes_text(at->output,
-	    at->output_len)) == -1 ||
-	    json_object_set_new(o, "next_at",
-	    json_time_or_null(at->next_us)) == -1 ||
-	    json_object_set_new(o, "error", json_text(at->error)) == -1) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	jb_raw(&b, "]", 1);
+	jb_key(&b, "replay_of");
+	jb_cstr(&b, ev->replay_of);
+	return jb_finish(&b, len);
 }
 
 char *
 attempt_encode(const struct attempt *at, size_t *len)
 {
-	json_t	*o = NULL;
-	char	*line = NULL;
+	struct jbuf	b = { NULL, 0, 0, 0 };
 
 	if (!event_id_valid(at->event_id) || at->number < 1 ||
 	    at->started_us < EVENT_US_MIN || at->started_us > EVENT_US_MAX ||
@@ -704,13 +715,40 @@ attempt_encode(const struct attempt *at, size_t *len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((o = attempt_object(at)) == NULL) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	line = record_dump(o, len);
-	json_decref(o);
-	return line;
+	jb_lit(&b, "{\"type\":\"attempt\"");
+	jb_key(&b, "id");
+	jb_cstr(&b, at->event_id);
+	jb_key(&b, "handler");
+	jb_cstr(&b, at->handler);
+	jb_key(&b, "attempt");
+	jb_int(&b, at->number);
+	jb_key(&b, "state");
+	jb_cstr(&b, at->state);
+	jb_key(&b, "started_at");
+	jb_time(&b, at->started_us, 0);
+	jb_key(&b, "ended_at");
+	jb_time(&b, at->ended_us, 1);
+	jb_key(&b, "timeout");
+	jb_int(&b, at->timeout);
+	jb_key(&b, "exit_status");
+	if (at->exit_status < 0)
+		jb_lit(&b, "null");
+	else
+		jb_int(&b, at->exit_status);
+	jb_key(&b, "signal");
+	if (at->signal == 0)
+		jb_lit(&b, "null");
+	else
+		jb_int(&b, at->signal);
+	jb_key(&b, "timed_out");
+	jb_lit(&b, at->timed_out ? "true" : "false");
+	jb_key(&b, "output");
+	jb_text(&b, at->output != NULL ? at->output : "", at->output_len);
+	jb_key(&b, "next_at");
+	jb_time(&b, at->next_us, 1);
+	jb_key(&b, "error");
+	jb_cstr(&b, at->error);
+	return jb_finish(&b, len);
 }
 
 /* Copy msg into err with every byte outside printable ASCII as '?'. */
