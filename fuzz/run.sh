@@ -23,14 +23,20 @@ for t in $targets; do
 	mkdir -p "$out/corpus_$t"
 	[ -d "fuzz/corpus/$t" ] && cp -n fuzz/corpus/"$t"/* "$out/corpus_$t/" 2>/dev/null
 	echo "fuzz: $t for ${secs}s"
-	if (cd "$out" && ./fuzz_"$t" -max_total_time="$secs" -max_len=65536 \
+	rm -f "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-*
+	frc=0
+	(cd "$out" && ./fuzz_"$t" -max_total_time="$secs" -max_len=65536 \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    "corpus_$t" > "fuzz_$t.log" 2>&1); then
-		grep -E '^stat::number_of_executed_units' "$out/fuzz_$t.log" || true
-	else
+	    "corpus_$t" > "fuzz_$t.log" 2>&1) || frc=$?
+	# A sanitizer report or an artifact is a failure whatever the exit.
+	if [ $frc -ne 0 ] || grep -qE 'runtime error|ERROR: |deadly signal' \
+	    "$out/fuzz_$t.log" || ls "$out"/crash-* "$out"/leak-* \
+	    "$out"/timeout-* "$out"/oom-* >/dev/null 2>&1; then
 		echo "fuzz: $t FAILED; see $out/fuzz_$t.log"
-		tail -40 "$out/fuzz_$t.log"
+		grep -E -A12 'runtime error|ERROR: |deadly signal' "$out/fuzz_$t.log" | head -40
 		rc=1
+	else
+		grep -E '^stat::number_of_executed_units' "$out/fuzz_$t.log" || true
 	fi
 done
 exit $rc

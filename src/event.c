@@ -276,7 +276,7 @@ jb_room(struct jbuf *b, size_t more)
 static void
 jb_raw(struct jbuf *b, const char *s, size_t n)
 {
-	if (jb_room(b, n) == 0) {
+	if (n > 0 && jb_room(b, n) == 0) {
 		memcpy(b->p + b->n, s, n);
 		b->n += n;
 	}
@@ -537,6 +537,32 @@ header_value(const struct header_list *hl, size_t i, int *owned)
 }
 
 /*
+ * A header name as a JSON string.  Names are HTTP tokens; any other byte
+ * (and '%') is written as %XX, which keeps distinct names distinct: a
+ * repair to U+FFFD would make two keys of one in the object.
+ */
+static void
+jb_header_name(struct jbuf *b, const char *name)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)name;
+	char			 pct[3] = { '%', 0, 0 };
+
+	jb_raw(b, "\"", 1);
+	for (; *p != '\0'; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '%' && *p != '"' &&
+		    *p != '\\') {
+			jb_raw(b, (const char *)p, 1);
+			continue;
+		}
+		pct[1] = hex[*p >> 4];
+		pct[2] = hex[*p & 0xf];
+		jb_raw(b, pct, 3);
+	}
+	jb_raw(b, "\"", 1);
+}
+
+/*
  * The headers as an object, in order of first appearance; a name that
  * repeats gets its values joined with ", ".
  */
@@ -571,7 +597,7 @@ jb_headers(struct jbuf *b, const struct header_list *hl)
 		}
 		if (k++ > 0)
 			jb_raw(b, ",", 1);
-		jb_cstr(b, hl->v[i].name);
+		jb_header_name(b, hl->v[i].name);
 		jb_raw(b, ":", 1);
 		jb_text(b, v.p != NULL ? v.p : "", v.n);
 		b->failed |= v.failed;
@@ -616,7 +642,9 @@ jb_body(struct jbuf *b, const unsigned char *body, size_t len)
 	int	text = len == 0 || utf8_text(body, len);
 
 	jb_key(b, "body");
-	if (text)
+	if (len == 0)
+		jb_lit(b, "\"\"");
+	else if (text)
 		jb_string(b, (const char *)body, len);
 	else
 		jb_base64(b, body, len);
