@@ -65,6 +65,10 @@ command = /bin/sleep 30
 timeout = 1
 payload.action = slow
 
+[handler:missing]
+command = $T_DIR/no-such-program --flag
+payload.action = missing
+
 [handler:burst]
 command = $T_DIR/sleep2.sh
 payload.action = burst
@@ -140,6 +144,13 @@ rec=$(attempts "$id" | jq -c 'map(select(.state == "failed"))[0]')
 check "timed-out handler recorded as such" "true 9" "$(jq -r '"\(.timed_out) \(.signal)"' <<<"$rec")"
 check "killed at its 1 s timeout" 1 "$(jq -r "$JQ_TS"' (.ended_at | ts) - (.started_at | ts) | if . >= 0.9 and . < 1.8 then 1 else . end' <<<"$rec")"
 check "no sleep 30 left running" "" "$(pgrep -x -f '/bin/sleep 30')"
+
+# --- a command that cannot start is a failure with a reason ------------
+printf '{"action":"missing"}' > "$T_DIR/missing"
+read -r status id <<<"$(send "$T_DIR/missing" push)"
+wait_attempt "$id" missing failed
+check "missing program: failed, with the reason and no exit status" "null No such file or directory" \
+	"$(attempts "$id" | jq -r 'map(select(.state == "failed"))[0] | "\(.exit_status) \(.error)"')"
 
 # --- handlers never delay the answer ---------------------------------------
 printf '{"action":"burst"}' > "$T_DIR/burst"
