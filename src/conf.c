@@ -75,6 +75,23 @@ struct conf_key {
 	double			 max;
 	size_t			 off;	/* of the field in obj */
 	unsigned		 flags;
+	const struct conf_choice *choices; /* set_choice: the words */
+};
+
+/* One word of a key that takes one of a few (fsync = always | never). */
+struct conf_choice {
+	const char	*word;
+	int		 value;
+};
+
+static const struct conf_choice fsync_choices[] = {
+	{ "always", FSYNC_ALWAYS }, { "never", FSYNC_NEVER }, { NULL, 0 }
+};
+static const struct conf_choice log_choices[] = {
+	{ "stderr", LOG_TO_STDERR }, { "syslog", LOG_TO_SYSLOG }, { NULL, 0 }
+};
+static const struct conf_choice encoding_choices[] = {
+	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 }, { NULL, 0 }
 };
 
 #define KEY_REPEAT	0x01	/* may be given more than once */
@@ -83,8 +100,8 @@ struct conf_key {
 #define KEY_PREFIX	0x08	/* name is a prefix: "header." + NAME */
 
 static conf_setter	set_abspath, set_bool, set_command, set_criterion,
-			set_double, set_encoding, set_fsync, set_group,
-			set_header, set_int, set_jwt_alg, set_jwt_key, set_log,
+			set_choice, set_double, set_group,
+			set_header, set_int, set_jwt_alg, set_jwt_key,
 			set_long, set_methods, set_path, set_scheme, set_secret,
 			set_secret_file, set_size, set_string, set_user;
 
@@ -95,60 +112,62 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 /* Every key of the language.  hookspool.ini(5) documents this table. */
 static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "spool_dir", set_abspath, "/var/spool/hookspool",
-	    0, 0, S(spool_dir), 0 },
+	    0, 0, S(spool_dir), 0, NULL },
 	{ SECT_SERVER, "max_body_size", set_size, "1048576",
-	    1, 1024.0 * 1024 * 1024, S(max_body_size), 0 },
-	{ SECT_SERVER, "fsync", set_fsync, "always", 0, 0, S(fsync), 0 },
+	    1, 1024.0 * 1024 * 1024, S(max_body_size), 0, NULL },
+	{ SECT_SERVER, "fsync", set_choice, "always", 0, 0, S(fsync), 0,
+	    fsync_choices },
 	{ SECT_SERVER, "max_retry_attempts", set_int, "3",
-	    0, 100, S(max_retry_attempts), 0 },
+	    0, 100, S(max_retry_attempts), 0, NULL },
 	{ SECT_SERVER, "retry_delay_seconds", set_double, "1.0",
-	    0, 86400, S(retry_delay_seconds), KEY_MIN_OPEN },
+	    0, 86400, S(retry_delay_seconds), KEY_MIN_OPEN, NULL },
 	{ SECT_SERVER, "retry_backoff_multiplier", set_double, "2.0",
-	    1, 100, S(retry_backoff_multiplier), 0 },
+	    1, 100, S(retry_backoff_multiplier), 0, NULL },
 	{ SECT_SERVER, "retry_max_delay_seconds", set_double, "3600",
-	    0, 7 * 86400, S(retry_max_delay_seconds), KEY_MIN_OPEN },
+	    0, 7 * 86400, S(retry_max_delay_seconds), KEY_MIN_OPEN, NULL },
 	{ SECT_SERVER, "event_history_size", set_long, "1000",
-	    1, 1e9, S(event_history_size), 0 },
+	    1, 1e9, S(event_history_size), 0, NULL },
 	{ SECT_SERVER, "segment_size", set_size, "64M",
-	    4096, 1024.0 * 1024 * 1024 * 1024, S(segment_size), 0 },
-	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0 },
-	{ SECT_SERVER, "log", set_log, "stderr", 0, 0, S(log), 0 },
-	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0 },
+	    4096, 1024.0 * 1024 * 1024 * 1024, S(segment_size), 0, NULL },
+	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0, NULL },
+	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
+	    log_choices },
+	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
-	    0, 0, 0, KEY_REPEAT | KEY_RAW },
+	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
 	{ SECT_ENDPOINT, "secret_file", set_secret_file, NULL,
-	    0, 0, 0, KEY_REPEAT },
+	    0, 0, 0, KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "signature_type", set_scheme, "none",
-	    0, 0, E(scheme), 0 },
+	    0, 0, E(scheme), 0, NULL },
 	{ SECT_ENDPOINT, "signature_header", set_header, NULL,
-	    0, 0, E(signature_header), 0 },
-	{ SECT_ENDPOINT, "methods", set_methods, "POST", 0, 0, E(methods), 0 },
-	{ SECT_ENDPOINT, "enabled", set_bool, "true", 0, 0, E(enabled), 0 },
-	{ SECT_ENDPOINT, "signature_encoding", set_encoding, "hex",
-	    0, 0, E(signature_encoding), 0 },
+	    0, 0, E(signature_header), 0, NULL },
+	{ SECT_ENDPOINT, "methods", set_methods, "POST", 0, 0, E(methods), 0, NULL },
+	{ SECT_ENDPOINT, "enabled", set_bool, "true", 0, 0, E(enabled), 0, NULL },
+	{ SECT_ENDPOINT, "signature_encoding", set_choice, "hex",
+	    0, 0, E(signature_encoding), 0, encoding_choices },
 	{ SECT_ENDPOINT, "timestamp_tolerance", set_long, "300",
-	    1, 86400, E(timestamp_tolerance), 0 },
+	    1, 86400, E(timestamp_tolerance), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
-	    0, 0, E(jwt_alg), 0 },
+	    0, 0, E(jwt_alg), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
-	    0, 0, E(jwt_key), 0 },
+	    0, 0, E(jwt_key), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_leeway", set_long, "0",
-	    0, 3600, E(jwt_leeway), 0 },
+	    0, 3600, E(jwt_leeway), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_issuer", set_string, NULL,
-	    0, 0, E(jwt_issuer), 0 },
+	    0, 0, E(jwt_issuer), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
-	    0, 0, E(jwt_audience), 0 },
-	{ SECT_HANDLER, "command", set_command, NULL, 0, 0, H(command), 0 },
+	    0, 0, E(jwt_audience), 0, NULL },
+	{ SECT_HANDLER, "command", set_command, NULL, 0, 0, H(command), 0, NULL },
 	/* the filter's criteria; a handler's methods are one of them */
-	{ SECT_HANDLER, "endpoint_paths", set_criterion, NULL, 0, 0, 0, 0 },
-	{ SECT_HANDLER, "methods", set_criterion, NULL, 0, 0, 0, 0 },
+	{ SECT_HANDLER, "endpoint_paths", set_criterion, NULL, 0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "methods", set_criterion, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "header.", set_criterion, NULL,
-	    0, 0, 0, KEY_PREFIX | KEY_REPEAT },
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "payload.", set_criterion, NULL,
-	    0, 0, 0, KEY_PREFIX | KEY_REPEAT },
-	{ SECT_HANDLER, "timeout", set_int, "30", 1, 86400, H(timeout), 0 },
-	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0 },
-	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0 },
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
+	{ SECT_HANDLER, "timeout", set_int, "30", 1, 86400, H(timeout), 0, NULL },
+	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0, NULL },
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -989,40 +1008,23 @@ set_bool(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return -1;
 }
 
+/* A key that takes one of k->choices' words, in any case. */
 static int
-set_fsync(struct conf_parse *p, const struct conf_key *k, void *obj,
+set_choice(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
-	enum fsync_mode	*field = (enum fsync_mode *)((char *)obj + k->off);
+	const struct conf_choice	*c = k->choices;
 
-	if (strcasecmp(value, "always") == 0)
-		*field = FSYNC_ALWAYS;
-	else if (strcasecmp(value, "never") == 0)
-		*field = FSYNC_NEVER;
-	else {
-		conf_error(p, p->lineno, "%s: \"%s\" is neither \"always\" "
-		    "nor \"never\"", k->name, value);
-		return -1;
+	for (; c->word != NULL; c++) {
+		if (strcasecmp(value, c->word) == 0) {
+			*(int *)((char *)obj + k->off) = c->value;
+			return 0;
+		}
 	}
-	return 0;
-}
-
-static int
-set_log(struct conf_parse *p, const struct conf_key *k, void *obj,
-    const char *value)
-{
-	enum log_target	*field = (enum log_target *)((char *)obj + k->off);
-
-	if (strcasecmp(value, "stderr") == 0)
-		*field = LOG_TO_STDERR;
-	else if (strcasecmp(value, "syslog") == 0)
-		*field = LOG_TO_SYSLOG;
-	else {
-		conf_error(p, p->lineno, "%s: \"%s\" is neither \"stderr\" "
-		    "nor \"syslog\"", k->name, value);
-		return -1;
-	}
-	return 0;
+	/* Every choice list has two words. */
+	conf_error(p, p->lineno, "%s: \"%s\" is neither \"%s\" nor \"%s\"",
+	    k->name, value, k->choices[0].word, k->choices[1].word);
+	return -1;
 }
 
 static int
@@ -1042,24 +1044,6 @@ set_scheme(struct conf_parse *p, const struct conf_key *k, void *obj,
 }
 
 /* signature_encoding: hex or base64. */
-static int
-set_encoding(struct conf_parse *p, const struct conf_key *k, void *obj,
-    const char *value)
-{
-	int	*field = (int *)((char *)obj + k->off);
-
-	if (strcasecmp(value, "hex") == 0)
-		*field = VERIFY_HEX;
-	else if (strcasecmp(value, "base64") == 0)
-		*field = VERIFY_BASE64;
-	else {
-		conf_error(p, p->lineno, "%s: \"%s\" is neither \"hex\" nor "
-		    "\"base64\"", k->name, value);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 set_jwt_alg(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
