@@ -296,7 +296,8 @@ out:
  * O_EXCL; if another writer beat us to it, use theirs.  A new file is
  * chmod'ed (the umask may have cut its mode) and the directory synced
  * so the name survives a crash.  With FSYNC_ALWAYS the directory is
- * synced on any switch, in case a creator died before its own sync.
+ * also synced when we move to a segment that is still empty, in case
+ * its creator died before its own sync.
  */
 static int
 seg_switch(struct spool *sp, unsigned no, int create)
@@ -329,7 +330,8 @@ seg_switch(struct spool *sp, unsigned no, int create)
 	}
 	if (created && fchmod(fd, 0600) == -1)
 		goto fail;
-	if ((created || sp->fsync == FSYNC_ALWAYS) && fsync(sp->dirfd) == -1)
+	if ((created || (sp->fsync == FSYNC_ALWAYS && st.st_size == 0)) &&
+	    fsync(sp->dirfd) == -1)
 		goto fail;
 	if (created && sync_mark_reset(sp) == -1)
 		goto fail;
