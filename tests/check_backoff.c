@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "backoff.h"
+#include "check_run.h"
 
 static const struct backoff_policy	defaults = { 3, 1.0, 2.0, 3600 };
 
@@ -68,17 +69,11 @@ main(void)
 {
 	Suite	*s = suite_create("backoff");
 	TCase	*tc = tcase_create("schedule");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_sequence_1_2_4);
 	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_fractional);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -17,6 +17,7 @@
 #include "command.h"
 #include "filter.h"
 #include "header.h"
+#include "check_run.h"
 
 static struct command		*cmd;
 static char			**argv;
@@ -349,12 +350,5 @@ command_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(command_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(command_suite());
 }

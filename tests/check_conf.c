@@ -31,6 +31,7 @@
 #include "filter.h"
 #include "header.h"
 #include "verify.h"
+#include "check_run.h"
 
 static char			 tmpdir[256];
 static char			 ini[300];
@@ -1938,12 +1939,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(conf_suite());
 }

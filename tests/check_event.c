@@ -14,6 +14,7 @@
 
 #include "event.h"
 #include "header.h"
+#include "check_run.h"
 
 #define FIXED_ID	"01a225c9-8b53-7cc3-98c4-dc0c0c07398f"
 #define FIXED_US	INT64_C(1795930295123456) /* 2026-11-29T05:31:35.123456Z */
@@ -836,12 +837,5 @@ event_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(event_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(event_suite());
 }

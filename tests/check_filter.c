@@ -16,6 +16,7 @@
 
 #include "filter.h"
 #include "header.h"
+#include "check_run.h"
 
 static struct filter		*f;
 static struct header_list	 hl;
@@ -712,12 +713,5 @@ filter_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(filter_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(filter_suite());
 }

@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "history.h"
+#include "check_run.h"
 
 #define T0	INT64_C(1764394295000000)	/* 2025-11-29T05:31:35Z */
 #define SEC	INT64_C(1000000)
@@ -313,8 +314,6 @@ main(void)
 {
 	Suite	*s = suite_create("history");
 	TCase	*tc = tcase_create("fold");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, event_alone_is_pending_then_due_after_grace);
 	tcase_add_test(tc, no_handlers_is_done);
@@ -328,9 +327,5 @@ main(void)
 	tcase_add_test(tc, other_key_order);
 	tcase_add_test(tc, times_and_status_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(s);
 }

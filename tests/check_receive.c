@@ -14,6 +14,7 @@
 #include "receive.h"
 #include "spool.h"
 #include "verify.h"
+#include "check_run.h"
 
 struct body_src {
 	const char	*data;
@@ -379,11 +380,5 @@ receive_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(receive_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(receive_suite());
 }

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "spool.h"
+#include "check_run.h"
 
 #define SEG1	"seg-00000001.jsonl"
 
@@ -1393,12 +1394,5 @@ spool_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(spool_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(spool_suite());
 }

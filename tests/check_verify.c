@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "header.h"
 #include "verify.h"
+#include "check_run.h"
 
 #define ALL_SCHEMES	"none hmac-sha256 hmac-sha1 jwt github stripe slack " \
 	"standard-webhooks shopify gitlab"
@@ -529,12 +530,5 @@ verify_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(verify_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(verify_suite());
 }

@@ -25,6 +25,7 @@
 #include "event.h"
 #include "header.h"
 #include "verify.h"
+#include "check_run.h"
 
 #define NOW		1700000000L
 #define SECRET		"jwt-test-secret-0123456789abcdef"
@@ -703,10 +704,8 @@ END_TEST
 int
 main(void)
 {
-	SRunner	*sr;
 	Suite	*s;
 	TCase	*tc;
-	int	 failed;
 
 	s = suite_create("jwt");
 	tc = tcase_create("hs");
@@ -748,9 +747,5 @@ main(void)
 	tcase_add_test(tc, test_key_check);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
