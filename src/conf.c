@@ -481,6 +481,17 @@ conf_grow(void *itemsp, size_t size, size_t n, struct section_state **states,
 	return 0;
 }
 
+/* A section's NAME, or an error naming the section. */
+static bool
+conf_section_name_ok(struct conf_parse *p, const char *kind, const char *name)
+{
+	if (conf_name_ok(name))
+		return true;
+	conf_error(p, p->lineno, "bad %s name \"%s\" in [%s:%s] (letters, "
+	    "digits, '.', '_' and '-')", kind, name, kind, name);
+	return false;
+}
+
 /* [endpoint:NAME]: a new endpoint with its defaults.  Duplicate names
  * are found once the whole file is read (conf_check_unique). */
 static void
@@ -489,12 +500,8 @@ conf_endpoint_open(struct conf_parse *p, const char *name)
 	struct endpoint	*ep;
 
 	p->kind = SECT_SKIP;
-	if (!conf_name_ok(name)) {
-		conf_error(p, p->lineno, "bad endpoint name \"%s\" in "
-		    "[endpoint:%s] (letters, digits, '.', '_' and '-')",
-		    name, name);
+	if (!conf_section_name_ok(p, "endpoint", name))
 		return;
-	}
 	if (conf_grow(&p->conf->endpoints, sizeof(*p->conf->endpoints),
 	    p->conf->nendpoints, &p->eps, &p->epcap) == -1) {
 		p->oom = true;
@@ -523,12 +530,8 @@ conf_handler_open(struct conf_parse *p, const char *name)
 	struct handler	*h;
 
 	p->kind = SECT_SKIP;
-	if (!conf_name_ok(name)) {
-		conf_error(p, p->lineno, "bad handler name \"%s\" in "
-		    "[handler:%s] (letters, digits, '.', '_' and '-')",
-		    name, name);
+	if (!conf_section_name_ok(p, "handler", name))
 		return;
-	}
 	if (conf_grow(&p->conf->handlers, sizeof(*p->conf->handlers),
 	    p->conf->nhandlers, &p->hs, &p->hcap) == -1) {
 		p->oom = true;
