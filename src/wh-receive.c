@@ -162,17 +162,21 @@ cgi_read(void *io, void *buf, size_t len)
 }
 
 /*
- * Read and drop the rest of a body that was not read (404, 405, ...),
- * up to its Content-Length, or to its end (at most max bytes) without
- * one.  A CGI program that exits on unread input makes Apache's
- * mod_cgid see a reset and hold the answer for seconds.  A body over
- * max is left alone: the web server copes with 413s.
+ * Read and drop the rest of a body that was not read (404, 405, 413,
+ * ...), up to its Content-Length, or to its end without one, but never
+ * more than CGI_DRAIN_MAX bytes.  A CGI program that exits with input
+ * unread resets its connection: Apache's mod_cgid then loses the answer
+ * (the client sees the connection close) or holds it for seconds.  The
+ * web server's own request limit (LimitRequestBody, ...) bounds what
+ * arrives here; the cap only guards against a server without one.
  */
+#define CGI_DRAIN_MAX	((size_t)64 << 20)
+
 static void
-cgi_drain(const char *content_length, size_t max)
+cgi_drain(const char *content_length)
 {
 	char	 buf[8192], *end;
-	size_t	 want = max;
+	size_t	 want = CGI_DRAIN_MAX;
 	unsigned long long v;
 
 	if (cgi_eof)
@@ -180,9 +184,8 @@ cgi_drain(const char *content_length, size_t max)
 	if (content_length != NULL && *content_length != '\0') {
 		errno = 0;
 		v = strtoull(content_length, &end, 10);
-		if (errno != 0 || *end != '\0' || v > max)
-			return;
-		want = (size_t)v;
+		if (errno == 0 && *end == '\0' && v < CGI_DRAIN_MAX)
+			want = (size_t)v;
 	}
 	while (cgi_consumed < want)
 		if (cgi_read(NULL, buf, want - cgi_consumed < sizeof(buf) ?
@@ -207,7 +210,7 @@ serve_cgi(struct receiver *rcv)
 	else {
 		req.read = cgi_read;
 		receive_handle(rcv, &req, &resp);
-		cgi_drain(req.content_length, rcv->conf->server.max_body_size);
+		cgi_drain(req.content_length);
 	}
 	n = receive_format_head(&resp, head, sizeof(head));
 	fwrite(head, 1, (size_t)n, stdout);

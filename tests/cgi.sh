@@ -164,18 +164,23 @@ check "nothing acknowledged, nothing torn" "$n0" "$(nevents)"
 check "spool still ends with a newline" "0a" "$(tail -c1 "$(ls "$SPOOL"/seg-*.jsonl | tail -1)" | od -An -tx1 | tr -d ' ')"
 check "every spool line is JSON" 0 "$(cat "$SPOOL"/seg-*.jsonl | jq -c . >/dev/null 2>&1; echo $?)"
 
-# A body that is not read (404) is still consumed, up to CONTENT_LENGTH
-# and never beyond: Apache's mod_cgid holds the answer for seconds when
-# a CGI program leaves input unread.  The shell reads what is left.
+# A body that is not read (404, 413) is still consumed, up to
+# CONTENT_LENGTH and never beyond: when a CGI program leaves input
+# unread, Apache's mod_cgid holds the answer for seconds or loses it
+# (the client sees the connection close).  The shell reads what is left.
 printf 'abcdef' > "$T_DIR/six"
-# rest CONTENT_LENGTH: what wh-receive left of $T_DIR/six.
+# rest CONTENT_LENGTH [FILE [PATH]]: what wh-receive left of FILE.
 rest() {
 	{ env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" GATEWAY_INTERFACE=CGI/1.1 \
-	    REQUEST_METHOD=POST REQUEST_URI=/hooks/nope CONTENT_LENGTH="$1" \
-	    $WH_RUN >/dev/null 2>&1; cat; } < "$T_DIR/six"
+	    REQUEST_METHOD=POST REQUEST_URI="${3:-/hooks/nope}" CONTENT_LENGTH="$1" \
+	    $WH_RUN >/dev/null 2>&1; cat; } < "${2:-$T_DIR/six}"
 }
 check "404: the unread body is consumed" "" "$(rest 6)"
 check "404: nothing beyond CONTENT_LENGTH is read" "def" "$(rest 3)"
 check "404 without CONTENT_LENGTH: read to its end" "" "$(rest '')"
+check "413: the body over max_body_size is consumed" 0 \
+    "$(rest 70000 "$T_DIR/big" /hooks/open | wc -c)"
+check "413 without CONTENT_LENGTH: read to its end" 0 \
+    "$(rest '' "$T_DIR/big" /hooks/open | wc -c)"
 
 t_done
