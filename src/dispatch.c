@@ -37,11 +37,6 @@
 
 #define POLL_TICK_MS	20
 
-struct output {
-	char	buf[2 * DISPATCH_OUTPUT_MAX];
-	size_t	len;
-};
-
 static int64_t
 wall_us(void)
 {
@@ -86,7 +81,7 @@ dispatch_match(const struct conf *conf, const struct filter_event *fe,
 
 /* Keep only the last DISPATCH_OUTPUT_MAX bytes. */
 static void
-output_add(struct output *o, const char *p, size_t n)
+output_add(struct dispatch_output *o, const char *p, size_t n)
 {
 	if (n >= DISPATCH_OUTPUT_MAX) {
 		memcpy(o->buf, p + n - DISPATCH_OUTPUT_MAX, DISPATCH_OUTPUT_MAX);
@@ -103,7 +98,7 @@ output_add(struct output *o, const char *p, size_t n)
 }
 
 static const char *
-output_tail(const struct output *o, size_t *len)
+output_tail(const struct dispatch_output *o, size_t *len)
 {
 	*len = o->len > DISPATCH_OUTPUT_MAX ? DISPATCH_OUTPUT_MAX : o->len;
 	return o->buf + (o->len - *len);
@@ -123,18 +118,17 @@ record(struct spool *sp, const struct attempt *at)
 	return rc;
 }
 
-/* The body as a file the command can read from its start (stdin). */
-static int
-body_fd(const struct dispatch_job *job)
+int
+dispatch_memfd(const char *name, const void *p, size_t len)
 {
 	size_t	off = 0;
 	ssize_t	n;
 	int	fd;
 
-	if ((fd = memfd_create("wh-body", MFD_CLOEXEC)) == -1)
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
 		return -1;
-	while (off < job->body_len) {
-		n = write(fd, job->body + off, job->body_len - off);
+	while (off < len) {
+		n = write(fd, (const char *)p + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -279,9 +273,8 @@ child_exec(const struct handler *h, char **argv, char **env, int in, int out)
 	_exit(127);
 }
 
-/* Kill the command's whole process group and reap the command. */
-static void
-kill_group(pid_t pid, int *status)
+void
+dispatch_kill(pid_t pid, int *status)
 {
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
@@ -293,11 +286,11 @@ kill_group(pid_t pid, int *status)
  * Collect output until the command exits, or kill its process group at
  * the deadline.  A pidfd makes the command's exit wake poll(2) at once;
  * without one (kernels before 5.3) exit is noticed within POLL_TICK_MS.
- * Output still arriving from grandchildren after the command itself
- * exited is not waited for.
+ * dispatch_end() reads what is left; output still arriving from
+ * grandchildren after the command itself exited is not waited for.
  */
 static void
-supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
+supervise(pid_t pid, int fd, int timeout, struct dispatch_output *o, int *status,
     int *timed_out)
 {
 	struct pollfd	pfd[2];
@@ -316,7 +309,7 @@ supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
 	while (waitpid(pid, status, WNOHANG) != pid) {
 		left = (deadline - mono_us()) / 1000;
 		if (left <= 0) {
-			kill_group(pid, status);
+			dispatch_kill(pid, status);
 			*timed_out = 1;
 			break;
 		}
@@ -336,10 +329,6 @@ supervise(pid_t pid, int fd, int timeout, struct output *o, int *status,
 	}
 	if (pidfd != -1)
 		close(pidfd);
-	/* Drain what is there now, without waiting. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (!eof && (n = read(fd, buf, sizeof(buf))) > 0)
-		output_add(o, buf, (size_t)n);
 }
 
 /* Fork and exec; returns the pid, or -1 with a reason in at->error. */
@@ -361,7 +350,8 @@ spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
 		at->error = "cannot build the command line";
 		goto out;
 	}
-	if ((in = body_fd(job)) == -1 || pipe2(pipefd, O_CLOEXEC) == -1) {
+	if ((in = dispatch_memfd("wh-body", job->body, job->body_len)) ==
+	    -1 || pipe2(pipefd, O_CLOEXEC) == -1) {
 		at->error = strerror(errno);
 		goto out;
 	}
@@ -414,48 +404,95 @@ outcome(const struct conf *conf, struct attempt *at, int status,
 		*st = ATTEMPT_DEAD;
 }
 
+int
+dispatch_begin(struct spool *sp, const struct handler *h,
+    const struct dispatch_job *job, int attempt, struct dispatch_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->h = h;
+	run->pid = -1;
+	run->fd = -1;
+	run->at.event_id = job->id;
+	run->at.handler = h->name;
+	run->at.number = attempt;
+	run->at.state = dispatch_state_name(ATTEMPT_RUNNING);
+	run->at.started_us = wall_us();
+	run->at.timeout = h->timeout;
+	run->at.exit_status = -1;
+	if (record(sp, &run->at) == -1) {
+		log_warn("id=%s handler=%s attempt=%d: cannot record the "
+		    "attempt, not running it", job->id, h->name, attempt);
+		return -1;
+	}
+	run->deadline = mono_us() + (int64_t)h->timeout * 1000000;
+	run->pid = spawn(h, job, attempt, &run->fd, &run->at);
+	return 0;
+}
+
+void
+dispatch_read(struct dispatch_run *run)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	if (run->fd == -1)
+		return;
+	n = read(run->fd, buf, sizeof(buf));
+	if (n > 0)
+		output_add(&run->out, buf, (size_t)n);
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close(run->fd);
+		run->fd = -1;
+	}
+}
+
+enum attempt_state
+dispatch_end(struct spool *sp, const struct conf *conf,
+    const struct dispatch_job *job, struct dispatch_run *run, int status,
+    int timed_out)
+{
+	struct attempt		*at = &run->at;
+	enum attempt_state	 st;
+	char			 buf[4096];
+	ssize_t			 n;
+
+	/* What is there now, without waiting for grandchildren. */
+	if (run->fd != -1) {
+		fcntl(run->fd, F_SETFL, fcntl(run->fd, F_GETFL) | O_NONBLOCK);
+		while ((n = read(run->fd, buf, sizeof(buf))) > 0)
+			output_add(&run->out, buf, (size_t)n);
+		close(run->fd);
+		run->fd = -1;
+	}
+	at->timed_out = timed_out;
+	at->ended_us = wall_us();
+	at->output = output_tail(&run->out, &at->output_len);
+	outcome(conf, at, status, &st);
+	at->state = dispatch_state_name(st);
+	if (record(sp, at) == -1)
+		log_warn("id=%s handler=%s attempt=%d: cannot record the "
+		    "outcome (%s)", job->id, run->h->name, at->number,
+		    at->state);
+	log_info("id=%s handler=%s attempt=%d state=%s exit=%d signal=%d%s "
+	    "us=%lld", job->id, run->h->name, at->number, at->state,
+	    at->exit_status, at->signal, timed_out ? " timeout" : "",
+	    (long long)(at->ended_us - at->started_us));
+	return st;
+}
+
 enum attempt_state
 dispatch_attempt(struct spool *sp, const struct conf *conf,
     const struct handler *h, const struct dispatch_job *job, int attempt)
 {
-	struct attempt		at;
-	struct output		out;
-	enum attempt_state	st;
-	int			fd = -1, status = 0, timed_out = 0;
-	pid_t			pid;
+	struct dispatch_run	run;
+	int			status = 0, timed_out = 0;
 
-	memset(&at, 0, sizeof(at));
-	at.event_id = job->id;
-	at.handler = h->name;
-	at.number = attempt;
-	at.state = dispatch_state_name(ATTEMPT_RUNNING);
-	at.started_us = wall_us();
-	at.timeout = h->timeout;
-	at.exit_status = -1;
-	if (record(sp, &at) == -1) {
-		log_warn("id=%s handler=%s attempt=%d: cannot record the "
-		    "attempt, not running it", job->id, h->name, attempt);
+	if (dispatch_begin(sp, h, job, attempt, &run) == -1)
 		return ATTEMPT_UNRECORDED;
-	}
-	out.len = 0;
-	pid = spawn(h, job, attempt, &fd, &at);
-	if (pid != -1) {
-		supervise(pid, fd, h->timeout, &out, &status, &timed_out);
-		close(fd);
-	}
-	at.timed_out = timed_out;
-	at.ended_us = wall_us();
-	at.output = output_tail(&out, &at.output_len);
-	outcome(conf, &at, status, &st);
-	at.state = dispatch_state_name(st);
-	if (record(sp, &at) == -1)
-		log_warn("id=%s handler=%s attempt=%d: cannot record the "
-		    "outcome (%s)", job->id, h->name, attempt, at.state);
-	log_info("id=%s handler=%s attempt=%d state=%s exit=%d signal=%d%s "
-	    "us=%lld", job->id, h->name, attempt, at.state, at.exit_status,
-	    at.signal, timed_out ? " timeout" : "",
-	    (long long)(at.ended_us - at.started_us));
-	return st;
+	if (run.pid != -1)
+		supervise(run.pid, run.fd, h->timeout, &run.out, &status,
+		    &timed_out);
+	return dispatch_end(sp, conf, job, &run, status, timed_out);
 }
 
 /* The dispatcher process: every handler of the job, in order. */

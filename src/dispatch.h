@@ -47,6 +47,27 @@ enum attempt_state {
 	ATTEMPT_UNRECORDED	/* the spool refused the record: not run */
 };
 
+/* The last bytes of a command's output (stdout and stderr). */
+struct dispatch_output {
+	char	buf[2 * DISPATCH_OUTPUT_MAX];
+	size_t	len;
+};
+
+/*
+ * One attempt in progress, for a caller that watches many at once (the
+ * dispatcher's event loop): dispatch_begin(), then dispatch_read() when
+ * fd is readable, then dispatch_end() once the command has exited or
+ * its deadline has passed.  h and job must outlive it.
+ */
+struct dispatch_run {
+	const struct handler	*h;
+	struct attempt		 at;
+	struct dispatch_output	 out;
+	pid_t			 pid;		/* -1: the command did not start */
+	int			 fd;		/* its output; -1 after EOF */
+	int64_t			 deadline;	/* CLOCK_MONOTONIC, us */
+};
+
 /* "running", "done", "failed", "dead". */
 const char	*dispatch_state_name(enum attempt_state);
 
@@ -64,6 +85,32 @@ size_t		 dispatch_match(const struct conf *, const struct filter_event *,
 enum attempt_state dispatch_attempt(struct spool *, const struct conf *,
 		    const struct handler *, const struct dispatch_job *,
 		    int attempt);
+
+/*
+ * Record attempt number `attempt` of h as running, and start its command.
+ * Returns -1 if the spool refused the record (nothing started), else 0;
+ * run->pid is -1 if the command could not start (call dispatch_end()).
+ */
+int		 dispatch_begin(struct spool *, const struct handler *,
+		    const struct dispatch_job *, int attempt,
+		    struct dispatch_run *);
+/* Read what is there of the command's output; closes fd at EOF. */
+void		 dispatch_read(struct dispatch_run *);
+/*
+ * The command has exited with status (waitpid(2)'s), or timed_out (it
+ * was killed with its group): read the rest of its output, record the
+ * outcome with the next attempt's time, log it.
+ */
+enum attempt_state dispatch_end(struct spool *, const struct conf *,
+		    const struct dispatch_job *, struct dispatch_run *,
+		    int status, int timed_out);
+/*
+ * A memfd holding len bytes at p, read from its start: a command's stdin,
+ * a job too large for one message.  -1 with errno.
+ */
+int		 dispatch_memfd(const char *name, const void *p, size_t len);
+/* Kill a command's whole process group and reap the command. */
+void		 dispatch_kill(pid_t, int *status);
 
 /*
  * Fork a dispatcher that runs the first attempt of each of the job's
