@@ -24,6 +24,15 @@ log_init(const char *progname, enum log_target target)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+void
+log_reopen(void)
+{
+	if (log_target == LOG_TO_SYSLOG) {
+		closelog();
+		openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *errstr)
 {

@@ -14,6 +14,8 @@ enum log_target {
 };
 
 void	log_init(const char *progname, enum log_target);
+/* Open the syslog connection again (a child that closed every fd). */
+void	log_reopen(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

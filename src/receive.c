@@ -4,17 +4,25 @@
  * size (413, before reading), body, signature (401), spool (503), 202.
  * A 2xx is only ever produced after spool_append() has succeeded.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "conf.h"
 #include "dispatch.h"
+#include "dispatcher.h"
 #include "filter.h"
 #include "log.h"
 #include "receive.h"
@@ -406,21 +414,103 @@ fail:
 }
 
 void
+receive_init(struct receiver *rcv, const struct conf *conf, int listen_fd)
+{
+	memset(rcv, 0, sizeof(*rcv));
+	rcv->conf = conf;
+	rcv->listen_fd = listen_fd;
+	rcv->disp_fd = -1;
+}
+
+/*
+ * The dispatcher keeps nothing of ours but the log: not the listening
+ * socket (a web server must see the responder gone when it is), not the
+ * FastCGI connection, not our spool file (its flock is ours).
+ */
+static void
+dispatcher_child(struct receiver *rcv, int fd)
+{
+	int	null;
+
+	closelog();
+	if (fd != 3 && dup2(fd, 3) == -1)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	if (rcv->listen_fd == STDIN_FILENO &&
+	    (null = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(null, STDIN_FILENO);
+		if (null != STDIN_FILENO)
+			close(null);
+	}
+	log_reopen();
+	_exit(dispatcher_main(rcv->conf, 3));
+}
+
+static int
+dispatcher_up(struct receiver *rcv)
+{
+	pid_t	pid;
+	int	sv[2];
+
+	if (dispatcher_channel(sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		dispatcher_child(rcv, sv[1]);
+	close(sv[1]);
+	rcv->disp_fd = sv[0];
+	rcv->children++;
+	return 0;
+}
+
+void
+receive_dispatcher_close(struct receiver *rcv)
+{
+	if (rcv->disp_fd != -1)
+		close(rcv->disp_fd);
+	rcv->disp_fd = -1;
+}
+
+/* To the dispatcher; a new one if it is gone.  0, or -1 with errno. */
+static int
+dispatch_send(struct receiver *rcv, const struct dispatch_job *job)
+{
+	int	tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (rcv->disp_fd == -1 && dispatcher_up(rcv) == -1)
+			return -1;
+		if (dispatcher_send(rcv->disp_fd, job) == 0)
+			return 0;
+		if (errno != EPIPE && errno != ECONNRESET &&
+		    errno != ECONNREFUSED)
+			return -1;
+		receive_dispatcher_close(rcv);
+	}
+	return -1;
+}
+
+void
 receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 {
 	pid_t	pid;
 
 	if (resp->job == NULL)
 		return;
-	pid = dispatch_start(rcv->conf, resp->job, detach);
-	if (pid == -1)
+	if (!detach) {
+		if (dispatch_send(rcv, resp->job) == -1)
+			log_warn("id=%s: handlers not started (wh-retry will)",
+			    resp->id);
+	} else if ((pid = dispatch_start(rcv->conf, resp->job, 1)) == -1)
 		log_warn("id=%s: cannot start the handlers (wh-retry will)",
 		    resp->id);
-	else if (detach)
+	else
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			continue;
-	else
-		rcv->children++;
 	dispatch_job_free(resp->job);
 	resp->job = NULL;
 }

@@ -54,7 +54,12 @@ struct receiver {
 	struct spool		*spool;		/* opened lazily, reopened */
 	char			 allow[64];	/* scratch for Allow: */
 	unsigned		 children;	/* dispatchers not yet reaped */
+	int			 listen_fd;	/* FastCGI's; -1 as CGI */
+	int			 disp_fd;	/* to the dispatcher; -1: none */
 };
+
+/* An idle receiver for conf, serving on listen_fd (-1 as CGI). */
+void	receive_init(struct receiver *, const struct conf *, int listen_fd);
 
 /*
  * Fill req from CGI meta-variables ("NAME=VALUE" strings, as in environ
@@ -72,12 +77,19 @@ void	receive_error(struct response *, int status, const char *error,
 void	receive_handle(struct receiver *, struct request *,
 	    struct response *);
 /*
- * After the answer is finished: start the handlers of resp->job in a
- * dispatcher process, and free the job.  With detach (CGI), the
- * dispatcher is left to run on its own; otherwise it is our child, to be
- * reaped, and counted in rcv->children.
+ * After the answer is finished: have the handlers of resp->job run, and
+ * free the job.  As FastCGI, they go to the responder's dispatcher (see
+ * dispatcher.h), forked on the first job and counted in rcv->children.
+ * With detach (CGI), a dispatcher of its own is forked for the job and
+ * left to run on its own.
  */
 void	receive_dispatch(struct receiver *, struct response *, int detach);
+/*
+ * Let the dispatcher go: it ends the handlers it holds, then exits (to
+ * be reaped).  The next job forks a new one, with the configuration of
+ * that time.  For a reload, and on shutdown.
+ */
+void	receive_dispatcher_close(struct receiver *);
 /* Drop the open spool (after a reload, or on shutdown). */
 void	receive_reset(struct receiver *);
 /* Write the one log line for a finished request. */

@@ -89,6 +89,8 @@ reload(struct receiver *rcv)
 		return;
 	}
 	receive_reset(rcv);
+	/* It runs on with the old configuration, which it has a copy of. */
+	receive_dispatcher_close(rcv);
 	conf_free(conf);
 	conf = c;
 	rcv->conf = conf;
@@ -274,8 +276,7 @@ main(int argc, char *argv[])
 	}
 	if (!opt_stderr)
 		log_init("wh-receive", conf->server.log);
-	memset(&rcv, 0, sizeof(rcv));
-	rcv.conf = conf;
+	receive_init(&rcv, conf, -1);
 	signals_setup();
 
 	if (listen_spec == NULL)
@@ -293,10 +294,12 @@ main(int argc, char *argv[])
 		fatalx("not started by a web server as FastCGI or CGI; "
 		    "use --listen");
 
+	rcv.listen_fd = fd;
 	rc = fcgi_serve(fd, &rcv, tick);
 	if (rc == -1)
 		log_warn("accept");
 	/* Handlers still running finish (their timeouts bound the wait). */
+	receive_dispatcher_close(&rcv);
 	reap(&rcv, 1);
 	receive_reset(&rcv);
 	conf_free(conf);

@@ -28,6 +28,10 @@ cat > "$T_DIR/second.sh" <<SH
 #!/bin/sh
 echo "\$WH_HANDLER" >> "$OUT/order.\$WH_EVENT_ID"
 SH
+cat > "$T_DIR/third.sh" <<SH
+#!/bin/sh
+echo third >> "$OUT/order.\$WH_EVENT_ID"
+SH
 cat > "$T_DIR/sleep2.sh" <<SH
 #!/bin/sh
 sleep 2
@@ -151,6 +155,29 @@ read -r status id <<<"$(send "$T_DIR/missing" push)"
 wait_attempt "$id" missing failed
 check "missing program: failed, with the reason and no exit status" "null No such file or directory" \
 	"$(attempts "$id" | jq -r 'map(select(.state == "failed"))[0] | "\(.exit_status) \(.error)"')"
+
+# --- a body too large for one message to the dispatcher (memfd) ---------
+{ printf '{"action":"opened","repository":{"name":"big"},"pad":"'
+  head -c 150000 /dev/zero | tr '\0' x; printf '"}'; } > "$T_DIR/bigbody"
+read -r status id <<<"$(send "$T_DIR/bigbody" push)"
+check "150 KB event: 202" 202 "$status"
+check "... its handler gets the exact body" 1 "$(wait_attempt "$id" record done &&
+    cmp -s "$T_DIR/bigbody" "$OUT/stdin.$id" && echo 1)"
+
+# --- one dispatcher per responder, started again on reload ----------------
+# children: the most child processes any responder has now.
+children() { for p in $WH_PIDS; do ps --ppid "$p" -o pid= | wc -l; done | sort -n | tail -1; }
+check "one dispatcher per responder, not one per event" 1 "$(children)"
+sed -i "s|command = $T_DIR/second.sh|command = $T_DIR/third.sh|" "$T_DIR/hookspool.ini"
+kill -HUP $WH_PIDS
+sleep 0.5
+for i in 1 2 3 4 5 6 7 8; do
+	read -r status id <<<"$(send "$T_DIR/body" push)"
+	wait_attempt "$id" second done >/dev/null
+done
+check "after SIGHUP the new command runs" "third" "$(cat "$OUT/order.$id" 2>/dev/null)"
+sleep 0.3
+check "... and the old dispatchers are gone" 1 "$(children)"
 
 # --- handlers never delay the answer ---------------------------------------
 printf '{"action":"burst"}' > "$T_DIR/burst"
