@@ -47,9 +47,13 @@ hmac() {
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on right now.
+# Below the kernel's ephemeral range (32768 and up by default): a port
+# there can be taken by any outgoing connection between check and bind.
 free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
+	local p lo
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+	[ "$lo" -gt 21024 ] || lo=32768
+	for p in $(shuf -i 20000-$((lo - 1)) -n 50); do
 		if ! (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null; then
 			echo "$p"
 			return 0
