@@ -54,6 +54,8 @@ struct spool {
 	unsigned	 segno;		/* its number */
 	ino_t		 segino;	/* and its inode */
 	int		 syncfd;	/* SYNC_FILE, with FSYNC_ALWAYS */
+	unsigned	 last_segno;	/* where the last append went */
+	off_t		 last_offset;
 };
 
 /*
@@ -526,9 +528,24 @@ spool_append(struct spool *sp, const char *rec, size_t len)
 	unlock_fd(sp->segfd);
 	if (r == -1)
 		return -1;
+	sp->last_segno = sp->segno;
+	sp->last_offset = end - (off_t)len;
 	if (sp->fsync == FSYNC_ALWAYS && sync_upto(sp, end) == -1)
 		return -1;
 	return 0;
+}
+
+void
+spool_last(const struct spool *sp, unsigned *segno, off_t *offset)
+{
+	*segno = sp->last_segno;
+	*offset = sp->last_offset;
+}
+
+void
+spool_segment_name(unsigned no, char *buf, size_t len)
+{
+	seg_name(buf, len, no);
 }
 
 void

@@ -29,6 +29,11 @@ struct spool	*spool_open(const char *dir, enum fsync_mode);
  * is returned, or nothing of it is and -1 is returned with errno set.
  */
 int		 spool_append(struct spool *, const char *rec, size_t len);
+/* Where the last record appended through this handle begins. */
+void		 spool_last(const struct spool *, unsigned *segno,
+		    off_t *offset);
+/* A segment's file name inside the spool dir, "seg-00000001.jsonl". */
+void		 spool_segment_name(unsigned no, char *buf, size_t len);
 void		 spool_close(struct spool *);
 /* Segment size at which appends move to a new segment (default 64 MiB). */
 void		 spool_set_segment_size(struct spool *, off_t);
