@@ -75,6 +75,7 @@ struct server_conf {
 	size_t		 segment_size;	/* a segment's size limit, bytes */
 	char		*listen;	/* NULL unless set */
 	enum log_target	 log;
+	int		 handler_nice;	/* added to the dispatcher's nice */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */

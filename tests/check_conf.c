@@ -161,6 +161,7 @@ START_TEST(test_full)
 	    "retry_backoff_multiplier = 3\n"
 	    "retry_max_delay_seconds = 600\n"
 	    "event_history_size = 5000\n"
+	    "handler_nice = 0\n"
 	    "listen = 127.0.0.1:9000\n"
 	    "log = syslog\n"
 	    "\n"
@@ -191,6 +192,7 @@ START_TEST(test_full)
 	ck_assert_double_eq(c->server.retry_backoff_multiplier, 3.0);
 	ck_assert_double_eq(c->server.retry_max_delay_seconds, 600.0);
 	ck_assert_int_eq(c->server.event_history_size, 5000);
+	ck_assert_int_eq(c->server.handler_nice, 0);
 	ck_assert_str_eq(c->server.listen, "127.0.0.1:9000");
 	ck_assert_int_eq(c->server.log, LOG_TO_SYSLOG);
 	ck_assert_uint_eq(c->nendpoints, 3);
@@ -198,7 +200,7 @@ START_TEST(test_full)
 	ep = conf_find_endpoint(c, "/hooks/github");
 	ck_assert_ptr_nonnull(ep);
 	ck_assert_str_eq(ep->name, "github");
-	ck_assert_int_eq(ep->line, 14);
+	ck_assert_int_eq(ep->line, 15);
 	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha256"));
 	ck_assert_str_eq(ep->signature_header, "x-hub-signature-256");
 	ck_assert_uint_eq(ep->nsecrets, 1);
@@ -238,6 +240,7 @@ START_TEST(test_defaults)
 	ck_assert_double_eq(c->server.retry_backoff_multiplier, 2.0);
 	ck_assert_double_eq(c->server.retry_max_delay_seconds, 3600.0);
 	ck_assert_int_eq(c->server.event_history_size, 1000);
+	ck_assert_int_eq(c->server.handler_nice, 10);
 	ck_assert_ptr_null(c->server.listen);
 	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
 	ck_assert_uint_eq(c->nendpoints, 1);
@@ -444,6 +447,7 @@ START_TEST(test_ranges)
 	    "retry_backoff_multiplier = 0.5\n"
 	    "retry_max_delay_seconds = 604801\n"
 	    "event_history_size = 1000000001\n"
+	    "handler_nice = 20\n"
 	    "[server]\n");
 	expect_errors(
 	    "2: max_body_size: 0 is out of range (1 to 1073741824)",
@@ -456,7 +460,8 @@ START_TEST(test_ranges)
 	    "at most 604800)",
 	    "7: event_history_size: 1000000001 is out of range (1 to "
 	    "1000000000)",
-	    "8: duplicate section [server] (first on line 1)", NULL);
+	    "8: handler_nice: 20 is out of range (0 to 19)",
+	    "9: duplicate section [server] (first on line 1)", NULL);
 }
 END_TEST
 
