@@ -495,6 +495,15 @@ dispatch_attempt(struct spool *sp, const struct conf *conf,
 	return dispatch_end(sp, conf, job, &run, status, timed_out);
 }
 
+void
+dispatch_nice(const struct conf *conf)
+{
+	errno = 0;
+	if (conf->server.handler_nice > 0 &&
+	    nice(conf->server.handler_nice) == -1 && errno != 0)
+		log_warn("handler_nice %d", conf->server.handler_nice);
+}
+
 /* The dispatcher process: every handler of the job, in order. */
 static void
 dispatcher(const struct conf *conf, const struct dispatch_job *job)
@@ -507,6 +516,7 @@ dispatcher(const struct conf *conf, const struct dispatch_job *job)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
+	dispatch_nice(conf);
 	/* Not the listening socket: the web server must see us gone. */
 	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
 		dup2(fd, STDIN_FILENO);

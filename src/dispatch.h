@@ -109,6 +109,11 @@ enum attempt_state dispatch_end(struct spool *, const struct conf *,
  * a job too large for one message.  -1 with errno.
  */
 int		 dispatch_memfd(const char *name, const void *p, size_t len);
+/*
+ * Lower our priority by handler_nice, for the dispatcher and the commands
+ * it starts: under load the answers come first, the handlers after.
+ */
+void		 dispatch_nice(const struct conf *);
 /* Kill a command's whole process group and reap the command. */
 void		 dispatch_kill(pid_t, int *status);
 

@@ -4,22 +4,25 @@
  * whole request (the page tables of every mapped library copied, then
  * torn down); this one is forked once and fed over a socketpair.
  *
- * A job travels as one SOCK_SEQPACKET message: "WHJ1", then 32-bit
- * counts and lengths, in this host's byte order (both ends are the same
- * program).  A job larger than DISPATCHER_INLINE_MAX goes in a memfd
- * passed with SCM_RIGHTS, behind a "WHJM" message.
+ * What travels is small and fixed: the event's id, when it came, the
+ * segment and offset of its record, the indexes of its handlers, as one
+ * SOCK_SEQPACKET message in this host's byte order (both ends are the
+ * same program).  The record itself is read back from the spool when
+ * the event's turn comes, so the queue costs a few dozen bytes an event
+ * and a burst of events is answered at the responder's pace, whatever
+ * the handlers cost.
  *
- * The event loop holds up to DISPATCHER_MAX_JOBS events and polls the
- * socket, each running command's output pipe and its pidfd.  While it is
- * full it stops reading, the socket's buffer fills, and the responder's
- * send gives up after DISPATCHER_SEND_TIMEOUT: those handlers are left to
- * wh-retry (the event record lists them; see history_due()).
+ * The event loop runs up to DISPATCHER_MAX_RUNNING events at once and
+ * polls the socket, each running command's output pipe and its pidfd.
+ * Nothing is ever lost by this process: an event it cannot take (queue
+ * full, waited too long, record unreadable, dispatcher killed) keeps its
+ * handlers listed in its record with no attempt, and wh-retry starts
+ * them after its grace period (history_due()).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +31,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -39,250 +43,95 @@
 #include "conf.h"
 #include "dispatch.h"
 #include "dispatcher.h"
-#include "filter.h"
+#include "event.h"
 #include "log.h"
+#include "retry.h"
 #include "spool.h"
 
-#define MAGIC_INLINE	"WHJ1"
-#define MAGIC_MEMFD	"WHJM"
 #define POLL_TICK_MS	20	/* without pidfds: how often to look */
+#define START_BATCH	4	/* events started between looks at the socket */
 
-/* Encoding. */
+/* The message: "WHR1", id, then fixed-size fields in host order. */
 
-struct wbuf {
-	unsigned char	*p;
-	size_t		 len;
-};
+#define MAGIC		"WHR1"
+#define MSG_MAX		16384
+#define MSG_FIXED	(4 + EVENT_ID_LEN + 8 + 4 + 8 + 4)
 
-static void
-put(struct wbuf *w, const void *p, size_t n)
+static unsigned char *
+put(unsigned char *p, const void *v, size_t n)
 {
-	if (w->p != NULL)
-		memcpy(w->p + w->len, p, n);
-	w->len += n;
+	memcpy(p, v, n);
+	return p + n;
 }
 
-static void
-put_u32(struct wbuf *w, size_t v)
+size_t
+dispatcher_ref_encode(const struct dispatcher_ref *ref, unsigned char *buf,
+    size_t len)
 {
-	uint32_t	u = (uint32_t)v;
+	unsigned char	*p = buf;
+	int64_t		 received = ref->received_us, off = ref->offset;
+	uint32_t	 segno = ref->segno, n = (uint32_t)ref->nhandlers, h;
+	size_t		 i;
 
-	put(w, &u, sizeof(u));
-}
-
-static void
-put_bytes(struct wbuf *w, const void *p, size_t n)
-{
-	put_u32(w, n);
-	put(w, p, n);
-}
-
-static void
-put_str(struct wbuf *w, const char *s)
-{
-	put_bytes(w, s, strlen(s));
-}
-
-/* Twice: once to measure (w->p NULL), once to write. */
-static void
-encode(struct wbuf *w, const struct dispatch_job *job)
-{
-	size_t	i;
-
-	put(w, MAGIC_INLINE, 4);
-	put_u32(w, job->nhandlers);
-	for (i = 0; i < job->nhandlers; i++)
-		put_u32(w, job->handlers[i]);
-	put_str(w, job->id);
-	put_str(w, job->endpoint);
-	put_str(w, job->path);
-	put_str(w, job->method);
-	put_u32(w, job->headers.n);
-	for (i = 0; i < job->headers.n; i++) {
-		put_str(w, job->headers.v[i].name);
-		put_str(w, job->headers.v[i].value);
+	if (len < MSG_FIXED || ref->nhandlers > (len - MSG_FIXED) / 4)
+		return 0;
+	p = put(p, MAGIC, 4);
+	p = put(p, ref->id, EVENT_ID_LEN);
+	p = put(p, &received, 8);
+	p = put(p, &segno, 4);
+	p = put(p, &off, 8);
+	p = put(p, &n, 4);
+	for (i = 0; i < ref->nhandlers; i++) {
+		h = (uint32_t)ref->handlers[i];
+		p = put(p, &h, 4);
 	}
-	put_bytes(w, job->body != NULL ? job->body : (const unsigned char *)"",
-	    job->body_len);
+	return (size_t)(p - buf);
 }
 
-unsigned char *
-dispatcher_job_encode(const struct dispatch_job *job, size_t *len)
+struct dispatcher_ref *
+dispatcher_ref_decode(const unsigned char *buf, size_t len, size_t nhandlers)
 {
-	struct wbuf	w = { NULL, 0 };
+	struct dispatcher_ref	*ref;
+	const unsigned char	*p = buf + 4;
+	int64_t			 received, off;
+	uint32_t		 segno, n, h;
+	size_t			 i;
 
-	if (job->body_len > UINT32_MAX || job->headers.n > UINT32_MAX) {
-		errno = EINVAL;
+	errno = EINVAL;
+	if (len < MSG_FIXED || memcmp(buf, MAGIC, 4) != 0)
 		return NULL;
-	}
-	encode(&w, job);
-	if ((w.p = malloc(w.len)) == NULL)
+	memcpy(&n, buf + MSG_FIXED - 4, 4);
+	if (n == 0 || n > nhandlers || len != MSG_FIXED + (size_t)n * 4)
 		return NULL;
-	*len = w.len;
-	w.len = 0;
-	encode(&w, job);
-	return w.p;
-}
-
-/* Decoding: every length is checked against what is left. */
-
-struct rbuf {
-	const unsigned char	*p;
-	size_t			 left;
-};
-
-static int
-get_u32(struct rbuf *r, size_t *v)
-{
-	uint32_t	u;
-
-	if (r->left < sizeof(u))
-		return -1;
-	memcpy(&u, r->p, sizeof(u));
-	r->p += sizeof(u);
-	r->left -= sizeof(u);
-	*v = u;
-	return 0;
-}
-
-static int
-get_bytes(struct rbuf *r, const unsigned char **p, size_t *n)
-{
-	if (get_u32(r, n) == -1 || *n > r->left)
-		return -1;
-	*p = r->p;
-	r->p += *n;
-	r->left -= *n;
-	return 0;
-}
-
-/* A C string: no NUL inside.  malloc'd into *out. */
-static int
-get_str(struct rbuf *r, char **out)
-{
-	const unsigned char	*p;
-	size_t			 n;
-
-	if (get_bytes(r, &p, &n) == -1 || memchr(p, '\0', n) != NULL)
-		return -1;
-	if ((*out = malloc(n + 1)) == NULL)
-		return -2;
-	memcpy(*out, p, n);
-	(*out)[n] = '\0';
-	return 0;
-}
-
-struct dispatch_job *
-dispatcher_job_decode(const unsigned char *buf, size_t len, size_t nhandlers)
-{
-	struct rbuf		 r = { buf, len };
-	struct dispatch_job	*job;
-	const unsigned char	*body;
-	char			*id = NULL, *name = NULL, *value = NULL;
-	size_t			 i, n, v;
-	int			 rc = -1;
-
-	if (len < 4 || memcmp(buf, MAGIC_INLINE, 4) != 0) {
-		errno = EINVAL;
+	if ((ref = calloc(1, sizeof(*ref) + n * sizeof(size_t))) == NULL)
 		return NULL;
+	memcpy(ref->id, p, EVENT_ID_LEN);
+	p += EVENT_ID_LEN;
+	memcpy(&received, p, 8);
+	memcpy(&segno, p + 8, 4);
+	memcpy(&off, p + 12, 8);
+	p += 24;
+	if (!event_id_valid(ref->id) || received <= 0 || segno == 0 ||
+	    off < 0)
+		goto bad;
+	ref->received_us = received;
+	ref->segno = segno;
+	ref->offset = (off_t)off;
+	for (i = 0; i < n; i++, p += 4) {
+		memcpy(&h, p, 4);
+		if (h >= nhandlers)
+			goto bad;
+		ref->handlers[i] = h;
 	}
-	r.p += 4;
-	r.left -= 4;
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return NULL;
-	/* Each index takes 4 bytes: n is bounded by what is left. */
-	if (get_u32(&r, &n) == -1 || n == 0 || n > nhandlers ||
-	    n > r.left / 4)
-		goto out;
-	if ((job->handlers = calloc(n, sizeof(*job->handlers))) == NULL) {
-		rc = -2;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (get_u32(&r, &v) == -1 || v >= nhandlers)
-			goto out;
-		job->handlers[i] = v;
-	}
-	job->nhandlers = n;
-	if ((rc = get_str(&r, &id)) != 0)
-		goto out;
-	rc = -1;
-	if (strlen(id) != EVENT_ID_LEN || !event_id_valid(id))
-		goto out;
-	memcpy(job->id, id, sizeof(job->id));
-	if ((rc = get_str(&r, &job->endpoint)) != 0 ||
-	    (rc = get_str(&r, &job->path)) != 0 ||
-	    (rc = get_str(&r, &job->method)) != 0)
-		goto out;
-	rc = -1;
-	if (get_u32(&r, &n) == -1 || n > r.left / 8)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((rc = get_str(&r, &name)) != 0 ||
-		    (rc = get_str(&r, &value)) != 0)
-			goto out;
-		if (header_add(&job->headers, name, value) == -1) {
-			rc = -2;
-			goto out;
-		}
-		free(name);
-		free(value);
-		name = value = NULL;
-	}
-	rc = -1;
-	if (get_bytes(&r, &body, &n) == -1 || r.left != 0)
-		goto out;
-	if ((job->body = malloc(n + 1)) == NULL) {
-		rc = -2;
-		goto out;
-	}
-	memcpy(job->body, body, n);
-	job->body[n] = '\0';
-	job->body_len = n;
-	job->payload = filter_payload_parse(job->body, job->body_len);
-	rc = 0;
-out:
-	free(id);
-	free(name);
-	free(value);
-	if (rc == 0)
-		return job;
-	dispatch_job_free(job);
-	errno = rc == -2 ? ENOMEM : EINVAL;
+	ref->nhandlers = n;
+	return ref;
+bad:
+	free(ref);
+	errno = EINVAL;
 	return NULL;
 }
 
 /* The responder's side. */
-
-static int
-send_fd(int fd, int memfd)
-{
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	align;
-	} u;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&u, 0, sizeof(u));
-	iov.iov_base = (void *)MAGIC_MEMFD;
-	iov.iov_len = 4;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) == -1)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
 
 int
 dispatcher_channel(int sv[2])
@@ -301,31 +150,23 @@ dispatcher_channel(int sv[2])
 }
 
 int
-dispatcher_send(int fd, const struct dispatch_job *job)
+dispatcher_send(int fd, const struct dispatcher_ref *ref)
 {
-	unsigned char	*msg;
-	size_t		 len;
-	ssize_t		 n;
-	int		 memfd, rc = -1, saved;
+	unsigned char	buf[MSG_MAX];
+	size_t		len;
+	ssize_t		n;
 
-	if ((msg = dispatcher_job_encode(job, &len)) == NULL)
+	if ((len = dispatcher_ref_encode(ref, buf, sizeof(buf))) == 0) {
+		errno = E2BIG;
 		return -1;
-	if (len <= DISPATCHER_INLINE_MAX) {
-		do {
-			n = send(fd, msg, len, MSG_NOSIGNAL);
-		} while (n == -1 && errno == EINTR);
-		rc = n == -1 ? -1 : 0;
-	} else if ((memfd = dispatch_memfd("wh-job", msg, len)) != -1) {
-		rc = send_fd(fd, memfd);
-		saved = errno;
-		close(memfd);
-		errno = saved;
 	}
-	saved = errno;
-	free(msg);
+	do {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
 	/* SO_SNDTIMEO ran out: the dispatcher is behind. */
-	errno = saved == EWOULDBLOCK ? EAGAIN : saved;
-	return rc;
+	if (n == -1 && errno == EWOULDBLOCK)
+		errno = EAGAIN;
+	return n == -1 ? -1 : 0;
 }
 
 /* The dispatcher's side. */
@@ -342,8 +183,10 @@ struct slot {
 struct loop {
 	const struct conf	*conf;
 	struct spool		*sp;
-	struct slot		 slots[DISPATCHER_MAX_JOBS];
-	size_t			 active;
+	struct dispatcher_ref	*head, *tail;	/* the queue */
+	size_t			 queued;
+	struct slot		 slots[DISPATCHER_MAX_RUNNING];
+	size_t			 running;
 };
 
 static int64_t
@@ -355,12 +198,56 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void
-slot_free(struct loop *l, struct slot *s)
+static int64_t
+wall_us(void)
 {
-	dispatch_job_free(s->job);
-	s->job = NULL;
-	l->active--;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The job of a ref: its event read back from the spool, with the ref's
+ * handlers.  NULL (logged) if the record is not there: its handlers are
+ * then wh-retry's to start.
+ */
+static struct dispatch_job *
+load(const struct loop *l, const struct dispatcher_ref *ref)
+{
+	struct dispatch_job	*job = NULL;
+	json_t			*rec = NULL;
+	char			 seg[64], err[128], *line = NULL;
+	size_t			 len;
+
+	spool_segment_name(ref->segno, seg, sizeof(seg));
+	if (spool_read_line(l->conf->server.spool_dir, seg, ref->offset,
+	    &line, &len) == -1) {
+		log_warn("id=%s: %s at %lld: handlers left to wh-retry",
+		    ref->id, seg, (long long)ref->offset);
+		return NULL;
+	}
+	rec = record_decode(line, len, err, sizeof(err));
+	if (rec == NULL || strcmp(json_string_value(json_object_get(rec,
+	    "id")) ? json_string_value(json_object_get(rec, "id")) : "",
+	    ref->id) != 0) {
+		log_warnx("id=%s: not the record at %s %lld: handlers left "
+		    "to wh-retry", ref->id, seg, (long long)ref->offset);
+		goto out;
+	}
+	if ((job = retry_job(rec)) == NULL ||
+	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
+		log_warn("id=%s: handlers left to wh-retry", ref->id);
+		dispatch_job_free(job);
+		job = NULL;
+		goto out;
+	}
+	memcpy(job->handlers, ref->handlers, ref->nhandlers * sizeof(size_t));
+	job->nhandlers = ref->nhandlers;
+out:
+	json_decref(rec);
+	free(line);
+	return job;
 }
 
 /*
@@ -392,7 +279,9 @@ slot_next(struct loop *l, struct slot *s)
 		s->pidfd = pidfd_open(s->run.pid, 0);
 		return;
 	}
-	slot_free(l, s);
+	dispatch_job_free(s->job);
+	s->job = NULL;
+	l->running--;
 }
 
 static void
@@ -405,101 +294,73 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 	slot_next(l, s);
 }
 
+/*
+ * Start queued events while there is room.  One that waited longer than
+ * DISPATCHER_MAX_WAIT is not started: wh-retry starts the handlers of an
+ * event that has none under way after its grace period (30 s), and the
+ * two must never run the same attempt.
+ */
 static void
-take(struct loop *l, struct dispatch_job *job)
+start_queued(struct loop *l)
 {
-	size_t	i;
-
-	for (i = 0; i < DISPATCHER_MAX_JOBS; i++)
-		if (l->slots[i].job == NULL)
-			break;
-	if (i == DISPATCHER_MAX_JOBS) {		/* not read when full */
-		dispatch_job_free(job);
-		return;
-	}
-	l->slots[i].job = job;
-	l->slots[i].next = 0;
-	l->active++;
-	slot_next(l, &l->slots[i]);
-}
-
-/* A job in a memfd: its whole content. */
-static unsigned char *
-read_memfd(int fd, size_t *len)
-{
-	struct stat	 st;
-	unsigned char	*p;
-	ssize_t		 n;
-	size_t		 off = 0;
-
-	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > (uint64_t)SIZE_MAX / 2)
-		return NULL;
-	if ((p = malloc((size_t)st.st_size)) == NULL)
-		return NULL;
-	while (off < (size_t)st.st_size) {
-		n = pread(fd, p + off, (size_t)st.st_size - off, (off_t)off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(p);
-			return NULL;
-		}
-		off += (size_t)n;
-	}
-	*len = off;
-	return p;
-}
-
-/* One message from the responder.  Returns 0, or -1 at end of input. */
-static int
-receive_job(struct loop *l, int fd, unsigned char *buf, size_t size)
-{
+	struct dispatcher_ref	*ref;
 	struct dispatch_job	*job;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	unsigned char		*big = NULL;
-	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr	align;
-	} u;
-	size_t			 len;
-	ssize_t			 n;
-	int			 memfd = -1;
+	size_t			 i = 0, started = 0;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = buf;
-	iov.iov_len = size;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
-	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING &&
+	    started++ < START_BATCH) {
+		ref = l->head;
+		if ((l->head = ref->next) == NULL)
+			l->tail = NULL;
+		l->queued--;
+		if (wall_us() - ref->received_us >
+		    (int64_t)DISPATCHER_MAX_WAIT * 1000000) {
+			log_warnx("id=%s: waited over %d s to start: handlers "
+			    "left to wh-retry", ref->id, DISPATCHER_MAX_WAIT);
+			free(ref);
+			continue;
+		}
+		job = load(l, ref);
+		free(ref);
+		if (job == NULL)
+			continue;
+		while (l->slots[i].job != NULL)
+			i++;
+		l->slots[i].job = job;
+		l->slots[i].next = 0;
+		l->running++;
+		slot_next(l, &l->slots[i]);
+	}
+}
+
+/*
+ * One message from the responder (fd is non-blocking).  Returns 1 for a
+ * message, 0 if there is none now, -1 at end of input.
+ */
+static int
+receive_ref(struct loop *l, int fd)
+{
+	struct dispatcher_ref	*ref;
+	unsigned char		 buf[MSG_MAX];
+	ssize_t			 n;
+
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
 	if (n == -1)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0)
 		return -1;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type ==
-		    SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&memfd, CMSG_DATA(cm), sizeof(int));
-	len = (size_t)n;
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		job = NULL;
-	else if (len == 4 && memcmp(buf, MAGIC_MEMFD, 4) == 0 && memfd != -1 &&
-	    (big = read_memfd(memfd, &len)) != NULL)
-		job = dispatcher_job_decode(big, len, l->conf->nhandlers);
+	if ((size_t)n > sizeof(buf) || (ref = dispatcher_ref_decode(buf,
+	    (size_t)n, l->conf->nhandlers)) == NULL) {
+		log_warnx("dropped a malformed message from the responder");
+		return 1;
+	}
+	if (l->tail != NULL)
+		l->tail->next = ref;
 	else
-		job = dispatcher_job_decode(buf, len, l->conf->nhandlers);
-	if (memfd != -1)
-		close(memfd);
-	free(big);
-	if (job == NULL)
-		log_warnx("dropped a malformed job from the responder");
-	else
-		take(l, job);
-	return 0;
+		l->head = ref;
+	l->tail = ref;
+	l->queued++;
+	return 1;
 }
 
 /* Has the command of a running slot exited, or run out of time? */
@@ -531,27 +392,38 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 int
 dispatcher_main(const struct conf *conf, int fd)
 {
-	struct loop	*l;
-	struct pollfd	 pfd[1 + 2 * DISPATCHER_MAX_JOBS];
-	struct slot	*who[1 + 2 * DISPATCHER_MAX_JOBS];
-	unsigned char	*buf;
-	size_t		 i, n;
-	int64_t		 now, wait_us;
-	int		 eof = 0, tick, timeout;
+	struct loop		*l;
+	struct dispatcher_ref	*ref;
+	struct pollfd		 pfd[1 + 2 * DISPATCHER_MAX_RUNNING];
+	struct slot		*who[1 + 2 * DISPATCHER_MAX_RUNNING];
+	size_t			 i, n;
+	int64_t			 now, wait_us;
+	int			 eof = 0, tick, timeout, rc = 0;
 
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
-	if ((l = calloc(1, sizeof(*l))) == NULL ||
-	    (buf = malloc(DISPATCHER_INLINE_MAX)) == NULL) {
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warn("dispatcher");
 		return 1;
 	}
 	l->conf = conf;
-	while (!eof || l->active > 0) {
+	dispatch_nice(conf);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (!eof || l->running > 0 || l->head != NULL) {
+		/*
+		 * The socket first, every message there: a responder whose
+		 * send finds no room waits (DISPATCHER_SEND_TIMEOUT), and
+		 * the answers must not go at the pace of the handlers.
+		 */
+		while (!eof && l->queued < DISPATCHER_MAX_QUEUE &&
+		    (rc = receive_ref(l, fd)) != 0)
+			if (rc == -1)
+				eof = 1;
+		start_queued(l);
 		n = 0;
-		if (!eof && l->active < DISPATCHER_MAX_JOBS) {
+		if (!eof && l->queued < DISPATCHER_MAX_QUEUE) {
 			pfd[n].fd = fd;
 			pfd[n].events = POLLIN;
 			who[n++] = NULL;
@@ -559,7 +431,7 @@ dispatcher_main(const struct conf *conf, int fd)
 		now = mono_us();
 		wait_us = -1;
 		tick = 0;
-		for (i = 0; i < DISPATCHER_MAX_JOBS; i++) {
+		for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
 			struct slot	*s = &l->slots[i];
 
 			if (s->job == NULL)
@@ -579,11 +451,14 @@ dispatcher_main(const struct conf *conf, int fd)
 			if (wait_us == -1 || s->run.deadline - now < wait_us)
 				wait_us = s->run.deadline - now;
 		}
+		if (n == 0 && l->head != NULL)	/* cannot start what is left */
+			break;
 		timeout = wait_us < 0 ? -1 : (int)((wait_us + 999) / 1000);
-		if (wait_us >= 0 && wait_us < 1000)
-			timeout = wait_us > 0;
 		if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
 			timeout = POLL_TICK_MS;
+		/* More to start: only look, do not wait. */
+		if (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING)
+			timeout = 0;
 		if (poll(pfd, n, timeout) == -1 && errno != EINTR) {
 			log_warn("dispatcher: poll");
 			break;
@@ -597,14 +472,15 @@ dispatcher_main(const struct conf *conf, int fd)
 				who[i]->out_ev = pfd[i].revents;
 		}
 		now = mono_us();
-		for (i = 0; i < DISPATCHER_MAX_JOBS; i++)
+		for (i = 0; i < DISPATCHER_MAX_RUNNING; i++)
 			if (l->slots[i].job != NULL)
 				check_slot(l, &l->slots[i], now);
-		if (n > 0 && who[0] == NULL && pfd[0].revents != 0 &&
-		    receive_job(l, fd, buf, DISPATCHER_INLINE_MAX) == -1)
-			eof = 1;
 	}
-	free(buf);
+	while ((ref = l->head) != NULL) {
+		l->head = ref->next;
+		log_warnx("id=%s: handlers left to wh-retry", ref->id);
+		free(ref);
+	}
 	spool_close(l->sp);
 	free(l);
 	close(fd);

@@ -363,6 +363,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		receive_reset(rcv);
 		goto out;
 	}
+	spool_last(rcv->spool, &resp->segno, &resp->offset);
 	rc = 0;
 out:
 	free(rec);
@@ -477,21 +478,33 @@ receive_dispatcher_close(struct receiver *rcv)
 
 /* To the dispatcher; a new one if it is gone.  0, or -1 with errno. */
 static int
-dispatch_send(struct receiver *rcv, const struct dispatch_job *job)
+dispatch_send(struct receiver *rcv, const struct response *resp)
 {
-	int	tries;
+	const struct dispatch_job	*job = resp->job;
+	struct dispatcher_ref		*ref;
+	int				 tries, rc = -1;
 
-	for (tries = 0; tries < 2; tries++) {
+	if ((ref = calloc(1, sizeof(*ref) + job->nhandlers *
+	    sizeof(size_t))) == NULL)
+		return -1;
+	memcpy(ref->id, job->id, sizeof(ref->id));
+	ref->received_us = resp->received_us;
+	ref->segno = resp->segno;
+	ref->offset = resp->offset;
+	ref->nhandlers = job->nhandlers;
+	memcpy(ref->handlers, job->handlers, job->nhandlers * sizeof(size_t));
+	for (tries = 0; tries < 2 && rc == -1; tries++) {
 		if (rcv->disp_fd == -1 && dispatcher_up(rcv) == -1)
-			return -1;
-		if (dispatcher_send(rcv->disp_fd, job) == 0)
-			return 0;
-		if (errno != EPIPE && errno != ECONNRESET &&
+			break;
+		if ((rc = dispatcher_send(rcv->disp_fd, ref)) == -1 &&
+		    errno != EPIPE && errno != ECONNRESET &&
 		    errno != ECONNREFUSED)
-			return -1;
-		receive_dispatcher_close(rcv);
+			break;
+		if (rc == -1)
+			receive_dispatcher_close(rcv);
 	}
-	return -1;
+	free(ref);
+	return rc;
 }
 
 void
@@ -502,7 +515,7 @@ receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 	if (resp->job == NULL)
 		return;
 	if (!detach) {
-		if (dispatch_send(rcv, resp->job) == -1)
+		if (dispatch_send(rcv, resp) == -1)
 			log_warn("id=%s: handlers not started (wh-retry will)",
 			    resp->id);
 	} else if ((pid = dispatch_start(rcv->conf, resp->job, 1)) == -1)

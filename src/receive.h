@@ -47,6 +47,8 @@ struct response {
 	char		 reason[96];		/* why it failed, for the log */
 	/* Handlers to run once the answer is out; NULL if none matched. */
 	struct dispatch_job *job;
+	unsigned	 segno;		/* where the event's record is */
+	off_t		 offset;
 };
 
 struct receiver {

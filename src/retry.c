@@ -29,6 +29,7 @@
 #include "backoff.h"
 #include "conf.h"
 #include "dispatch.h"
+#include "dispatcher.h"
 #include "event.h"
 #include "filter.h"
 #include "history.h"
@@ -409,12 +410,16 @@ due_add(struct run *r, struct history_event *ev, struct history_handler *h,
 	return 0;
 }
 
-/* Before its first attempt, a handler waits for the ones before it. */
+/*
+ * Before its first attempt, a handler waits for the ones before it, and
+ * for as long as a responder's dispatcher may hold the event before it
+ * starts it (DISPATCHER_MAX_WAIT): the two never start the same one.
+ */
 static int64_t
 start_grace(const struct run *r, const struct history_event *ev)
 {
 	const struct handler	*h;
-	int64_t			 s = r->opts->grace;
+	int64_t			 s = r->opts->grace + DISPATCHER_MAX_WAIT;
 	size_t			 i;
 
 	for (i = 0; i < ev->nhandlers; i++) {

@@ -105,6 +105,30 @@ check "run is the default command, with its options" 0 "$rc"
 $WR_RUN -c "$CONF" list --status nonsense >/dev/null 2>&1; rc=$?
 check "bad option value: EX_USAGE" 64 "$rc"
 
+# --- handlers the receiver never started ------------------------------------
+# An event with no attempt at all is wh-retry's once the responder's
+# dispatcher can no longer start it: after DISPATCHER_MAX_WAIT (20 s)
+# plus the timeouts of its handlers (good, bad: 30 s each) plus --grace.
+SPOOL3=$T_DIR/spool3
+mkdir -m 0700 "$SPOOL3"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL3|" "$CONF" > "$T_DIR/never.ini"
+post /hooks/github '{"kind":"two"}' "$T_DIR/never.ini" >/dev/null
+sleep 0.5
+# copy AGE: the event above again, received AGE seconds ago, no attempt.
+copy() {
+	local id
+	id=$(cat /proc/sys/kernel/random/uuid)
+	jq -c --arg id "$id" --arg t "$(date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%S.000000Z)" \
+	    'select(.type == "event") | .id = $id | .received_at = $t' "$SPOOL3"/seg-*.jsonl |
+	    head -1 >> "$(ls "$SPOOL3"/seg-*.jsonl | tail -1)"
+	echo "$id"
+}
+old=$(copy 120)
+recent=$(copy 70)
+$WR_RUN -c "$T_DIR/never.ini" run --linger 0 --grace 1 >/dev/null 2>&1
+check "never started, 120 s old: wh-retry starts it" 1 "$(cat "$OUT/good.$old" 2>/dev/null)"
+check "never started, 70 s old: left to the dispatcher" "" "$(cat "$OUT/good.$recent" 2>/dev/null)"
+
 # --- retries under a cron-like start ------------------------------------------
 flaky=$(post /hooks/github '{"kind":"flaky"}')
 always=$(post /hooks/github '{"kind":"always"}')
