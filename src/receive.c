@@ -464,7 +464,6 @@ dispatcher_up(struct receiver *rcv)
 		dispatcher_child(rcv, sv[1]);
 	close(sv[1]);
 	rcv->disp_fd = sv[0];
-	rcv->children++;
 	return 0;
 }
 

@@ -55,7 +55,6 @@ struct receiver {
 	const struct conf	*conf;
 	struct spool		*spool;		/* opened lazily, reopened */
 	char			 allow[64];	/* scratch for Allow: */
-	unsigned		 children;	/* dispatchers not yet reaped */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
 	int			 disp_fd;	/* to the dispatcher; -1: none */
 };
@@ -81,9 +80,9 @@ void	receive_handle(struct receiver *, struct request *,
 /*
  * After the answer is finished: have the handlers of resp->job run, and
  * free the job.  As FastCGI, they go to the responder's dispatcher (see
- * dispatcher.h), forked on the first job and counted in rcv->children.
- * With detach (CGI), a dispatcher of its own is forked for the job and
- * left to run on its own.
+ * dispatcher.h), forked on the first job; the caller reaps it.  With
+ * detach (CGI), a dispatcher of its own is forked for the job and left
+ * to run on its own.
  */
 void	receive_dispatch(struct receiver *, struct response *, int detach);
 /*

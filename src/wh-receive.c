@@ -19,7 +19,7 @@
 #include "log.h"
 #include "receive.h"
 
-static volatile sig_atomic_t	got_hup, got_term, got_chld;
+static volatile sig_atomic_t	got_hup, got_term;
 static struct conf		*conf;
 static const char		*conf_path;
 static int			 opt_stderr;
@@ -32,15 +32,24 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * Children (dispatchers) are reaped here, in the handler: a SIGCHLD that
+ * came between a check of a flag and the next blocking accept(2) would
+ * leave a zombie until the next request.
+ */
 static void
 on_signal(int sig)
 {
+	int	saved = errno;
+
 	if (sig == SIGHUP)
 		got_hup = 1;
 	else if (sig == SIGCHLD)
-		got_chld = 1;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			continue;
 	else
 		got_term = 1;
+	errno = saved;
 }
 
 static void
@@ -97,28 +106,17 @@ reload(struct receiver *rcv)
 	log_info("%s: configuration reloaded", conf_path);
 }
 
-/* Reap the dispatchers that are done; with block, all of them. */
+/* On exit: wait for every child (the handlers' timeouts bound it). */
 static void
-reap(struct receiver *rcv, int block)
+reap_all(void)
 {
-	pid_t	pid;
-
-	got_chld = 0;
-	while (rcv->children > 0) {
-		pid = waitpid(-1, NULL, block ? 0 : WNOHANG);
-		if (pid == -1 && errno == EINTR)
-			continue;
-		if (pid <= 0)
-			break;
-		rcv->children--;
-	}
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		continue;
 }
 
 static int
 tick(struct receiver *rcv)
 {
-	if (got_chld)
-		reap(rcv, 0);
 	if (got_hup)
 		reload(rcv);
 	return got_term;
@@ -300,7 +298,7 @@ main(int argc, char *argv[])
 		log_warn("accept");
 	/* Handlers still running finish (their timeouts bound the wait). */
 	receive_dispatcher_close(&rcv);
-	reap(&rcv, 1);
+	reap_all();
 	receive_reset(&rcv);
 	conf_free(conf);
 	return rc == 0 ? 0 : 1;

@@ -176,7 +176,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	wait_attempt "$id" second done >/dev/null
 done
 check "after SIGHUP the new command runs" "third" "$(cat "$OUT/order.$id" 2>/dev/null)"
-sleep 0.3
+for i in $(seq 1 30); do [ "$(children)" = 1 ] && break; sleep 0.1; done
 check "... and the old dispatchers are gone" 1 "$(children)"
 
 # --- handlers never delay the answer ---------------------------------------
