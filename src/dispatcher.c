@@ -451,8 +451,8 @@ dispatcher_main(const struct conf *conf, int fd)
 			if (wait_us == -1 || s->run.deadline - now < wait_us)
 				wait_us = s->run.deadline - now;
 		}
-		if (n == 0 && l->head != NULL)	/* cannot start what is left */
-			break;
+		if (n == 0 && l->running == 0)	/* no socket, nothing running */
+			continue;
 		timeout = wait_us < 0 ? -1 : (int)((wait_us + 999) / 1000);
 		if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
 			timeout = POLL_TICK_MS;
