@@ -397,7 +397,7 @@ dispatcher_main(const struct conf *conf, int fd)
 	struct pollfd		 pfd[1 + 2 * DISPATCHER_MAX_RUNNING];
 	struct slot		*who[1 + 2 * DISPATCHER_MAX_RUNNING];
 	size_t			 i, n;
-	int64_t			 now, wait_us;
+	int64_t			 now, wait_us;	/* -1: no deadline */
 	int			 eof = 0, tick, timeout, rc = 0;
 
 	signal(SIGTERM, SIG_DFL);
@@ -449,11 +449,12 @@ dispatcher_main(const struct conf *conf, int fd)
 			} else
 				tick = 1;
 			if (wait_us == -1 || s->run.deadline - now < wait_us)
-				wait_us = s->run.deadline - now;
+				wait_us = s->run.deadline > now ?
+				    s->run.deadline - now : 0;
 		}
 		if (n == 0 && l->running == 0)	/* no socket, nothing running */
 			continue;
-		timeout = wait_us < 0 ? -1 : (int)((wait_us + 999) / 1000);
+		timeout = wait_us == -1 ? -1 : (int)((wait_us + 999) / 1000);
 		if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
 			timeout = POLL_TICK_MS;
 		/* More to start: only look, do not wait. */

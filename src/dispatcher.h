@@ -21,7 +21,7 @@ struct conf;
 
 #define DISPATCHER_MAX_RUNNING	256	/* events whose handlers run at once */
 #define DISPATCHER_MAX_QUEUE	65536	/* events waiting their turn */
-#define DISPATCHER_MAX_WAIT	20	/* seconds an event may wait to start */
+#define DISPATCHER_MAX_WAIT	60	/* seconds an event may wait to start */
 #define DISPATCHER_SEND_TIMEOUT	1	/* seconds a responder waits for room */
 
 /* An event to run handlers for: where it is, and which handlers. */

@@ -107,7 +107,7 @@ check "bad option value: EX_USAGE" 64 "$rc"
 
 # --- handlers the receiver never started ------------------------------------
 # An event with no attempt at all is wh-retry's once the responder's
-# dispatcher can no longer start it: after DISPATCHER_MAX_WAIT (20 s)
+# dispatcher can no longer start it: after DISPATCHER_MAX_WAIT (60 s)
 # plus the timeouts of its handlers (good, bad: 30 s each) plus --grace.
 SPOOL3=$T_DIR/spool3
 mkdir -m 0700 "$SPOOL3"
@@ -123,11 +123,11 @@ copy() {
 	    head -1 >> "$(ls "$SPOOL3"/seg-*.jsonl | tail -1)"
 	echo "$id"
 }
-old=$(copy 120)
-recent=$(copy 70)
+old=$(copy 200)
+recent=$(copy 100)
 $WR_RUN -c "$T_DIR/never.ini" run --linger 0 --grace 1 >/dev/null 2>&1
-check "never started, 120 s old: wh-retry starts it" 1 "$(cat "$OUT/good.$old" 2>/dev/null)"
-check "never started, 70 s old: left to the dispatcher" "" "$(cat "$OUT/good.$recent" 2>/dev/null)"
+check "never started, 200 s old: wh-retry starts it" 1 "$(cat "$OUT/good.$old" 2>/dev/null)"
+check "never started, 100 s old: left to the dispatcher" "" "$(cat "$OUT/good.$recent" 2>/dev/null)"
 
 # --- retries under a cron-like start ------------------------------------------
 flaky=$(post /hooks/github '{"kind":"flaky"}')
