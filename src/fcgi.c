@@ -165,7 +165,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	struct request	req;
 	struct response	resp;
 	int64_t		t0;
-	int		rc;
+	int		rc, body_read;
 
 	if (FCGX_Init() != 0)
 		return -1;
@@ -191,7 +191,18 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		fcgi_respond(&fr, &resp);
 		/* req points into fr.envp, which Finish frees. */
 		receive_log(&req, &resp, mono_us() - t0);
+		body_read = req.body_read;
 		receive_request_free(&req);
+		/*
+		 * With all of the input read, close at once: libfcgi's
+		 * lingering close would wait for the web server to close
+		 * first, a round trip per request.  With input left, it
+		 * is needed (a close over unread data resets the
+		 * connection, and over TCP the answer can be lost).
+		 */
+		if (body_read && !fr.keepConnection &&
+		    (FCGX_HasSeenEOF(fr.in) || FCGX_GetChar(fr.in) == EOF))
+			FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 		receive_dispatch(rcv, &resp, 0);
 	}

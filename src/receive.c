@@ -324,6 +324,7 @@ read_body(struct request *req, size_t max, unsigned char **body,
 	buf[have] = '\0';
 	*body = buf;
 	*len = have;
+	req->body_read = 1;
 	return 0;
 nomem:
 	free(buf);

@@ -31,6 +31,7 @@ struct request {
 	/* Body reader: bytes read, 0 at end of input, -1 on error. */
 	ssize_t			(*read)(void *io, void *buf, size_t len);
 	void			*io;
+	int			 body_read;	/* all of it, set by receive */
 };
 
 struct response {
