@@ -7,13 +7,24 @@
 #include "config.h"
 #endif
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check_run.h"
+#include "conf.h"
 #include "dispatcher.h"
+#include "header.h"
+#include "spool.h"
 
 #define ID	"01a22659-5e7f-76d6-895c-bdfe7b249bad"
 
@@ -157,6 +168,151 @@ START_TEST(test_every_byte)
 }
 END_TEST
 
+/* The loop itself. */
+
+static int64_t
+now_us(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Append an event with one handler (index 0); fill ref for it. */
+static struct dispatcher_ref *
+spool_event(struct spool *sp, const char *id, int64_t received_us)
+{
+	static const char *const	 names[] = { "mark" };
+	struct dispatcher_ref		*ref;
+	struct header_list		 hl = { NULL, 0, 0 };
+	struct event			 ev;
+	char				*rec;
+	size_t				 len;
+
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.id, id, sizeof(ev.id));
+	ev.received_us = received_us;
+	ev.endpoint = "e";
+	ev.path = "/e";
+	ev.method = "POST";
+	ev.headers = &hl;
+	ev.body = (const unsigned char *)"{\"n\":1}";
+	ev.body_len = 7;
+	ev.verification = "none ok";
+	ev.handlers = names;
+	ev.nhandlers = 1;
+	rec = event_encode(&ev, &len);
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	free(rec);
+	ref = calloc(1, sizeof(*ref) + sizeof(size_t));
+	memcpy(ref->id, id, sizeof(ref->id));
+	ref->received_us = received_us;
+	spool_last(sp, &ref->segno, &ref->offset);
+	ref->nhandlers = 1;
+	ref->handlers[0] = 0;
+	return ref;
+}
+
+/* How many attempt records of id in state are in the spool. */
+static int
+attempts(const char *spool, const char *id, const char *state)
+{
+	char	 cmd[1024], line[16];
+	FILE	*p;
+	int	 n = -1;
+
+	snprintf(cmd, sizeof(cmd), "cat %s/seg-*.jsonl | grep '\"type\":\"attempt\"'"
+	    " | grep '\"id\":\"%s\"' | grep -c '\"state\":\"%s\"'",
+	    spool, id, state);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	if (fgets(line, sizeof(line), p) != NULL)
+		n = atoi(line);
+	pclose(p);
+	return n;
+}
+
+static int
+exists(const char *dir, const char *name)
+{
+	char		path[512];
+	struct stat	st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+/*
+ * A dispatcher fed two events: the one received now has its handler run
+ * and recorded; the one that waited past DISPATCHER_MAX_WAIT is left
+ * alone (wh-retry's); at the end of its input the dispatcher exits.
+ */
+START_TEST(test_loop)
+{
+	static const char	 fresh[] = "01a22659-5e7f-76d6-895c-bdfe7b249bad";
+	static const char	 stale[] = "01a22659-5e7f-76d6-895c-bdfe7b249bae";
+	struct conf_errors	 errs = { NULL, 0 };
+	struct dispatcher_ref	*a, *b;
+	struct spool		*sp;
+	struct conf		*conf;
+	char			 dir[] = "/tmp/check_dispatcher.XXXXXX";
+	char			 ini[512], spool[512], name[128];
+	FILE			*f;
+	pid_t			 pid;
+	int			 sv[2], status;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	snprintf(ini, sizeof(ini), "%s/h.ini", dir);
+	f = fopen(ini, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[server]\nspool_dir = %s\nfsync = never\n"
+	    "[endpoint:e]\npath = /e\n"
+	    "[handler:mark]\ncommand = /bin/sh -c 'touch \"$0/ran.$WH_EVENT_ID\"' %s\n",
+	    spool, dir);
+	fclose(f);
+	conf = conf_load(ini, &errs);
+	ck_assert_ptr_nonnull(conf);
+	sp = spool_open(spool, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	a = spool_event(sp, stale,
+	    now_us() - (int64_t)(DISPATCHER_MAX_WAIT + 1) * 1000000);
+	b = spool_event(sp, fresh, now_us());
+	spool_close(sp);
+
+	ck_assert_int_eq(dispatcher_channel(sv), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(dispatcher_main(conf, sv[1]));
+	}
+	close(sv[1]);
+	ck_assert_int_eq(dispatcher_send(sv[0], a), 0);
+	ck_assert_int_eq(dispatcher_send(sv[0], b), 0);
+	close(sv[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	snprintf(name, sizeof(name), "ran.%s", fresh);
+	ck_assert_msg(exists(dir, name), "the fresh event's handler ran");
+	snprintf(name, sizeof(name), "ran.%s", stale);
+	ck_assert_msg(!exists(dir, name), "the stale event's handler ran");
+	ck_assert_int_eq(attempts(spool, fresh, "running"), 1);
+	ck_assert_int_eq(attempts(spool, fresh, "done"), 1);
+	ck_assert_int_eq(attempts(spool, stale, "running"), 0);
+	snprintf(name, sizeof(name), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(name), 0);
+	free(a);
+	free(b);
+	conf_free(conf);
+	conf_errors_free(&errs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -169,6 +325,10 @@ main(void)
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_encode_room);
 	tcase_add_test(tc, test_every_byte);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("loop");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_loop);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
