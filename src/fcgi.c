@@ -31,7 +31,8 @@ static int
 listen_unix(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	sun;
-	int			fd = -1;
+	mode_t			mask;
+	int			fd = -1, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -49,9 +50,11 @@ listen_unix(const char *path, char *err, size_t errlen)
 		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(path);
 	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		goto fail;
-	if (chmod(path, 0660) == -1)
+	/* Made 0660 by bind itself: no moment when it is more open. */
+	mask = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
+	if (rc == -1 || chmod(path, 0660) == -1)
 		goto fail;
 	if (listen(fd, 128) == -1)
 		goto fail;
@@ -165,7 +168,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	struct request	req;
 	struct response	resp;
 	int64_t		t0;
-	int		rc, body_read;
+	int		rc, body_read, taken = 0;
 
 	if (FCGX_Init() != 0)
 		return -1;
@@ -174,12 +177,18 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	while (tick(rcv) == 0) {
 		rc = FCGX_Accept_r(&fr);
 		if (rc < 0) {
-			if (rc == -EINTR)
+			/*
+			 * A signal.  ENOTSOCK: a signal's handler took the
+			 * socket away for a moment (on_signal() in
+			 * wh-receive.c); tick() gives it back.
+			 */
+			if (rc == -EINTR || (rc == -ENOTSOCK && taken++ < 100))
 				continue;
 			errno = rc > -4096 ? -rc : EIO;
 			FCGX_Free(&fr, 1);
 			return -1;
 		}
+		taken = 0;
 		t0 = mono_us();
 		if (receive_request_init(&req, fr.envp) == -1)
 			receive_error(&resp, 503, "out of memory", NULL);

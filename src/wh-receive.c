@@ -5,6 +5,7 @@
  * again on SIGHUP; a bad new configuration keeps the old one running.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +20,10 @@
 #include "log.h"
 #include "receive.h"
 
-static volatile sig_atomic_t	got_hup, got_term;
+static volatile sig_atomic_t	got_hup, got_term, swapped;
+/* The listening socket, a copy of it, and /dev/null: see on_signal(). */
+static volatile sig_atomic_t	listen_fd = -1;
+static int			listen_copy = -1, null_fd = -1;
 static struct conf		*conf;
 static const char		*conf_path;
 static int			 opt_stderr;
@@ -33,23 +37,43 @@ usage(void)
 }
 
 /*
- * Children (dispatchers) are reaped here, in the handler: a SIGCHLD that
- * came between a check of a flag and the next blocking accept(2) would
- * leave a zombie until the next request.
+ * A signal that comes after the main loop has looked at its flags and
+ * before accept(2) blocks would wait for the next connection.  So the
+ * handler also puts /dev/null where the listening socket was: an accept
+ * not yet begun fails at once (ENOTSOCK), and tick() puts the socket
+ * back before it looks at the flags.  Children (dispatchers) are reaped
+ * here, in the handler, for the same reason.
  */
 static void
 on_signal(int sig)
 {
 	int	saved = errno;
 
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else if (sig == SIGCHLD)
+	if (sig == SIGCHLD) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			continue;
+		errno = saved;
+		return;
+	}
+	if (sig == SIGHUP)
+		got_hup = 1;
 	else
 		got_term = 1;
+	if (listen_fd != -1 && null_fd != -1) {
+		swapped = 1;
+		dup2(null_fd, listen_fd);
+	}
 	errno = saved;
+}
+
+/* Keep what on_signal() needs to take the listening socket away. */
+static void
+listen_guard(int fd)
+{
+	if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (listen_copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
+		fatal("listen_guard");
+	listen_fd = fd;
 }
 
 static void
@@ -117,6 +141,11 @@ reap_all(void)
 static int
 tick(struct receiver *rcv)
 {
+	if (swapped) {
+		swapped = 0;
+		if (dup2(listen_copy, listen_fd) == -1)
+			fatal("dup2");
+	}
 	if (got_hup)
 		reload(rcv);
 	return got_term;
@@ -293,6 +322,7 @@ main(int argc, char *argv[])
 		    "use --listen");
 
 	rcv.listen_fd = fd;
+	listen_guard(fd);
 	rc = fcgi_serve(fd, &rcv, tick);
 	if (rc == -1)
 		log_warn("accept");
