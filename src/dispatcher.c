@@ -185,6 +185,7 @@ struct loop {
 	struct spool		*sp;
 	struct dispatcher_ref	*head, *tail;	/* the queue */
 	size_t			 queued;
+	size_t			 dropped;	/* for a full queue */
 	struct slot		 slots[DISPATCHER_MAX_RUNNING];
 	size_t			 running;
 };
@@ -354,6 +355,19 @@ receive_ref(struct loop *l, int fd)
 		log_warnx("dropped a malformed message from the responder");
 		return 1;
 	}
+	/*
+	 * Full: the event stays in the spool with its handlers listed and
+	 * no attempt, for wh-retry.  Reading on keeps the responder from
+	 * waiting on a socket that does not drain.
+	 */
+	if (l->queued >= DISPATCHER_MAX_QUEUE) {
+		if (l->dropped++ % 1000 == 0)
+			log_warnx("id=%s: queue full (%d events): handlers "
+			    "left to wh-retry (%zu events so far)", ref->id,
+			    DISPATCHER_MAX_QUEUE, l->dropped);
+		free(ref);
+		return 1;
+	}
 	if (l->tail != NULL)
 		l->tail->next = ref;
 	else
@@ -413,17 +427,18 @@ dispatcher_main(const struct conf *conf, int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while (!eof || l->running > 0 || l->head != NULL) {
 		/*
-		 * The socket first, every message there: a responder whose
-		 * send finds no room waits (DISPATCHER_SEND_TIMEOUT), and
-		 * the answers must not go at the pace of the handlers.
+		 * The socket first, what is there (up to 1024): a
+		 * responder whose send finds no room waits (up to
+		 * DISPATCHER_SEND_TIMEOUT), and the answers must not go at
+		 * the pace of the handlers.
 		 */
-		while (!eof && l->queued < DISPATCHER_MAX_QUEUE &&
-		    (rc = receive_ref(l, fd)) != 0)
+		for (i = 0; i < 1024 && !eof &&
+		    (rc = receive_ref(l, fd)) != 0; i++)
 			if (rc == -1)
 				eof = 1;
 		start_queued(l);
 		n = 0;
-		if (!eof && l->queued < DISPATCHER_MAX_QUEUE) {
+		if (!eof) {
 			pfd[n].fd = fd;
 			pfd[n].events = POLLIN;
 			who[n++] = NULL;
