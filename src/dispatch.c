@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "command.h"
 #include "conf.h"
 #include "dispatch.h"
@@ -36,24 +37,6 @@
 #include "spool.h"
 
 #define POLL_TICK_MS	20
-
-static int64_t
-wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 const char *
 dispatch_state_name(enum attempt_state st)

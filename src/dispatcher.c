@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "dispatcher.h"
@@ -190,24 +191,6 @@ struct loop {
 	size_t			 running;
 };
 
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * The job of a ref: its event read back from the spool, with the ref's
  * handlers.  NULL (logged) if the record is not there: its handlers are
@@ -218,6 +201,7 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 {
 	struct dispatch_job	*job = NULL;
 	json_t			*rec = NULL;
+	const char		*id;
 	char			 seg[64], err[128], *line = NULL;
 	size_t			 len;
 
@@ -229,9 +213,8 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 		return NULL;
 	}
 	rec = record_decode(line, len, err, sizeof(err));
-	if (rec == NULL || strcmp(json_string_value(json_object_get(rec,
-	    "id")) ? json_string_value(json_object_get(rec, "id")) : "",
-	    ref->id) != 0) {
+	id = json_string_value(json_object_get(rec, "id"));
+	if (id == NULL || strcmp(id, ref->id) != 0) {
 		log_warnx("id=%s: not the record at %s %lld: handlers left "
 		    "to wh-retry", ref->id, seg, (long long)ref->offset);
 		goto out;

@@ -18,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "fcgi.h"
 #include "receive.h"
 
@@ -150,15 +151,6 @@ fcgi_respond(FCGX_Request *fr, const struct response *resp)
 	n = receive_format_head(resp, buf, sizeof(buf));
 	FCGX_PutStr(buf, n, fr->out);
 	FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int

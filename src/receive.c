@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "dispatcher.h"
@@ -31,15 +32,6 @@
 
 #define RETRY_AFTER_SECONDS	30
 #define LOG_FIELD_MAX		128
-
-static int64_t
-now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 const char *
 receive_status_text(int status)
@@ -573,7 +565,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 		goto out;
 	}
 
-	resp->received_us = now_us();
+	resp->received_us = wall_us();
 	verify_request(ep, &req->headers, body, body_len,
 	    (time_t)(resp->received_us / 1000000), &vr);
 	resp->verify = verify_status_name(vr.status);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "clock.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "dispatcher.h"
@@ -88,24 +89,6 @@ struct run {
 	size_t			 progress;	/* records this run wrote */
 	int64_t			 last_retention;
 };
-
-static int64_t
-wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The lock. */
 

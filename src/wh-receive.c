@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "fcgi.h"
 #include "log.h"
@@ -229,11 +230,11 @@ serve_cgi(struct receiver *rcv)
 	extern char	**environ;
 	struct request	  req;
 	struct response	  resp;
-	struct timespec	  t0, t1;
+	int64_t		  t0;
 	char		  head[512];
 	int		  n;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_us();
 	if (receive_request_init(&req, environ) == -1)
 		receive_error(&resp, 503, "out of memory", NULL);
 	else {
@@ -246,9 +247,7 @@ serve_cgi(struct receiver *rcv)
 	fwrite(resp.body, 1, resp.body_len, stdout);
 	fflush(stdout);
 	receive_dispatch(rcv, &resp, 1);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	receive_log(&req, &resp, (t1.tv_sec - t0.tv_sec) * 1000000 +
-	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	receive_log(&req, &resp, mono_us() - t0);
 	receive_request_free(&req);
 	return 0;
 }

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "event.h"
@@ -49,15 +50,6 @@ usage(void)
 	    "       wh-retry [-c file] replay [--handler name] id\n"
 	    "       wh-retry [-c file] check\n");
 	return EX_USAGE;
-}
-
-static int64_t
-wall_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* A number in [min, max], or -1. */
