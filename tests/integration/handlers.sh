@@ -77,6 +77,9 @@ payload.action = missing
 command = $T_DIR/sleep2.sh
 payload.action = burst
 INI
+# As root, a handler with user runs as that user.
+[ "$(id -u)" -eq 0 ] && printf '\n[handler:whoami]\ncommand = /usr/bin/id -u\nuser = nobody\npayload.action = whoami\n' \
+    >> "$T_DIR/hookspool.ini"
 PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
 # Four workers, as spawn-fcgi -F would run them in production.
@@ -156,7 +159,16 @@ wait_attempt "$id" missing failed
 check "missing program: failed, with the reason and no exit status" "null No such file or directory" \
 	"$(attempts "$id" | jq -r 'map(select(.state == "failed"))[0] | "\(.exit_status) \(.error)"')"
 
-# --- a body too large for one message to the dispatcher (memfd) ---------
+# --- user = drops privileges ---------------------------------------------
+if [ "$(id -u)" -eq 0 ]; then
+	printf '{"action":"whoami"}' > "$T_DIR/whoami"
+	read -r status id <<<"$(send "$T_DIR/whoami" push)"
+	wait_attempt "$id" whoami done
+	check "user = nobody: the command runs as nobody" "$(id -u nobody)" \
+	    "$(attempts "$id" | jq -r 'map(select(.state == "done"))[0].output' | tr -d '\n')"
+fi
+
+# --- a large body reaches the handler exactly (read back from the spool) --
 { printf '{"action":"opened","repository":{"name":"big"},"pad":"'
   head -c 150000 /dev/zero | tr '\0' x; printf '"}'; } > "$T_DIR/bigbody"
 read -r status id <<<"$(send "$T_DIR/bigbody" push)"
