@@ -7,8 +7,8 @@
  *    never interleave; a failed write is cut back off with ftruncate(2),
  *    so a line is in the spool whole or not at all;
  *  - with FSYNC_ALWAYS spool_append() returns 0 only after fdatasync(2);
- *    the sync runs after the lock is dropped, so the syncs of concurrent
- *    writers overlap (group commit);
+ *    the sync runs after the lock is dropped, and one sync serves every
+ *    writer whose record it covers (group commit, see sync_upto);
  *  - a torn last line (a crash mid-write) is fenced off with a '\n'
  *    before the next record; readers skip it and report it;
  *  - segments are created 0600 whatever the umask, and the directory is
@@ -23,15 +23,20 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+#include <linux/futex.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -54,6 +59,7 @@ struct spool {
 	unsigned	 segno;		/* its number */
 	ino_t		 segino;	/* and its inode */
 	int		 syncfd;	/* SYNC_FILE, with FSYNC_ALWAYS */
+	struct sync_page *syncpg;	/* and its page, mapped shared */
 	unsigned	 last_segno;	/* where the last append went */
 	off_t		 last_offset;
 };
@@ -61,18 +67,29 @@ struct spool {
 /*
  * Group commit.  One fdatasync(2) puts on disk every byte written to
  * the segment before it started, so writers that wait together need
- * only one.  SYNC_FILE holds a sync_mark: how far a segment is known to
- * be on disk.  Writers take turns on its flock; one whose record the
- * mark already covers returns at once, the others note the segment's
- * size, sync, and raise the mark for those queued behind them.
+ * only one.  SYNC_FILE, mapped shared by every writer, holds a
+ * sync_page: how far a segment is known to be on disk.  A writer whose
+ * record the mark covers returns at once, without a lock or a system
+ * call.  Otherwise it tries the file's flock without blocking: the one
+ * that gets it notes the segment's size, syncs, raises the mark and
+ * wakes the others; the rest sleep on a futex of the page until the
+ * mark moves.  The flock makes one writer the syncer and is dropped by
+ * the kernel if that writer dies; the futex only saves the others
+ * from queueing on it (a blocked flock wakes every waiter at each
+ * unlock, all to queue again: a herd per sync with many workers).
+ * Waits are bounded, so a lost wake-up costs a retry, never a hang.
  */
 #define SYNC_FILE	".sync"
+#define SYNC_PAGE	4096			/* the file's length */
+#define SYNC_WAIT_NS	(10 * 1000 * 1000)	/* a futex wait, at most */
 
-struct sync_mark {
-	uint64_t	ino;		/* the segment's inode */
-	uint64_t	synced;		/* bytes known to be on disk */
-	uint32_t	segno;
-	uint32_t	pad;
+struct sync_page {
+	_Atomic uint32_t gen;		/* futex word; odd while written */
+	_Atomic uint32_t segno;
+	_Atomic uint64_t ino;		/* the segment's inode */
+	_Atomic uint64_t synced;	/* bytes known to be on disk */
+	_Atomic uint32_t waiters;	/* asleep, or about to be, on gen */
+	uint32_t	 pad;
 };
 
 struct scan {
@@ -242,21 +259,65 @@ seg_fence(int fd, off_t size)
 	return write_all(fd, "\n", 1);
 }
 
+static long
+futex(_Atomic uint32_t *word, int op, uint32_t val,
+    const struct timespec *timeout)
+{
+	return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+/*
+ * Set the mark, seqlock style: readers that see gen odd, or changed
+ * under them, do not trust what they read.  Only the flock holder
+ * writes, so a writer that died mid-way (gen left odd) is mended by
+ * the next.  Then wake whoever waits for the mark to move.
+ */
+static void
+sync_mark_set(struct sync_page *pg, unsigned segno, ino_t ino, off_t synced)
+{
+	uint32_t	g = atomic_load(&pg->gen) | 1;
+
+	atomic_store(&pg->gen, g);
+	atomic_store(&pg->segno, segno);
+	atomic_store(&pg->ino, (uint64_t)ino);
+	atomic_store(&pg->synced, (uint64_t)synced);
+	atomic_store(&pg->gen, g + 1);
+}
+
+static void
+sync_wake(struct sync_page *pg)
+{
+	if (atomic_load(&pg->waiters) > 0)
+		(void)futex(&pg->gen, FUTEX_WAKE, INT32_MAX, NULL);
+}
+
+/* 1 if the mark covers our segment up to end; 0 if not or unsure. */
+static int
+sync_covered(struct spool *sp, uint32_t *gen, off_t end)
+{
+	struct sync_page	*pg = sp->syncpg;
+	uint32_t		 g = atomic_load(&pg->gen);
+	int			 covered;
+
+	covered = atomic_load(&pg->segno) == sp->segno &&
+	    atomic_load(&pg->ino) == (uint64_t)sp->segino &&
+	    atomic_load(&pg->synced) >= (uint64_t)end;
+	*gen = g;
+	return covered && (g & 1) == 0 && atomic_load(&pg->gen) == g;
+}
+
 /* A new segment starts with nothing known on disk. */
 static int
 sync_mark_reset(struct spool *sp)
 {
-	struct sync_mark	m;
-	int			rc;
-
-	if (sp->syncfd == -1)
+	if (sp->syncpg == NULL)
 		return 0;
-	memset(&m, 0, sizeof(m));
 	if (lock_fd(sp->syncfd, LOCK_EX) == -1)
 		return -1;
-	rc = pwrite(sp->syncfd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) ? 0 : -1;
+	sync_mark_set(sp->syncpg, 0, 0, 0);
 	unlock_fd(sp->syncfd);
-	return rc;
+	sync_wake(sp->syncpg);
+	return 0;
 }
 
 /*
@@ -267,29 +328,43 @@ sync_mark_reset(struct spool *sp)
 static int
 sync_upto(struct spool *sp, off_t end)
 {
-	struct sync_mark	m;
-	struct stat		st;
-	int			rc = -1;
+	struct sync_page	*pg = sp->syncpg;
+	struct timespec		 ts = { 0, SYNC_WAIT_NS };
+	struct stat		 st;
+	uint32_t		 gen;
+	int			 locked = 0, rc = 0;
 
-	if (lock_fd(sp->syncfd, LOCK_EX) == -1)
-		return -1;
-	if (pread(sp->syncfd, &m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
-	    m.segno == sp->segno && m.ino == (uint64_t)sp->segino &&
-	    m.synced >= (uint64_t)end) {
-		rc = 0;
-		goto out;
+	/* Counted before the first look at the mark: a syncer that moves
+	 * it after that look sees the count and wakes us. */
+	atomic_fetch_add(&pg->waiters, 1);
+	while (!sync_covered(sp, &gen, end)) {
+		if (flock(sp->syncfd, LOCK_EX | LOCK_NB) == 0) {
+			locked = 1;
+			break;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = -1;
+			break;
+		}
+		/* Someone is syncing: sleep until the mark moves. */
+		(void)futex(&pg->gen, FUTEX_WAIT, gen, &ts);
 	}
-	if (fstat(sp->segfd, &st) == -1 || fdatasync(sp->segfd) == -1)
-		goto out;
-	memset(&m, 0, sizeof(m));
-	m.ino = (uint64_t)sp->segino;
-	m.synced = (uint64_t)st.st_size;
-	m.segno = sp->segno;
-	/* A mark that cannot be written only costs the others a sync. */
-	(void)pwrite(sp->syncfd, &m, sizeof(m), 0);
-	rc = 0;
-out:
+	atomic_fetch_sub(&pg->waiters, 1);
+	if (!locked)
+		return rc;
+	/* We hold the flock: nobody else writes the mark.  Whether we
+	 * sync or find the mark moved, gen moves, so that those who
+	 * failed to get the flock while we held it do not sleep on. */
+	if (sync_covered(sp, &gen, end))
+		atomic_fetch_add(&pg->gen, 2);
+	else if (fstat(sp->segfd, &st) == 0 && fdatasync(sp->segfd) == 0)
+		sync_mark_set(pg, sp->segno, sp->segino, st.st_size);
+	else {
+		rc = -1;
+		atomic_fetch_add(&pg->gen, 2);
+	}
 	unlock_fd(sp->syncfd);
+	sync_wake(pg);
 	return rc;
 }
 
@@ -427,14 +502,35 @@ seg_write(int fd, off_t size, const char *rec, size_t len, off_t *end)
 	return 0;
 }
 
+/*
+ * Open and map SYNC_FILE.  A file shorter than a page (new, or from an
+ * older version) is made one page long; its contents need not survive
+ * a crash, as the mark only saves syncs.
+ */
 static int
 sync_open(struct spool *sp)
 {
+	struct stat	st;
+	void		*p;
+	const size_t	 len = SYNC_PAGE;
+
+	_Static_assert(sizeof(struct sync_page) <= SYNC_PAGE, "sync page size");
 	sp->syncfd = openat(sp->dirfd, SYNC_FILE,
 	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (sp->syncfd == -1)
+	if (sp->syncfd == -1 || fchmod(sp->syncfd, 0600) == -1 ||
+	    fstat(sp->syncfd, &st) == -1)
 		return -1;
-	return fchmod(sp->syncfd, 0600);
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (st.st_size < (off_t)len && ftruncate(sp->syncfd, (off_t)len) == -1)
+		return -1;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sp->syncfd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	sp->syncpg = p;
+	return 0;
 }
 
 struct spool *
@@ -555,6 +651,8 @@ spool_close(struct spool *sp)
 		return;
 	if (sp->segfd != -1)
 		close(sp->segfd);
+	if (sp->syncpg != NULL)
+		(void)munmap(sp->syncpg, SYNC_PAGE);
 	if (sp->syncfd != -1)
 		close(sp->syncfd);
 	if (sp->dirfd != -1)

@@ -584,10 +584,12 @@ END_TEST
  * Group commit bookkeeping: after an FSYNC_ALWAYS append, ".sync" says
  * the newest segment is on disk up to its end; a new segment starts the
  * mark afresh, so a later segment is never taken as already synced.
+ * The layout of struct sync_page in spool.c.
  */
 struct mark {
+	uint32_t	gen, segno;
 	uint64_t	ino, synced;
-	uint32_t	segno, pad;
+	uint32_t	waiters, pad;
 };
 
 static void
@@ -637,9 +639,57 @@ START_TEST(test_group_commit_mark)
 	ck_assert_uint_eq(m.segno, 2);
 	ck_assert_uint_eq(m.ino, st.st_ino);
 	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	ck_assert_uint_eq(m.gen % 2, 0);
+	ck_assert_uint_eq(m.waiters, 0);
 	spool_close(sp);
 	free(seg1);
 	free(seg2);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/*
+ * A mark left half-written (a writer killed while setting it: gen odd)
+ * is not trusted, even when it claims the whole segment: the next
+ * append syncs for itself and leaves a whole mark.  So does a mark
+ * that stands for another inode under the same segment number.
+ */
+START_TEST(test_group_commit_torn_mark)
+{
+	char		*dir = tmpdir_new(), *seg, *syncf;
+	struct spool	*sp;
+	struct stat	 st;
+	struct mark	 m;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"b\"}\n";
+	int		 fd, round;
+
+	seg = path_of(dir, "seg-00000001.jsonl");
+	syncf = path_of(dir, ".sync");
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	for (round = 0; round < 2; round++) {
+		read_mark(dir, &m);
+		ck_assert_int_eq(stat(seg, &st), 0);
+		if (round == 0)
+			m.gen |= 1;		/* torn */
+		else
+			m.ino += 1;		/* another file */
+		m.synced = UINT64_MAX;		/* and claims it all */
+		fd = open(syncf, O_WRONLY);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, &m, sizeof(m), 0), sizeof(m));
+		close(fd);
+		ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+		read_mark(dir, &m);
+		ck_assert_int_eq(stat(seg, &st), 0);
+		ck_assert_uint_eq(m.gen % 2, 0);
+		ck_assert_uint_eq(m.ino, st.st_ino);
+		ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	}
+	spool_close(sp);
+	free(seg);
+	free(syncf);
 	tmpdir_rm(dir);
 }
 END_TEST
@@ -1367,6 +1417,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_concurrent_never);
 	tcase_add_test(tc, test_concurrent_always);
 	tcase_add_test(tc, test_group_commit_mark);
+	tcase_add_test(tc, test_group_commit_torn_mark);
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_rotation_stale_writer);
 	tcase_add_test(tc, test_lock_protocol);
