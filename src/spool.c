@@ -62,6 +62,9 @@ struct spool {
 	struct sync_page *syncpg;	/* and its page, mapped shared */
 	unsigned	 last_segno;	/* where the last append went */
 	off_t		 last_offset;
+	int		 defer;		/* spool_set_deferred() */
+	off_t		 owed;		/* unsynced end of segfd; 0: none */
+	int		 owed_err;	/* errno of an owed sync that failed */
 };
 
 /*
@@ -388,6 +391,10 @@ seg_switch(struct spool *sp, unsigned no, int create)
 		errno = EFBIG;
 		return -1;
 	}
+	/* Records owed a sync stay in the segment we leave: sync it now. */
+	if (sp->owed > 0 && sync_upto(sp, sp->owed) == -1 && sp->owed_err == 0)
+		sp->owed_err = errno != 0 ? errno : EIO;
+	sp->owed = 0;
 	seg_name(name, sizeof(name), no);
 	if (create) {
 		fd = openat(sp->dirfd, name, flags | O_CREAT | O_EXCL, 0600);
@@ -626,9 +633,41 @@ spool_append(struct spool *sp, const char *rec, size_t len)
 		return -1;
 	sp->last_segno = sp->segno;
 	sp->last_offset = end - (off_t)len;
-	if (sp->fsync == FSYNC_ALWAYS && sync_upto(sp, end) == -1)
-		return -1;
-	return 0;
+	if (sp->fsync != FSYNC_ALWAYS)
+		return 0;
+	if (sp->defer) {
+		sp->owed = end;
+		return 0;
+	}
+	return sync_upto(sp, end);
+}
+
+void
+spool_set_deferred(struct spool *sp, int defer)
+{
+	sp->defer = defer;
+}
+
+int
+spool_pending(const struct spool *sp)
+{
+	return sp->owed > 0 || sp->owed_err != 0;
+}
+
+int
+spool_commit(struct spool *sp)
+{
+	int	rc = 0;
+
+	if (sp->owed > 0 && sync_upto(sp, sp->owed) == -1)
+		rc = -1;
+	sp->owed = 0;
+	if (sp->owed_err != 0) {
+		errno = sp->owed_err;
+		sp->owed_err = 0;
+		rc = -1;
+	}
+	return rc;
 }
 
 void
@@ -649,6 +688,8 @@ spool_close(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
+	if (sp->segfd != -1 && sp->syncpg != NULL)
+		(void)spool_commit(sp);
 	if (sp->segfd != -1)
 		close(sp->segfd);
 	if (sp->syncpg != NULL)

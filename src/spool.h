@@ -29,6 +29,18 @@ struct spool	*spool_open(const char *dir, enum fsync_mode);
  * is returned, or nothing of it is and -1 is returned with errno set.
  */
 int		 spool_append(struct spool *, const char *rec, size_t len);
+/*
+ * Deferred syncs, for a writer that has several records to answer for
+ * at once: with FSYNC_ALWAYS and defer set, spool_append() writes
+ * without syncing and the sync is owed (spool_pending() is 1) until
+ * spool_commit(), which does one (shared, group commit) sync for every
+ * record appended since, and returns 0 only when all of them are on
+ * disk.  A move to the next segment syncs the one left behind first.
+ * spool_close() commits what is owed, but cannot report a failure.
+ */
+void		 spool_set_deferred(struct spool *, int defer);
+int		 spool_pending(const struct spool *);
+int		 spool_commit(struct spool *);
 /* Where the last record appended through this handle begins. */
 void		 spool_last(const struct spool *, unsigned *segno,
 		    off_t *offset);

@@ -694,6 +694,71 @@ START_TEST(test_group_commit_torn_mark)
 }
 END_TEST
 
+/*
+ * Deferred syncs: appends owe their sync until spool_commit(), which
+ * pays it for all of them at once (the mark then covers the segment);
+ * a move to the next segment pays for the one left; spool_close()
+ * pays what is still owed; with fsync = never nothing is ever owed.
+ */
+START_TEST(test_deferred_commit)
+{
+	char		*dir = tmpdir_new(), *seg1, *seg2;
+	struct spool	*sp;
+	struct stat	 st;
+	struct mark	 m;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"c\"}\n";
+	const size_t	 len = sizeof(rec) - 1;
+
+	seg1 = path_of(dir, "seg-00000001.jsonl");
+	seg2 = path_of(dir, "seg-00000002.jsonl");
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_deferred(sp, 1);
+	spool_set_segment_size(sp, 3 * len);
+	ck_assert_int_eq(spool_pending(sp), 0);
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(spool_pending(sp), 1);
+	read_mark(dir, &m);
+	ck_assert_uint_lt(m.synced, 2 * len);		/* not yet */
+	ck_assert_int_eq(spool_commit(sp), 0);
+	ck_assert_int_eq(spool_pending(sp), 0);
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg1, &st), 0);
+	ck_assert_uint_eq(m.segno, 1);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	ck_assert_uint_eq(st.st_size, 2 * len);
+	/* The third fills segment 1, the fourth opens segment 2. */
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(stat(seg2, &st), 0);
+	ck_assert_int_eq(spool_pending(sp), 1);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	read_mark(dir, &m);
+	ck_assert_uint_eq(m.segno, 2);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	/* Owed at close: paid. */
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(spool_pending(sp), 1);
+	spool_close(sp);
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg2, &st), 0);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	ck_assert_uint_eq(st.st_size, 2 * len);
+	/* fsync = never owes nothing. */
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_deferred(sp, 1);
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	ck_assert_int_eq(spool_pending(sp), 0);
+	ck_assert_int_eq(spool_commit(sp), 0);
+	spool_close(sp);
+	free(seg1);
+	free(seg2);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Rotation. */
 
 START_TEST(test_rotation)
@@ -1418,6 +1483,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_concurrent_always);
 	tcase_add_test(tc, test_group_commit_mark);
 	tcase_add_test(tc, test_group_commit_torn_mark);
+	tcase_add_test(tc, test_deferred_commit);
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_rotation_stale_writer);
 	tcase_add_test(tc, test_lock_protocol);
