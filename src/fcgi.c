@@ -1,14 +1,17 @@
 /*
- * fcgi: FastCGI responder loop over libfcgi's reentrant API.  Accept is
- * interruptible (FCGI_FAIL_ACCEPT_ON_INTR) so that SIGHUP and SIGTERM are
- * seen between requests; a request in progress is always finished.
+ * fcgi: FastCGI responder loop over libfcgi's reentrant API.  Signals
+ * are seen between rounds of requests (see fcgi_serve); a request in
+ * progress is always finished.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,9 @@
 #include <fcgiapp.h>
 
 #include "clock.h"
+#include "conf.h"
 #include "fcgi.h"
+#include "log.h"
 #include "receive.h"
 
 int
@@ -153,60 +158,215 @@ fcgi_respond(FCGX_Request *fr, const struct response *resp)
 	FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
 }
 
-int
-fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
-{
+/*
+ * With fsync = always a worker does not sync for each request alone:
+ * it takes the connections already waiting (up to BATCH_MAX, while the
+ * first has waited less than BATCH_US), writes their records, syncs
+ * once for all of them (a sync shared with the other workers as well,
+ * see spool.c), and only then answers them.  No 2xx goes out before
+ * that sync.  Answers that owe nothing to a sync (errors, and every
+ * answer with fsync = never) go out at once.
+ */
+#define BATCH_MAX	16
+#define BATCH_US	2000
+
+struct slot {
 	FCGX_Request	fr;
 	struct request	req;
 	struct response	resp;
 	int64_t		t0;
-	int		rc, body_read, taken = 0;
+	int		busy;		/* answer owed, waiting for the sync */
+};
+
+static void
+slot_handle(struct receiver *rcv, struct slot *sl)
+{
+	sl->t0 = mono_us();
+	if (receive_request_init(&sl->req, sl->fr.envp) == -1)
+		receive_error(&sl->resp, 503, "out of memory", NULL);
+	else {
+		sl->req.read = fcgi_read;
+		sl->req.io = sl->fr.in;
+		receive_handle(rcv, &sl->req, &sl->resp);
+	}
+}
+
+static void
+slot_finish(struct receiver *rcv, struct slot *sl)
+{
+	int	body_read;
+
+	fcgi_respond(&sl->fr, &sl->resp);
+	/* req points into fr.envp, which Finish frees. */
+	receive_log(&sl->req, &sl->resp, mono_us() - sl->t0);
+	body_read = sl->req.body_read;
+	receive_request_free(&sl->req);
+	/*
+	 * With all of the input read, close at once: libfcgi's lingering
+	 * close would wait for the web server to close first, a round
+	 * trip per request.  With input left, it is needed (a close over
+	 * unread data resets the connection, and over TCP the answer can
+	 * be lost).
+	 */
+	if (body_read && !sl->fr.keepConnection &&
+	    (FCGX_HasSeenEOF(sl->fr.in) || FCGX_GetChar(sl->fr.in) == EOF))
+		FCGX_Detach(&sl->fr);
+	FCGX_Finish_r(&sl->fr);
+	sl->busy = 0;
+	receive_dispatch(rcv, &sl->resp, 0);
+}
+
+/* Sync for the waiting answers, then send them. */
+static void
+batch_finish(struct receiver *rcv, struct slot *slots)
+{
+	size_t	i;
+	int	err = 0, any = 0;
+
+	for (i = 0; i < BATCH_MAX; i++)
+		any += slots[i].busy;
+	if (!any)
+		return;
+	if (receive_commit(rcv) == -1)
+		err = errno;
+	log_debug("%d answer%s, one sync%s%s", any, any == 1 ? "" : "s",
+	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+	for (i = 0; i < BATCH_MAX; i++) {
+		if (!slots[i].busy)
+			continue;
+		if (err != 0)
+			receive_commit_failed(&slots[i].resp, err);
+		slot_finish(rcv, &slots[i]);
+	}
+}
+
+static size_t
+slot_free(const struct slot *slots)
+{
+	size_t	i;
+
+	for (i = 0; i < BATCH_MAX && slots[i].busy; i++)
+		continue;
+	return i;
+}
+
+/*
+ * The loop.  Each round looks at tick(), waits for a connection and
+ * serves it; with fsync = always, also those waiting behind it, up to
+ * BATCH_MAX, and their answers share one sync.  Taking the waiting
+ * ones must not block, so then the socket is non-blocking and the wait
+ * is epoll's (EPOLLEXCLUSIVE: a connection wakes one idle worker, not
+ * all).  With fsync = never a blocking accept(2) is the wait, which
+ * costs fewer system calls.  Either wait ends at a signal, and after
+ * WAIT_MS in any case (SO_RCVTIMEO bounds accept), so a signal that
+ * comes after tick() has looked and before the wait has begun is seen
+ * within that time, and a worker whose configuration disagrees with
+ * another's on the socket's blocking mode never waits longer.
+ */
+#define WAIT_MS		1000
+
+static int
+set_nonblock(int fd, int on)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, flags);
+}
+
+int
+fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	struct timeval		 tv = { WAIT_MS / 1000, (WAIT_MS % 1000) * 1000 };
+	struct slot		*slots = NULL;
+	size_t			 i, cur, n;
+	int64_t			 t_first;
+	int			 rc, epfd = -1, kept = -1, ret = -1;
+	int			 batch, nonblock = -1, waited;
 
 	if (FCGX_Init() != 0)
 		return -1;
-	if (FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
 		return -1;
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1 ||
+	    (slots = calloc(BATCH_MAX, sizeof(*slots))) == NULL)
+		goto out;
+	for (i = 0; i < BATCH_MAX; i++)
+		if (FCGX_InitRequest(&slots[i].fr, fd,
+		    FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+			goto out;
+	rcv->defer = 1;
+	waited = 0;
 	while (tick(rcv) == 0) {
-		rc = FCGX_Accept_r(&fr);
-		if (rc < 0) {
-			/*
-			 * A signal.  ENOTSOCK: a signal's handler took the
-			 * socket away for a moment (on_signal() in
-			 * wh-receive.c); tick() gives it back.
-			 */
-			if (rc == -EINTR || (rc == -ENOTSOCK && taken++ < 100))
-				continue;
-			errno = rc > -4096 ? -rc : EIO;
-			FCGX_Free(&fr, 1);
-			return -1;
+		batch = rcv->conf->server.fsync == FSYNC_ALWAYS;
+		if (batch != nonblock) {
+			if (set_nonblock(fd, batch) == -1)
+				goto out;
+			nonblock = batch;
 		}
-		taken = 0;
-		t0 = mono_us();
-		if (receive_request_init(&req, fr.envp) == -1)
-			receive_error(&resp, 503, "out of memory", NULL);
-		else {
-			req.read = fcgi_read;
-			req.io = fr.in;
-			receive_handle(rcv, &req, &resp);
-		}
-		fcgi_respond(&fr, &resp);
-		/* req points into fr.envp, which Finish frees. */
-		receive_log(&req, &resp, mono_us() - t0);
-		body_read = req.body_read;
-		receive_request_free(&req);
 		/*
-		 * With all of the input read, close at once: libfcgi's
-		 * lingering close would wait for the web server to close
-		 * first, a round trip per request.  With input left, it
-		 * is needed (a close over unread data resets the
-		 * connection, and over TCP the answer can be lost).
+		 * A connection the web server keeps open (FCGI_KEEP_CONN)
+		 * brings its next request on itself: it is served first,
+		 * alone, as libfcgi would.  A blocking accept is the wait,
+		 * unless the last one found the socket non-blocking.
 		 */
-		if (body_read && !fr.keepConnection &&
-		    (FCGX_HasSeenEOF(fr.in) || FCGX_GetChar(fr.in) == EOF))
-			FCGX_Detach(&fr);
-		FCGX_Finish_r(&fr);
-		receive_dispatch(rcv, &resp, 0);
+		if (kept < 0 && (nonblock || waited)) {
+			waited = 0;
+			rc = epoll_wait(epfd, &ev, 1, WAIT_MS);
+			if (rc == -1 && errno != EINTR)
+				goto out;
+			if (rc <= 0)
+				continue;
+		}
+		cur = kept >= 0 ? (size_t)kept : 0;
+		kept = -1;
+		t_first = 0;
+		for (n = 0; n < BATCH_MAX; n++) {
+			rc = FCGX_Accept_r(&slots[cur].fr);
+			if (rc < 0)
+				break;
+			slot_handle(rcv, &slots[cur]);
+			if (slots[cur].resp.owed) {
+				slots[cur].busy = 1;
+				if (t_first == 0)
+					t_first = slots[cur].t0;
+			} else
+				slot_finish(rcv, &slots[cur]);
+			if (slots[cur].fr.keepConnection) {
+				kept = (int)cur;
+				break;
+			}
+			if (!batch || (cur = slot_free(slots)) == BATCH_MAX ||
+			    (t_first != 0 && mono_us() - t_first > BATCH_US))
+				break;
+		}
+		batch_finish(rcv, slots);
+		if (kept >= 0 && slots[kept].fr.ipcFd < 0)
+			kept = -1;
+		if (rc >= 0 || rc == -EINTR)
+			continue;
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
+			/* Blocking: the time ran out, or another worker
+			 * made the socket non-blocking: wait with epoll. */
+			waited = !nonblock;
+			continue;
+		}
+		errno = rc > -4096 ? -rc : EIO;
+		goto out;
 	}
-	FCGX_Free(&fr, 1);
-	return 0;
+	ret = 0;
+out:
+	if (slots != NULL) {
+		for (i = 0; i < BATCH_MAX; i++)
+			FCGX_Free(&slots[i].fr, 1);
+		free(slots);
+	}
+	if (epfd != -1)
+		close(epfd);
+	return ret;
 }

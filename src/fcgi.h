@@ -1,7 +1,9 @@
 /*
  * fcgi: the FastCGI front end, and the only file that includes libfcgi.
- * It accepts one connection at a time on a listening socket, turns the
- * FastCGI parameters into a struct request, and writes the response.
+ * It accepts connections on a listening socket, turns the FastCGI
+ * parameters into a struct request, and writes the response; with
+ * fsync = always, the answers of the requests that were waiting
+ * together share one sync (see receive_commit).
  */
 #ifndef HOOKSPOOL_FCGI_H
 #define HOOKSPOOL_FCGI_H
@@ -10,7 +12,7 @@
 
 struct receiver;
 
-/* Called before each accept; returns non-zero to stop serving. */
+/* Called between rounds of requests; returns non-zero to stop serving. */
 typedef int	(*fcgi_tick_fn)(struct receiver *);
 
 /* 1 when fd 0 is not a FastCGI listening socket (plain CGI or a tty). */
@@ -21,7 +23,12 @@ int	fcgi_is_cgi(void);
  * Returns the socket, or -1 with a message in err.
  */
 int	fcgi_listen(const char *spec, char *err, size_t errlen);
-/* Serve requests on fd until tick says stop.  Returns 0, or -1 on error. */
+/*
+ * Serve requests on fd until tick says stop.  tick() is called at least
+ * once a second, and at once after a signal.  With fsync = always fd is
+ * made non-blocking (every worker on a shared socket must be a
+ * wh-receive).  Returns 0, or -1 on error.
+ */
 int	fcgi_serve(int fd, struct receiver *, fcgi_tick_fn tick);
 
 #endif

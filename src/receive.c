@@ -343,6 +343,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		}
 		spool_set_segment_size(rcv->spool,
 		    (off_t)rcv->conf->server.segment_size);
+		spool_set_deferred(rcv->spool, rcv->defer);
 	}
 	if ((rec = event_encode(ev, &len)) == NULL) {
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
@@ -357,6 +358,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		goto out;
 	}
 	spool_last(rcv->spool, &resp->segno, &resp->offset);
+	resp->owed = spool_pending(rcv->spool);
 	rc = 0;
 out:
 	free(rec);
@@ -634,9 +636,46 @@ out:
 void
 receive_reset(struct receiver *rcv)
 {
-	if (rcv->spool != NULL)
-		spool_close(rcv->spool);
+	if (rcv->spool == NULL)
+		return;
+	/* Records of this batch written so far are owed their sync. */
+	if (spool_pending(rcv->spool) && spool_commit(rcv->spool) == -1 &&
+	    rcv->commit_err == 0)
+		rcv->commit_err = errno != 0 ? errno : EIO;
+	spool_close(rcv->spool);
 	rcv->spool = NULL;
+}
+
+int
+receive_commit(struct receiver *rcv)
+{
+	int	err = rcv->commit_err;
+
+	rcv->commit_err = 0;
+	if (rcv->spool != NULL && spool_commit(rcv->spool) == -1 && err == 0)
+		err = errno != 0 ? errno : EIO;
+	if (err == 0)
+		return 0;
+	/* Reopen next time, as after a failed append. */
+	receive_reset(rcv);
+	rcv->commit_err = 0;
+	errno = err;
+	return -1;
+}
+
+void
+receive_commit_failed(struct response *resp, int err)
+{
+	char	reason[sizeof(resp->reason)];
+
+	if (!resp->owed)
+		return;
+	snprintf(reason, sizeof(reason), "spool sync: %s", strerror(err));
+	/* The id stays for the log: the record may be in the spool. */
+	dispatch_job_free(resp->job);
+	resp->job = NULL;
+	answer(resp, 503, "spool unavailable", reason);
+	resp->owed = 0;
 }
 
 /*

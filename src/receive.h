@@ -50,6 +50,7 @@ struct response {
 	struct dispatch_job *job;
 	unsigned	 segno;		/* where the event's record is */
 	off_t		 offset;
+	int		 owed;		/* a 202 that waits for receive_commit */
 };
 
 struct receiver {
@@ -58,6 +59,8 @@ struct receiver {
 	char			 allow[64];	/* scratch for Allow: */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
 	int			 disp_fd;	/* to the dispatcher; -1: none */
+	int			 defer;		/* receive_commit() syncs */
+	int			 commit_err;	/* a sync owed failed at reset */
 };
 
 /* An idle receiver for conf, serving on listen_fd (-1 as CGI). */
@@ -78,6 +81,15 @@ void	receive_error(struct response *, int status, const char *error,
 /* Handle one request; resp is always filled in.  Never exits. */
 void	receive_handle(struct receiver *, struct request *,
 	    struct response *);
+/*
+ * Deferred syncs (fsync = always as FastCGI, with rcv->defer set): a 202
+ * whose record is written but not yet on disk has resp->owed set, and
+ * must not be sent before receive_commit() has returned 0, which syncs
+ * every record owed since the last commit at once.  When it returns -1,
+ * receive_commit_failed() turns each such answer into a 503.
+ */
+int	receive_commit(struct receiver *);
+void	receive_commit_failed(struct response *, int err);
 /*
  * After the answer is finished: have the handlers of resp->job run, and
  * free the job.  As FastCGI, they go to the responder's dispatcher (see

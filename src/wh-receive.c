@@ -21,10 +21,7 @@
 #include "log.h"
 #include "receive.h"
 
-static volatile sig_atomic_t	got_hup, got_term, swapped;
-/* The listening socket, a copy of it, and /dev/null: see on_signal(). */
-static volatile sig_atomic_t	listen_fd = -1;
-static int			listen_copy = -1, null_fd = -1;
+static volatile sig_atomic_t	got_hup, got_term;
 static struct conf		*conf;
 static const char		*conf_path;
 static int			 opt_stderr;
@@ -38,12 +35,11 @@ usage(void)
 }
 
 /*
- * A signal that comes after the main loop has looked at its flags and
- * before accept(2) blocks would wait for the next connection.  So the
- * handler also puts /dev/null where the listening socket was: an accept
- * not yet begun fails at once (ENOTSOCK), and tick() puts the socket
- * back before it looks at the flags.  Children (dispatchers) are reaped
- * here, in the handler, for the same reason.
+ * SIGHUP and SIGTERM set flags, which tick() reads between requests:
+ * the signal ends fcgi_serve()'s wait at once, or, if it came just
+ * before the wait began, within a second.  Children (dispatchers) are
+ * reaped here, in the handler, so that none is left a zombie while we
+ * wait.
  */
 static void
 on_signal(int sig)
@@ -60,21 +56,7 @@ on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-	if (listen_fd != -1 && null_fd != -1) {
-		swapped = 1;
-		dup2(null_fd, listen_fd);
-	}
 	errno = saved;
-}
-
-/* Keep what on_signal() needs to take the listening socket away. */
-static void
-listen_guard(int fd)
-{
-	if ((null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (listen_copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
-		fatal("listen_guard");
-	listen_fd = fd;
 }
 
 static void
@@ -113,7 +95,6 @@ reload(struct receiver *rcv)
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
 
-	got_hup = 0;
 	c = conf_load(conf_path, &errs);
 	if (c == NULL) {
 		print_errors(&errs);
@@ -142,13 +123,10 @@ reap_all(void)
 static int
 tick(struct receiver *rcv)
 {
-	if (swapped) {
-		swapped = 0;
-		if (dup2(listen_copy, listen_fd) == -1)
-			fatal("dup2");
-	}
-	if (got_hup)
+	if (got_hup) {
+		got_hup = 0;
 		reload(rcv);
+	}
 	return got_term;
 }
 
@@ -159,7 +137,7 @@ signals_setup(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
+	sa.sa_handler = on_signal;	/* no SA_RESTART: the wait returns */
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -321,7 +299,6 @@ main(int argc, char *argv[])
 		    "use --listen");
 
 	rcv.listen_fd = fd;
-	listen_guard(fd);
 	rc = fcgi_serve(fd, &rcv, tick);
 	if (rc == -1)
 		log_warn("accept");

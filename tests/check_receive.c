@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,43 @@ START_TEST(test_spool_missing_then_back)
 }
 END_TEST
 
+/*
+ * fsync = always with deferred syncs (FastCGI batches): a 202 is owed
+ * its sync until receive_commit(); a failed commit turns every owed
+ * answer into a 503 with Retry-After, and leaves other answers alone.
+ */
+START_TEST(test_deferred_answers)
+{
+	struct body_src	src = { "{}", 2, 0, 0, 0, 0 };
+	struct response	r1, r2, r3;
+
+	cf.server.fsync = FSYNC_ALWAYS;
+	rcv.defer = 1;
+	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &r1), 202);
+	src.off = 0;
+	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &r2), 202);
+	src.off = 0;
+	ck_assert_int_eq(run("POST", "/hooks/nowhere", "2", &src, NULL, &r3),
+	    404);
+	ck_assert_int_eq(r1.owed, 1);
+	ck_assert_int_eq(r2.owed, 1);
+	ck_assert_int_eq(r3.owed, 0);
+	ck_assert_int_eq(receive_commit(&rcv), 0);
+	ck_assert_int_eq(count_lines(), 2);
+	ck_assert_int_eq(receive_commit(&rcv), 0);	/* nothing owed */
+
+	receive_commit_failed(&r2, EIO);
+	ck_assert_int_eq(r2.status, 503);
+	ck_assert_int_eq(r2.retry_after, 30);
+	ck_assert_int_eq(r2.owed, 0);
+	ck_assert_ptr_null(r2.job);
+	ck_assert_str_eq(r2.body, "{\"error\":\"spool unavailable\"}\n");
+	ck_assert(strstr(r2.reason, "spool sync") != NULL);
+	receive_commit_failed(&r3, EIO);
+	ck_assert_int_eq(r3.status, 404);
+}
+END_TEST
+
 START_TEST(test_request_from_env)
 {
 	char *env[] = {
@@ -370,6 +408,7 @@ receive_suite(void)
 	tcase_add_test(tc, test_read_error_is_400);
 	tcase_add_test(tc, test_statuses);
 	tcase_add_test(tc, test_spool_missing_then_back);
+	tcase_add_test(tc, test_deferred_answers);
 	tcase_add_test(tc, test_request_from_env);
 	tcase_add_test(tc, test_request_hop_by_hop);
 	tcase_add_test(tc, test_body_length_added);
