@@ -77,14 +77,13 @@ spool_events() {
 	cat "$1"/seg-*.jsonl 2>/dev/null | grep '"type":"event"' || true
 }
 
-# nginx_start PORT SOCKET: nginx on 127.0.0.1:PORT in $T_DIR/nginx with
-# the project's own snippet, its socket path replaced (nothing else).
-nginx_start() {
-	local port=$1 sock=$2 d=$T_DIR/nginx user=
+# nginx_run PORT HTTP: nginx in $T_DIR/nginx, in the foreground of a
+# background job (NGINX_PID), with HTTP (upstream and server blocks) in
+# its http block; waits until /ceiling answers on 127.0.0.1:PORT, which
+# HTTP must define.
+nginx_run() {
+	local port=$1 http=$2 d=$T_DIR/nginx user=
 	mkdir -p "$d/tmp" "$d/logs"
-	cp /etc/nginx/fastcgi_params "$d/"
-	sed "s|unix:/run/hookspool/wh-receive.sock|unix:$sock|" \
-	    "$top_srcdir/contrib/nginx/hookspool.conf" > "$d/hookspool.conf"
 	# As root, workers would run as nobody and could not reach the
 	# test's 0660 socket; run them as the invoking user instead.
 	[ "$(id -u)" -eq 0 ] && user="user root root;"
@@ -102,16 +101,27 @@ http {
     proxy_temp_path $d/tmp/proxy;
     uwsgi_temp_path $d/tmp/uwsgi;
     scgi_temp_path $d/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location = /ceiling { return 200 "ok\n"; }
-        include $d/hookspool.conf;
-    }
+$http
 }
 NGINX
 	nginx -p "$d" -c "$d/nginx.conf" 2>>"$d/logs/error.log" &
 	NGINX_PID=$!
 	wait_for curl -s -o /dev/null "http://127.0.0.1:$port/ceiling"
+}
+
+# nginx_start PORT SOCKET: nginx on 127.0.0.1:PORT in $T_DIR/nginx with
+# the project's own snippet, its socket path replaced (nothing else).
+nginx_start() {
+	local port=$1 sock=$2 d=$T_DIR/nginx
+	mkdir -p "$d"
+	cp /etc/nginx/fastcgi_params "$d/"
+	sed "s|unix:/run/hookspool/wh-receive.sock|unix:$sock|" \
+	    "$top_srcdir/contrib/nginx/hookspool.conf" > "$d/hookspool.conf"
+	nginx_run "$port" "    server {
+        listen 127.0.0.1:$port;
+        location = /ceiling { return 200 \"ok\\n\"; }
+        include $d/hookspool.conf;
+    }"
 }
 
 # wh_start SOCKET CONF [CHILDREN]: wh-receive under spawn-fcgi on SOCKET.
