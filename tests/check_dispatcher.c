@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,78 @@ exists(const char *dir, const char *name)
 }
 
 /*
+ * A temporary directory with a spool and a configuration whose handler
+ * "mark" runs command (with the directory as $0); the loaded conf.
+ */
+static struct conf *
+loop_setup(char *dir, char *spool, size_t spoolsz, const char *command)
+{
+	struct conf_errors	 errs = { NULL, 0 };
+	struct conf		*conf;
+	char			 ini[512];
+	FILE			*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(spool, spoolsz, "%s/spool", dir);
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	snprintf(ini, sizeof(ini), "%s/h.ini", dir);
+	f = fopen(ini, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "[server]\nspool_dir = %s\nfsync = never\n"
+	    "[endpoint:e]\npath = /e\n"
+	    "[handler:mark]\ncommand = /bin/sh -c '%s' %s\n",
+	    spool, command, dir);
+	fclose(f);
+	conf = conf_load(ini, &errs);
+	ck_assert_ptr_nonnull(conf);
+	conf_errors_free(&errs);
+	return conf;
+}
+
+/* Fork a dispatcher for conf, its log to errlog (NULL: ours). */
+static pid_t
+loop_start(const struct conf *conf, int *fd, const char *errlog)
+{
+	pid_t	pid;
+	int	sv[2], lfd;
+
+	ck_assert_int_eq(dispatcher_channel(sv), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(sv[0]);
+		if (errlog != NULL) {
+			lfd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			if (lfd == -1 || dup2(lfd, 2) == -1)
+				_exit(99);
+		}
+		_exit(dispatcher_main(conf, sv[1]));
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+/* The dispatcher exits, with 0, at the end of its input. */
+static void
+loop_wait(pid_t pid)
+{
+	int	status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+dir_rm(const char *dir)
+{
+	char	cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
  * A dispatcher fed two events: the one received now has its handler run
  * and recorded; the one that waited past DISPATCHER_MAX_WAIT is left
  * alone (wh-retry's); at the end of its input the dispatcher exits.
@@ -253,29 +326,16 @@ START_TEST(test_loop)
 {
 	static const char	 fresh[] = "01a22659-5e7f-76d6-895c-bdfe7b249bad";
 	static const char	 stale[] = "01a22659-5e7f-76d6-895c-bdfe7b249bae";
-	struct conf_errors	 errs = { NULL, 0 };
 	struct dispatcher_ref	*a, *b;
 	struct spool		*sp;
 	struct conf		*conf;
 	char			 dir[] = "/tmp/check_dispatcher.XXXXXX";
-	char			 ini[512], spool[512], name[128];
-	FILE			*f;
+	char			 spool[512], name[128];
 	pid_t			 pid;
-	int			 sv[2], status;
+	int			 fd;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(spool, sizeof(spool), "%s/spool", dir);
-	ck_assert_int_eq(mkdir(spool, 0700), 0);
-	snprintf(ini, sizeof(ini), "%s/h.ini", dir);
-	f = fopen(ini, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "[server]\nspool_dir = %s\nfsync = never\n"
-	    "[endpoint:e]\npath = /e\n"
-	    "[handler:mark]\ncommand = /bin/sh -c 'touch \"$0/ran.$WH_EVENT_ID\"' %s\n",
-	    spool, dir);
-	fclose(f);
-	conf = conf_load(ini, &errs);
-	ck_assert_ptr_nonnull(conf);
+	conf = loop_setup(dir, spool, sizeof(spool),
+	    "touch \"$0/ran.$WH_EVENT_ID\"");
 	sp = spool_open(spool, FSYNC_NEVER);
 	ck_assert_ptr_nonnull(sp);
 	a = spool_event(sp, stale,
@@ -283,19 +343,11 @@ START_TEST(test_loop)
 	b = spool_event(sp, fresh, now_us());
 	spool_close(sp);
 
-	ck_assert_int_eq(dispatcher_channel(sv), 0);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(dispatcher_main(conf, sv[1]));
-	}
-	close(sv[1]);
-	ck_assert_int_eq(dispatcher_send(sv[0], a), 0);
-	ck_assert_int_eq(dispatcher_send(sv[0], b), 0);
-	close(sv[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pid = loop_start(conf, &fd, NULL);
+	ck_assert_int_eq(dispatcher_send(fd, a), 0);
+	ck_assert_int_eq(dispatcher_send(fd, b), 0);
+	close(fd);
+	loop_wait(pid);
 
 	snprintf(name, sizeof(name), "ran.%s", fresh);
 	ck_assert_msg(exists(dir, name), "the fresh event's handler ran");
@@ -304,12 +356,101 @@ START_TEST(test_loop)
 	ck_assert_int_eq(attempts(spool, fresh, "running"), 1);
 	ck_assert_int_eq(attempts(spool, fresh, "done"), 1);
 	ck_assert_int_eq(attempts(spool, stale, "running"), 0);
-	snprintf(name, sizeof(name), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(name), 0);
+	dir_rm(dir);
 	free(a);
 	free(b);
 	conf_free(conf);
-	conf_errors_free(&errs);
+}
+END_TEST
+
+/* 1 once the file holds text, within 60 s. */
+static int
+file_has(const char *path, const char *text)
+{
+	char	buf[4096];
+	FILE	*f;
+	int	i, found = 0;
+
+	for (i = 0; i < 600 && !found; i++) {
+		if ((f = fopen(path, "r")) != NULL) {
+			while (!found && fgets(buf, sizeof(buf), f) != NULL)
+				found = strstr(buf, text) != NULL;
+			fclose(f);
+		}
+		if (!found)
+			usleep(100000);
+	}
+	return found;
+}
+
+/*
+ * A full queue.  DISPATCHER_MAX_RUNNING events whose handler waits for
+ * a file fill every slot; DISPATCHER_MAX_QUEUE more (received long ago,
+ * so never started once their turn comes) fill the queue; one more is
+ * dropped, and logged: its handler is left to wh-retry, no attempt is
+ * recorded.  The dispatcher reads on meanwhile, and once the file is
+ * there, the running handlers end, the queue drains and it exits.
+ */
+START_TEST(test_queue_full)
+{
+	static const char	 extra[] = "01a22659-5e7f-76d6-895c-bdfe7b24ffff";
+	struct dispatcher_ref	*ref, **run;
+	struct spool		*sp;
+	struct conf		*conf;
+	char			 dir[] = "/tmp/check_dispatcher.XXXXXX";
+	char			 spool[512], path[600], id[40], first[40];
+	pid_t			 pid;
+	int			 fd, i;
+	int64_t			 now = now_us(), old;
+
+	conf = loop_setup(dir, spool, sizeof(spool),
+	    "while [ ! -e \"$0/go\" ]; do sleep 0.1; done");
+	sp = spool_open(spool, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	run = calloc(DISPATCHER_MAX_RUNNING, sizeof(*run));
+	ck_assert_ptr_nonnull(run);
+	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
+		snprintf(id, sizeof(id), "01a22659-5e7f-76d6-895c-bdfe7b%06x", i);
+		run[i] = spool_event(sp, id, now);
+	}
+	memcpy(first, run[0]->id, sizeof(first) - 1);
+	first[sizeof(first) - 1] = '\0';
+	spool_close(sp);
+	snprintf(path, sizeof(path), "%s/log", dir);
+
+	pid = loop_start(conf, &fd, path);
+	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++)
+		ck_assert_int_eq(dispatcher_send(fd, run[i]), 0);
+	/* The stale ones: their records need not exist, nothing reads them. */
+	ref = calloc(1, sizeof(*ref) + sizeof(size_t));
+	ck_assert_ptr_nonnull(ref);
+	old = now - (int64_t)(DISPATCHER_MAX_WAIT + 1) * 1000000;
+	ref->received_us = old;
+	ref->segno = 1;
+	ref->nhandlers = 1;
+	for (i = 0; i < DISPATCHER_MAX_QUEUE; i++) {
+		snprintf(id, sizeof(id), "01a22659-5e7f-76d6-895c-%012x", i);
+		memcpy(ref->id, id, sizeof(ref->id));
+		ck_assert_int_eq(dispatcher_send(fd, ref), 0);
+	}
+	memcpy(ref->id, extra, sizeof(ref->id));
+	ref->received_us = now;
+	ck_assert_int_eq(dispatcher_send(fd, ref), 0);
+	ck_assert_msg(file_has(path, "queue full"), "a full queue is logged");
+	ck_assert_msg(file_has(path, extra), "... with the id dropped");
+
+	snprintf(path, sizeof(path), "%s/go", dir);
+	ck_assert_int_eq(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+	close(fd);
+	loop_wait(pid);
+	ck_assert_int_eq(attempts(spool, first, "done"), 1);
+	ck_assert_int_eq(attempts(spool, extra, "running"), 0);
+	dir_rm(dir);
+	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++)
+		free(run[i]);
+	free(run);
+	free(ref);
+	conf_free(conf);
 }
 END_TEST
 
@@ -327,8 +468,9 @@ main(void)
 	tcase_add_test(tc, test_every_byte);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("loop");
-	tcase_set_timeout(tc, 30);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_loop);
+	tcase_add_test(tc, test_queue_full);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
