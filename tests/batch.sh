@@ -4,13 +4,15 @@
 # queued connections; when it goes on, it answers all eight after one
 # sync (its -v log says so), and every 202's id is in the spool once.
 # Then a reload to fsync = never and back (the socket's blocking mode
-# follows), and SIGHUP and SIGTERM on an idle worker, seen at once.
+# follows), a sync that fails (503 for the whole batch), and SIGHUP and
+# SIGTERM on an idle worker, seen at once.
 set -u
 . "$(dirname "$0")/lib.sh"
 command -v cgi-fcgi >/dev/null || { echo "batch: cgi-fcgi (libfcgi-bin) is required"; exit 99; }
 
 t_tmpdir
-trap 'kill -CONT $WH_PID 2>/dev/null; kill $WH_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
+FAIL_PID=
+trap 'kill -CONT $WH_PID $FAIL_PID 2>/dev/null; kill $WH_PID $FAIL_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 SOCK=$T_DIR/wh.sock
 mkdir -m 0700 "$SPOOL"
@@ -90,6 +92,49 @@ wait_for test "$(grep -c 'configuration reloaded' "$T_DIR/wh.log")" = 2
 fcgi 10
 check "fsync = always again: 202" 202 "$(status 10)"
 check "eleven events spooled" 11 "$(spool_events "$SPOOL" | wc -l)"
+
+# A sync that fails: a preload library makes fdatasync fail with EIO
+# while a flag file exists.  Every answer of the batch is then a 503,
+# none a 202; once syncs work again, so do the answers.
+if command -v "${CC:-cc}" >/dev/null &&
+    "${CC:-cc}" -shared -fPIC -o "$T_DIR/failsync.so" \
+    "$top_srcdir/tests/failsync.c" -ldl 2>/dev/null; then
+	SOCK=$T_DIR/fail.sock
+	HOOKSPOOL_FAIL_SYNC=$T_DIR/fail LD_PRELOAD=$T_DIR/failsync.so \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/wh.log" &
+	FAIL_PID=$!
+	wait_for test -S "$SOCK"
+	fcgi 20
+	check "failing syncs preloaded, the flag not yet set: 202" 202 "$(status 20)"
+	touch "$T_DIR/fail"
+	kill -STOP $FAIL_PID
+	pids=
+	for i in 21 22 23 24; do
+		fcgi $i &
+		pids="$pids $!"
+	done
+	sleep 1
+	kill -CONT $FAIL_PID
+	for p in $pids; do wait "$p"; done
+	n503=0
+	for i in 21 22 23 24; do
+		[ "$(status $i)" = 503 ] && grep -q '{"error":"spool unavailable"}' "$T_DIR/out.$i" &&
+		    n503=$((n503 + 1))
+	done
+	check "fdatasync fails: each answer of the batch is 503" 4 "$n503"
+	if grep -q "reason=spool sync: Input/output error" "$T_DIR/wh.log"; then
+		ok "... logged with the reason"
+	else
+		not_ok "... logged with the reason" "$(tail -3 "$T_DIR/wh.log")"
+	fi
+	rm -f "$T_DIR/fail"
+	fcgi 25
+	check "syncs work again: 202" 202 "$(status 25)"
+	kill -TERM $FAIL_PID
+	wait $FAIL_PID
+	SOCK=$T_DIR/wh.sock
+fi
 
 t0=$(date +%s%N)
 kill -TERM $WH_PID

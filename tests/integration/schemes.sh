@@ -216,7 +216,7 @@ check "jwt ES256: flipped signature 401" 401 "$(post /hooks/jwt-es -H "Authoriza
 # ---- what the spool keeps ----
 rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$jwt_id\")")
 check "jwt claims in the event record" "build-7 ci.example" "$(printf '%s' "$rec" | jq -r '.claims.sub + " " + .claims.iss')"
-check "jwt token not in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c -F "${tok##*.}")"
+check "jwt token not in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c -F -e "${tok##*.}")"
 check "authorization redacted" "Bearer [redacted]" "$(printf '%s' "$rec" | jq -r '.headers.authorization')"
 rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$gitlab_id\")")
 check "gitlab token redacted" "[redacted] Push Hook" \
