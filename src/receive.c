@@ -2,7 +2,8 @@
  * receive: one webhook request, start to answer.  The order of checks
  * is fixed by DESIGN.md: endpoint (404), enabled (503), method (405),
  * size (413, before reading), body, signature (401), spool (503), 202.
- * A 2xx is only ever produced after spool_append() has succeeded.
+ * A 2xx is only ever produced after spool_append() has succeeded, and
+ * with deferred syncs (resp->owed) only sent after receive_commit().
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
