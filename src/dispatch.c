@@ -479,8 +479,12 @@ dispatch_attempt(struct spool *sp, const struct conf *conf,
 }
 
 void
-dispatch_nice(const struct conf *conf)
+dispatch_child_init(const struct conf *conf)
 {
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
 	errno = 0;
 	if (conf->server.handler_nice > 0 &&
 	    nice(conf->server.handler_nice) == -1 && errno != 0)
@@ -495,11 +499,7 @@ dispatcher(const struct conf *conf, const struct dispatch_job *job)
 	size_t		 i;
 	int		 fd;
 
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	dispatch_nice(conf);
+	dispatch_child_init(conf);
 	/* Not the listening socket: the web server must see us gone. */
 	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
 		dup2(fd, STDIN_FILENO);

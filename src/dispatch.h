@@ -110,10 +110,13 @@ enum attempt_state dispatch_end(struct spool *, const struct conf *,
  */
 int		 dispatch_memfd(const char *name, const void *p, size_t len);
 /*
- * Lower our priority by handler_nice, for the dispatcher and the commands
- * it starts: under load the answers come first, the handlers after.
+ * In a dispatcher process, forked from a responder: the default
+ * SIGTERM, SIGINT and SIGCHLD, SIGHUP ignored (a reload is the
+ * responder's), and our priority lowered by handler_nice, for the
+ * dispatcher and the commands it starts: under load the answers come
+ * first, the handlers after.
  */
-void		 dispatch_nice(const struct conf *);
+void		 dispatch_child_init(const struct conf *);
 /* Kill a command's whole process group and reap the command. */
 void		 dispatch_kill(pid_t, int *status);
 

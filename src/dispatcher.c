@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,16 +396,12 @@ dispatcher_main(const struct conf *conf, int fd)
 	int64_t			 now, wait_us;	/* -1: no deadline */
 	int			 eof = 0, tick, timeout, rc = 0;
 
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
+	dispatch_child_init(conf);
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		log_warn("dispatcher");
 		return 1;
 	}
 	l->conf = conf;
-	dispatch_nice(conf);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	while (!eof || l->running > 0 || l->head != NULL) {
 		/*

@@ -657,9 +657,9 @@ receive_commit(struct receiver *rcv)
 		err = errno != 0 ? errno : EIO;
 	if (err == 0)
 		return 0;
-	/* Reopen next time, as after a failed append. */
+	/* Reopen next time, as after a failed append (nothing is owed
+	 * now, so the reset cannot fail again). */
 	receive_reset(rcv);
-	rcv->commit_err = 0;
 	errno = err;
 	return -1;
 }

@@ -519,7 +519,6 @@ sync_open(struct spool *sp)
 {
 	struct stat	st;
 	void		*p;
-	const size_t	 len = SYNC_PAGE;
 
 	_Static_assert(sizeof(struct sync_page) <= SYNC_PAGE, "sync page size");
 	sp->syncfd = openat(sp->dirfd, SYNC_FILE,
@@ -531,9 +530,9 @@ sync_open(struct spool *sp)
 		errno = EINVAL;
 		return -1;
 	}
-	if (st.st_size < (off_t)len && ftruncate(sp->syncfd, (off_t)len) == -1)
+	if (st.st_size < SYNC_PAGE && ftruncate(sp->syncfd, SYNC_PAGE) == -1)
 		return -1;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sp->syncfd, 0);
+	p = mmap(NULL, SYNC_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, sp->syncfd, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	sp->syncpg = p;
@@ -688,7 +687,7 @@ spool_close(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
-	if (sp->segfd != -1 && sp->syncpg != NULL)
+	if (sp->owed > 0)
 		(void)spool_commit(sp);
 	if (sp->segfd != -1)
 		close(sp->segfd);

@@ -5,7 +5,6 @@
  * again on SIGHUP; a bad new configuration keeps the old one running.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
