@@ -695,6 +695,56 @@ START_TEST(test_group_commit_torn_mark)
 END_TEST
 
 /*
+ * A writer that holds the flock of ".sync" and never moves the mark nor
+ * wakes anyone (a syncer stopped, or killed, mid-way) costs the others
+ * a wait, never a hang: once its flock is gone, the next append syncs
+ * for itself.
+ */
+START_TEST(test_group_commit_stuck_syncer)
+{
+	char		*dir = tmpdir_new(), *syncf, *seg;
+	struct spool	*sp;
+	struct stat	 st;
+	struct mark	 m;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"d\"}\n";
+	int		 p[2], status;
+	pid_t		 pid;
+	char		 c;
+
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	syncf = path_of(dir, ".sync");
+	seg = path_of(dir, "seg-00000001.jsonl");
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		/* flock(1): holds it, says so on fd 3, exits 0.3 s later,
+		 * and the kernel drops the flock. */
+		if (dup2(p[1], 3) == -1)
+			_exit(1);
+		execlp("flock", "flock", syncf, "sh", "-c",
+		    "echo x >&3; sleep 0.3", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);	/* it holds the flock */
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg, &st), 0);
+	ck_assert_uint_eq(m.segno, 1);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	close(p[0]);
+	spool_close(sp);
+	free(syncf);
+	free(seg);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/*
  * Deferred syncs: appends owe their sync until spool_commit(), which
  * pays it for all of them at once (the mark then covers the segment);
  * a move to the next segment pays for the one left; spool_close()
@@ -1483,6 +1533,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_concurrent_always);
 	tcase_add_test(tc, test_group_commit_mark);
 	tcase_add_test(tc, test_group_commit_torn_mark);
+	tcase_add_test(tc, test_group_commit_stuck_syncer);
 	tcase_add_test(tc, test_deferred_commit);
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_rotation_stale_writer);
