@@ -604,6 +604,25 @@ read_mark(const char *dir, struct mark *m)
 	free(path);
 }
 
+/*
+ * The mark is whole and says segment segno (the file seg) is on disk up
+ * to its end; that size.
+ */
+static off_t
+mark_covers(const char *dir, const char *seg, unsigned segno)
+{
+	struct mark	m;
+	struct stat	st;
+
+	read_mark(dir, &m);
+	ck_assert_int_eq(stat(seg, &st), 0);
+	ck_assert_uint_eq(m.gen % 2, 0);
+	ck_assert_uint_eq(m.segno, segno);
+	ck_assert_uint_eq(m.ino, st.st_ino);
+	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	return st.st_size;
+}
+
 START_TEST(test_group_commit_mark)
 {
 	char		*dir = tmpdir_new(), *seg1, *seg2;
@@ -619,11 +638,7 @@ START_TEST(test_group_commit_mark)
 	spool_set_segment_size(sp, 3 * (sizeof(rec) - 1));
 	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
 	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
-	read_mark(dir, &m);
-	ck_assert_int_eq(stat(seg1, &st), 0);
-	ck_assert_uint_eq(m.segno, 1);
-	ck_assert_uint_eq(m.ino, st.st_ino);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	mark_covers(dir, seg1, 1);
 	ck_assert_int_eq(stat(seg2, &st), -1);	/* not yet */
 	free(seg2);
 	seg2 = path_of(dir, ".sync");
@@ -634,12 +649,8 @@ START_TEST(test_group_commit_mark)
 	/* The third record fills segment 1, the fourth starts segment 2. */
 	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
 	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	mark_covers(dir, seg2, 2);
 	read_mark(dir, &m);
-	ck_assert_int_eq(stat(seg2, &st), 0);
-	ck_assert_uint_eq(m.segno, 2);
-	ck_assert_uint_eq(m.ino, st.st_ino);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
-	ck_assert_uint_eq(m.gen % 2, 0);
 	ck_assert_uint_eq(m.waiters, 0);
 	spool_close(sp);
 	free(seg1);
@@ -681,11 +692,7 @@ START_TEST(test_group_commit_torn_mark)
 		ck_assert_int_eq(pwrite(fd, &m, sizeof(m), 0), sizeof(m));
 		close(fd);
 		ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
-		read_mark(dir, &m);
-		ck_assert_int_eq(stat(seg, &st), 0);
-		ck_assert_uint_eq(m.gen % 2, 0);
-		ck_assert_uint_eq(m.ino, st.st_ino);
-		ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+		mark_covers(dir, seg, 1);
 	}
 	spool_close(sp);
 	free(seg);
@@ -704,8 +711,6 @@ START_TEST(test_group_commit_stuck_syncer)
 {
 	char		*dir = tmpdir_new(), *syncf, *seg;
 	struct spool	*sp;
-	struct stat	 st;
-	struct mark	 m;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"d\"}\n";
 	int		 p[2], status;
 	pid_t		 pid;
@@ -732,10 +737,7 @@ START_TEST(test_group_commit_stuck_syncer)
 	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	read_mark(dir, &m);
-	ck_assert_int_eq(stat(seg, &st), 0);
-	ck_assert_uint_eq(m.segno, 1);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	mark_covers(dir, seg, 1);
 	close(p[0]);
 	spool_close(sp);
 	free(syncf);
@@ -754,7 +756,6 @@ START_TEST(test_deferred_commit)
 {
 	char		*dir = tmpdir_new(), *seg1, *seg2;
 	struct spool	*sp;
-	struct stat	 st;
 	struct mark	 m;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"c\"}\n";
 	const size_t	 len = sizeof(rec) - 1;
@@ -773,28 +774,18 @@ START_TEST(test_deferred_commit)
 	ck_assert_uint_lt(m.synced, 2 * len);		/* not yet */
 	ck_assert_int_eq(spool_commit(sp), 0);
 	ck_assert_int_eq(spool_pending(sp), 0);
-	read_mark(dir, &m);
-	ck_assert_int_eq(stat(seg1, &st), 0);
-	ck_assert_uint_eq(m.segno, 1);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
-	ck_assert_uint_eq(st.st_size, 2 * len);
+	ck_assert_int_eq(mark_covers(dir, seg1, 1), 2 * len);
 	/* The third fills segment 1, the fourth opens segment 2. */
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
-	ck_assert_int_eq(stat(seg2, &st), 0);
 	ck_assert_int_eq(spool_pending(sp), 1);
 	ck_assert_int_eq(spool_commit(sp), 0);
-	read_mark(dir, &m);
-	ck_assert_uint_eq(m.segno, 2);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
+	mark_covers(dir, seg2, 2);
 	/* Owed at close: paid. */
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
 	ck_assert_int_eq(spool_pending(sp), 1);
 	spool_close(sp);
-	read_mark(dir, &m);
-	ck_assert_int_eq(stat(seg2, &st), 0);
-	ck_assert_uint_eq(m.synced, (uint64_t)st.st_size);
-	ck_assert_uint_eq(st.st_size, 2 * len);
+	ck_assert_int_eq(mark_covers(dir, seg2, 2), 2 * len);
 	/* fsync = never owes nothing. */
 	sp = spool_open(dir, FSYNC_NEVER);
 	ck_assert_ptr_nonnull(sp);
