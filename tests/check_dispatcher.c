@@ -403,11 +403,11 @@ file_has(const char *path, const char *text)
 
 /*
  * A full queue.  DISPATCHER_MAX_RUNNING events whose handler waits for
- * a file fill every slot; DISPATCHER_MAX_QUEUE more (received long ago,
- * so never started once their turn comes) fill the queue; one more is
- * dropped, and logged: its handler is left to wh-retry, no attempt is
- * recorded.  The dispatcher reads on meanwhile, and once the file is
- * there, the running handlers end, the queue drains and it exits.
+ * a line from a FIFO fill every slot; DISPATCHER_MAX_QUEUE more (received
+ * long ago, so never started once their turn comes) fill the queue; one
+ * more is dropped, and logged: its handler is left to wh-retry, no attempt
+ * is recorded.  The dispatcher reads on meanwhile, and once the lines
+ * come, the running handlers end, the queue drains and it exits.
  */
 START_TEST(test_queue_full)
 {
@@ -417,12 +417,15 @@ START_TEST(test_queue_full)
 	struct conf		*conf;
 	char			 dir[] = "/tmp/check_dispatcher.XXXXXX";
 	char			 spool[512], path[600], id[40], first[40];
+	char			 lines[DISPATCHER_MAX_RUNNING];
 	pid_t			 pid;
-	int			 fd, i;
+	int			 fd, go, i;
 	int64_t			 now = now_us(), old;
 
-	conf = loop_setup(dir, spool, sizeof(spool),
-	    "while [ ! -e \"$0/go\" ]; do sleep 0.1; done");
+	/* Each handler sleeps in read(2) until its line comes: no polling. */
+	conf = loop_setup(dir, spool, sizeof(spool), "read x < \"$0/go\"");
+	snprintf(path, sizeof(path), "%s/go", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
 	sp = spool_open(spool, FSYNC_NEVER);
 	ck_assert_ptr_nonnull(sp);
 	run = calloc(DISPATCHER_MAX_RUNNING, sizeof(*run));
@@ -457,10 +460,14 @@ START_TEST(test_queue_full)
 	ck_assert_msg(file_has(path, "queue full"), "a full queue is logged");
 	ck_assert_msg(file_has(path, extra), "... with the id dropped");
 
+	/* One line per handler, the pipe held open until every one has read. */
 	snprintf(path, sizeof(path), "%s/go", dir);
-	ck_assert_int_eq(close(open(path, O_WRONLY | O_CREAT, 0600)), 0);
+	ck_assert_int_ne(go = open(path, O_RDWR), -1);
+	memset(lines, '\n', sizeof(lines));
+	ck_assert_int_eq(write(go, lines, sizeof(lines)), sizeof(lines));
 	close(fd);
 	loop_wait(pid);
+	close(go);
 	ck_assert_int_eq(attempts(spool, first, "done"), 1);
 	ck_assert_int_eq(attempts(spool, extra, "running"), 0);
 	dir_rm(dir);
