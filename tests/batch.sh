@@ -4,8 +4,9 @@
 # queued connections; when it goes on, it answers all eight after one
 # sync (its -v log says so), and every 202's id is in the spool once.
 # Then a reload to fsync = never and back (the socket's blocking mode
-# follows), a sync that fails (503 for the whole batch), and SIGHUP and
-# SIGTERM on an idle worker, seen at once.
+# follows), a sync that fails (503 for the whole batch), a SIGTERM that
+# comes just before a wait begins (seen within its bound of a second),
+# and SIGHUP and SIGTERM on an idle worker, seen at once.
 set -u
 . "$(dirname "$0")/lib.sh"
 command -v cgi-fcgi >/dev/null || { echo "batch: cgi-fcgi (libfcgi-bin) is required"; exit 99; }
@@ -133,6 +134,55 @@ if command -v "${CC:-cc}" >/dev/null &&
 	check "syncs work again: 202" 202 "$(status 25)"
 	kill -TERM $FAIL_PID
 	wait $FAIL_PID
+	SOCK=$T_DIR/wh.sock
+fi
+
+# A signal that comes after the loop has looked at its flags and before
+# its wait begins (a preload library raises SIGTERM just then, once) is
+# seen within the wait's bound of a second, with no connection to end
+# the wait: in a blocking accept (fsync = never) and in epoll_wait
+# (fsync = always).
+if command -v "${CC:-cc}" >/dev/null &&
+    "${CC:-cc}" -shared -fPIC -o "$T_DIR/latesignal.so" \
+    "$top_srcdir/tests/latesignal.c" -ldl 2>/dev/null; then
+	# The wait ends after a second; valgrind's exit takes its own time.
+	limit=3
+	[ -n "${WH_WRAPPER:-}" ] && limit=6
+	for mode in never always; do
+		conf $mode
+		SOCK=$T_DIR/late.sock
+		rm -f "$SOCK" "$T_DIR/late"
+		HOOKSPOOL_LATE_SIGNAL=$T_DIR/late LD_PRELOAD=$T_DIR/latesignal.so \
+		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		    $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/late.log" &
+		FAIL_PID=$!
+		wait_for test -S "$SOCK"
+		touch "$T_DIR/late"
+		fcgi 30 &		# takes the worker round its loop, to the wait
+		FCGI_PID=$!
+		wait_for test ! -e "$T_DIR/late" ||
+		    not_ok "fsync = $mode: the signal was raised before a wait"
+		t0=$(date +%s%N)
+		for i in $(seq 1 100); do
+			kill -0 $FAIL_PID 2>/dev/null || break
+			sleep 0.1
+		done
+		t1=$(date +%s%N)
+		if kill -0 $FAIL_PID 2>/dev/null; then
+			not_ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s" \
+			    "still waiting after 10 s"
+			kill -KILL $FAIL_PID
+		elif [ $(((t1 - t0) / 1000000)) -lt $((limit * 1000)) ]; then
+			ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s"
+		else
+			not_ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s" \
+			    "took $(((t1 - t0) / 1000000)) ms"
+		fi
+		wait $FAIL_PID
+		check "... and a clean exit" 0 $?
+		wait $FCGI_PID
+	done
+	FAIL_PID=
 	SOCK=$T_DIR/wh.sock
 fi
 
