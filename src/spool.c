@@ -874,11 +874,14 @@ seg_scan(int dirfd, unsigned no, struct scan *sc)
 	sc->pos.segment = name;
 	sc->map = NULL;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT)
-		return 0;		/* removed since we listed it */
+	if (fd == -1 && errno == ENOENT) {
+		r = 0;			/* removed since we listed it */
+		goto out;
+	}
 	if (fd == -1 && errno == ELOOP) {
 		scan_bad(sc, 0, "not a regular file");
-		return 0;
+		r = 0;
+		goto out;
 	}
 	if (fd == -1 || fstat(fd, &st) == -1)
 		goto out;
@@ -904,6 +907,7 @@ out:
 	if (sc->map != NULL)
 		munmap((void *)(uintptr_t)sc->map, sc->size);
 	sc->map = NULL;
+	sc->pos.segment = NULL;		/* name is ours, gone on return */
 	if (fd != -1)
 		close(fd);
 	errno = save;
