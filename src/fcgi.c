@@ -176,6 +176,7 @@ struct slot {
 	struct response	resp;
 	int64_t		t0;
 	int		busy;		/* answer owed, waiting for the sync */
+	int		kept_fd;	/* a kept connection in the epoll set */
 };
 
 static void
@@ -240,52 +241,85 @@ batch_finish(struct receiver *rcv, struct slot *slots)
 	}
 }
 
+/* A slot for a new connection: no answer owed, no connection held. */
 static size_t
 slot_free(const struct slot *slots)
 {
 	size_t	i;
 
-	for (i = 0; i < BATCH_MAX && slots[i].busy; i++)
-		continue;
+	for (i = 0; i < BATCH_MAX; i++)
+		if (!slots[i].busy && slots[i].fr.ipcFd < 0)
+			break;
 	return i;
 }
 
+/* Read and handle the request accepted into sl; answer it unless owed. */
+static void
+slot_serve(struct receiver *rcv, struct slot *sl, int64_t *t_first)
+{
+	slot_handle(rcv, sl);
+	if (sl->resp.owed) {
+		sl->busy = 1;
+		if (*t_first == 0)
+			*t_first = sl->t0;
+	} else
+		slot_finish(rcv, sl);
+}
+
 /*
- * The loop.  Each round looks at tick(), waits for a connection and
- * serves it; with fsync = always, also those waiting behind it, up to
- * BATCH_MAX, and their answers share one sync.  Taking the waiting
- * ones must not block, so then the socket is non-blocking and the wait
- * is epoll's (EPOLLEXCLUSIVE: a connection wakes one idle worker, not
- * all).  With fsync = never a blocking accept(2) is the wait, which
- * costs fewer system calls.  Either wait ends at a signal, and after
- * WAIT_MS in any case (SO_RCVTIMEO bounds accept), so a signal that
- * comes after tick() has looked and before the wait has begun is seen
- * within that time, and a worker whose configuration disagrees with
- * another's on the socket's blocking mode never waits longer.
+ * The loop.  Each round looks at tick(), waits, and serves what came:
+ * the next request on each connection the web server keeps open
+ * (FCGI_KEEP_CONN), then new connections, with fsync = always those
+ * waiting behind the first too, up to BATCH_MAX, and their answers
+ * share one sync.  An idle kept connection is watched with epoll
+ * beside the listening socket, so that it never holds the worker.
+ * Taking the waiting connections must not block, so then the socket is
+ * non-blocking and the wait is epoll's (EPOLLEXCLUSIVE: a connection
+ * wakes one idle worker, not all).  With fsync = never, in a worker
+ * that has had no kept connection, a blocking accept(2) is the wait,
+ * which costs fewer system calls.  Either wait ends at a signal, and after WAIT_MS in any case
+ * (SO_RCVTIMEO bounds accept), so a signal that comes after tick() has
+ * looked and before the wait has begun is seen within that time, and a
+ * worker whose configuration disagrees with another's on the socket's
+ * blocking mode never waits longer.
  */
 #define WAIT_MS		1000
+#define LISTEN_EV	BATCH_MAX	/* epoll data of the listening socket */
 
+/* Set or clear O_NONBLOCK; a system call only to change it. */
 static int
 set_nonblock(int fd, int on)
 {
-	int	flags;
+	int	flags, want;
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1)
 		return -1;
-	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-	return fcntl(fd, F_SETFL, flags);
+	want = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return want == flags ? 0 : fcntl(fd, F_SETFL, want);
+}
+
+/* Watch the listening socket (on) or not, as free slots allow. */
+static int
+watch_listen(int epfd, int fd, int on)
+{
+	struct epoll_event	ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+	ev.data.u32 = LISTEN_EV;
+	return epoll_ctl(epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
 }
 
 int
 fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 {
-	struct epoll_event	 ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	struct epoll_event	 evs[BATCH_MAX + 1], ev = { .events = EPOLLIN };
 	struct timeval		 tv = { WAIT_MS / 1000, (WAIT_MS % 1000) * 1000 };
-	struct slot		*slots = NULL;
-	size_t			 i, cur, n;
+	struct slot		*slots = NULL, *sl;
+	size_t			 i, cur, n, nready;
+	size_t			 ready[BATCH_MAX];
 	int64_t			 t_first;
-	int			 rc, epfd = -1, kept = -1, ret = -1;
-	int			 batch, nonblock = -1, waited;
+	int			 rc, epfd = -1, ret = -1;
+	int			 batch, nonblock = -1, waited, want;
+	int			 listening, lready, err, seen_kept = 0;
 
 	if (FCGX_Init() != 0)
 		return -1;
@@ -293,66 +327,103 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		return -1;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1 ||
+	if (watch_listen(epfd, fd, 1) == -1 ||
 	    (slots = calloc(BATCH_MAX, sizeof(*slots))) == NULL)
 		goto out;
-	for (i = 0; i < BATCH_MAX; i++)
+	listening = 1;
+	for (i = 0; i < BATCH_MAX; i++) {
+		slots[i].kept_fd = -1;
 		if (FCGX_InitRequest(&slots[i].fr, fd,
 		    FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 			goto out;
+	}
 	rcv->defer = 1;
 	waited = 0;
 	while (tick(rcv) == 0) {
 		batch = rcv->conf->server.fsync == FSYNC_ALWAYS;
-		if (batch != nonblock) {
-			if (set_nonblock(fd, batch) == -1)
-				goto out;
-			nonblock = batch;
-		}
 		/*
-		 * A connection the web server keeps open (FCGI_KEEP_CONN)
-		 * brings its next request on itself: it is served first,
-		 * alone, as libfcgi would.  A blocking accept is the wait,
-		 * unless the last one found the socket non-blocking.
+		 * Kept connections need a socket that does not block.  A
+		 * worker that has had one keeps it so (workers share the
+		 * flag: one turning it back at each last kept connection
+		 * would make another's accept block), and looks each round,
+		 * as one that has not may have changed it.
 		 */
-		if (kept < 0 && (nonblock || waited)) {
+		want = batch || seen_kept;
+		if (want != nonblock || seen_kept) {
+			if (set_nonblock(fd, want) == -1)
+				goto out;
+			nonblock = want;
+		}
+		if ((slot_free(slots) < BATCH_MAX) != listening) {
+			if (watch_listen(epfd, fd, !listening) == -1)
+				goto out;
+			listening = !listening;
+		}
+		nready = 0;
+		lready = !nonblock && !waited;	/* a blocking accept waits */
+		if (!lready) {
 			waited = 0;
-			rc = epoll_wait(epfd, &ev, 1, WAIT_MS);
+			rc = epoll_wait(epfd, evs, BATCH_MAX + 1, WAIT_MS);
 			if (rc == -1 && errno != EINTR)
 				goto out;
+			for (i = 0; rc > 0 && i < (size_t)rc; i++) {
+				if (evs[i].data.u32 == LISTEN_EV)
+					lready = 1;
+				else if (evs[i].data.u32 < BATCH_MAX)
+					ready[nready++] = evs[i].data.u32;
+			}
 			if (rc <= 0)
 				continue;
 		}
-		cur = kept >= 0 ? (size_t)kept : 0;
-		kept = -1;
 		t_first = 0;
-		for (n = 0; n < BATCH_MAX; n++) {
-			rc = FCGX_Accept_r(&slots[cur].fr);
-			if (rc < 0)
+		rc = 0;
+		/* The next request on each kept connection that has one. */
+		for (i = 0; i < nready; i++) {
+			sl = &slots[ready[i]];
+			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
+			sl->kept_fd = -1;
+			/* At the web server's close, libfcgi closes too and
+			 * tries the (non-blocking) listening socket. */
+			if ((rc = FCGX_Accept_r(&sl->fr)) < 0)
 				break;
-			slot_handle(rcv, &slots[cur]);
-			if (slots[cur].resp.owed) {
-				slots[cur].busy = 1;
-				if (t_first == 0)
-					t_first = slots[cur].t0;
-			} else
-				slot_finish(rcv, &slots[cur]);
-			if (slots[cur].fr.keepConnection) {
-				kept = (int)cur;
+			slot_serve(rcv, sl, &t_first);
+		}
+		/* New connections: one, or with fsync = always a batch. */
+		for (n = 0; rc >= 0 && lready && n < BATCH_MAX; n++) {
+			if ((cur = slot_free(slots)) == BATCH_MAX)
 				break;
-			}
-			if (!batch || (cur = slot_free(slots)) == BATCH_MAX ||
-			    (t_first != 0 && mono_us() - t_first > BATCH_US))
+			if ((rc = FCGX_Accept_r(&slots[cur].fr)) < 0)
+				break;
+			slot_serve(rcv, &slots[cur], &t_first);
+			if (!batch || (t_first != 0 &&
+			    mono_us() - t_first > BATCH_US))
 				break;
 		}
 		batch_finish(rcv, slots);
-		if (kept >= 0 && slots[kept].fr.ipcFd < 0)
-			kept = -1;
+		/* Connections the web server keeps: watched until it speaks. */
+		err = 0;
+		for (i = 0; i < BATCH_MAX; i++) {
+			sl = &slots[i];
+			if (sl->busy || sl->kept_fd == sl->fr.ipcFd)
+				continue;
+			sl->kept_fd = sl->fr.ipcFd;
+			if (sl->kept_fd < 0)
+				continue;
+			ev.data.u32 = (uint32_t)i;
+			if (epoll_ctl(epfd, EPOLL_CTL_ADD, sl->kept_fd, &ev) == -1)
+				err = errno;
+			seen_kept = 1;
+		}
+		if (err != 0) {
+			errno = err;
+			goto out;
+		}
 		if (rc >= 0 || rc == -EINTR)
 			continue;
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
 			/* Blocking: the time ran out, or another worker
-			 * made the socket non-blocking: wait with epoll. */
+			 * made the socket non-blocking: wait with epoll.
+			 * Non-blocking: another worker was first. */
 			waited = !nonblock;
 			continue;
 		}

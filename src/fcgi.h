@@ -25,9 +25,11 @@ int	fcgi_is_cgi(void);
 int	fcgi_listen(const char *spec, char *err, size_t errlen);
 /*
  * Serve requests on fd until tick says stop.  tick() is called at least
- * once a second, and at once after a signal.  With fsync = always fd is
- * made non-blocking (every worker on a shared socket must be a
- * wh-receive).  Returns 0, or -1 on error.
+ * once a second, and at once after a signal.  With fsync = always, and
+ * once the web server has kept a connection open, fd is made
+ * non-blocking (every worker on a shared socket must be a wh-receive).
+ * Connections the web server keeps are served as they speak, beside
+ * new ones.  Returns 0, or -1 on error.
  */
 int	fcgi_serve(int fd, struct receiver *, fcgi_tick_fn tick);
 

@@ -3,7 +3,9 @@
 # keepalive and fastcgi_keep_conn on, against the advice of
 # contrib/nginx), one wh-receive with fsync = always: requests one after
 # another come on the same kept connection, each is answered 202 after
-# its sync, and every event is in the spool.
+# its sync, and every event is in the spool.  Then nginx keeps four
+# connections and sends eight requests at once: the worker watches its
+# idle kept connections beside the socket, and none waits.
 set -u
 . "$(dirname "$0")/../lib.sh"
 for p in nginx spawn-fcgi curl; do
@@ -26,7 +28,9 @@ PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
 wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
 
-nginx_run "$PORT" "    upstream wh { server unix:$SOCK; keepalive 1; }
+# nginx_keep N: nginx keeping up to N idle connections to wh-receive.
+nginx_keep() {
+	nginx_run "$PORT" "    upstream wh { server unix:$SOCK; keepalive $1; }
     server {
         listen 127.0.0.1:$PORT;
         location = /ceiling { return 200 \"ok\\n\"; }
@@ -36,6 +40,8 @@ nginx_run "$PORT" "    upstream wh { server unix:$SOCK; keepalive 1; }
             fastcgi_pass wh;
         }
     }" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
+}
+nginx_keep 1
 
 n202=0
 for i in 1 2 3 4 5 6; do
@@ -57,4 +63,39 @@ check "an unknown path on the kept connection: 404" 404 "$code"
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-binary '{"n":7}' \
     "http://127.0.0.1:$PORT/hooks/open")
 check "and a 202 after it" 202 "$code"
+
+# nginx keeping up to four idle connections to the one worker, eight
+# requests at once, five times: each answered at once, none held up
+# behind an idle kept connection (a worker that waited on one for its
+# next request would let the others time out), with fsync = always and,
+# after a reload, fsync = never.
+kill "$NGINX_PID"
+wait "$NGINX_PID" 2>/dev/null
+nginx_keep 4
+# bursts MODE: 5 x 8 requests at once; the answers in $T_DIR/burst.*
+bursts() {
+	local r i pids
+	rm -f "$T_DIR"/burst.*
+	for r in 1 2 3 4 5; do
+		pids=
+		for i in 1 2 3 4 5 6 7 8; do
+			curl -s -m 5 -o /dev/null -w '%{http_code}\n' \
+			    --data-binary "{\"mode\":\"$1\",\"n\":$r$i}" \
+			    "http://127.0.0.1:$PORT/hooks/open" > "$T_DIR/burst.$r.$i" &
+			pids="$pids $!"
+		done
+		for i in $pids; do wait "$i"; done
+	done
+	cat "$T_DIR"/burst.* | grep -c '^202$'
+}
+before=$(spool_events "$SPOOL" | wc -l)
+check "fsync = always, four kept connections: 40 requests at 8 at once, 40 202" 40 "$(bursts always)"
+check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
+sed -i 's/^fsync = always/fsync = never/' "$T_DIR/hookspool.ini"
+kill -HUP "$WH_PID"
+wait_for grep -q "configuration reloaded" "$T_DIR/wh.log"
+before=$(spool_events "$SPOOL" | wc -l)
+check "fsync = never, four kept connections: 40 requests at 8 at once, 40 202" 40 "$(bursts never)"
+check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
+check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
 t_done
