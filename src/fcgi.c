@@ -177,6 +177,7 @@ struct slot {
 	int64_t		t0;
 	int		busy;		/* answer owed, waiting for the sync */
 	int		kept_fd;	/* a kept connection in the epoll set */
+	int64_t		idle_since;	/* ... since when */
 };
 
 static void
@@ -253,6 +254,36 @@ slot_free(const struct slot *slots)
 	return i;
 }
 
+/* Close an idle kept connection: nothing unread, so no lingering close. */
+static void
+slot_close_kept(int epfd, struct slot *sl)
+{
+	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
+	sl->kept_fd = -1;
+	FCGX_Detach(&sl->fr);
+	FCGX_Free(&sl->fr, 1);
+}
+
+/*
+ * No slot free for a new connection: close the kept connection idle
+ * the longest (the web server opens another when it needs one; nginx
+ * tries again on its own when a kept connection fails), rather than
+ * leave new connections waiting until idle ones time out.
+ */
+static size_t
+slot_evict(int epfd, struct slot *slots)
+{
+	size_t	i, old = BATCH_MAX;
+
+	for (i = 0; i < BATCH_MAX; i++)
+		if (slots[i].kept_fd >= 0 && (old == BATCH_MAX ||
+		    slots[i].idle_since < slots[old].idle_since))
+			old = i;
+	if (old < BATCH_MAX)
+		slot_close_kept(epfd, &slots[old]);
+	return old;
+}
+
 /* Read and handle the request accepted into sl; answer it unless owed. */
 static void
 slot_serve(struct receiver *rcv, struct slot *sl, int64_t *t_first)
@@ -298,20 +329,10 @@ set_nonblock(int fd, int on)
 	return want == flags ? 0 : fcntl(fd, F_SETFL, want);
 }
 
-/* Watch the listening socket (on) or not, as free slots allow. */
-static int
-watch_listen(int epfd, int fd, int on)
-{
-	struct epoll_event	ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-
-	ev.data.u32 = LISTEN_EV;
-	return epoll_ctl(epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
-}
-
 int
 fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 {
-	struct epoll_event	 evs[BATCH_MAX + 1], ev = { .events = EPOLLIN };
+	struct epoll_event	 evs[BATCH_MAX + 1], ev;
 	struct timeval		 tv = { WAIT_MS / 1000, (WAIT_MS % 1000) * 1000 };
 	struct slot		*slots = NULL, *sl;
 	size_t			 i, cur, n, nready;
@@ -319,7 +340,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	int64_t			 t_first;
 	int			 rc, epfd = -1, ret = -1;
 	int			 batch, nonblock = -1, waited, want;
-	int			 listening, lready, err, seen_kept = 0;
+	int			 lready, err, seen_kept = 0;
 
 	if (FCGX_Init() != 0)
 		return -1;
@@ -327,10 +348,11 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		return -1;
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return -1;
-	if (watch_listen(epfd, fd, 1) == -1 ||
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.u32 = LISTEN_EV;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1 ||
 	    (slots = calloc(BATCH_MAX, sizeof(*slots))) == NULL)
 		goto out;
-	listening = 1;
 	for (i = 0; i < BATCH_MAX; i++) {
 		slots[i].kept_fd = -1;
 		if (FCGX_InitRequest(&slots[i].fr, fd,
@@ -353,11 +375,6 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 			if (set_nonblock(fd, want) == -1)
 				goto out;
 			nonblock = want;
-		}
-		if ((slot_free(slots) < BATCH_MAX) != listening) {
-			if (watch_listen(epfd, fd, !listening) == -1)
-				goto out;
-			listening = !listening;
 		}
 		nready = 0;
 		lready = !nonblock && !waited;	/* a blocking accept waits */
@@ -390,7 +407,9 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		}
 		/* New connections: one, or with fsync = always a batch. */
 		for (n = 0; rc >= 0 && lready && n < BATCH_MAX; n++) {
-			if ((cur = slot_free(slots)) == BATCH_MAX)
+			if ((cur = slot_free(slots)) == BATCH_MAX &&
+			    (n > 0 || (cur = slot_evict(epfd, slots)) ==
+			    BATCH_MAX))
 				break;
 			if ((rc = FCGX_Accept_r(&slots[cur].fr)) < 0)
 				break;
@@ -409,6 +428,8 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 			sl->kept_fd = sl->fr.ipcFd;
 			if (sl->kept_fd < 0)
 				continue;
+			sl->idle_since = mono_us();
+			ev.events = EPOLLIN;
 			ev.data.u32 = (uint32_t)i;
 			if (epoll_ctl(epfd, EPOLL_CTL_ADD, sl->kept_fd, &ev) == -1)
 				err = errno;
@@ -433,8 +454,11 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	ret = 0;
 out:
 	if (slots != NULL) {
-		for (i = 0; i < BATCH_MAX; i++)
+		for (i = 0; i < BATCH_MAX; i++) {
+			if (slots[i].kept_fd >= 0)
+				slot_close_kept(epfd, &slots[i]);
 			FCGX_Free(&slots[i].fr, 1);
+		}
 		free(slots);
 	}
 	if (epfd != -1)

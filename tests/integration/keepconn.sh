@@ -8,7 +8,7 @@
 # idle kept connections beside the socket, and none waits.
 set -u
 . "$(dirname "$0")/../lib.sh"
-for p in nginx spawn-fcgi curl; do
+for p in nginx spawn-fcgi curl cgi-fcgi; do
 	command -v "$p" >/dev/null || { echo "keepconn: $p is required"; exit 99; }
 done
 
@@ -72,13 +72,13 @@ check "and a 202 after it" 202 "$code"
 kill "$NGINX_PID"
 wait "$NGINX_PID" 2>/dev/null
 nginx_keep 4
-# bursts MODE: 5 x 8 requests at once; the answers in $T_DIR/burst.*
+# bursts MODE [N]: 5 x N (8) requests at once; the answers in $T_DIR/burst.*
 bursts() {
 	local r i pids
 	rm -f "$T_DIR"/burst.*
 	for r in 1 2 3 4 5; do
 		pids=
-		for i in 1 2 3 4 5 6 7 8; do
+		for i in $(seq 1 "${2:-8}"); do
 			curl -s -m 5 -o /dev/null -w '%{http_code}\n' \
 			    --data-binary "{\"mode\":\"$1\",\"n\":$r$i}" \
 			    "http://127.0.0.1:$PORT/hooks/open" > "$T_DIR/burst.$r.$i" &
@@ -97,5 +97,36 @@ wait_for grep -q "configuration reloaded" "$T_DIR/wh.log"
 before=$(spool_events "$SPOOL" | wc -l)
 check "fsync = never, four kept connections: 40 requests at 8 at once, 40 202" 40 "$(bursts never)"
 check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
+check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
+
+# nginx keeping up to 32: after bursts of 32 the worker holds as many
+# idle connections as it can (16) besides its socket.  A new connection
+# from elsewhere is still served at once: the worker closes the kept
+# connection idle the longest to take it, instead of leaving it waiting
+# until nginx drops idle ones (a minute).
+kill "$NGINX_PID"
+wait "$NGINX_PID" 2>/dev/null
+nginx_keep 32
+# How many of the bursts' connections stay open depends on the pace:
+# bursts again (ten times at most) until all 16 slots hold one.
+n202=0
+for i in $(seq 1 10); do
+	n202=$((n202 + $(bursts never 32)))
+	socks=0
+	for f in "/proc/$WH_PID/fd"/*; do
+		case $(readlink "$f") in socket:*) socks=$((socks + 1)) ;; esac
+	done
+	[ "$socks" = 17 ] && break
+done
+check "32 kept connections: requests 32 at once, all 202" $((i * 160)) "$n202"
+check "the worker holds 16 idle kept connections and its socket" 17 "$socks"
+code=$(printf '{"new":1}' | env -i PATH="$PATH" REQUEST_METHOD=POST \
+    REQUEST_URI=/hooks/open CONTENT_LENGTH=9 REMOTE_ADDR=127.0.0.1 \
+    GATEWAY_INTERFACE=CGI/1.1 timeout 5 cgi-fcgi -bind -connect "$SOCK" |
+    sed -n '1s/^Status: \([0-9]*\).*/\1/p')
+check "a new connection besides them: 202 within 5 s" 202 "$code"
+check "... and nginx's next request too" 202 \
+    "$(curl -s -m 5 -o /dev/null -w '%{http_code}' --data-binary '{"n":8}' \
+    "http://127.0.0.1:$PORT/hooks/open")"
 check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
 t_done
