@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real nginx that keeps its FastCGI connections open (an upstream with
-# keepalive and fastcgi_keep_conn on, against the advice of
-# contrib/nginx), one wh-receive with fsync = always: requests one after
+# keepalive and fastcgi_keep_conn on, which contrib/nginx does not do),
+# one wh-receive with fsync = always: requests one after
 # another come on the same kept connection, each is answered 202 after
 # its sync, and every event is in the spool.  Then nginx keeps four
 # connections and sends eight requests at once: the worker watches its
