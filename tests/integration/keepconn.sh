@@ -99,26 +99,31 @@ check "fsync = never, four kept connections: 40 requests at 8 at once, 40 202" 4
 check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
 check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
 
-# nginx keeping up to 32: after bursts of 32 the worker holds as many
-# idle connections as it can (16) besides its socket.  A new connection
-# from elsewhere is still served at once: the worker closes the kept
-# connection idle the longest to take it, instead of leaving it waiting
-# until nginx drops idle ones (a minute).
+# nginx keeping up to 32, and 32 requests sent while the worker is
+# stopped, so that nginx opens a connection for each: the worker then
+# serves them all and holds as many idle connections as it can (16)
+# besides its socket.  A new connection from elsewhere is still served
+# at once: the worker closes the kept connection idle the longest to
+# take it, instead of leaving it waiting until nginx drops idle ones (a
+# minute).
 kill "$NGINX_PID"
 wait "$NGINX_PID" 2>/dev/null
 nginx_keep 32
-# How many of the bursts' connections stay open depends on the pace:
-# bursts again (ten times at most) until all 16 slots hold one.
-n202=0
-for i in $(seq 1 10); do
-	n202=$((n202 + $(bursts never 32)))
-	socks=0
-	for f in "/proc/$WH_PID/fd"/*; do
-		case $(readlink "$f") in socket:*) socks=$((socks + 1)) ;; esac
-	done
-	[ "$socks" = 17 ] && break
+kill -STOP "$WH_PID"
+pids=
+for i in $(seq 1 32); do
+	curl -s -m 10 -o /dev/null -w '%{http_code}\n' --data-binary "{\"n\":$i}" \
+	    "http://127.0.0.1:$PORT/hooks/open" > "$T_DIR/held.$i" &
+	pids="$pids $!"
 done
-check "32 kept connections: requests 32 at once, all 202" $((i * 160)) "$n202"
+sleep 2		# every request in nginx, waiting on a connection of its own
+kill -CONT "$WH_PID"
+for i in $pids; do wait "$i"; done
+check "32 requests on 32 connections at once: 32 202" 32 "$(cat "$T_DIR"/held.* | grep -c '^202$')"
+socks=0
+for f in "/proc/$WH_PID/fd"/*; do
+	case $(readlink "$f") in socket:*) socks=$((socks + 1)) ;; esac
+done
 check "the worker holds 16 idle kept connections and its socket" 17 "$socks"
 code=$(printf '{"new":1}' | env -i PATH="$PATH" REQUEST_METHOD=POST \
     REQUEST_URI=/hooks/open CONTENT_LENGTH=9 REMOTE_ADDR=127.0.0.1 \
