@@ -254,12 +254,44 @@ slot_free(const struct slot *slots)
 	return i;
 }
 
+/*
+ * Watch, with epoll, the connections that the web server keeps open
+ * and no request is on: 1 if there are any, -1 on error.
+ */
+static int
+slots_watch_kept(int epfd, struct slot *slots)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN };
+	struct slot		*sl;
+	size_t			 i;
+	int			 any = 0;
+
+	for (i = 0; i < BATCH_MAX; i++) {
+		sl = &slots[i];
+		if (sl->busy || sl->fr.ipcFd < 0 || sl->kept_fd == sl->fr.ipcFd)
+			continue;
+		sl->kept_fd = sl->fr.ipcFd;
+		sl->idle_since = mono_us();
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, sl->kept_fd, &ev) == -1)
+			return -1;
+		any = 1;
+	}
+	return any;
+}
+
+static void
+slot_unwatch(int epfd, struct slot *sl)
+{
+	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
+	sl->kept_fd = -1;
+}
+
 /* Close an idle kept connection: nothing unread, so no lingering close. */
 static void
 slot_close_kept(int epfd, struct slot *sl)
 {
-	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
-	sl->kept_fd = -1;
+	slot_unwatch(epfd, sl);
 	FCGX_Detach(&sl->fr);
 	FCGX_Free(&sl->fr, 1);
 }
@@ -308,11 +340,11 @@ slot_serve(struct receiver *rcv, struct slot *sl, int64_t *t_first)
  * non-blocking and the wait is epoll's (EPOLLEXCLUSIVE: a connection
  * wakes one idle worker, not all).  With fsync = never, in a worker
  * that has had no kept connection, a blocking accept(2) is the wait,
- * which costs fewer system calls.  Either wait ends at a signal, and after WAIT_MS in any case
- * (SO_RCVTIMEO bounds accept), so a signal that comes after tick() has
- * looked and before the wait has begun is seen within that time, and a
- * worker whose configuration disagrees with another's on the socket's
- * blocking mode never waits longer.
+ * which costs fewer system calls.  Either wait ends at a signal, and
+ * after WAIT_MS in any case (SO_RCVTIMEO bounds accept), so a signal
+ * that comes after tick() has looked and before the wait has begun is
+ * seen within that time, and a worker whose configuration disagrees
+ * with another's on the socket's blocking mode never waits longer.
  */
 #define WAIT_MS		1000
 #define LISTEN_EV	BATCH_MAX	/* epoll data of the listening socket */
@@ -340,7 +372,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 	int64_t			 t_first;
 	int			 rc, epfd = -1, ret = -1;
 	int			 batch, nonblock = -1, waited, want;
-	int			 lready, err, seen_kept = 0;
+	int			 lready, kept, seen_kept = 0;
 
 	if (FCGX_Init() != 0)
 		return -1;
@@ -397,8 +429,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		/* The next request on each kept connection that has one. */
 		for (i = 0; i < nready; i++) {
 			sl = &slots[ready[i]];
-			(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
-			sl->kept_fd = -1;
+			slot_unwatch(epfd, sl);
 			/* At the web server's close, libfcgi closes too and
 			 * tries the (non-blocking) listening socket. */
 			if ((rc = FCGX_Accept_r(&sl->fr)) < 0)
@@ -419,26 +450,9 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 				break;
 		}
 		batch_finish(rcv, slots);
-		/* Connections the web server keeps: watched until it speaks. */
-		err = 0;
-		for (i = 0; i < BATCH_MAX; i++) {
-			sl = &slots[i];
-			if (sl->busy || sl->kept_fd == sl->fr.ipcFd)
-				continue;
-			sl->kept_fd = sl->fr.ipcFd;
-			if (sl->kept_fd < 0)
-				continue;
-			sl->idle_since = mono_us();
-			ev.events = EPOLLIN;
-			ev.data.u32 = (uint32_t)i;
-			if (epoll_ctl(epfd, EPOLL_CTL_ADD, sl->kept_fd, &ev) == -1)
-				err = errno;
-			seen_kept = 1;
-		}
-		if (err != 0) {
-			errno = err;
+		if ((kept = slots_watch_kept(epfd, slots)) == -1)
 			goto out;
-		}
+		seen_kept |= kept;
 		if (rc >= 0 || rc == -EINTR)
 			continue;
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {

@@ -9,7 +9,7 @@
 # and SIGHUP and SIGTERM on an idle worker, seen at once.
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v cgi-fcgi >/dev/null || { echo "batch: cgi-fcgi (libfcgi-bin) is required"; exit 99; }
+need cgi-fcgi
 
 t_tmpdir
 FAIL_PID=
@@ -29,16 +29,26 @@ INI
 }
 
 # fcgi N: one POST of "hello N" to /hooks/open; the answer in $T_DIR/out.N.
-fcgi() {
-	printf 'hello %s' "$1" | env -i PATH="$PATH" REQUEST_METHOD=POST \
-	    REQUEST_URI=/hooks/open CONTENT_LENGTH=$((6 + ${#1})) \
-	    REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
-	    cgi-fcgi -bind -connect "$SOCK" > "$T_DIR/out.$1" 2>/dev/null
-}
-status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$T_DIR/out.$1"; }
+fcgi() { fcgi_post "$SOCK" "hello $1" > "$T_DIR/out.$1"; }
+status() { fcgi_status < "$T_DIR/out.$1"; }
 answer_id() { sed -n 's/.*{"id":"\([^"]*\)"}.*/\1/p' "$T_DIR/out.$1"; }
 # log_wait TEXT: wait up to 10 s for TEXT in the log.
 log_wait() { wait_for grep -q -- "$1" "$T_DIR/wh.log"; }
+# preload NAME: tests/NAME.c built as a preload library (1: no compiler).
+preload() {
+	command -v "${CC:-cc}" >/dev/null &&
+	    "${CC:-cc}" -shared -fPIC -o "$T_DIR/$1.so" \
+	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null
+}
+# wh_preloaded NAME VAR=VALUE: a wh-receive on $SOCK with NAME.so
+# preloaded and VAR set; its pid in FAIL_PID.
+wh_preloaded() {
+	env "$2" LD_PRELOAD="$T_DIR/$1.so" \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/wh.log" &
+	FAIL_PID=$!
+	wait_for test -S "$SOCK"
+}
 
 conf always
 $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>"$T_DIR/wh.log" &
@@ -97,15 +107,9 @@ check "eleven events spooled" 11 "$(spool_events "$SPOOL" | wc -l)"
 # A sync that fails: a preload library makes fdatasync fail with EIO
 # while a flag file exists.  Every answer of the batch is then a 503,
 # none a 202; once syncs work again, so do the answers.
-if command -v "${CC:-cc}" >/dev/null &&
-    "${CC:-cc}" -shared -fPIC -o "$T_DIR/failsync.so" \
-    "$top_srcdir/tests/failsync.c" -ldl 2>/dev/null; then
+if preload failsync; then
 	SOCK=$T_DIR/fail.sock
-	HOOKSPOOL_FAIL_SYNC=$T_DIR/fail LD_PRELOAD=$T_DIR/failsync.so \
-	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/wh.log" &
-	FAIL_PID=$!
-	wait_for test -S "$SOCK"
+	wh_preloaded failsync HOOKSPOOL_FAIL_SYNC="$T_DIR/fail"
 	fcgi 20
 	check "failing syncs preloaded, the flag not yet set: 202" 202 "$(status 20)"
 	touch "$T_DIR/fail"
@@ -142,9 +146,7 @@ fi
 # seen within the wait's bound of a second, with no connection to end
 # the wait: in a blocking accept (fsync = never) and in epoll_wait
 # (fsync = always).
-if command -v "${CC:-cc}" >/dev/null &&
-    "${CC:-cc}" -shared -fPIC -o "$T_DIR/latesignal.so" \
-    "$top_srcdir/tests/latesignal.c" -ldl 2>/dev/null; then
+if preload latesignal; then
 	# The wait ends after a second; valgrind's exit takes its own time.
 	limit=3
 	[ -n "${WH_WRAPPER:-}" ] && limit=6
@@ -152,49 +154,21 @@ if command -v "${CC:-cc}" >/dev/null &&
 		conf $mode
 		SOCK=$T_DIR/late.sock
 		rm -f "$SOCK" "$T_DIR/late"
-		HOOKSPOOL_LATE_SIGNAL=$T_DIR/late LD_PRELOAD=$T_DIR/latesignal.so \
-		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-		    $WH_RUN -d -v -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/late.log" &
-		FAIL_PID=$!
-		wait_for test -S "$SOCK"
+		wh_preloaded latesignal HOOKSPOOL_LATE_SIGNAL="$T_DIR/late"
 		touch "$T_DIR/late"
 		fcgi 30 &		# takes the worker round its loop, to the wait
 		FCGI_PID=$!
 		wait_for test ! -e "$T_DIR/late" ||
 		    not_ok "fsync = $mode: the signal was raised before a wait"
-		t0=$(date +%s%N)
-		for i in $(seq 1 100); do
-			kill -0 $FAIL_PID 2>/dev/null || break
-			sleep 0.1
-		done
-		t1=$(date +%s%N)
-		if kill -0 $FAIL_PID 2>/dev/null; then
-			not_ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s" \
-			    "still waiting after 10 s"
-			kill -KILL $FAIL_PID
-		elif [ $(((t1 - t0) / 1000000)) -lt $((limit * 1000)) ]; then
-			ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s"
-		else
-			not_ok "fsync = $mode: SIGTERM just before the wait: seen within $limit s" \
-			    "took $(((t1 - t0) / 1000000)) ms"
-		fi
-		wait $FAIL_PID
-		check "... and a clean exit" 0 $?
+		stops_within $FAIL_PID $limit \
+		    "fsync = $mode: SIGTERM just before the wait, seen"
 		wait $FCGI_PID
 	done
 	FAIL_PID=
 	SOCK=$T_DIR/wh.sock
 fi
 
-t0=$(date +%s%N)
 kill -TERM $WH_PID
-wait $WH_PID; rc=$?
-t1=$(date +%s%N)
+stops_within $WH_PID 5 "SIGTERM on an idle worker"
 WH_PID=
-check "SIGTERM on an idle worker: clean exit" 0 "$rc"
-if [ $(((t1 - t0) / 1000000)) -lt 5000 ]; then
-	ok "... within 5 s"
-else
-	not_ok "... within 5 s" "took $(((t1 - t0) / 1000000)) ms"
-fi
 t_done

@@ -196,6 +196,38 @@ wait_gone() {
 	return 1
 }
 
+# stops_within PID SECONDS NAME: PID, a child of ours, exits within
+# SECONDS, with status 0 (two checks); after 10 s it is killed.
+stops_within() {
+	local t0 ms rc
+	t0=$(date +%s%N)
+	wait_gone "$1"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if kill -0 "$1" 2>/dev/null; then
+		not_ok "$3: within $2 s" "still running after 10 s"
+		kill -KILL "$1"
+	elif [ "$ms" -lt $(($2 * 1000)) ]; then
+		ok "$3: within $2 s"
+	else
+		not_ok "$3: within $2 s" "took $ms ms"
+	fi
+	wait "$1"; rc=$?
+	check "$3: clean exit" 0 "$rc"
+}
+
+# fcgi_post ADDRESS BODY [SECONDS]: POST BODY to /hooks/open straight to
+# wh-receive's FastCGI socket (libfcgi's cgi-fcgi), for SECONDS (10) at
+# most; the answer, head and body, on stdout.
+fcgi_post() {
+	printf '%s' "$2" | env -i PATH="$PATH" REQUEST_METHOD=POST \
+	    REQUEST_URI=/hooks/open CONTENT_LENGTH=${#2} \
+	    REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
+	    timeout "${3:-10}" cgi-fcgi -bind -connect "$1" 2>/dev/null
+}
+
+# fcgi_status: the status of the FastCGI answer on stdin.
+fcgi_status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p'; }
+
 # contrib_copy FILE OUT: a contrib file with its installation paths
 # replaced by the test's own (wh-receive, hookspool.ini, /run), nothing
 # else changed.  WH_BIN is the wh-receive the web server runs.

@@ -4,7 +4,7 @@
 # port, a refused wildcard address, SIGTERM, and a read-only spool.
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v cgi-fcgi >/dev/null || { echo "listen: cgi-fcgi (libfcgi-bin) is required"; exit 99; }
+need cgi-fcgi
 
 t_tmpdir
 trap 'kill $WH_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
@@ -19,11 +19,7 @@ path = /hooks/open
 INI
 
 # fcgi ADDRESS: one POST of "hello" to /hooks/open; prints the status.
-fcgi() {
-	printf hello | env -i PATH="$PATH" REQUEST_METHOD=POST REQUEST_URI=/hooks/open \
-	    CONTENT_LENGTH=5 REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
-	    cgi-fcgi -bind -connect "$1" 2>/dev/null | sed -n '1s/^Status: \([0-9]*\).*/\1/p'
-}
+fcgi() { fcgi_post "$1" hello | fcgi_status; }
 
 $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/wh.sock" 2>"$T_DIR/wh.log" &
 WH_PID=$!

@@ -8,9 +8,7 @@
 # idle kept connections beside the socket, and none waits.
 set -u
 . "$(dirname "$0")/../lib.sh"
-for p in nginx spawn-fcgi curl cgi-fcgi; do
-	command -v "$p" >/dev/null || { echo "keepconn: $p is required"; exit 99; }
-done
+need nginx spawn-fcgi curl cgi-fcgi
 
 t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT
@@ -28,8 +26,13 @@ PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
 wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
 
-# nginx_keep N: nginx keeping up to N idle connections to wh-receive.
+# nginx_keep N: (another) nginx keeping up to N idle connections to
+# wh-receive.
 nginx_keep() {
+	if [ -n "${NGINX_PID:-}" ]; then
+		kill "$NGINX_PID"
+		wait "$NGINX_PID" 2>/dev/null
+	fi
 	nginx_run "$PORT" "    upstream wh { server unix:$SOCK; keepalive $1; }
     server {
         listen 127.0.0.1:$PORT;
@@ -41,52 +44,66 @@ nginx_keep() {
         }
     }" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
 }
-nginx_keep 1
+# post BODY [PATH]: a POST through nginx (5 s at most); its status.
+post() {
+	curl -s -m 5 -o /dev/null -w '%{http_code}\n' --data-binary "$1" \
+	    "http://127.0.0.1:$PORT${2:-/hooks/open}"
+}
+# send_at_once N TAG: N requests at once, in the background, the status
+# of each in $T_DIR/TAG.I; their pids in PIDS.
+send_at_once() {
+	local i
+	PIDS=
+	for i in $(seq 1 "$1"); do
+		post "{\"tag\":\"$2\",\"n\":$i}" > "$T_DIR/$2.$i" &
+		PIDS="$PIDS $!"
+	done
+}
+# wait_sent: until the requests of send_at_once have their answers.
+wait_sent() {
+	local p
+	for p in $PIDS; do wait "$p"; done
+}
+# count_202 TAG: how many of TAG's answers were 202.
+count_202() { cat "$T_DIR/$1".* | grep -c '^202$'; }
+# sockets: how many sockets the worker holds open.
+sockets() {
+	local f n=0
+	for f in "/proc/$WH_PID/fd"/*; do
+		case $(readlink "$f") in socket:*) n=$((n + 1)) ;; esac
+	done
+	echo "$n"
+}
+nginx_errors() { grep -c '\[error\]' "$T_DIR/nginx/logs/error.log"; }
 
+nginx_keep 1
 n202=0
 for i in 1 2 3 4 5 6; do
-	code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-binary "{\"n\":$i}" \
-	    "http://127.0.0.1:$PORT/hooks/open")
-	[ "$code" = 202 ] && n202=$((n202 + 1))
+	[ "$(post "{\"n\":$i}")" = 202 ] && n202=$((n202 + 1))
 done
 check "six requests one after another, one kept connection: six 202" 6 "$n202"
 check "six events spooled" 6 "$(spool_events "$SPOOL" | wc -l)"
 # The worker holds the kept connection besides its listening socket.
-socks=0
-for f in "/proc/$WH_PID/fd"/*; do
-	case $(readlink "$f") in socket:*) socks=$((socks + 1)) ;; esac
-done
-check "the worker keeps the connection open between requests" 2 "$socks"
-check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
-code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/hooks/nowhere")
-check "an unknown path on the kept connection: 404" 404 "$code"
-code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-binary '{"n":7}' \
-    "http://127.0.0.1:$PORT/hooks/open")
-check "and a 202 after it" 202 "$code"
+check "the worker keeps the connection open between requests" 2 "$(sockets)"
+check "nginx logged no error" 0 "$(nginx_errors)"
+check "an unknown path on the kept connection: 404" 404 "$(post '{}' /hooks/nowhere)"
+check "and a 202 after it" 202 "$(post '{"n":7}')"
 
 # nginx keeping up to four idle connections to the one worker, eight
 # requests at once, five times: each answered at once, none held up
 # behind an idle kept connection (a worker that waited on one for its
 # next request would let the others time out), with fsync = always and,
 # after a reload, fsync = never.
-kill "$NGINX_PID"
-wait "$NGINX_PID" 2>/dev/null
 nginx_keep 4
-# bursts MODE [N]: 5 x N (8) requests at once; the answers in $T_DIR/burst.*
+# bursts MODE: 5 x 8 requests at once; how many were answered 202.
 bursts() {
-	local r i pids
-	rm -f "$T_DIR"/burst.*
+	local r n=0
 	for r in 1 2 3 4 5; do
-		pids=
-		for i in $(seq 1 "${2:-8}"); do
-			curl -s -m 5 -o /dev/null -w '%{http_code}\n' \
-			    --data-binary "{\"mode\":\"$1\",\"n\":$r$i}" \
-			    "http://127.0.0.1:$PORT/hooks/open" > "$T_DIR/burst.$r.$i" &
-			pids="$pids $!"
-		done
-		for i in $pids; do wait "$i"; done
+		send_at_once 8 "$1.$r"
+		wait_sent
+		n=$((n + $(count_202 "$1.$r")))
 	done
-	cat "$T_DIR"/burst.* | grep -c '^202$'
+	echo "$n"
 }
 before=$(spool_events "$SPOOL" | wc -l)
 check "fsync = always, four kept connections: 40 requests at 8 at once, 40 202" 40 "$(bursts always)"
@@ -97,7 +114,7 @@ wait_for grep -q "configuration reloaded" "$T_DIR/wh.log"
 before=$(spool_events "$SPOOL" | wc -l)
 check "fsync = never, four kept connections: 40 requests at 8 at once, 40 202" 40 "$(bursts never)"
 check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
-check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
+check "nginx logged no error" 0 "$(nginx_errors)"
 
 # nginx keeping up to 32, and 32 requests sent while the worker is
 # stopped, so that nginx opens a connection for each: the worker then
@@ -106,32 +123,16 @@ check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.
 # at once: the worker closes the kept connection idle the longest to
 # take it, instead of leaving it waiting until nginx drops idle ones (a
 # minute).
-kill "$NGINX_PID"
-wait "$NGINX_PID" 2>/dev/null
 nginx_keep 32
 kill -STOP "$WH_PID"
-pids=
-for i in $(seq 1 32); do
-	curl -s -m 10 -o /dev/null -w '%{http_code}\n' --data-binary "{\"n\":$i}" \
-	    "http://127.0.0.1:$PORT/hooks/open" > "$T_DIR/held.$i" &
-	pids="$pids $!"
-done
+send_at_once 32 held
 sleep 2		# every request in nginx, waiting on a connection of its own
 kill -CONT "$WH_PID"
-for i in $pids; do wait "$i"; done
-check "32 requests on 32 connections at once: 32 202" 32 "$(cat "$T_DIR"/held.* | grep -c '^202$')"
-socks=0
-for f in "/proc/$WH_PID/fd"/*; do
-	case $(readlink "$f") in socket:*) socks=$((socks + 1)) ;; esac
-done
-check "the worker holds 16 idle kept connections and its socket" 17 "$socks"
-code=$(printf '{"new":1}' | env -i PATH="$PATH" REQUEST_METHOD=POST \
-    REQUEST_URI=/hooks/open CONTENT_LENGTH=9 REMOTE_ADDR=127.0.0.1 \
-    GATEWAY_INTERFACE=CGI/1.1 timeout 5 cgi-fcgi -bind -connect "$SOCK" |
-    sed -n '1s/^Status: \([0-9]*\).*/\1/p')
-check "a new connection besides them: 202 within 5 s" 202 "$code"
-check "... and nginx's next request too" 202 \
-    "$(curl -s -m 5 -o /dev/null -w '%{http_code}' --data-binary '{"n":8}' \
-    "http://127.0.0.1:$PORT/hooks/open")"
-check "nginx logged no error" 0 "$(grep -c '\[error\]' "$T_DIR/nginx/logs/error.log")"
+wait_sent
+check "32 requests on 32 connections at once: 32 202" 32 "$(count_202 held)"
+check "the worker holds 16 idle kept connections and its socket" 17 "$(sockets)"
+check "a new connection besides them: 202 within 5 s" 202 \
+    "$(fcgi_post "$SOCK" '{"new":1}' 5 | fcgi_status)"
+check "... and nginx's next request too" 202 "$(post '{"n":8}')"
+check "nginx logged no error" 0 "$(nginx_errors)"
 t_done
