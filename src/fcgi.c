@@ -33,40 +33,59 @@ fcgi_is_cgi(void)
 	return FCGX_IsCGI();
 }
 
+/* Remove a socket left at path by an earlier run; nothing else. */
+static int
+stale_socket(const char *path)
+{
+	struct stat	st;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(path);
+}
+
+/*
+ * The socket is bound under a name of its own and renamed to path once
+ * it listens, so that a client that finds path finds it accepting (a
+ * connect between bind and listen is refused).
+ */
 static int
 listen_unix(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	sun;
 	mode_t			mask;
-	int			fd = -1, rc;
+	int			fd = -1, rc, bound = 0, n;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%ld", path,
+	    (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "%s: socket path too long", path);
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    stale_socket(sun.sun_path) == -1)
 		goto fail;
-	/* A stale socket from an earlier run; never remove anything else. */
-	{
-		struct stat st;
-
-		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-			unlink(path);
-	}
 	/* Made 0660 by bind itself: no moment when it is more open. */
 	mask = umask(0117);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(mask);
-	if (rc == -1 || chmod(path, 0660) == -1)
+	if (rc == -1)
 		goto fail;
-	if (listen(fd, 128) == -1)
+	bound = 1;
+	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1 ||
+	    stale_socket(path) == -1 || rename(sun.sun_path, path) == -1)
 		goto fail;
 	return fd;
 fail:
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (bound)
+		unlink(sun.sun_path);
 	if (fd != -1)
 		close(fd);
 	return -1;

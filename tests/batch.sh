@@ -34,12 +34,6 @@ status() { fcgi_status < "$T_DIR/out.$1"; }
 answer_id() { sed -n 's/.*{"id":"\([^"]*\)"}.*/\1/p' "$T_DIR/out.$1"; }
 # log_wait TEXT: wait up to 10 s for TEXT in the log.
 log_wait() { wait_for grep -q -- "$1" "$T_DIR/wh.log"; }
-# preload NAME: tests/NAME.c built as a preload library (1: no compiler).
-preload() {
-	command -v "${CC:-cc}" >/dev/null &&
-	    "${CC:-cc}" -shared -fPIC -o "$T_DIR/$1.so" \
-	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null
-}
 # wh_preloaded NAME VAR=VALUE: a wh-receive on $SOCK with NAME.so
 # preloaded and VAR set; its pid in FAIL_PID.
 wh_preloaded() {

@@ -225,6 +225,15 @@ fcgi_post() {
 	    timeout "${3:-10}" cgi-fcgi -bind -connect "$1" 2>/dev/null
 }
 
+# preload NAME: tests/NAME.c built as $T_DIR/NAME.so, a library for
+# LD_PRELOAD (1: no compiler).  Under ASan, set
+# ASAN_OPTIONS=...:verify_asan_link_order=0 where it is preloaded.
+preload() {
+	command -v "${CC:-cc}" >/dev/null &&
+	    "${CC:-cc}" -shared -fPIC -o "$T_DIR/$1.so" \
+	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null
+}
+
 # fcgi_status: the status of the FastCGI answer on stdin.
 fcgi_status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p'; }
 

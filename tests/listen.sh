@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # wh-receive serving FastCGI on its own socket (--listen), spoken to with
-# libfcgi's cgi-fcgi client: a unix socket at mode 0660, a loopback TCP
-# port, a refused wildcard address, SIGTERM, and a read-only spool.
+# libfcgi's cgi-fcgi client: a unix socket at mode 0660 that appears
+# only once it accepts, a loopback TCP port, a refused wildcard address,
+# SIGTERM, and a read-only spool.
 set -u
 . "$(dirname "$0")/lib.sh"
 need cgi-fcgi
 
 t_tmpdir
-trap 'kill $WH_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
+SLOW_PID=
+trap 'kill $WH_PID $SLOW_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
 cat > "$T_DIR/hookspool.ini" <<INI
@@ -31,6 +33,24 @@ kill -TERM $WH_PID
 wait $WH_PID; rc=$?
 check "SIGTERM: clean exit" 0 "$rc"
 check "two events spooled" 2 "$(spool_events "$SPOOL" | wc -l)"
+
+# The socket path appears only once it accepts: with listen(2) held up
+# a second after bind(2) (a preload library), a request sent as soon as
+# the path is there is still answered.
+if preload slowlisten; then
+	rm -f "$T_DIR/slow.sock"
+	LD_PRELOAD=$T_DIR/slowlisten.so \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/slow.sock" 2>>"$T_DIR/wh.log" &
+	SLOW_PID=$!
+	wait_for test -S "$T_DIR/slow.sock"
+	check "a request as soon as the socket path is there: 202" 202 \
+	    "$(fcgi "$T_DIR/slow.sock")"
+	check "... and no other name left beside it" "slow.sock" \
+	    "$(cd "$T_DIR" && ls -d slow.sock* | tr '\n' ' ' | sed 's/ $//')"
+	kill -TERM $SLOW_PID
+	wait $SLOW_PID
+fi
 
 PORT=$(free_port)
 $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "127.0.0.1:$PORT" 2>>"$T_DIR/wh.log" &
