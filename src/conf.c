@@ -129,6 +129,8 @@ static const struct conf_key conf_keys[] = {
 	    1, 1e9, S(event_history_size), 0, NULL },
 	{ SECT_SERVER, "segment_size", set_size, "64M",
 	    4096, 1024.0 * 1024 * 1024 * 1024, S(segment_size), 0, NULL },
+	{ SECT_SERVER, "request_timeout", set_int, "30",
+	    1, 3600, S(request_timeout), 0, NULL },
 	{ SECT_SERVER, "handler_nice", set_int, "10",
 	    0, 19, S(handler_nice), 0, NULL },
 	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0, NULL },

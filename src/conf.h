@@ -76,6 +76,7 @@ struct server_conf {
 	char		*listen;	/* NULL unless set */
 	enum log_target	 log;
 	int		 handler_nice;	/* added to the dispatcher's nice */
+	int		 request_timeout; /* seconds for a request to come in */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */

@@ -1,8 +1,12 @@
 /*
- * fcgi: FastCGI responder loop over libfcgi's reentrant API.  Signals
- * are seen between rounds of requests (see fcgi_serve); a request in
- * progress is always finished.
+ * fcgi: the FastCGI front end: listen, accept, read each connection's
+ * records through its parser (fcgirec.c) without ever blocking on one
+ * peer, hand whole requests to receive.c, write the answers.  Signals
+ * are seen between rounds (see fcgi_serve); a request in progress is
+ * always finished.
  */
+#include "config.h"
+
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -19,19 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "clock.h"
 #include "conf.h"
 #include "fcgi.h"
+#include "fcgirec.h"
 #include "log.h"
 #include "receive.h"
-
-int
-fcgi_is_cgi(void)
-{
-	return FCGX_IsCGI();
-}
 
 /* Remove a socket left at path by an earlier run; nothing else. */
 static int
@@ -152,349 +149,495 @@ fcgi_listen(const char *spec, char *err, size_t errlen)
 	return listen_inet(spec, err, errlen);
 }
 
-static ssize_t
-fcgi_read(void *io, void *buf, size_t len)
+int
+fcgi_is_cgi(void)
 {
-	int	n;
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
 
-	if (len > 1 << 30)
-		len = 1 << 30;
-	n = FCGX_GetStr(buf, (int)len, io);
-	if (n < 0)
-		return -1;
-	return n;
-}
-
-static void
-fcgi_respond(FCGX_Request *fr, const struct response *resp)
-{
-	char	buf[512];
-	int	n;
-
-	/* libfcgi's own FCGX_FPrintF lacks %zu: format here. */
-	n = receive_format_head(resp, buf, sizeof(buf));
-	FCGX_PutStr(buf, n, fr->out);
-	FCGX_PutStr(resp->body, (int)resp->body_len, fr->out);
+	/* A listening socket has no peer: FastCGI.  Anything else: CGI. */
+	return !(getpeername(STDIN_FILENO, (struct sockaddr *)&ss, &len) ==
+	    -1 && errno == ENOTCONN);
 }
 
 /*
+ * The loop: one epoll set with the listening socket and every
+ * connection of this worker, all non-blocking.  A connection's bytes
+ * go through its parser (fcgirec.c) as they come; a request is handled
+ * once it is in whole, so a peer that is slow or stops never holds the
+ * worker, and one that is not done after request_timeout is closed.
+ *
  * With fsync = always a worker does not sync for each request alone:
- * it takes the connections already waiting (up to BATCH_MAX, while the
- * first has waited less than BATCH_US), writes their records, syncs
- * once for all of them (a sync shared with the other workers as well,
- * see spool.c), and only then answers them.  No 2xx goes out before
- * that sync.  Answers that owe nothing to a sync (errors, and every
- * answer with fsync = never) go out at once.
+ * the requests that came in one round (up to BATCH_MAX, while the
+ * first has waited less than BATCH_US) have their records written,
+ * one sync for all (shared with the other workers too, see spool.c),
+ * and only then their answers.  No 2xx goes out before that sync.
+ * Answers that owe nothing to a sync (errors, and every answer with
+ * fsync = never) go out at once.
  */
+#define CONN_MAX	64		/* connections a worker holds */
 #define BATCH_MAX	16
 #define BATCH_US	2000
+#define WAIT_MS		1000		/* tick() at least this often */
+#define PARAMS_MAX	(256 * 1024)	/* parameter bytes kept */
+#define READ_ROUNDS	16		/* reads per connection per round */
+#define LISTEN_EV	CONN_MAX	/* epoll data of the listening socket */
 
-struct slot {
-	FCGX_Request	fr;
-	struct request	req;
-	struct response	resp;
-	int64_t		t0;
-	int		busy;		/* answer owed, waiting for the sync */
-	int		kept_fd;	/* a kept connection in the epoll set */
-	int64_t		idle_since;	/* ... since when */
+struct conn {
+	int		 fd;		/* -1: a free slot */
+	struct fcgirec	 rec;
+	int64_t		 deadline;	/* for the request; 0: idle, none */
+	int64_t		 since;		/* accepted, or idle since */
+	int		 close_idle;	/* answered, not kept: close when idle */
+	int		 busy;		/* answer owed, waiting for the sync */
+	unsigned char	*stash;		/* bytes after a request owed */
+	size_t		 stash_len;
+	struct request	 req;
+	struct response	 resp;
+	int64_t		 t0;
+	size_t		 body_at;	/* receive's read cursor */
+};
+
+struct server {
+	struct receiver	*rcv;
+	int		 lfd, epfd;
+	int		 nbusy;
+	int64_t		 t_first;	/* when the batch's first came */
+	struct conn	 conns[CONN_MAX];
+	unsigned char	 rbuf[65536];
 };
 
 static void
-slot_handle(struct receiver *rcv, struct slot *sl)
+conn_close(struct conn *c, const char *why)
 {
-	sl->t0 = mono_us();
-	if (receive_request_init(&sl->req, sl->fr.envp) == -1)
-		receive_error(&sl->resp, 503, "out of memory", NULL);
-	else {
-		sl->req.read = fcgi_read;
-		sl->req.io = sl->fr.in;
-		receive_handle(rcv, &sl->req, &sl->resp);
-	}
+	if (why != NULL)
+		log_warnx("FastCGI connection closed: %s", why);
+	close(c->fd);
+	c->fd = -1;
+	fcgirec_free(&c->rec);
+	free(c->stash);
+	c->stash = NULL;
+	c->stash_len = 0;
+	c->busy = 0;
 }
 
-static void
-slot_finish(struct receiver *rcv, struct slot *sl)
+/* Send all of buf; the socket is non-blocking, so a peer that does not
+ * read its answers (a web server always does) loses the connection. */
+static int
+conn_send(struct conn *c, const unsigned char *buf, size_t len)
 {
-	int	body_read;
+	ssize_t	n;
 
-	fcgi_respond(&sl->fr, &sl->resp);
-	/* req points into fr.envp, which Finish frees. */
-	receive_log(&sl->req, &sl->resp, mono_us() - sl->t0);
-	body_read = sl->req.body_read;
-	receive_request_free(&sl->req);
-	/*
-	 * With all of the input read, close at once: libfcgi's lingering
-	 * close would wait for the web server to close first, a round
-	 * trip per request.  With input left, it is needed (a close over
-	 * unread data resets the connection, and over TCP the answer can
-	 * be lost).
-	 */
-	if (body_read && !sl->fr.keepConnection &&
-	    (FCGX_HasSeenEOF(sl->fr.in) || FCGX_GetChar(sl->fr.in) == EOF))
-		FCGX_Detach(&sl->fr);
-	FCGX_Finish_r(&sl->fr);
-	sl->busy = 0;
-	receive_dispatch(rcv, &sl->resp, 0);
-}
-
-/* Sync for the waiting answers, then send them. */
-static void
-batch_finish(struct receiver *rcv, struct slot *slots)
-{
-	size_t	i;
-	int	err = 0, any = 0;
-
-	for (i = 0; i < BATCH_MAX; i++)
-		any += slots[i].busy;
-	if (!any)
-		return;
-	if (receive_commit(rcv) == -1)
-		err = errno;
-	log_debug("%d answer%s, one sync%s%s", any, any == 1 ? "" : "s",
-	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
-	for (i = 0; i < BATCH_MAX; i++) {
-		if (!slots[i].busy)
+	while (len > 0) {
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
 			continue;
-		if (err != 0)
-			receive_commit_failed(&slots[i].resp, err);
-		slot_finish(rcv, &slots[i]);
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
 	}
+	return 0;
 }
 
-/* A slot for a new connection: no answer owed, no connection held. */
-static size_t
-slot_free(const struct slot *slots)
+/* The body as receive reads it: from the bytes the parser kept. */
+static ssize_t
+conn_body_read(void *io, void *buf, size_t len)
 {
-	size_t	i;
+	struct conn	*c = io;
+	size_t		 left = c->rec.body_len - c->body_at;
 
-	for (i = 0; i < BATCH_MAX; i++)
-		if (!slots[i].busy && slots[i].fr.ipcFd < 0)
-			break;
-	return i;
+	if (len > left)
+		len = left;
+	if (len > 0)
+		memcpy(buf, c->rec.body + c->body_at, len);
+	c->body_at += len;
+	return (ssize_t)len;
 }
 
 /*
- * Watch, with epoll, the connections that the web server keeps open
- * and no request is on: 1 if there are any, -1 on error.
+ * A connection with no request in progress: closed if it was not kept
+ * (the web server reads until it closes), else idle with no deadline.
+ * -1 once it is closed.
  */
 static int
-slots_watch_kept(int epfd, struct slot *slots)
+conn_settle(struct conn *c)
+{
+	if (c->busy || !fcgirec_idle(&c->rec))
+		return 0;
+	if (c->close_idle) {
+		conn_close(c, NULL);
+		return -1;
+	}
+	c->deadline = 0;
+	c->since = mono_us();
+	return 0;
+}
+
+/* Send the answer, log it, hand its handlers on. */
+static void
+conn_finish(struct server *srv, struct conn *c)
+{
+	unsigned char	buf[1024];
+	char		head[512 + sizeof(c->resp.body)];
+	size_t		n;
+	int		hl;
+
+	hl = receive_format_head(&c->resp, head, 512);
+	memcpy(head + hl, c->resp.body, c->resp.body_len);
+	n = fcgirec_answer(c->rec.id, head, (size_t)hl + c->resp.body_len,
+	    buf, sizeof(buf));
+	if (c->busy)
+		srv->nbusy--;
+	c->busy = 0;
+	receive_log(&c->req, &c->resp, mono_us() - c->t0);
+	receive_request_free(&c->req);
+	fcgirec_answered(&c->rec);
+	if (n == 0 || conn_send(c, buf, n) == -1)
+		conn_close(c, "the web server does not read its answer");
+	else {
+		c->close_idle = !c->rec.keep;
+		(void)conn_settle(c);
+	}
+	receive_dispatch(srv->rcv, &c->resp, 0);
+}
+
+/* Handle the request that is in; answer it unless the answer is owed. */
+static void
+conn_serve(struct server *srv, struct conn *c)
+{
+	c->t0 = mono_us();
+	c->body_at = 0;
+	if (receive_request_init(&c->req, c->rec.envp) == -1)
+		receive_error(&c->resp, 503, "out of memory", NULL);
+	else if (fcgirec_params_over(&c->rec))
+		receive_error(&c->resp, 431,
+		    "request header fields too large", "over 256 KiB");
+	else {
+		c->req.read = conn_body_read;
+		c->req.io = c;
+		receive_handle(srv->rcv, &c->req, &c->resp);
+	}
+	if (!c->resp.owed) {
+		conn_finish(srv, c);
+		return;
+	}
+	c->busy = 1;
+	if (srv->nbusy++ == 0)
+		srv->t_first = c->t0;
+}
+
+/*
+ * The parameters are in.  A body too large to keep, or parameters that
+ * were, are answered now, the rest of the body read and dropped after
+ * the answer; otherwise the body is kept as it comes, up to one byte
+ * more than max_body_size (receive answers 413 for that byte).
+ */
+static void
+conn_params(struct server *srv, struct conn *c)
+{
+	const char	*cl = fcgirec_param(&c->rec, "CONTENT_LENGTH");
+	size_t		 max = srv->rcv->conf->server.max_body_size;
+	char		*end;
+	unsigned long long v;
+
+	fcgirec_set_body_limit(&c->rec, max + 1);
+	if (fcgirec_params_over(&c->rec))
+		conn_serve(srv, c);
+	else if (cl != NULL && *cl >= '0' && *cl <= '9') {
+		errno = 0;
+		v = strtoull(cl, &end, 10);
+		if (errno == ERANGE || (*end == '\0' && v > max))
+			conn_serve(srv, c);
+	}
+}
+
+/* Keep bytes that came after a request whose answer waits for a sync. */
+static int
+conn_stash(struct conn *c, const unsigned char *p, size_t len)
+{
+	unsigned char	*s;
+
+	if ((s = realloc(c->stash, c->stash_len + len)) == NULL)
+		return -1;
+	memcpy(s + c->stash_len, p, len);
+	c->stash = s;
+	c->stash_len += len;
+	return 0;
+}
+
+/* Feed bytes through the connection's parser; -1: it is closed. */
+static int
+conn_feed(struct server *srv, struct conn *c, const unsigned char *p,
+    size_t len)
+{
+	enum fcgirec_event	ev;
+	size_t			n;
+
+	if (len > 0 && fcgirec_idle(&c->rec) && c->deadline == 0)
+		c->deadline = mono_us() +
+		    (int64_t)srv->rcv->conf->server.request_timeout * 1000000;
+	while (len > 0 && c->fd != -1) {
+		if (c->busy) {
+			if (conn_stash(c, p, len) == -1)
+				conn_close(c, "out of memory");
+			break;
+		}
+		n = fcgirec_feed(&c->rec, p, len, &ev);
+		p += n;
+		len -= n;
+		if (c->rec.out_len > 0) {
+			if (conn_send(c, c->rec.out, c->rec.out_len) == -1) {
+				conn_close(c, "the web server does not read");
+				break;
+			}
+			c->rec.out_len = 0;
+		}
+		if (ev == FCGIREC_ERROR)
+			conn_close(c, c->rec.error);
+		else if (ev == FCGIREC_PARAMS)
+			conn_params(srv, c);
+		else if (ev == FCGIREC_REQUEST && c->rec.state == FCGIREC_READY)
+			conn_serve(srv, c);
+	}
+	if (c->fd == -1)
+		return -1;
+	return conn_settle(c);
+}
+
+/* Read what the peer sent, a bounded amount per round. */
+static void
+conn_input(struct server *srv, struct conn *c)
+{
+	ssize_t	n;
+	int	i;
+
+	for (i = 0; i < READ_ROUNDS && c->fd != -1 && !c->busy; i++) {
+		n = read(c->fd, srv->rbuf, sizeof(srv->rbuf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			/* The web server closed: mid-request is worth a word. */
+			conn_close(c, fcgirec_idle(&c->rec) || c->close_idle ?
+			    NULL : "closed by the web server mid-request");
+			return;
+		}
+		if (conn_feed(srv, c, srv->rbuf, (size_t)n) == -1)
+			return;
+	}
+}
+
+/* Sync for the answers owed, then send them; then the bytes stashed
+ * behind them (which may owe more). */
+static void
+batch_finish(struct server *srv)
+{
+	struct conn	*c;
+	unsigned char	*s;
+	size_t		 i, len;
+	int		 err, any;
+
+	while (srv->nbusy > 0) {
+		err = receive_commit(srv->rcv) == -1 ? errno : 0;
+		any = srv->nbusy;
+		log_debug("%d answer%s, one sync%s%s", any, any == 1 ? "" : "s",
+		    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+		for (i = 0; i < CONN_MAX; i++) {
+			c = &srv->conns[i];
+			if (!c->busy)
+				continue;
+			if (err != 0)
+				receive_commit_failed(&c->resp, err);
+			conn_finish(srv, c);
+		}
+		for (i = 0; i < CONN_MAX && srv->nbusy < BATCH_MAX; i++) {
+			c = &srv->conns[i];
+			if (c->fd == -1 || c->stash == NULL)
+				continue;
+			s = c->stash;
+			len = c->stash_len;
+			c->stash = NULL;
+			c->stash_len = 0;
+			(void)conn_feed(srv, c, s, len);
+			free(s);
+		}
+	}
+}
+
+/*
+ * A slot for a new connection: a free one, else the kept connection
+ * idle the longest (the web server opens another when it needs one),
+ * else the request begun the longest ago (under a flood of slow
+ * requests, those that come in whole are still served).  -1: none.
+ */
+static int
+conn_slot(struct server *srv)
+{
+	struct conn	*c;
+	int		 i, idle = -1, slow = -1;
+
+	for (i = 0; i < CONN_MAX; i++) {
+		c = &srv->conns[i];
+		if (c->fd == -1)
+			return i;
+		if (c->busy)
+			continue;
+		if (c->deadline == 0 && (idle == -1 ||
+		    c->since < srv->conns[idle].since))
+			idle = i;
+		else if (c->deadline != 0 && (slow == -1 ||
+		    c->deadline < srv->conns[slow].deadline))
+			slow = i;
+	}
+	if (idle != -1)
+		conn_close(&srv->conns[idle], NULL);
+	else if (slow != -1)
+		conn_close(&srv->conns[slow],
+		    "every connection busy: the slowest request dropped");
+	return idle != -1 ? idle : slow;
+}
+
+/* Take the connections waiting, up to a batch, and read what they sent. */
+static int
+accept_batch(struct server *srv)
 {
 	struct epoll_event	 ev = { .events = EPOLLIN };
-	struct slot		*sl;
-	size_t			 i;
-	int			 any = 0;
+	struct conn		*c;
+	int			 fd, i, n;
 
-	for (i = 0; i < BATCH_MAX; i++) {
-		sl = &slots[i];
-		if (sl->busy || sl->fr.ipcFd < 0 || sl->kept_fd == sl->fr.ipcFd)
-			continue;
-		sl->kept_fd = sl->fr.ipcFd;
-		sl->idle_since = mono_us();
-		ev.data.u32 = (uint32_t)i;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, sl->kept_fd, &ev) == -1)
+	for (n = 0; n < BATCH_MAX; n++) {
+		fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return 0;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("accept");
+				return 0;
+			}
 			return -1;
-		any = 1;
+		}
+		if ((i = conn_slot(srv)) == -1) {
+			close(fd);	/* every slot owes an answer */
+			return 0;
+		}
+		c = &srv->conns[i];
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			close(fd);
+			return -1;
+		}
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		fcgirec_init(&c->rec, PARAMS_MAX);
+		c->since = mono_us();
+		c->deadline = c->since +
+		    (int64_t)srv->rcv->conf->server.request_timeout * 1000000;
+		/* The web server writes at once: its request is likely in. */
+		conn_input(srv, c);
+		/* With fsync = never, nothing to share: one at a time. */
+		if (srv->rcv->conf->server.fsync != FSYNC_ALWAYS ||
+		    srv->nbusy >= BATCH_MAX || (srv->nbusy > 0 &&
+		    mono_us() - srv->t_first > BATCH_US))
+			break;
 	}
-	return any;
+	return 0;
 }
 
-static void
-slot_unwatch(int epfd, struct slot *sl)
-{
-	(void)epoll_ctl(epfd, EPOLL_CTL_DEL, sl->kept_fd, NULL);
-	sl->kept_fd = -1;
-}
-
-/* Close an idle kept connection: nothing unread, so no lingering close. */
-static void
-slot_close_kept(int epfd, struct slot *sl)
-{
-	slot_unwatch(epfd, sl);
-	FCGX_Detach(&sl->fr);
-	FCGX_Free(&sl->fr, 1);
-}
-
-/*
- * No slot free for a new connection: close the kept connection idle
- * the longest (the web server opens another when it needs one; nginx
- * tries again on its own when a kept connection fails), rather than
- * leave new connections waiting until idle ones time out.
- */
-static size_t
-slot_evict(int epfd, struct slot *slots)
-{
-	size_t	i, old = BATCH_MAX;
-
-	for (i = 0; i < BATCH_MAX; i++)
-		if (slots[i].kept_fd >= 0 && (old == BATCH_MAX ||
-		    slots[i].idle_since < slots[old].idle_since))
-			old = i;
-	if (old < BATCH_MAX)
-		slot_close_kept(epfd, &slots[old]);
-	return old;
-}
-
-/* Read and handle the request accepted into sl; answer it unless owed. */
-static void
-slot_serve(struct receiver *rcv, struct slot *sl, int64_t *t_first)
-{
-	slot_handle(rcv, sl);
-	if (sl->resp.owed) {
-		sl->busy = 1;
-		if (*t_first == 0)
-			*t_first = sl->t0;
-	} else
-		slot_finish(rcv, sl);
-}
-
-/*
- * The loop.  Each round looks at tick(), waits, and serves what came:
- * the next request on each connection the web server keeps open
- * (FCGI_KEEP_CONN), then new connections, with fsync = always those
- * waiting behind the first too, up to BATCH_MAX, and their answers
- * share one sync.  An idle kept connection is watched with epoll
- * beside the listening socket, so that it never holds the worker.
- * Taking the waiting connections must not block, so then the socket is
- * non-blocking and the wait is epoll's (EPOLLEXCLUSIVE: a connection
- * wakes one idle worker, not all).  With fsync = never, in a worker
- * that has had no kept connection, a blocking accept(2) is the wait,
- * which costs fewer system calls.  Either wait ends at a signal, and
- * after WAIT_MS in any case (SO_RCVTIMEO bounds accept), so a signal
- * that comes after tick() has looked and before the wait has begun is
- * seen within that time, and a worker whose configuration disagrees
- * with another's on the socket's blocking mode never waits longer.
- */
-#define WAIT_MS		1000
-#define LISTEN_EV	BATCH_MAX	/* epoll data of the listening socket */
-
-/* Set or clear O_NONBLOCK; a system call only to change it. */
+/* Close connections whose request is late; the wait until the next. */
 static int
-set_nonblock(int fd, int on)
+expire(struct server *srv)
 {
-	int	flags, want;
+	struct conn	*c;
+	int64_t		 now = mono_us(), next = now + WAIT_MS * 1000;
+	char		 why[80];
+	size_t		 i;
 
-	if ((flags = fcntl(fd, F_GETFL)) == -1)
+	for (i = 0; i < CONN_MAX; i++) {
+		c = &srv->conns[i];
+		if (c->fd == -1 || c->busy || c->deadline == 0)
+			continue;
+		if (c->deadline <= now) {
+			snprintf(why, sizeof(why), "request not in after %d s",
+			    srv->rcv->conf->server.request_timeout);
+			conn_close(c, why);
+		} else if (c->deadline < next)
+			next = c->deadline;
+	}
+	return (int)((next - now + 999) / 1000);
+}
+
+static int
+server_init(struct server *srv, int fd, struct receiver *rcv)
+{
+	struct epoll_event	ev;
+	int			flags;
+	size_t			i;
+
+	srv->rcv = rcv;
+	srv->lfd = fd;
+	srv->epfd = -1;
+	for (i = 0; i < CONN_MAX; i++)
+		srv->conns[i].fd = -1;
+	/* Every worker on a shared socket takes its connections this way. */
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    ((flags & O_NONBLOCK) == 0 &&
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1))
 		return -1;
-	want = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-	return want == flags ? 0 : fcntl(fd, F_SETFL, want);
+	if ((srv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	/* EPOLLEXCLUSIVE: a connection wakes one idle worker, not all. */
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.u32 = LISTEN_EV;
+	return epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 int
 fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 {
-	struct epoll_event	 evs[BATCH_MAX + 1], ev;
-	struct timeval		 tv = { WAIT_MS / 1000, (WAIT_MS % 1000) * 1000 };
-	struct slot		*slots = NULL, *sl;
-	size_t			 i, cur, n, nready;
-	size_t			 ready[BATCH_MAX];
-	int64_t			 t_first;
-	int			 rc, epfd = -1, ret = -1;
-	int			 batch, nonblock = -1, waited, want;
-	int			 lready, kept, seen_kept = 0;
+	struct epoll_event	 evs[CONN_MAX + 1];
+	struct server		*srv;
+	struct conn		*c;
+	int			 i, n, wait_ms, ret = -1, lready;
 
-	if (FCGX_Init() != 0)
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
-		return -1;
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		return -1;
-	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.u32 = LISTEN_EV;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1 ||
-	    (slots = calloc(BATCH_MAX, sizeof(*slots))) == NULL)
+	if (server_init(srv, fd, rcv) == -1)
 		goto out;
-	for (i = 0; i < BATCH_MAX; i++) {
-		slots[i].kept_fd = -1;
-		if (FCGX_InitRequest(&slots[i].fr, fd,
-		    FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-			goto out;
-	}
 	rcv->defer = 1;
-	waited = 0;
 	while (tick(rcv) == 0) {
-		batch = rcv->conf->server.fsync == FSYNC_ALWAYS;
-		/*
-		 * Kept connections need a socket that does not block.  A
-		 * worker that has had one keeps it so (workers share the
-		 * flag: one turning it back at each last kept connection
-		 * would make another's accept block), and looks each round,
-		 * as one that has not may have changed it.
-		 */
-		want = batch || seen_kept;
-		if (want != nonblock || seen_kept) {
-			if (set_nonblock(fd, want) == -1)
-				goto out;
-			nonblock = want;
-		}
-		nready = 0;
-		lready = !nonblock && !waited;	/* a blocking accept waits */
-		if (!lready) {
-			waited = 0;
-			rc = epoll_wait(epfd, evs, BATCH_MAX + 1, WAIT_MS);
-			if (rc == -1 && errno != EINTR)
-				goto out;
-			for (i = 0; rc > 0 && i < (size_t)rc; i++) {
-				if (evs[i].data.u32 == LISTEN_EV)
-					lready = 1;
-				else if (evs[i].data.u32 < BATCH_MAX)
-					ready[nready++] = evs[i].data.u32;
-			}
-			if (rc <= 0)
-				continue;
-		}
-		t_first = 0;
-		rc = 0;
-		/* The next request on each kept connection that has one. */
-		for (i = 0; i < nready; i++) {
-			sl = &slots[ready[i]];
-			slot_unwatch(epfd, sl);
-			/* At the web server's close, libfcgi closes too and
-			 * tries the (non-blocking) listening socket. */
-			if ((rc = FCGX_Accept_r(&sl->fr)) < 0)
-				break;
-			slot_serve(rcv, sl, &t_first);
-		}
-		/* New connections: one, or with fsync = always a batch. */
-		for (n = 0; rc >= 0 && lready && n < BATCH_MAX; n++) {
-			if ((cur = slot_free(slots)) == BATCH_MAX &&
-			    (n > 0 || (cur = slot_evict(epfd, slots)) ==
-			    BATCH_MAX))
-				break;
-			if ((rc = FCGX_Accept_r(&slots[cur].fr)) < 0)
-				break;
-			slot_serve(rcv, &slots[cur], &t_first);
-			if (!batch || (t_first != 0 &&
-			    mono_us() - t_first > BATCH_US))
-				break;
-		}
-		batch_finish(rcv, slots);
-		if ((kept = slots_watch_kept(epfd, slots)) == -1)
+		wait_ms = expire(srv);
+		n = epoll_wait(srv->epfd, evs, CONN_MAX + 1, wait_ms);
+		if (n == -1 && errno != EINTR)
 			goto out;
-		seen_kept |= kept;
-		if (rc >= 0 || rc == -EINTR)
-			continue;
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK) {
-			/* Blocking: the time ran out, or another worker
-			 * made the socket non-blocking: wait with epoll.
-			 * Non-blocking: another worker was first. */
-			waited = !nonblock;
-			continue;
+		lready = 0;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u32 == LISTEN_EV) {
+				lready = 1;
+				continue;
+			}
+			c = &srv->conns[evs[i].data.u32];
+			if (c->fd != -1)
+				conn_input(srv, c);
+			if (srv->nbusy >= BATCH_MAX)
+				batch_finish(srv);
 		}
-		errno = rc > -4096 ? -rc : EIO;
-		goto out;
+		if (lready && accept_batch(srv) == -1)
+			goto out;
+		batch_finish(srv);
 	}
 	ret = 0;
 out:
-	if (slots != NULL) {
-		for (i = 0; i < BATCH_MAX; i++) {
-			if (slots[i].kept_fd >= 0)
-				slot_close_kept(epfd, &slots[i]);
-			FCGX_Free(&slots[i].fr, 1);
-		}
-		free(slots);
-	}
-	if (epfd != -1)
-		close(epfd);
+	batch_finish(srv);
+	for (i = 0; i < CONN_MAX; i++)
+		if (srv->conns[i].fd != -1)
+			conn_close(&srv->conns[i], NULL);
+	if (srv->epfd != -1)
+		close(srv->epfd);
+	free(srv);
 	return ret;
 }

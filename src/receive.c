@@ -44,6 +44,7 @@ receive_status_text(int status)
 	case 404: return "404 Not Found";
 	case 405: return "405 Method Not Allowed";
 	case 413: return "413 Content Too Large";
+	case 431: return "431 Request Header Fields Too Large";
 	case 500: return "500 Internal Server Error";
 	case 503: return "503 Service Unavailable";
 	default:  return "500 Internal Server Error";

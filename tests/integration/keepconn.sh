@@ -116,21 +116,21 @@ check "fsync = never, four kept connections: 40 requests at 8 at once, 40 202" 4
 check "... 40 events spooled" 40 "$(($(spool_events "$SPOOL" | wc -l) - before))"
 check "nginx logged no error" 0 "$(nginx_errors)"
 
-# nginx keeping up to 32, and 32 requests sent while the worker is
+# nginx keeping up to 72, and 72 requests sent while the worker is
 # stopped, so that nginx opens a connection for each: the worker then
-# serves them all and holds as many idle connections as it can (16)
+# serves them all and holds as many idle connections as it can (64)
 # besides its socket.  A new connection from elsewhere is still served
 # at once: the worker closes the kept connection idle the longest to
 # take it, instead of leaving it waiting until nginx drops idle ones (a
 # minute).
-nginx_keep 32
+nginx_keep 72
 kill -STOP "$WH_PID"
-send_at_once 32 held
+send_at_once 72 held
 sleep 2		# every request in nginx, waiting on a connection of its own
 kill -CONT "$WH_PID"
 wait_sent
-check "32 requests on 32 connections at once: 32 202" 32 "$(count_202 held)"
-check "the worker holds 16 idle kept connections and its socket" 17 "$(sockets)"
+check "72 requests on 72 connections at once: 72 202" 72 "$(count_202 held)"
+check "the worker holds 64 idle kept connections and its socket" 65 "$(sockets)"
 check "a new connection besides them: 202 within 5 s" 202 \
     "$(fcgi_post "$SOCK" '{"new":1}' 5 | fcgi_status)"
 check "... and nginx's next request too" 202 "$(post '{"n":8}')"
