@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 PORT=${DEMO_PORT:-8080}
-PKGS="build-essential autoconf automake libtool pkg-config libfcgi-dev
+PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-bin libssl-dev libjansson-dev libpcre2-dev libjwt-dev
       libinih-dev check nginx-light spawn-fcgi curl jq openssl"
 

@@ -5,7 +5,9 @@
  * are seen between rounds (see fcgi_serve); a request in progress is
  * always finished.
  */
+#ifdef HAVE_CONFIG_H
 #include "config.h"
+#endif
 
 #include <sys/types.h>
 #include <sys/epoll.h>
@@ -168,16 +170,17 @@ fcgi_is_cgi(void)
  * worker, and one that is not done after request_timeout is closed.
  *
  * With fsync = always a worker does not sync for each request alone:
- * the requests that came in one round (up to BATCH_MAX, while the
- * first has waited less than BATCH_US) have their records written,
- * one sync for all (shared with the other workers too, see spool.c),
- * and only then their answers.  No 2xx goes out before that sync.
+ * the requests that are in whole when it looks (up to BATCH_MAX: on
+ * the connections that spoke, and those waiting to be accepted) have
+ * their records written, one sync for all (shared with the other
+ * workers too, see spool.c), and only then their answers.  Reading
+ * never blocks, so the first waits only for the work of the others,
+ * never for a slow peer.  No 2xx goes out before that sync.
  * Answers that owe nothing to a sync (errors, and every answer with
  * fsync = never) go out at once.
  */
 #define CONN_MAX	64		/* connections a worker holds */
 #define BATCH_MAX	16
-#define BATCH_US	2000
 #define WAIT_MS		1000		/* tick() at least this often */
 #define PARAMS_MAX	(256 * 1024)	/* parameter bytes kept */
 #define READ_ROUNDS	16		/* reads per connection per round */
@@ -202,7 +205,6 @@ struct server {
 	struct receiver	*rcv;
 	int		 lfd, epfd;
 	int		 nbusy;
-	int64_t		 t_first;	/* when the batch's first came */
 	struct conn	 conns[CONN_MAX];
 	unsigned char	 rbuf[65536];
 };
@@ -323,8 +325,7 @@ conn_serve(struct server *srv, struct conn *c)
 		return;
 	}
 	c->busy = 1;
-	if (srv->nbusy++ == 0)
-		srv->t_first = c->t0;
+	srv->nbusy++;
 }
 
 /*
@@ -541,8 +542,7 @@ accept_batch(struct server *srv)
 		conn_input(srv, c);
 		/* With fsync = never, nothing to share: one at a time. */
 		if (srv->rcv->conf->server.fsync != FSYNC_ALWAYS ||
-		    srv->nbusy >= BATCH_MAX || (srv->nbusy > 0 &&
-		    mono_us() - srv->t_first > BATCH_US))
+		    srv->nbusy >= BATCH_MAX)
 			break;
 	}
 	return 0;

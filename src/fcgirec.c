@@ -3,7 +3,9 @@
  * written without I/O (see fcgirec.h for what it promises).  The
  * front end (fcgi.c) reads the socket and feeds the bytes in.
  */
+#ifdef HAVE_CONFIG_H
 #include "config.h"
+#endif
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -194,12 +196,12 @@ static int
 params_decode(struct fcgirec *fr)
 {
 	const unsigned char	*p = (const unsigned char *)fr->params;
-	const unsigned char	*end = p + fr->params_len;
+	const unsigned char	*end = p == NULL ? NULL : p + fr->params_len;
 	long			 n = 0;
 	size_t			 vec;
 
-	if (!fcgirec_params_over(fr) && (n = params_walk(p, end, NULL,
-	    NULL)) == -1) {
+	if (p != NULL && !fcgirec_params_over(fr) &&
+	    (n = params_walk(p, end, NULL, NULL)) == -1) {
 		fr->error = "malformed parameters";
 		return -1;
 	}

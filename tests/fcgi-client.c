@@ -10,7 +10,7 @@
  * of each answer, one a line.  -b BODY, or -B SIZE bytes of 'x', is the
  * body, with its CONTENT_LENGTH.
  *   -s BYTES  send only the first BYTES of the stream, then wait: prints
- *             "closed MS" when the receiver closes (MS since the send)
+ *             "closed MS" when the receiver closes (MS since connecting)
  *   -x hostile  a PARAMS pair whose two lengths (0x40000000 each) add
  *             up past INT_MAX; prints "closed" or the status
  *   -x values   GET_VALUES; prints the pairs of the result
@@ -38,6 +38,8 @@ struct buf {
 static void
 put(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	while (b->len + n > b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 4096;
 		if ((b->p = realloc(b->p, b->cap)) == NULL)
@@ -225,6 +227,8 @@ main(int argc, char *argv[])
 	if (optind != argc - 1)
 		errx(2, "usage: fcgi-client [options] SOCKET");
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[optind]);
+	/* Before the connection: a deadline counted from it ends later. */
+	t0 = now_ms();
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		err(2, "%s", argv[optind]);
@@ -255,6 +259,7 @@ main(int argc, char *argv[])
 
 		pair(&v, "FCGI_MPXS_CONNS", "");
 		record(&all, 9, 0, v.p, v.len);
+		free(v.p);
 		n = 0;
 	}
 	if (x != NULL && strcmp(x, "role") == 0)
@@ -267,20 +272,22 @@ main(int argc, char *argv[])
 		stream(&req, 5, 1, (const unsigned char *)body, strlen(body));
 		put(&all, req.p, req.len);
 	}
-	t0 = now_ms();
 	if (stall >= 0 && (size_t)stall < all.len) {
 		send_all(fd, all.p, (size_t)stall);
 		while ((ch = (int)read(fd, &c, 1)) > 0 || (ch == -1 &&
 		    errno == EINTR))
 			;
 		printf("closed %lld\n", (long long)(now_ms() - t0));
-		return 0;
+	} else {
+		send_all(fd, all.p, all.len);
+		if (n == 0)
+			n = 1;
+		for (i = 0; i < n && answer(fd); i++)
+			;
 	}
-	send_all(fd, all.p, all.len);
-	if (n == 0)
-		n = 1;
-	for (i = 0; i < n && answer(fd); i++)
-		;
+	free(req.p);
+	free(params.p);
+	free(all.p);
 	free(big);
 	return 0;
 }

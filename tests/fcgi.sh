@@ -16,16 +16,20 @@ SPOOL=$T_DIR/spool
 SOCK=$T_DIR/wh.sock
 STALL_PIDS=
 mkdir -m 0700 "$SPOOL"
-cat > "$T_DIR/hookspool.ini" <<INI
+# conf TIMEOUT: the configuration, with request_timeout = TIMEOUT.
+conf() {
+	cat > "$T_DIR/hookspool.ini" <<INI
 [server]
 spool_dir = $SPOOL
 fsync = always
 max_body_size = 4096
-request_timeout = 2
+request_timeout = $1
 
 [endpoint:open]
 path = /hooks/open
 INI
+}
+conf 3
 $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>"$T_DIR/wh.log" &
 WH_PID=$!
 wait_for test -S "$SOCK" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
@@ -56,10 +60,10 @@ stall() {
 	    > "$T_DIR/stall.$1" &
 	STALL_PIDS="$STALL_PIDS $!"
 }
-# closed_after FILE: "closed" and not before request_timeout (2 s).
+# closed_after FILE: "closed" and not before request_timeout (3 s).
 closed_after() {
 	wait_for test -s "$1" || wait_for test -s "$1" || wait_for test -s "$1"
-	awk '$1 == "closed" { print ($2 >= 2000 ? "closed" : "early " $2) }' "$1"
+	awk '$1 == "closed" { print ($2 >= 3000 ? "closed" : "early " $2) }' "$1"
 }
 before=$(events)
 stall 40	# BEGIN_REQUEST and part of the parameters
@@ -68,17 +72,23 @@ check "with two requests stalled, another: 202" 202 "$("$CLIENT" "$SOCK")"
 check "... the stalled ones still open" "" "$(cat "$T_DIR/stall.40" "$T_DIR/stall.170")"
 check "stalled in the parameters: closed after request_timeout" closed "$(closed_after "$T_DIR/stall.40")"
 check "stalled in the body: closed after request_timeout" closed "$(closed_after "$T_DIR/stall.170")"
-check "... logged" 2 "$(grep -c 'FastCGI connection closed: request not in after 2 s' "$T_DIR/wh.log")"
+check "... logged" 2 "$(grep -c 'FastCGI connection closed: request not in after 3 s' "$T_DIR/wh.log")"
 check "... nothing spooled for them" 1 "$(($(events) - before))"
 
 # More stalled connections than a worker holds (64): the slowest make
-# room for a request that comes in whole.
+# room for a request that comes in whole.  A long request_timeout, so
+# that none of them ends before the last has come.
+conf 60
+kill -HUP "$WH_PID"
+wait_for grep -q "configuration reloaded" "$T_DIR/wh.log"
 for i in $(seq 1 100); do
 	timeout 120 "$CLIENT" -s 40 "$SOCK" > /dev/null &
 	STALL_PIDS="$STALL_PIDS $!"
 done
-check "100 stalled connections, then a request: 202" 202 "$("$CLIENT" "$SOCK")"
-check "... room made for it, logged" 1 "$(grep -c 'every connection busy' "$T_DIR/wh.log" | awk '{ print ($1 > 0) }')"
+wait_for grep -q 'every connection busy' "$T_DIR/wh.log"
+check "100 stalled connections: room made for more, logged" 1 \
+    "$(grep -c 'every connection busy' "$T_DIR/wh.log" | awk '{ print ($1 > 0) }')"
+check "... and a request: 202" 202 "$("$CLIENT" "$SOCK")"
 # shellcheck disable=SC2086
 kill $STALL_PIDS 2>/dev/null
 STALL_PIDS=

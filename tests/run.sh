@@ -10,7 +10,7 @@ top=$(pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS="build-essential autoconf automake libtool pkg-config
-      libfcgi-dev libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
+      libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
       libjwt-dev libinih-dev check
       nginx-light lighttpd apache2 libapache2-mod-fcgid
       spawn-fcgi curl jq openssl valgrind mandoc procps
