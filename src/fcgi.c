@@ -192,6 +192,7 @@ struct conn {
 	int64_t		 deadline;	/* for the request; 0: idle, none */
 	int64_t		 since;		/* accepted, or idle since */
 	int		 close_idle;	/* answered, not kept: close when idle */
+	int		 watched;	/* in the epoll set */
 	int		 busy;		/* answer owed, waiting for the sync */
 	unsigned char	*stash;		/* bytes after a request owed */
 	size_t		 stash_len;
@@ -504,7 +505,6 @@ conn_slot(struct server *srv)
 static int
 accept_batch(struct server *srv)
 {
-	struct epoll_event	 ev = { .events = EPOLLIN };
 	struct conn		*c;
 	int			 fd, i, n;
 
@@ -527,11 +527,6 @@ accept_batch(struct server *srv)
 			return 0;
 		}
 		c = &srv->conns[i];
-		ev.data.u32 = (uint32_t)i;
-		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-			close(fd);
-			return -1;
-		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		fcgirec_init(&c->rec, PARAMS_MAX);
@@ -546,6 +541,30 @@ accept_batch(struct server *srv)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * Watch the connections that are still open after a round.  Most are
+ * not: a request that came in whole with its connection was answered
+ * and closed without ever being in the epoll set.
+ */
+static void
+watch_open(struct server *srv)
+{
+	struct epoll_event	 ev = { .events = EPOLLIN };
+	struct conn		*c;
+	size_t			 i;
+
+	for (i = 0; i < CONN_MAX; i++) {
+		c = &srv->conns[i];
+		if (c->fd == -1 || c->watched)
+			continue;
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, c->fd, &ev) == -1)
+			conn_close(c, strerror(errno));
+		else
+			c->watched = 1;
+	}
 }
 
 /* Close connections whose request is late; the wait until the next. */
@@ -629,6 +648,7 @@ fcgi_serve(int fd, struct receiver *rcv, fcgi_tick_fn tick)
 		if (lready && accept_batch(srv) == -1)
 			goto out;
 		batch_finish(srv);
+		watch_open(srv);
 	}
 	ret = 0;
 out:
