@@ -61,7 +61,7 @@ struct fcgirec {
 	size_t		 body_len, body_cap, body_limit;
 	int		 body_over;	/* more came than body_limit */
 	/* Records owed to the peer: management replies, refusals. */
-	unsigned char	 out[128];
+	unsigned char	 out[256];
 	size_t		 out_len;
 	const char	*error;		/* why FCGIREC_ERROR */
 };
