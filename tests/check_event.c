@@ -420,12 +420,15 @@ START_TEST(test_many_headers)
 	json_t		*rec, *hdrs;
 	char		*line, name[32];
 	const char	*v;
-	size_t		 i, n;
+	size_t		 i, n, fails;
 
-	for (i = 0; i < MANY_HEADERS; i++) {
+	/* header_add, not add(): a passing ck_assert costs a message to
+	 * the runner, and 50,000 of them add up. */
+	for (i = 0, fails = 0; i < MANY_HEADERS; i++) {
 		snprintf(name, sizeof(name), "X-Header-%zu", i);
-		add(name, "v");
+		fails += header_add(&hl, name, "v") != 0;
 	}
+	ck_assert_uint_eq(fails, 0);
 	ck_assert_uint_eq(hl.n, MANY_HEADERS);
 	event_init(&ev, "", 0);
 	line = encode_line(&ev, &n);
@@ -441,8 +444,9 @@ START_TEST(test_many_headers)
 	header_list_free(&hl);
 	for (i = 0; i < MANY_HEADERS; i++) {
 		snprintf(name, sizeof(name), "%zu", i % 10);
-		add("X-Same", name);
+		fails += header_add(&hl, "X-Same", name) != 0;
 	}
+	ck_assert_uint_eq(fails, 0);
 	ck_assert_uint_eq(hl.n, 1);
 	v = header_get(&hl, "x-same");
 	ck_assert_uint_eq(strlen(v), MANY_HEADERS * 3 - 2);
