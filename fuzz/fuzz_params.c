@@ -66,6 +66,8 @@ init(void)
 	cf.nendpoints = 2;
 	cf.server.spool_dir = dir;
 	cf.server.max_body_size = 4096;
+	cf.server.max_headers = 500;
+	cf.server.max_header_size = 65536;
 	cf.server.fsync = FSYNC_NEVER;
 	rcv.conf = &cf;
 }

@@ -101,7 +101,8 @@ static const struct conf_choice encoding_choices[] = {
 
 static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
-			set_header, set_int, set_jwt_alg, set_jwt_key,
+			set_header, set_header_names, set_int, set_jwt_alg,
+			set_jwt_key,
 			set_long, set_methods, set_path, set_scheme, set_secret,
 			set_secret_file, set_size, set_string, set_user;
 
@@ -115,6 +116,12 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, S(spool_dir), 0, NULL },
 	{ SECT_SERVER, "max_body_size", set_size, "1048576",
 	    1, 1024.0 * 1024 * 1024, S(max_body_size), 0, NULL },
+	{ SECT_SERVER, "max_headers", set_int, "500",
+	    1, CONF_MAX_HEADERS, S(max_headers), 0, NULL },
+	{ SECT_SERVER, "max_header_size", set_size, "65536",
+	    1024, CONF_MAX_HEADER_SIZE, S(max_header_size), 0, NULL },
+	{ SECT_SERVER, "redact_headers", set_header_names, NULL,
+	    0, 0, S(redact_headers), KEY_REPEAT, NULL },
 	{ SECT_SERVER, "fsync", set_choice, "always", 0, 0, S(fsync), 0,
 	    fsync_choices },
 	{ SECT_SERVER, "max_retry_attempts", set_int, "3",
@@ -145,6 +152,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(scheme), 0, NULL },
 	{ SECT_ENDPOINT, "signature_header", set_header, NULL,
 	    0, 0, E(signature_header), 0, NULL },
+	{ SECT_ENDPOINT, "redact_headers", set_header_names, NULL,
+	    0, 0, E(redact_headers), KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "methods", set_methods, "POST",
 	    0, 0, E(methods), 0, NULL },
 	{ SECT_ENDPOINT, "enabled", set_bool, "true",
@@ -1143,17 +1152,33 @@ out:
 	return rc;
 }
 
-/* An HTTP field name (RFC 9110 token), stored normalised. */
+/*
+ * The next word of a list separated by commas and/or blanks: *s moved
+ * to it, and its length; 0 at the end.
+ */
+static size_t
+conf_list_next(const char **s)
+{
+	*s += strspn(*s, " \t,");
+	return strcspn(*s, " \t,");
+}
+
+/* Length of the HTTP field name (RFC 9110 token) at the start of s. */
+static size_t
+conf_header_name_len(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~");
+}
+
+/* An HTTP field name, stored normalised. */
 static int
 set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
 	char	**field = (char **)((char *)obj + k->off);
-	size_t	  n;
 
-	n = strspn(value, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~");
-	if (value[n] != '\0') {
+	if (value[conf_header_name_len(value)] != '\0') {
 		conf_error(p, p->lineno, "%s: \"%s\" is not a header name",
 		    k->name, value);
 		return -1;
@@ -1162,6 +1187,57 @@ set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
 		return -1;
 	header_name_normalise(*field);
 	return 0;
+}
+
+/*
+ * Header names separated by commas and/or white space, added to the
+ * list (the key may be given again), each stored normalised.
+ */
+static int
+set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct conf_names	*l = (struct conf_names *)((char *)obj + k->off);
+	const char		*s = value;
+	char			**v;
+	size_t			 n, given = 0;
+
+	for (; (n = conf_list_next(&s)) > 0; s += n) {
+		if (conf_header_name_len(s) < n) {
+			conf_error(p, p->lineno, "%s: \"%.*s\" is not a header "
+			    "name", k->name, (int)n, s);
+			return -1;
+		}
+		v = reallocarray(l->v, l->n + 1, sizeof(*v));
+		if (v == NULL) {
+			p->oom = true;
+			return -1;
+		}
+		l->v = v;
+		if ((v[l->n] = strndup(s, n)) == NULL) {
+			p->oom = true;
+			return -1;
+		}
+		header_name_normalise(v[l->n++]);
+		given++;
+	}
+	if (given == 0) {
+		conf_error(p, p->lineno, "%s: no header name given", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conf_names_free(struct conf_names *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 static unsigned
@@ -1188,11 +1264,7 @@ set_methods(struct conf_parse *p, const struct conf_key *k, void *obj,
 	unsigned	 bits = 0, bit;
 	size_t		 n;
 
-	for (;;) {
-		s += strspn(s, " \t,");
-		if (*s == '\0')
-			break;
-		n = strcspn(s, " \t,");
+	for (; (n = conf_list_next(&s)) > 0; s += n) {
 		bit = conf_method_bit_n(s, n, true);
 		if (bit == 0) {
 			conf_error(p, p->lineno, "%s: unknown method \"%.*s\" "
@@ -1201,7 +1273,6 @@ set_methods(struct conf_parse *p, const struct conf_key *k, void *obj,
 			return -1;
 		}
 		bits |= bit;
-		s += n;
 	}
 	if (bits == 0) {
 		conf_error(p, p->lineno, "%s: no method given", k->name);
@@ -1855,6 +1926,7 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->jwt_key_file);
 	free(ep->jwt_issuer);
 	free(ep->jwt_audience);
+	conf_names_free(&ep->redact_headers);
 }
 
 static void
@@ -1881,6 +1953,7 @@ conf_free(struct conf *conf)
 	free(conf->handlers);
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
+	conf_names_free(&conf->server.redact_headers);
 	free(conf->file);
 	free(conf);
 }

@@ -36,6 +36,20 @@ enum {
 	METHOD_OPTIONS	= 1 << 6
 };
 
+/*
+ * Limits of a request's headers (max_headers, max_header_size) cannot
+ * be set above these: a request over them is refused without its
+ * headers ever being copied.
+ */
+#define CONF_MAX_HEADERS	10000
+#define CONF_MAX_HEADER_SIZE	(1024 * 1024)
+
+/* A list of header names, normalised (redact_headers). */
+struct conf_names {
+	char	**v;
+	size_t	  n;
+};
+
 struct secret {
 	unsigned char	*data;		/* not NUL-terminated */
 	size_t		 len;
@@ -61,11 +75,15 @@ struct endpoint {
 	long				 jwt_leeway;	/* seconds */
 	char				*jwt_issuer;	/* NULL: not checked */
 	char				*jwt_audience;	/* NULL: not checked */
+	struct conf_names		 redact_headers; /* besides the server's */
 };
 
 struct server_conf {
 	char		*spool_dir;
 	size_t		 max_body_size;
+	int		 max_headers;	/* a request's, counted as sent */
+	size_t		 max_header_size; /* their names and values, bytes */
+	struct conf_names redact_headers; /* for every endpoint */
 	enum fsync_mode	 fsync;
 	int		 max_retry_attempts;
 	double		 retry_delay_seconds;

@@ -7,8 +7,11 @@
  *   from record_event_body(), as a JSON string when it is strict UTF-8
  *   without NUL, else as padded standard base64.
  * - Credentials in authorization / proxy-authorization and the token in
- *   x-gitlab-token never reach the record; other text that is not UTF-8
- *   is stored with U+FFFD.
+ *   x-gitlab-token never reach the record, whoever built the event (the
+ *   request path redacts its endpoint's own before); other text that is
+ *   not UTF-8 is stored with U+FFFD.
+ * - "headers" has one key per header: a header list holds a name once
+ *   (header.h), and is written in one pass.
  * - A JWT's verified claims are kept as the object "claims"; events
  *   without claims have no such key.
  * - record_decode() takes any bytes without crashing.
@@ -30,18 +33,9 @@
 #include "event.h"
 #include "header.h"
 
-#define REDACTED	"[redacted]"
-
 /* received_us must fall in years 0000-9999 to be RFC 3339. */
 #define EVENT_US_MIN	(INT64_C(-62167219200) * 1000000)
 #define EVENT_US_MAX	(INT64_C(253402300800) * 1000000 - 1)
-
-/* Headers whose credentials are replaced by REDACTED. */
-static const char *const redacted_headers[] = {
-	"authorization",
-	"proxy-authorization",
-	"x-gitlab-token"
-};
 
 /*
  * UUIDv7 (RFC 9562 section 5.7): 48-bit big-endian unix ms, version 7,
@@ -489,50 +483,13 @@ bad:
 	return -1;
 }
 
-/* "Bearer [redacted]" for "Bearer xyz"; "[redacted]" for "xyz". */
-static char *
-redact_credentials(const char *value)
-{
-	static const char	 tchar[] = "!#$%&'*+-.^_`|~";
-	size_t			 n = 0, rest;
-	char			*out = NULL;
-
-	while (value[n] != '\0' && ((value[n] >= 'A' && value[n] <= 'Z') ||
-	    (value[n] >= 'a' && value[n] <= 'z') ||
-	    (value[n] >= '0' && value[n] <= '9') ||
-	    strchr(tchar, value[n]) != NULL))
-		n++;
-	rest = n + strspn(value + n, " \t");
-	if (n == 0 || rest == n || value[rest] == '\0')
-		return strdup(REDACTED);
-	out = malloc(n + 1 + sizeof(REDACTED));
-	if (out == NULL)
-		return NULL;
-	memcpy(out, value, n);
-	out[n] = ' ';
-	memcpy(out + n + 1, REDACTED, sizeof(REDACTED));
-	return out;
-}
-
-static int
-header_is_redacted(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof(redacted_headers) / sizeof(redacted_headers[0]);
-	    i++)
-		if (strcmp(name, redacted_headers[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* The value stored for header i: credentials redacted.  NULL: ENOMEM. */
 static char *
 header_value(const struct header_list *hl, size_t i, int *owned)
 {
-	*owned = header_is_redacted(hl->v[i].name);
+	*owned = header_is_secret(hl->v[i].name);
 	if (*owned)
-		return redact_credentials(hl->v[i].value);
+		return header_redaction(hl->v[i].name, hl->v[i].value);
 	return hl->v[i].value;
 }
 
@@ -563,47 +520,32 @@ jb_header_name(struct jbuf *b, const char *name)
 }
 
 /*
- * The headers as an object, in order of first appearance; a name that
- * repeats gets its values joined with ", ".
+ * The headers as an object, in the list's order.  Names are unique in a
+ * list (a repeated header's values are joined there), so this is one
+ * pass: no name is looked for again.
  */
 static void
 jb_headers(struct jbuf *b, const struct header_list *hl)
 {
-	struct jbuf	 v = { NULL, 0, 0, 0 };
-	char		*value;
-	size_t		 i, j, k;
-	int		 owned;
+	char	*value;
+	size_t	 i;
+	int	 owned;
 
 	jb_raw(b, "{", 1);
-	for (i = 0, k = 0; hl != NULL && i < hl->n; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(hl->v[j].name, hl->v[i].name) == 0)
-				break;
-		if (j < i)
-			continue;	/* joined at its first appearance */
-		v.n = 0;
-		for (j = i; j < hl->n; j++) {
-			if (j > i && strcmp(hl->v[j].name, hl->v[i].name) != 0)
-				continue;
-			if ((value = header_value(hl, j, &owned)) == NULL) {
-				b->failed = 1;
-				break;
-			}
-			if (j > i)
-				jb_raw(&v, ", ", 2);
-			jb_lit(&v, value);
-			if (owned)
-				free(value);
+	for (i = 0; hl != NULL && i < hl->n; i++) {
+		if ((value = header_value(hl, i, &owned)) == NULL) {
+			b->failed = 1;
+			break;
 		}
-		if (k++ > 0)
+		if (i > 0)
 			jb_raw(b, ",", 1);
 		jb_header_name(b, hl->v[i].name);
 		jb_raw(b, ":", 1);
-		jb_text(b, v.p != NULL ? v.p : "", v.n);
-		b->failed |= v.failed;
+		jb_text(b, value, strlen(value));
+		if (owned)
+			free(value);
 	}
 	jb_raw(b, "}", 1);
-	free(v.p);
 }
 
 /* RFC 3339 UTC with exactly six fractional digits; 0 means null. */

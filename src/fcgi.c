@@ -182,7 +182,8 @@ fcgi_is_cgi(void)
 #define CONN_MAX	64		/* connections a worker holds */
 #define BATCH_MAX	16
 #define WAIT_MS		1000		/* tick() at least this often */
-#define PARAMS_MAX	(256 * 1024)	/* parameter bytes kept */
+/* Parameter bytes kept: the headers' limit, and room for the rest. */
+#define PARAMS_SLACK	(64 * 1024)
 #define READ_ROUNDS	16		/* reads per connection per round */
 #define LISTEN_EV	CONN_MAX	/* epoll data of the listening socket */
 
@@ -315,7 +316,7 @@ conn_serve(struct server *srv, struct conn *c)
 		receive_error(&c->resp, 503, "out of memory", NULL);
 	else if (fcgirec_params_over(&c->rec))
 		receive_error(&c->resp, 431,
-		    "request header fields too large", "over 256 KiB");
+		    "request header fields too large", "parameters too large");
 	else {
 		c->req.read = conn_body_read;
 		c->req.io = c;
@@ -529,7 +530,8 @@ accept_batch(struct server *srv)
 		c = &srv->conns[i];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		fcgirec_init(&c->rec, PARAMS_MAX);
+		fcgirec_init(&c->rec, srv->rcv->conf->server.max_header_size +
+		    PARAMS_SLACK);
 		c->since = mono_us();
 		c->deadline = c->since +
 		    (int64_t)srv->rcv->conf->server.request_timeout * 1000000;

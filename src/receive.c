@@ -1,7 +1,11 @@
 /*
  * receive: one webhook request, start to answer.  The order of checks
- * is fixed by DESIGN.md: endpoint (404), enabled (503), method (405),
- * size (413, before reading), body, signature (401), spool (503), 202.
+ * is fixed by DESIGN.md: header limits (431, before anything is built
+ * from them), endpoint (404), enabled (503), method (405), size (413,
+ * before reading), body, signature (401), spool (503), 202.  Once the
+ * signature is verified, the headers that carry credentials are
+ * redacted, so that filters, placeholders, the spool and the handlers
+ * all see one and the same set of headers.
  * A 2xx is only ever produced after spool_append() has succeeded, and
  * with deferred syncs (resp->owed) only sent after receive_commit().
  */
@@ -141,6 +145,25 @@ hop_by_hop(const char *var)
 	return 0;
 }
 
+/*
+ * Count the HTTP_* variables and their bytes, as the server passed them
+ * (a header it sent twice counts twice); the limits are checked on
+ * these before any header is copied.
+ */
+static void
+count_headers(struct request *req, char *const *envp)
+{
+	size_t	n;
+
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if (strncmp(*envp, "HTTP_", 5) != 0)
+			continue;
+		n = strlen(*envp + 5);
+		req->header_count++;
+		req->header_bytes += n > 0 ? n - 1 : 0;	/* less the '=' */
+	}
+}
+
 int
 receive_request_init(struct request *req, char *const *envp)
 {
@@ -159,9 +182,12 @@ receive_request_init(struct request *req, char *const *envp)
 	const char	*v;
 	char		 name[256];
 	size_t		 i, n;
-	int		 rc = 0;
+	int		 rc = 0, copy;
 
 	memset(req, 0, sizeof(*req));
+	count_headers(req, envp);
+	copy = req->header_count <= CONF_MAX_HEADERS &&
+	    req->header_bytes <= CONF_MAX_HEADER_SIZE;
 	for (; envp != NULL && *envp != NULL; envp++) {
 		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 			v = env_value(*envp, vars[i].name);
@@ -177,7 +203,7 @@ receive_request_init(struct request *req, char *const *envp)
 		name[n] = '\0';
 		if (strcmp(name, "HTTP_TRANSFER_ENCODING") == 0)
 			req->chunked = 1;
-		if (hop_by_hop(name))
+		if (!copy || hop_by_hop(name))
 			continue;
 		if (header_add_cgi(&req->headers, name, *envp + n + 1) == -1)
 			rc = -1;
@@ -524,6 +550,59 @@ receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 	resp->job = NULL;
 }
 
+/* 431 unless the request's headers are within the server's limits. */
+static int
+check_header_limits(const struct server_conf *sv, const struct request *req,
+    struct response *resp)
+{
+	char	reason[sizeof(resp->reason)];
+
+	if (req->header_count > (size_t)sv->max_headers)
+		snprintf(reason, sizeof(reason), "%zu headers, max_headers %d",
+		    req->header_count, sv->max_headers);
+	else if (req->header_bytes > sv->max_header_size)
+		snprintf(reason, sizeof(reason), "%zu bytes of headers, "
+		    "max_header_size %zu", req->header_bytes,
+		    sv->max_header_size);
+	else
+		return 0;
+	answer(resp, 431, "request header fields too large", reason);
+	return 431;
+}
+
+static int
+redact_names(struct header_list *hl, const struct conf_names *names)
+{
+	size_t	i;
+
+	for (i = 0; i < names->n; i++)
+		if (header_redact(hl, names->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Every header that carries a credential: the ones that always do
+ * (header_is_secret), the signature header of a scheme that compares a
+ * secret or takes a bearer token (VERIFY_TOKEN), and redact_headers of
+ * the server and of the endpoint.  -1 on ENOMEM.
+ */
+static int
+redact_request(const struct conf *conf, const struct endpoint *ep,
+    struct header_list *hl)
+{
+	if (header_redact_secrets(hl) == -1)
+		return -1;
+	if ((ep->scheme->flags & VERIFY_TOKEN) != 0 &&
+	    ep->signature_header != NULL &&
+	    header_redact(hl, ep->signature_header) == -1)
+		return -1;
+	if (redact_names(hl, &conf->server.redact_headers) == -1 ||
+	    redact_names(hl, &ep->redact_headers) == -1)
+		return -1;
+	return 0;
+}
+
 void
 receive_handle(struct receiver *rcv, struct request *req,
     struct response *resp)
@@ -540,6 +619,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 	memset(resp, 0, sizeof(*resp));
 	memset(&vr, 0, sizeof(vr));
 	resp->verify = "-";
+	if (check_header_limits(&rcv->conf->server, req, resp) != 0)
+		goto out;
 	if (req->method == NULL || request_path(req, path, sizeof(path)) == -1) {
 		answer(resp, 400, "bad request", "no method or path");
 		goto out;
@@ -577,6 +658,10 @@ receive_handle(struct receiver *rcv, struct request *req,
 		answer(resp, vr.status == VERIFY_ERROR ? 500 : 401,
 		    vr.status == VERIFY_ERROR ? "verification failed" :
 		    "bad signature", vr.detail[0] ? vr.detail : resp->verify);
+		goto out;
+	}
+	if (redact_request(rcv->conf, ep, &req->headers) == -1) {
+		answer(resp, 503, "out of memory", NULL);
 		goto out;
 	}
 

@@ -27,7 +27,10 @@ struct request {
 	const char		*content_length; /* NULL when absent */
 	const char		*content_type;
 	int			 chunked;	/* a Transfer-Encoding came */
-	struct header_list	 headers;
+	/* HTTP_* as the server passed them: max_headers, max_header_size */
+	size_t			 header_count;
+	size_t			 header_bytes;	/* names (less HTTP_), values */
+	struct header_list	 headers;	/* empty when over the limits */
 	/* Body reader: bytes read, 0 at end of input, -1 on error. */
 	ssize_t			(*read)(void *io, void *buf, size_t len);
 	void			*io;
@@ -69,8 +72,11 @@ void	receive_init(struct receiver *, const struct conf *, int listen_fd);
 /*
  * Fill req from CGI meta-variables ("NAME=VALUE" strings, as in environ
  * or libfcgi's envp); req points into envp, which must outlive it.
- * HTTP_* and CONTENT_TYPE / CONTENT_LENGTH become headers.  On ENOMEM
- * returns -1 with req still safe to log and free.
+ * HTTP_* and CONTENT_TYPE / CONTENT_LENGTH become headers, a repeated
+ * one's values joined; the HTTP_* are counted first, and when they are
+ * over what any configuration allows (CONF_MAX_HEADERS and
+ * CONF_MAX_HEADER_SIZE) none is copied: receive_handle() refuses the
+ * request.  On ENOMEM returns -1 with req still safe to log and free.
  */
 int	receive_request_init(struct request *, char *const *envp);
 void	receive_request_free(struct request *);

@@ -63,7 +63,8 @@ static const struct verify_scheme schemes[] = {
 	    NEEDS | VERIFY_ENCODING },
 	{ "hmac-sha1", true, "x-hub-signature", verify_hmac_sha1,
 	    NEEDS | VERIFY_ENCODING },
-	{ "jwt", false, "authorization", verify_jwt, VERIFY_JWT },
+	{ "jwt", false, "authorization", verify_jwt,
+	    VERIFY_JWT | VERIFY_TOKEN },
 	{ "github", true, "x-hub-signature-256", verify_github, NEEDS },
 	{ "stripe", true, "stripe-signature", verify_stripe,
 	    NEEDS | VERIFY_TIMESTAMPED },
@@ -72,7 +73,8 @@ static const struct verify_scheme schemes[] = {
 	{ "standard-webhooks", true, NULL, verify_standard_webhooks,
 	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_WHSEC | VERIFY_FIXED_HEADERS },
 	{ "shopify", true, "x-shopify-hmac-sha256", verify_shopify, NEEDS },
-	{ "gitlab", true, "x-gitlab-token", verify_gitlab, NEEDS },
+	{ "gitlab", true, "x-gitlab-token", verify_gitlab,
+	    NEEDS | VERIFY_TOKEN },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))

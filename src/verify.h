@@ -41,6 +41,13 @@ struct verify_result {
 #define VERIFY_WHSEC		0x08	/* secrets are whsec_<base64> */
 #define VERIFY_FIXED_HEADERS	0x10	/* signature_header does not apply */
 #define VERIFY_JWT		0x20	/* the jwt_* keys apply */
+/*
+ * The signature header carries a credential itself: the secret (gitlab)
+ * or a bearer token (jwt).  It is redacted before the event is kept.
+ * An HMAC signature is not one: it proves one body, and reveals nothing
+ * of the secret.
+ */
+#define VERIFY_TOKEN		0x40
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */

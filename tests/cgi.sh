@@ -17,6 +17,7 @@ cat > "$T_DIR/hookspool.ini" <<INI
 spool_dir = $SPOOL
 max_body_size = 65536
 fsync = always
+redact_headers = X-Api-Key
 
 [endpoint:github]
 path = /hooks/github
@@ -34,6 +35,20 @@ methods = POST PUT
 [endpoint:open]
 path = /hooks/open
 signature_type = none
+redact_headers = X-Session, X-Other
+
+[endpoint:gitlab]
+path = /hooks/gitlab
+signature_type = gitlab
+signature_header = X-Token
+secret = gl-s3cr3t-token
+
+[endpoint:jwt]
+path = /hooks/jwt
+signature_type = jwt
+signature_header = X-Jwt
+jwt_algorithm = HS256
+secret = jwt-s3cr3t
 
 [endpoint:off]
 path = /hooks/off
@@ -134,14 +149,51 @@ check "... and kept whole" "Hello, World!" "$(spool_events "$SPOOL" | jq -j "sel
 cgi POST '/hooks/open?token=s3cr3t' "$T_DIR/hello"
 check "query string is not part of the path" 202 "$(status)"
 check "query string never in the log" 0 "$(grep -c s3cr3t "$T_DIR/err")"
-long=$(head -c 65536 /dev/zero | tr '\0' x)
+# max_header_size counts names and values: "x-long" and 65530 bytes fit.
+long=$(head -c 65530 /dev/zero | tr '\0' x)
 cgi POST /hooks/open "$T_DIR/hello" HTTP_X_LONG="$long"
-check "64 KiB header value: 202" 202 "$(status)"
+check "64 KiB of headers: 202" 202 "$(status)"
 id=$(json_body | jq -r .id)
-check "... and stored whole" 65536 "$(spool_events "$SPOOL" | jq -j "select(.id == \"$id\") | .headers[\"x-long\"] | length")"
+check "... and stored whole" 65530 "$(spool_events "$SPOOL" | jq -j "select(.id == \"$id\") | .headers[\"x-long\"] | length")"
+n0=$(nevents)
+cgi POST /hooks/open "$T_DIR/hello" HTTP_X_LONG="$long$(head -c 1024 /dev/zero | tr '\0' x)"
+check "65 KiB header: 431" 431 "$(status)"
+check "431 answer is JSON" '"request header fields too large"' "$(json_body | jq .error)"
+check "431 is logged with its reason" 1 "$(grep -c 'status=431 .*reason=66560 bytes of headers, max_header_size 65536' "$T_DIR/err")"
+many=()
+for i in $(seq 1 500); do many+=("HTTP_X_H_$i=v"); done
+cgi POST /hooks/open "$T_DIR/hello" "${many[@]}"
+check "500 headers: 202" 202 "$(status)"
+cgi POST /hooks/open "$T_DIR/hello" "${many[@]}" HTTP_X_H_501=v
+check "501 headers: 431" 431 "$(status)"
+check "431 status line" "431 Request Header Fields Too Large" "$(sed -n '1s/^Status: //p' "$T_DIR/out" | tr -d '\r')"
+check "refused headers never reach the spool" $((n0 + 1)) "$(nevents)"
+
+# --- credentials are redacted ---------------------------------------------
 cgi POST /hooks/open "$T_DIR/hello" HTTP_AUTHORIZATION="Bearer abc.def.ghi"
 id=$(json_body | jq -r .id)
 check "Authorization never stored in the clear" 0 "$(grep -c abc.def.ghi "$SPOOL"/seg-*.jsonl)"
+# header NAME: the value of request header NAME in the event of $id.
+stored() { spool_events "$SPOOL" | jq -r "select(.id == \"$id\") | .headers[\"$1\"]"; }
+cgi POST /hooks/gitlab "$T_DIR/hello" HTTP_X_TOKEN=gl-s3cr3t-token
+check "gitlab token under signature_header: 202" 202 "$(status)"
+id=$(json_body | jq -r .id)
+check "... stored redacted" "[redacted]" "$(stored x-token)"
+check "... never in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c gl-s3cr3t-token)"
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+jwt_sig=$(printf '%s.%s' "$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)" \
+    "$(printf '{"sub":"ci"}' | b64url)")
+jwt_sig=$jwt_sig.$(printf '%s' "$jwt_sig" | openssl dgst -sha256 -hmac jwt-s3cr3t -binary | b64url)
+cgi POST /hooks/jwt "$T_DIR/hello" HTTP_X_JWT="Bearer $jwt_sig"
+check "jwt under signature_header: 202" 202 "$(status)"
+id=$(json_body | jq -r .id)
+check "... stored redacted" "[redacted]" "$(stored x-jwt)"
+check "... never in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c "${jwt_sig##*.}")"
+cgi POST /hooks/open "$T_DIR/hello" HTTP_X_API_KEY=k3y-value HTTP_X_SESSION=s3ss-value HTTP_X_KEPT=plain
+id=$(json_body | jq -r .id)
+check "redact_headers of [server] and the endpoint" "[redacted] [redacted] plain" \
+    "$(echo $(stored x-api-key) $(stored x-session) $(stored x-kept))"
+check "... never in the spool" 0 "$(cat "$SPOOL"/seg-*.jsonl | grep -c 'k3y-value\|s3ss-value')"
 
 # --- a spool that cannot take the event -----------------------------------
 n0=$(nevents)

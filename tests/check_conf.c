@@ -241,6 +241,10 @@ START_TEST(test_defaults)
 	ck_assert_double_eq(c->server.retry_max_delay_seconds, 3600.0);
 	ck_assert_int_eq(c->server.event_history_size, 1000);
 	ck_assert_int_eq(c->server.handler_nice, 10);
+	ck_assert_int_eq(c->server.max_headers, 500);
+	ck_assert_uint_eq(c->server.max_header_size, 65536);
+	ck_assert_uint_eq(c->server.redact_headers.n, 0);
+	ck_assert_uint_eq(c->endpoints[0].redact_headers.n, 0);
 	ck_assert_ptr_null(c->server.listen);
 	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
 	ck_assert_uint_eq(c->nendpoints, 1);
@@ -484,6 +488,53 @@ START_TEST(test_range_edges)
 	    "2: max_body_size: 1025M is out of range (1 to 1073741824)",
 	    "3: max_retry_attempts: -1 is out of range (0 to 100)",
 	    "4: duplicate key \"max_body_size\" (first on line 2)", NULL);
+}
+END_TEST
+
+START_TEST(test_header_limits)
+{
+	ck_assert_ptr_nonnull(load("[server]\nmax_headers = 10000\n"
+	    "max_header_size = 1M\n"));
+	ck_assert_int_eq(c->server.max_headers, CONF_MAX_HEADERS);
+	ck_assert_uint_eq(c->server.max_header_size, CONF_MAX_HEADER_SIZE);
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[server]\nmax_headers = 1\n"
+	    "max_header_size = 1k\n"));
+	ck_assert_int_eq(c->server.max_headers, 1);
+	ck_assert_uint_eq(c->server.max_header_size, 1024);
+	conf_free(c);
+	load("[server]\nmax_headers = 10001\nmax_header_size = 1023\n"
+	    "[endpoint:a]\npath = /a\nmax_headers = 5\n");
+	expect_errors(
+	    "2: max_headers: 10001 is out of range (1 to 10000)",
+	    "3: max_header_size: 1023 is out of range (1024 to 1048576)",
+	    "6: unknown key \"max_headers\" in [endpoint:a]", NULL);
+}
+END_TEST
+
+/* Names separated by commas or blanks, normalised; the key adds up. */
+START_TEST(test_redact_headers)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_ptr_nonnull(load("[server]\nredact_headers = X-Api-Key\n"
+	    "[endpoint:a]\npath = /a\n"
+	    "redact_headers = X_Session, X-Other  Cookie\n"
+	    "redact_headers = x-more\n"));
+	ck_assert_uint_eq(c->server.redact_headers.n, 1);
+	ck_assert_str_eq(c->server.redact_headers.v[0], "x-api-key");
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->redact_headers.n, 4);
+	ck_assert_str_eq(ep->redact_headers.v[0], "x-session");
+	ck_assert_str_eq(ep->redact_headers.v[1], "x-other");
+	ck_assert_str_eq(ep->redact_headers.v[2], "cookie");
+	ck_assert_str_eq(ep->redact_headers.v[3], "x-more");
+	conf_free(c);
+	load("[server]\nredact_headers = X-Ok, X:Bad\n"
+	    "[endpoint:a]\npath = /a\nredact_headers = ,\n");
+	expect_errors(
+	    "2: redact_headers: \"X:Bad\" is not a header name",
+	    "5: redact_headers: no header name given", NULL);
 }
 END_TEST
 
@@ -1148,6 +1199,21 @@ START_TEST(test_handler_repeated_criteria)
 }
 END_TEST
 
+/* A header sent twice is matched as its values joined with ", ". */
+START_TEST(test_handler_repeated_header)
+{
+	struct tev	t;
+
+	ck_assert_ptr_nonnull(load("[handler:h]\ncommand = /bin/true\n"
+	    "header.X-Event = push, ping\n"));
+	tev_init(&t, "/", "POST", "X-Event", "push", NULL);
+	ck_assert(!filter_match(c->handlers[0].filter, &t.ev));
+	ck_assert_int_eq(header_add(&t.hl, "x_event", "ping"), 0);
+	ck_assert(filter_match(c->handlers[0].filter, &t.ev));
+	tev_free(&t);
+}
+END_TEST
+
 /* DESIGN.md's handler section, inline comments and all. */
 START_TEST(test_design_handler)
 {
@@ -1403,7 +1469,8 @@ static const char *const all_keys[] = {
 	"path", "signature_type", "signature_header", "secret", "secret_file",
 	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
 	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
-	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group"
+	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group",
+	"max_headers", "max_header_size", "redact_headers"
 };
 
 static char *
@@ -1851,6 +1918,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_bad_values);
 	tcase_add_test(tc, test_scheme_list_from_verify);
 	tcase_add_test(tc, test_ranges);
+	tcase_add_test(tc, test_header_limits);
+	tcase_add_test(tc, test_redact_headers);
 	tcase_add_test(tc, test_range_edges);
 	tcase_add_test(tc, test_retry_delay_order);
 	tcase_add_test(tc, test_missing_path);
@@ -1918,6 +1987,7 @@ conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_handlers_in_order);
 	tcase_add_test(tc, test_handler_repeated_criteria);
+	tcase_add_test(tc, test_handler_repeated_header);
 	tcase_add_test(tc, test_handler_command_semicolon);
 	tcase_add_test(tc, test_design_handler);
 	tcase_add_test(tc, test_handler_errors);

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,27 @@ src_read(void *io, void *buf, size_t len)
 
 static char		 spool_dir[] = "/tmp/check_receive.XXXXXX";
 static struct conf	 cf;
-static struct endpoint	 ep[2];
+static struct endpoint	 ep[3];
 static struct secret	 sec;
 static struct receiver	 rcv;
+
+/* A POST endpoint whose scheme checks sec, in header. */
+static void
+signed_endpoint(struct endpoint *e, const char *name, const char *scheme,
+    const char *header)
+{
+	static char	paths[3][32];
+
+	snprintf(paths[e - ep], sizeof(paths[0]), "/hooks/%s", name);
+	e->name = (char *)name;
+	e->path = paths[e - ep];
+	e->scheme = verify_scheme_find(scheme);
+	e->signature_header = (char *)header;
+	e->secrets = &sec;
+	e->nsecrets = 1;
+	e->methods = METHOD_POST;
+	e->enabled = true;
+}
 
 static void
 setup(void)
@@ -58,23 +77,19 @@ setup(void)
 	memset(ep, 0, sizeof(ep));
 	sec.data = (unsigned char *)"It's a Secret to Everybody";
 	sec.len = strlen((char *)sec.data);
-	ep[0].name = "github";
-	ep[0].path = "/hooks/github";
-	ep[0].scheme = verify_scheme_find("hmac-sha256");
-	ep[0].signature_header = "x-hub-signature-256";
-	ep[0].secrets = &sec;
-	ep[0].nsecrets = 1;
-	ep[0].methods = METHOD_POST;
-	ep[0].enabled = true;
+	signed_endpoint(&ep[0], "github", "hmac-sha256", "x-hub-signature-256");
 	ep[1].name = "open";
 	ep[1].path = "/hooks/open";
 	ep[1].scheme = verify_scheme_find("none");
 	ep[1].methods = METHOD_POST | METHOD_PUT;
 	ep[1].enabled = true;
+	signed_endpoint(&ep[2], "gitlab", "gitlab", "x-token");
 	cf.endpoints = ep;
-	cf.nendpoints = 2;
+	cf.nendpoints = 3;
 	cf.server.spool_dir = spool_dir;
 	cf.server.max_body_size = 100;
+	cf.server.max_headers = 500;
+	cf.server.max_header_size = 65536;
 	cf.server.fsync = FSYNC_NEVER;
 	memset(&rcv, 0, sizeof(rcv));
 	rcv.conf = &cf;
@@ -394,6 +409,224 @@ START_TEST(test_body_length_added)
 }
 END_TEST
 
+/*
+ * A request as the web server passes it: REQUEST_METHOD=POST, uri, then
+ * the "HTTP_..." variables given; nmany more HTTP_X_H_<i>=v after them.
+ */
+struct env {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static void
+env_put(struct env *e, char *s)
+{
+	/* No ck_assert in here: each passing one costs a message to the
+	 * runner, and 50,000 of them add up. */
+	if (e->n + 2 > e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->v = reallocarray(e->v, e->cap, sizeof(*e->v));
+	}
+	if (e->v == NULL || s == NULL)
+		ck_abort_msg("out of memory");
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+}
+
+static void
+env_init(struct env *e, const char *uri, size_t nmany, const char *first,
+    ...)
+{
+	va_list		 ap;
+	const char	*s;
+	char		 h[32];
+	size_t		 i;
+
+	memset(e, 0, sizeof(*e));
+	env_put(e, strdup("REQUEST_METHOD=POST"));
+	env_put(e, strdup(uri));
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *))
+		env_put(e, strdup(s));
+	va_end(ap);
+	for (i = 0; i < nmany; i++) {
+		snprintf(h, sizeof(h), "HTTP_X_H_%zu=v", i);
+		env_put(e, strdup(h));
+	}
+}
+
+static void
+env_free(struct env *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+}
+
+/* Run the request of e with body "{}"; returns the status. */
+static int
+run_env(struct env *e, struct response *resp, size_t *copied)
+{
+	struct body_src	src = { "{}", 2, 0, 0, 0, 0 };
+	struct request	req;
+
+	ck_assert_int_eq(receive_request_init(&req, e->v), 0);
+	if (copied != NULL)
+		*copied = req.headers.n;
+	req.read = src_read;
+	req.io = &src;
+	receive_handle(&rcv, &req, resp);
+	if (resp->status == 431)
+		ck_assert_int_eq(src.calls, 0);	/* refused before the body */
+	receive_request_free(&req);
+	env_free(e);
+	return resp->status;
+}
+
+START_TEST(test_max_headers)
+{
+	struct env	e;
+	struct response	resp;
+
+	env_init(&e, "REQUEST_URI=/hooks/open", 500, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 202);
+	env_init(&e, "REQUEST_URI=/hooks/open", 501, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 431);
+	ck_assert_str_eq(resp.body,
+	    "{\"error\":\"request header fields too large\"}\n");
+	ck_assert_str_eq(resp.reason, "501 headers, max_headers 500");
+	ck_assert_str_eq(receive_status_text(431),
+	    "431 Request Header Fields Too Large");
+	/* A header the server passed twice counts twice. */
+	env_init(&e, "REQUEST_URI=/hooks/open", 499, "HTTP_X_H_0=w",
+	    "HTTP_X_H_1=w", NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 431);
+	ck_assert_int_eq(count_lines(), 1);
+}
+END_TEST
+
+START_TEST(test_max_header_size)
+{
+	struct env	 e;
+	struct response	 resp;
+	char		*h;
+
+	/* "x-long" and its value: 6 + 65530 bytes, the limit exactly. */
+	h = malloc(65536 + 64);
+	ck_assert_ptr_nonnull(h);
+	strcpy(h, "HTTP_X_LONG=");
+	memset(h + 12, 'x', 65530);
+	h[12 + 65530] = '\0';
+	env_init(&e, "REQUEST_URI=/hooks/open", 0, h, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 202);
+	h[12 + 65530] = 'x';
+	h[12 + 65531] = '\0';
+	env_init(&e, "REQUEST_URI=/hooks/open", 0, h, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 431);
+	ck_assert_str_eq(resp.reason,
+	    "65537 bytes of headers, max_header_size 65536");
+	ck_assert_int_eq(count_lines(), 1);
+	free(h);
+}
+END_TEST
+
+/*
+ * 50,000 headers are counted, not copied: refused before anything is
+ * built from them, the body unread, nothing spooled.  At the highest
+ * max_headers, 10,000 distinct ones are all kept.
+ */
+START_TEST(test_many_headers)
+{
+	struct env	 e;
+	struct response	 resp;
+	char		*line;
+	size_t		 copied;
+
+	env_init(&e, "REQUEST_URI=/hooks/open", 50000, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, &copied), 431);
+	ck_assert_uint_eq(copied, 0);
+	ck_assert_int_eq(count_lines(), 0);
+
+	cf.server.max_headers = CONF_MAX_HEADERS;
+	cf.server.max_header_size = CONF_MAX_HEADER_SIZE;
+	env_init(&e, "REQUEST_URI=/hooks/open", CONF_MAX_HEADERS, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, &copied), 202);
+	ck_assert_uint_eq(copied, CONF_MAX_HEADERS);
+	line = spooled_line(resp.id);
+	ck_assert_int_eq(count_of(line, "\"x-h-"), CONF_MAX_HEADERS);
+	ck_assert_ptr_nonnull(strstr(line, "\"x-h-9999\":\"v\""));
+	free(line);
+}
+END_TEST
+
+/*
+ * A header passed twice (nginx passes a repeated header as two params)
+ * is one header whose values are joined in arrival order: in the spool,
+ * and for verification, where a signature sent twice is no signature.
+ */
+START_TEST(test_repeated_header)
+{
+	struct env	 e;
+	struct response	 resp;
+	char		*line;
+
+	env_init(&e, "REQUEST_URI=/hooks/open", 0, "HTTP_X_A=1", "HTTP_X_B=2",
+	    "HTTP_X_A=3", NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 202);
+	line = spooled_line(resp.id);
+	ck_assert_ptr_nonnull(strstr(line,
+	    "\"headers\":{\"x-a\":\"1, 3\",\"x-b\":\"2\","));
+	free(line);
+
+	env_init(&e, "REQUEST_URI=/hooks/github", 0,
+	    "HTTP_X_HUB_SIGNATURE_256=" GH_SIG,
+	    "HTTP_X_HUB_SIGNATURE_256=" GH_SIG, NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 401);
+	ck_assert_str_eq(resp.verify, "malformed");
+}
+END_TEST
+
+/*
+ * A GitLab token under another header name is the secret all the same,
+ * and redact_headers (the server's and the endpoint's) adds others: none
+ * of them reaches the spool.
+ */
+START_TEST(test_redacted_in_spool)
+{
+	static char	*server_names[] = { "x-api-key" };
+	static char	*endpoint_names[] = { "x-session" };
+	struct env	 e;
+	struct response	 resp;
+	char		*line;
+
+	env_init(&e, "REQUEST_URI=/hooks/gitlab", 0,
+	    "HTTP_X_TOKEN=It's a Secret to Everybody", NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 202);
+	line = spooled_line(resp.id);
+	ck_assert_ptr_null(strstr(line, "Secret"));
+	ck_assert_ptr_nonnull(strstr(line, "\"x-token\":\"[redacted]\""));
+	free(line);
+
+	cf.server.redact_headers.v = server_names;
+	cf.server.redact_headers.n = 1;
+	ep[1].redact_headers.v = endpoint_names;
+	ep[1].redact_headers.n = 1;
+	env_init(&e, "REQUEST_URI=/hooks/open", 0, "HTTP_X_API_KEY=k3y-one",
+	    "HTTP_X_SESSION=s3ss", "HTTP_X_KEPT=plain", NULL);
+	ck_assert_int_eq(run_env(&e, &resp, NULL), 202);
+	line = spooled_line(resp.id);
+	ck_assert_ptr_null(strstr(line, "k3y-one"));
+	ck_assert_ptr_null(strstr(line, "s3ss"));
+	ck_assert_ptr_nonnull(strstr(line, "\"x-api-key\":\"[redacted]\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"x-kept\":\"plain\""));
+	free(line);
+	memset(&cf.server.redact_headers, 0, sizeof(cf.server.redact_headers));
+	memset(&ep[1].redact_headers, 0, sizeof(ep[1].redact_headers));
+}
+END_TEST
+
 static Suite *
 receive_suite(void)
 {
@@ -412,6 +645,11 @@ receive_suite(void)
 	tcase_add_test(tc, test_request_from_env);
 	tcase_add_test(tc, test_request_hop_by_hop);
 	tcase_add_test(tc, test_body_length_added);
+	tcase_add_test(tc, test_max_headers);
+	tcase_add_test(tc, test_max_header_size);
+	tcase_add_test(tc, test_many_headers);
+	tcase_add_test(tc, test_repeated_header);
+	tcase_add_test(tc, test_redacted_in_spool);
 	suite_add_tcase(s, tc);
 	return s;
 }

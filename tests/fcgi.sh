@@ -94,7 +94,7 @@ kill $STALL_PIDS 2>/dev/null
 STALL_PIDS=
 
 a=$(head -c 100000 /dev/zero | tr '\0' a)
-check "parameters over 256 KiB: 431" 431 \
+check "parameters over max_header_size + 64 KiB: 431" 431 \
     "$("$CLIENT" -p "HTTP_X_A=$a" -p "HTTP_X_B=$a" -p "HTTP_X_C=$a" "$SOCK")"
 check "a body over max_body_size: 413" 413 "$("$CLIENT" -B 100000 "$SOCK")"
 check "GET_VALUES: one request per connection" FCGI_MPXS_CONNS=0 \
