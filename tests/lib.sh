@@ -356,3 +356,28 @@ web_stop() {
 	[ -n "${WH_PIDS:-}" ] && kill -TERM $WH_PIDS 2>/dev/null && wait_gone $WH_PIDS
 	servers_stop
 }
+
+# pool_workers PID: the live workers (children) of the master PID.
+pool_workers() {
+	ps --ppid "$1" -o stat= 2>/dev/null | grep -vc '^Z'
+}
+
+# pool_is PID N: the master PID has N live workers (for wait_for).
+pool_is() { [ "$(pool_workers "$1")" = "$2" ]; }
+
+# pool_pids PID: the pids of the master PID's workers, one a line.
+pool_pids() {
+	ps --ppid "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'
+}
+
+# open_conf SPOOL [LINE...]: $T_DIR/hookspool.ini with the spool SPOOL,
+# the [server] LINEs given, and one unsigned endpoint, /hooks/open.
+open_conf() {
+	local spool=$1
+	shift
+	{
+		printf '[server]\nspool_dir = %s\n' "$spool"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+		printf '\n[endpoint:open]\npath = /hooks/open\n'
+	} > "$T_DIR/hookspool.ini"
+}
