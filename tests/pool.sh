@@ -35,11 +35,8 @@ kill -KILL "$victim"
 wait_for grep -q "(pid $victim) killed by signal 9" "$T_DIR/wh.log" &&
     ok "a killed worker is logged with its signal" ||
     not_ok "a killed worker is logged with its signal"
-wait_for pool_is $WH_PID 3 && ok "... and replaced" || not_ok "... and replaced"
-case " $(pool_pids $WH_PID | tr '\n' ' ') " in
-*" $victim "*) not_ok "... by a new process" ;;
-*) ok "... by a new process" ;;
-esac
+wait_for pool_replaced $WH_PID 3 "$victim" && ok "... and replaced by a new process" ||
+    not_ok "... and replaced by a new process" "$(pool_pids $WH_PID | tr '\n' ' ')"
 check "the pool still answers: 202" 202 "$(fcgi)"
 
 # SIGHUP: each worker reads the file again; a new number of workers
