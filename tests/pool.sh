@@ -23,6 +23,8 @@ pool_start() {
 	wait_for test -S "$SOCK"
 }
 logged() { grep -c -- "$1" "$T_DIR/wh.log"; }
+# reloaded N: at least N reloads logged (for wait_for).
+reloaded() { [ "$(logged "configuration reloaded")" -ge "$1" ]; }
 
 conf "workers = 3"
 pool_start
@@ -44,7 +46,7 @@ check "the pool still answers: 202" 202 "$(fcgi)"
 n0=$(logged "configuration reloaded")
 printf '\n[endpoint:new]\npath = /hooks/new\n' >> "$T_DIR/hookspool.ini"
 kill -HUP $WH_PID
-wait_for test "$(logged "configuration reloaded")" -ge $((n0 + 3)) &&
+wait_for reloaded $((n0 + 3)) &&
     ok "SIGHUP: every worker reloads" ||
     not_ok "SIGHUP: every worker reloads" "$(($(logged "configuration reloaded") - n0)) of 3"
 new=0
