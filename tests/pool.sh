@@ -87,6 +87,8 @@ wait $WH_PID; rc=$?
 check "SIGTERM: the master exits cleanly" 0 "$rc"
 wait_gone $workers && ok "... after its workers" || not_ok "... after its workers"
 check "... which were not killed" 0 "$(logged "killed by signal 15")"
+check "no worker failed on its own (under valgrind: no error)" 0 \
+    "$(logged "exited with status")"
 
 # A master killed outright: its workers notice and free the socket.
 pool_start
