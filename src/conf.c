@@ -141,6 +141,7 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "handler_nice", set_int, "10",
 	    0, 19, S(handler_nice), 0, NULL },
 	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0, NULL },
+	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },

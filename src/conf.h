@@ -92,6 +92,7 @@ struct server_conf {
 	long		 event_history_size;
 	size_t		 segment_size;	/* a segment's size limit, bytes */
 	char		*listen;	/* NULL unless set */
+	int		 workers;	/* with a socket of its own; 0: CPUs */
 	enum log_target	 log;
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */

@@ -1,9 +1,14 @@
 /*
  * wh-receive: the webhook receiver.  A FastCGI responder on an inherited
- * socket (fd 0) or its own (--listen), or a plain CGI program when the
- * web server starts it as one.  The configuration is read at start and
- * again on SIGHUP; a bad new configuration keeps the old one running.
+ * socket (fd 0) or its own (--listen, or systemd's), or a plain CGI
+ * program when the web server starts it as one.  On a socket of its own
+ * it is the master of a pool of workers (see master.c); on one a web
+ * server or spawn-fcgi hands it, one process, which they supervise.
+ * The configuration is read at start and again on SIGHUP; a bad new
+ * configuration keeps the old one running.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -18,12 +23,14 @@
 #include "conf.h"
 #include "fcgi.h"
 #include "log.h"
+#include "master.h"
 #include "receive.h"
 
 static volatile sig_atomic_t	got_hup, got_term;
 static struct conf		*conf;
 static const char		*conf_path;
 static int			 opt_stderr;
+static pid_t			 master_pid;	/* a worker's; 0: none */
 
 static void
 usage(void)
@@ -88,20 +95,29 @@ test_config(void)
 	return 0;
 }
 
-static void
-reload(struct receiver *rcv)
+/* The configuration read again, or NULL (logged) to keep the old. */
+static struct conf *
+conf_again(void)
 {
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
 
-	c = conf_load(conf_path, &errs);
-	if (c == NULL) {
+	if ((c = conf_load(conf_path, &errs)) == NULL) {
 		print_errors(&errs);
 		log_warnx("%s: reload failed, keeping the running configuration",
 		    conf_path);
 		conf_errors_free(&errs);
-		return;
 	}
+	return c;
+}
+
+static void
+reload(struct receiver *rcv)
+{
+	struct conf	*c;
+
+	if ((c = conf_again()) == NULL)
+		return;
 	receive_reset(rcv);
 	/* It runs on with the old configuration, which it has a copy of. */
 	receive_dispatcher_close(rcv);
@@ -125,6 +141,11 @@ tick(struct receiver *rcv)
 	if (got_hup) {
 		got_hup = 0;
 		reload(rcv);
+	}
+	/* A worker whose master was killed must free the socket. */
+	if (master_pid != 0 && getppid() != master_pid) {
+		log_warnx("the master is gone; stopping");
+		return 1;
 	}
 	return got_term;
 }
@@ -229,6 +250,90 @@ serve_cgi(struct receiver *rcv)
 	return 0;
 }
 
+/* Serve FastCGI on rcv's socket until SIGTERM; the exit status. */
+static int
+serve_fcgi(struct receiver *rcv)
+{
+	int	rc;
+
+	rc = fcgi_serve(rcv->listen_fd, rcv, tick);
+	if (rc == -1)
+		log_warn("accept");
+	/* Handlers still running finish (their timeouts bound the wait). */
+	receive_dispatcher_close(rcv);
+	reap_all();
+	receive_reset(rcv);
+	conf_free(conf);
+	return rc == 0 ? 0 : 1;
+}
+
+/*
+ * The socket systemd passed (sd_listen_fds(3): LISTEN_PID is ours,
+ * LISTEN_FDS counts from fd 3), or -1.  The variables go, so that
+ * handlers do not take the socket for theirs.
+ */
+static int
+systemd_socket(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct stat	 st;
+	int		 fd = 3;
+
+	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != getpid())
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (strtol(fds, NULL, 10) < 1 || fstat(fd, &st) == -1 ||
+	    !S_ISSOCK(st.st_mode)) {
+		log_warnx("LISTEN_FDS=%s: no socket at descriptor 3", fds);
+		return -1;
+	}
+	if (strtol(fds, NULL, 10) > 1)
+		log_warnx("LISTEN_FDS=%s: serving the first socket only", fds);
+	return fd;
+}
+
+/* The size of the pool: workers, or one per online CPU. */
+static int
+workers(const struct conf *c)
+{
+	long	n = c->server.workers;
+
+	if (n == 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > MASTER_MAX_WORKERS ? MASTER_MAX_WORKERS : (int)n;
+}
+
+/* A worker of the pool: the master's receiver, its configuration. */
+static int
+pool_serve(void *arg)
+{
+	struct receiver	*rcv = arg;
+
+	master_pid = getppid();
+	signals_setup();
+	master_unblock();
+	return serve_fcgi(rcv);
+}
+
+/* The master on SIGHUP: its workers read the file themselves. */
+static int
+pool_reload(void *arg)
+{
+	struct receiver	*rcv = arg;
+	struct conf	*c;
+
+	if ((c = conf_again()) == NULL)
+		return -1;
+	conf_free(conf);
+	conf = c;
+	rcv->conf = conf;
+	return workers(conf);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -240,9 +345,10 @@ main(int argc, char *argv[])
 	};
 	struct conf_errors	 errs = { NULL, 0 };
 	struct receiver		 rcv;
+	struct master_ops	 pool_ops = { pool_serve, pool_reload, &rcv };
 	const char		*listen_spec = NULL;
 	char			 err[512];
-	int			 ch, tflag = 0, fd, rc;
+	int			 ch, tflag = 0, fd, rc, n, own = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:dtvh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -288,7 +394,10 @@ main(int argc, char *argv[])
 		if ((fd = fcgi_listen(listen_spec, err, sizeof(err))) == -1)
 			fatalx("listen %s", err);
 		log_info("listening on %s", listen_spec);
-	} else if (!fcgi_is_cgi())
+		own = 1;
+	} else if ((fd = systemd_socket()) != -1)
+		own = 1;
+	else if (!fcgi_is_cgi())
 		fd = STDIN_FILENO;
 	else if (getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL)
@@ -298,13 +407,11 @@ main(int argc, char *argv[])
 		    "use --listen");
 
 	rcv.listen_fd = fd;
-	rc = fcgi_serve(fd, &rcv, tick);
-	if (rc == -1)
-		log_warn("accept");
-	/* Handlers still running finish (their timeouts bound the wait). */
-	receive_dispatcher_close(&rcv);
-	reap_all();
-	receive_reset(&rcv);
-	conf_free(conf);
-	return rc == 0 ? 0 : 1;
+	if (own && (n = workers(conf)) > 1) {
+		rc = master_run(n, &pool_ops);
+		receive_reset(&rcv);
+		conf_free(conf);
+		return rc;
+	}
+	return serve_fcgi(&rcv);
 }

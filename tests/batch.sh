@@ -17,16 +17,9 @@ trap 'kill -CONT $WH_PID $FAIL_PID 2>/dev/null; kill $WH_PID $FAIL_PID 2>/dev/nu
 SPOOL=$T_DIR/spool
 SOCK=$T_DIR/wh.sock
 mkdir -m 0700 "$SPOOL"
-conf() {
-	cat > "$T_DIR/hookspool.ini" <<INI
-[server]
-spool_dir = $SPOOL
-fsync = $1
-
-[endpoint:open]
-path = /hooks/open
-INI
-}
+# conf MODE: fsync = MODE, one process (the test stops it and counts
+# its syncs).
+conf() { open_conf "$SPOOL" "fsync = $1" "workers = 1"; }
 
 # fcgi N: one POST of "hello N" to /hooks/open; the answer in $T_DIR/out.N.
 fcgi() { fcgi_post "$SOCK" "hello $1" > "$T_DIR/out.$1"; }

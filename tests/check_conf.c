@@ -163,6 +163,7 @@ START_TEST(test_full)
 	    "event_history_size = 5000\n"
 	    "handler_nice = 0\n"
 	    "listen = 127.0.0.1:9000\n"
+	    "workers = 3\n"
 	    "log = syslog\n"
 	    "\n"
 	    "[endpoint:github]\n"
@@ -194,13 +195,14 @@ START_TEST(test_full)
 	ck_assert_int_eq(c->server.event_history_size, 5000);
 	ck_assert_int_eq(c->server.handler_nice, 0);
 	ck_assert_str_eq(c->server.listen, "127.0.0.1:9000");
+	ck_assert_int_eq(c->server.workers, 3);
 	ck_assert_int_eq(c->server.log, LOG_TO_SYSLOG);
 	ck_assert_uint_eq(c->nendpoints, 3);
 
 	ep = conf_find_endpoint(c, "/hooks/github");
 	ck_assert_ptr_nonnull(ep);
 	ck_assert_str_eq(ep->name, "github");
-	ck_assert_int_eq(ep->line, 15);
+	ck_assert_int_eq(ep->line, 16);
 	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha256"));
 	ck_assert_str_eq(ep->signature_header, "x-hub-signature-256");
 	ck_assert_uint_eq(ep->nsecrets, 1);
@@ -246,6 +248,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->server.redact_headers.n, 0);
 	ck_assert_uint_eq(c->endpoints[0].redact_headers.n, 0);
 	ck_assert_ptr_null(c->server.listen);
+	ck_assert_int_eq(c->server.workers, 0);
 	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
 	ck_assert_uint_eq(c->nendpoints, 1);
 	ck_assert_str_eq(c->endpoints[0].path, "/a");
@@ -401,6 +404,7 @@ START_TEST(test_bad_values)
 	    "event_history_size = 12abc\n"
 	    "log = journal\n"
 	    "listen =\n"
+	    "workers = -1\n"
 	    "[endpoint:a]\n"
 	    "path = hooks/a\n"
 	    "signature_type = md5\n"
@@ -418,16 +422,17 @@ START_TEST(test_bad_values)
 	    "8: event_history_size: \"12abc\" is not an integer",
 	    "9: log: \"journal\" is neither \"stderr\" nor \"syslog\"",
 	    "10: listen has an empty value",
-	    "11: [endpoint:a] has no path",
-	    "12: path: \"hooks/a\" does not start with \"/\"",
-	    "13: signature_type: unknown scheme \"md5\" (known: "
+	    "11: workers: -1 is out of range (0 to 1024)",
+	    "12: [endpoint:a] has no path",
+	    "13: path: \"hooks/a\" does not start with \"/\"",
+	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
 	    "standard-webhooks shopify gitlab)",
-	    "14: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
+	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
-	    "15: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
+	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
 	    "on, off, 1, 0)",
-	    "16: signature_header: \"X Sig\" is not a header name", NULL);
+	    "17: signature_header: \"X Sig\" is not a header name", NULL);
 }
 END_TEST
 

@@ -21,6 +21,7 @@ conf() {
 	cat > "$T_DIR/hookspool.ini" <<INI
 [server]
 spool_dir = $SPOOL
+workers = 1
 fsync = always
 max_body_size = 4096
 request_timeout = $1

@@ -356,3 +356,82 @@ web_stop() {
 	[ -n "${WH_PIDS:-}" ] && kill -TERM $WH_PIDS 2>/dev/null && wait_gone $WH_PIDS
 	servers_stop
 }
+
+# pool_workers PID: the live workers (children) of the master PID.
+pool_workers() {
+	ps --ppid "$1" -o stat= 2>/dev/null | grep -vc '^Z'
+}
+
+# pool_is PID N: the master PID has N live workers (for wait_for).
+pool_is() { [ "$(pool_workers "$1")" = "$2" ]; }
+
+# pool_pids PID: the pids of the master PID's workers, one a line.
+pool_pids() {
+	ps --ppid "$1" -o pid=,stat= 2>/dev/null | awk '$2 !~ /^Z/ { print $1 }'
+}
+
+# pool_replaced PID N VICTIM: the master PID has N live workers again,
+# and VICTIM is not one of them (for wait_for).
+pool_replaced() {
+	local p
+	p=$(pool_pids "$1")
+	[ "$(printf '%s\n' "$p" | grep -c .)" = "$2" ] &&
+	    ! printf '%s\n' "$p" | grep -qx "$3"
+}
+
+# open_conf SPOOL [LINE...]: $T_DIR/hookspool.ini with the spool SPOOL,
+# the [server] LINEs given, and one unsigned endpoint, /hooks/open.
+open_conf() {
+	local spool=$1
+	shift
+	{
+		printf '[server]\nspool_dir = %s\n' "$spool"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+		printf '\n[endpoint:open]\npath = /hooks/open\n'
+	} > "$T_DIR/hookspool.ini"
+}
+
+# stamped_body SEQ: SEQ ("SIZE-..."), a space, and x up to SIZE bytes
+# (64 KiB at most): a body that says which request sent it.
+stamped_body() {
+	[ -s "$T_DIR/pad" ] || head -c 65536 /dev/zero | tr '\0' x > "$T_DIR/pad"
+	printf '%s ' "$1"
+	head -c $((${1%%-*} - ${#1} - 1)) "$T_DIR/pad"
+}
+
+# spool_stamped SPOOL: "ID SEQ GOOD" for each event in SPOOL, GOOD true
+# when its body is exactly stamped_body SEQ.  Lines not JSON are skipped.
+spool_stamped() {
+	cat "$1"/seg-*.jsonl | jq -rR 'fromjson? | select(.type == "event") |
+	    (.body | split(" ")[0]) as $s |
+	    "\(.id) \($s) \(.body == ($s + " " + ("x" * (($s | split("-")[0] |
+	    tonumber) - ($s | length) - 1))))"'
+}
+
+# acked_kept ACKED TABLE: how many "SEQ ID" lines of ACKED (answered
+# 202) have their ID in TABLE (spool_stamped) once, with SEQ's body.
+acked_kept() {
+	awk 'NR == FNR { n[$1]++; s[$1] = $2; g[$1] = $3; next }
+	    n[$2] == 1 && s[$2] == $1 && g[$2] == "true"' "$2" "$1" | wc -l
+}
+
+# spool_unfenced SPOOL: what the torn-line fence (hookspool-spool(5))
+# forbids: a segment that does not end with a newline, or a line that
+# is not JSON and holds other than one record's start (one glued onto a
+# torn one).  Nothing, when the spool is sound.
+spool_unfenced() {
+	local f
+	for f in "$1"/seg-*.jsonl; do
+		[ -s "$f" ] || continue
+		[ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ] ||
+		    echo "$f: ends without a newline"
+	done
+	spool_notjson "$1" |
+	    jq -r 'select([scan("\"type\":")] | length != 1) | .[0:80]'
+}
+
+# spool_notjson SPOOL: the lines of SPOOL that are not JSON (torn ones),
+# each as a JSON string.
+spool_notjson() {
+	cat "$1"/seg-*.jsonl | jq -cR '. as $l | try (fromjson | empty) catch $l'
+}

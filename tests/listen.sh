@@ -12,13 +12,7 @@ SLOW_PID=
 trap 'kill $WH_PID $SLOW_PID 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
-cat > "$T_DIR/hookspool.ini" <<INI
-[server]
-spool_dir = $SPOOL
-
-[endpoint:open]
-path = /hooks/open
-INI
+open_conf "$SPOOL"
 
 # fcgi ADDRESS: one POST of "hello" to /hooks/open; prints the status.
 fcgi() { fcgi_post "$1" hello | fcgi_status; }
@@ -28,7 +22,7 @@ WH_PID=$!
 wait_for test -S "$T_DIR/wh.sock"
 check "unix socket is mode 0660" 660 "$(stat -c %a "$T_DIR/wh.sock")"
 check "request over the unix socket: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
-check "second request on the same process: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+check "a second request: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
 kill -TERM $WH_PID
 wait $WH_PID; rc=$?
 check "SIGTERM: clean exit" 0 "$rc"
