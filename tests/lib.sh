@@ -196,23 +196,20 @@ wait_gone() {
 	return 1
 }
 
-# stops_within PID SECONDS NAME: PID, a child of ours, exits within
-# SECONDS, with status 0 (two checks); after 10 s it is killed.
-stops_within() {
-	local t0 ms rc
-	t0=$(date +%s%N)
-	wait_gone "$1"
-	ms=$((($(date +%s%N) - t0) / 1000000))
-	if kill -0 "$1" 2>/dev/null; then
-		not_ok "$3: within $2 s" "still running after 10 s"
-		kill -KILL "$1"
-	elif [ "$ms" -lt $(($2 * 1000)) ]; then
-		ok "$3: within $2 s"
+# stops PID NAME: PID, a child of ours, exits by itself, with status 0
+# (two checks); one still running after wait_gone's 10 s is killed.  How
+# fast is not asserted (a loaded machine may take its time): a wait
+# without a bound would never end.
+stops() {
+	local rc
+	if wait_gone "$1"; then
+		ok "$2: exits"
 	else
-		not_ok "$3: within $2 s" "took $ms ms"
+		not_ok "$2: exits" "still running after 10 s"
+		kill -KILL "$1"
 	fi
 	wait "$1"; rc=$?
-	check "$3: clean exit" 0 "$rc"
+	check "$2: clean exit" 0 "$rc"
 }
 
 # fcgi_post ADDRESS BODY [SECONDS]: POST BODY to /hooks/open straight to
