@@ -9,6 +9,7 @@
 #endif
 
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -25,6 +26,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "dispatch.h"
+#include "escape.h"
 #include "event.h"
 #include "filter.h"
 #include "history.h"
@@ -244,18 +246,44 @@ handler_names(const struct history_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Text from senders and handlers, escaped for a terminal (escape.h). */
+static char *
+safe(const char *s)
+{
+	char	*e;
+
+	if ((e = escape_text(s, strlen(s), 0)) == NULL)
+		err(EX_OSERR, "escape");
+	return e;
+}
+
+/* The same, printed. */
+static void
+put_safe(const char *s)
+{
+	escape_fputs(s, strlen(s), 0, stdout);
+}
+
 static void
 print_row(const struct history_event *ev)
 {
 	char	when[32], names[256], err[320];
+	char	*id, *path, *hs, *e;
 
 	format_time(ev->received_us, when, sizeof(when));
 	handler_names(ev, names, sizeof(names));
 	last_error(ev, err, sizeof(err));
-	printf("%-36s  %-19s  %-20s  %-20s  %-7s  %8d  %s\n", ev->id, when,
-	    ev->path != NULL ? ev->path : "-", names,
-	    history_status_name(history_status(ev)), history_attempts(ev),
-	    err);
+	id = safe(ev->id);
+	path = safe(ev->path != NULL ? ev->path : "-");
+	hs = safe(names);
+	e = safe(err);
+	printf("%-36s  %-19s  %-20s  %-20s  %-7s  %8d  %s\n", id, when, path,
+	    hs, history_status_name(history_status(ev)), history_attempts(ev),
+	    e);
+	free(id);
+	free(path);
+	free(hs);
+	free(e);
 }
 
 static json_t *
@@ -642,27 +670,54 @@ show_attempt(const json_t *a)
 	const json_t	*v;
 	const char	*out;
 
-	printf("  %-16s #%-2lld %-7s %s", jstr(a, "handler"),
-	    (long long)json_integer_value(json_object_get(a, "attempt")),
-	    jstr(a, "state"), jstr(a, "started_at"));
-	if (json_is_string(json_object_get(a, "ended_at")))
-		printf(" -> %s", jstr(a, "ended_at"));
+	fputs("  ", stdout);
+	put_safe(jstr(a, "handler"));
+	printf(" #%lld ", (long long)json_integer_value(json_object_get(a,
+	    "attempt")));
+	put_safe(jstr(a, "state"));
+	putchar(' ');
+	put_safe(jstr(a, "started_at"));
+	if (json_is_string(json_object_get(a, "ended_at"))) {
+		fputs(" -> ", stdout);
+		put_safe(jstr(a, "ended_at"));
+	}
 	if (json_is_integer(v = json_object_get(a, "exit_status")))
 		printf(" exit %lld", (long long)json_integer_value(v));
 	if (json_is_integer(v = json_object_get(a, "signal")))
 		printf(" signal %lld", (long long)json_integer_value(v));
 	if (json_is_true(json_object_get(a, "timed_out")))
 		printf(" timeout");
-	if (json_is_string(json_object_get(a, "next_at")))
-		printf(" next %s", jstr(a, "next_at"));
-	if (json_is_string(json_object_get(a, "error")))
-		printf(" error: %s", jstr(a, "error"));
+	if (json_is_string(json_object_get(a, "next_at"))) {
+		fputs(" next ", stdout);
+		put_safe(jstr(a, "next_at"));
+	}
+	if (json_is_string(json_object_get(a, "error"))) {
+		fputs(" error: ", stdout);
+		put_safe(jstr(a, "error"));
+	}
 	putchar('\n');
 	out = json_string_value(json_object_get(a, "output"));
-	if (out != NULL && *out != '\0')
-		printf("      output: %.*s\n", (int)strcspn(out, "\n"), out);
+	if (out != NULL && *out != '\0') {
+		fputs("      output: ", stdout);
+		escape_fputs(out, strcspn(out, "\n"), 0, stdout);
+		putchar('\n');
+	}
 }
 
+/* "label" and the record's value of key, escaped, on a line. */
+static void
+show_field(const char *label, const json_t *ev, const char *key)
+{
+	fputs(label, stdout);
+	put_safe(jstr(ev, key));
+	putchar('\n');
+}
+
+/*
+ * Every value a sender or a handler chose is escaped (escape.h); the
+ * body comes last, with its newlines, so that no line of it can pass
+ * for a field or an attempt of the tool's own.
+ */
 static void
 show_text(const struct found *f)
 {
@@ -672,28 +727,44 @@ show_text(const struct found *f)
 	unsigned char		*body = NULL;
 	size_t			 len = 0, i;
 
-	printf("id:           %s\nreceived_at:  %s\nendpoint:     %s %s\n"
-	    "method:       %s\nremote_addr:  %s\nverification: %s\n"
-	    "replay_of:    %s\nstatus:       %s\nheaders:\n", f->id,
-	    jstr(ev, "received_at"), jstr(ev, "endpoint"), jstr(ev, "path"),
-	    jstr(ev, "method"), jstr(ev, "remote_addr"),
-	    jstr(ev, "verification"), jstr(ev, "replay_of"),
+	fputs("id:           ", stdout);
+	put_safe(f->id);
+	putchar('\n');
+	show_field("received_at:  ", ev, "received_at");
+	fputs("endpoint:     ", stdout);
+	put_safe(jstr(ev, "endpoint"));
+	putchar(' ');
+	put_safe(jstr(ev, "path"));
+	putchar('\n');
+	show_field("method:       ", ev, "method");
+	show_field("remote_addr:  ", ev, "remote_addr");
+	show_field("verification: ", ev, "verification");
+	show_field("replay_of:    ", ev, "replay_of");
+	printf("status:       %s\nheaders:\n",
 	    h != NULL ? history_status_name(history_status(h)) : "-");
 	json_object_foreach((json_t *)(uintptr_t)json_object_get(ev,
-	    "headers"), name, v)
-		printf("  %s: %s\n", name, json_string_value(v));
+	    "headers"), name, v) {
+		fputs("  ", stdout);
+		put_safe(name);
+		fputs(": ", stdout);
+		put_safe(json_is_string(v) ? json_string_value(v) : "-");
+		putchar('\n');
+	}
+	printf("attempts:%s\n", json_array_size(f->attempts) ? "" : " none");
+	for (i = 0; i < json_array_size(f->attempts); i++)
+		show_attempt(json_array_get(f->attempts, i));
 	if (record_event_body(ev, &body, &len) == -1)
 		printf("body: (unreadable)\n");
 	else if (strcmp(jstr(ev, "body_encoding"), "base64") == 0)
 		printf("body: %zu bytes, not text (show --json | jq -r "
 		    "'select(.type==\"event\").body' | base64 -d)\n", len);
-	else
-		printf("body: %zu bytes\n%s%s", len, body,
-		    len > 0 && body[len - 1] != '\n' ? "\n" : "");
+	else {
+		printf("body: %zu bytes\n", len);
+		escape_fputs((const char *)body, len, 1, stdout);
+		if (len > 0 && body[len - 1] != '\n')
+			putchar('\n');
+	}
 	free(body);
-	printf("attempts:%s\n", json_array_size(f->attempts) ? "" : " none");
-	for (i = 0; i < json_array_size(f->attempts); i++)
-		show_attempt(json_array_get(f->attempts, i));
 }
 
 static void

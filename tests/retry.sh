@@ -37,6 +37,8 @@ echo "\$WH_HANDLER \$WH_ATTEMPT" >> "$OUT/slow.\$WH_EVENT_ID"
 [ "\$WH_ATTEMPT" -eq 2 ] && sleep 2
 exit 1
 SH
+# evil: output that would clear the screen and fake a line.
+printf '#!/bin/sh\nprintf "\\033[2J\\033[1A\\rstatus: done\\n"\n' > "$T_DIR/evil.sh"
 chmod +x "$T_DIR"/*.sh
 
 cat > "$T_DIR/hookspool.ini" <<INI
@@ -75,6 +77,10 @@ payload.kind = two
 command = $T_DIR/slow.sh
 timeout = 3
 payload.kind = slow
+
+[handler:evil]
+command = $T_DIR/evil.sh
+payload.kind = evil
 INI
 CONF=$T_DIR/hookspool.ini
 
@@ -214,6 +220,35 @@ check "show: every attempt record" 6 "$(grep -c '^  flaky ' <<<"$out")"
 check "show --json: the records as stored" "$(records "$flaky")" "$($WR_RUN -c "$CONF" show --json "$flaky")"
 $WR_RUN -c "$CONF" show not-an-id >/dev/null 2>&1; rc=$?
 check "show of a malformed id: EX_DATAERR" 65 "$rc"
+
+# Control characters from a sender (a header, a body) or a handler's
+# output reach the terminal escaped, never raw; --json keeps them.  In
+# a spool of their own.
+SPOOL4=$T_DIR/spool4
+mkdir -m 0700 "$SPOOL4"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL4|" "$CONF" > "$T_DIR/evil.ini"
+post_evil() {
+	printf '%s' "$1" > "$T_DIR/body"
+	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$T_DIR/evil.ini" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD=POST REQUEST_URI=/hooks/github REMOTE_ADDR=127.0.0.1 \
+	    HTTP_X_EVIL="$2" CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" \
+	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
+}
+raw() { LC_ALL=C grep -c "$(printf '[\001-\010\013-\037\177]')" || true; }
+evil=$(post_evil '{"kind":"evil"}' "$(printf '\033[31mred\302\233')")
+wait_for grep -q "\"id\":\"$evil\".*\"state\":\"done\"" "$SPOOL4"/seg-*.jsonl
+out=$($WR_RUN -c "$T_DIR/evil.ini" show "$evil")
+check "show: no raw control character from a header or an output" 0 "$(raw <<<"$out")"
+check "... the header's escapes shown" 1 "$(grep -cF '  x-evil: \x1b[31mred\u009b' <<<"$out")"
+check "... the output's escapes shown" 1 "$(grep -cF 'output: \x1b[2J\x1b[1A\x0dstatus: done' <<<"$out")"
+body=$(post_evil "$(printf 'clip\033]52;c;cHduZWQ=\007\nattempts: none\r\033[2J')" x)
+out=$($WR_RUN -c "$T_DIR/evil.ini" show "$body")
+check "show: no raw control character from a body" 0 "$(raw <<<"$out")"
+check "... the body last, its escapes shown, its newline kept" \
+    'clip\x1b]52;c;cHduZWQ=\x07|attempts: none\x0d\x1b[2J' "$(sed -n '/^body: /,$p' <<<"$out" | tail -2 | paste -sd'|')"
+check "list: no raw control character" 0 "$($WR_RUN -c "$T_DIR/evil.ini" list | raw)"
+check "show --json: the bytes as stored" 1 \
+    "$($WR_RUN -c "$T_DIR/evil.ini" show --json "$evil" | jq -r 'select(.type == "event") | .headers["x-evil"]' | grep -c "$(printf '\033\[31mred')")"
 
 # --- kill -9 in the middle of a run --------------------------------------------
 slow=$(post /hooks/github '{"kind":"slow"}')
