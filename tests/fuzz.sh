@@ -28,4 +28,9 @@ for seed in "$top_srcdir"/fuzz/corpus/record/*; do
 done
 check "the dictionary is used" 1 \
     "$(grep -c '^Dictionary: [1-9][0-9]* entries' "$T_DIR/out/fuzz_record.log")"
+# The fuzz/ directory is in the tarball, and making the tarball runs no
+# fuzzer (a "fuzz" entry in EXTRA_DIST would name the target, not the
+# directory).
+check "make distdir runs no fuzzer" 0 \
+    "$(${MAKE:-make} -s -n -C "$top_builddir" distdir 2>&1 | grep -c 'fuzz/run\.sh')"
 t_done
