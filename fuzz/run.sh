@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets with clang (ASan + UBSan) and run each for
 # a bounded time: fuzz/run.sh [SECONDS] [TARGET...].  Seeds come from
-# fuzz/corpus/TARGET/; what the run finds stays in build/fuzz/.
+# fuzz/corpus/TARGET/, words from fuzz/dict/ where a target has some;
+# what the run finds stays in $FUZZ_OUT (default build/fuzz/ in the
+# source tree; make fuzz sets it to fuzz-out/ in the build tree).
+# FUZZ_FLAGS adds libFuzzer options, e.g. FUZZ_FLAGS=-use_value_profile=1.
 set -eu
+out=${FUZZ_OUT:-}
+[ -n "$out" ] && mkdir -p "$out" && out=$(cd "$out" && pwd)
 cd "$(dirname "$0")/.."
 top=$(pwd)
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-out=$top/build/fuzz
+out=${out:-$top/build/fuzz}
 mkdir -p "$out"
 
 # Every module but the programs' main()s and the libfcgi front end.
@@ -16,18 +21,32 @@ targets=${*:-$(ls fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
 LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8 libjwt) -lm"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
+# The dictionary a target's input syntax shares with others, if any.
+dict_for() {
+	case $1 in
+	record|history) echo json ;;
+	*) echo "$1" ;;
+	esac
+}
+
 rc=0
 for t in $targets; do
 	# shellcheck disable=SC2086
 	clang $CFLAGS "fuzz/fuzz_$t.c" $LIBSRC $LIBS -o "$out/fuzz_$t"
 	mkdir -p "$out/corpus_$t"
 	[ -d "fuzz/corpus/$t" ] && cp -n fuzz/corpus/"$t"/* "$out/corpus_$t/" 2>/dev/null
+	# A copy from a read-only source tree (make distcheck) stays read-only.
+	chmod -R u+w "$out/corpus_$t"
+	dict=fuzz/dict/$(dict_for "$t").dict
+	dictopt=
+	[ -f "$dict" ] && dictopt=-dict=$top/$dict
 	echo "fuzz: $t for ${secs}s"
 	rm -f "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-*
 	frc=0
+	# shellcheck disable=SC2086
 	(cd "$out" && ./fuzz_"$t" -max_total_time="$secs" -max_len=65536 \
 	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	    "corpus_$t" > "fuzz_$t.log" 2>&1) || frc=$?
+	    $dictopt ${FUZZ_FLAGS:-} "corpus_$t" > "fuzz_$t.log" 2>&1) || frc=$?
 	# A sanitizer report or an artifact is a failure whatever the exit.
 	if [ $frc -ne 0 ] || grep -qE 'runtime error|ERROR: |deadly signal' \
 	    "$out/fuzz_$t.log" || ls "$out"/crash-* "$out"/leak-* \

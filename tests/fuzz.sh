@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make fuzz works from a build tree: it builds a libFuzzer target from
+# the source tree, seeds it with fuzz/corpus/, runs it for FUZZ_SECONDS
+# and leaves what it found in the build tree (FUZZ_OUT), never in the
+# sources, which make distcheck has read-only.
+set -u
+. "$(dirname "$0")/lib.sh"
+t_tmpdir
+trap 'rm -rf "$T_DIR"' EXIT
+need clang pkg-config
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' > "$T_DIR/t.c"
+if ! clang -fsanitize=fuzzer,address,undefined "$T_DIR/t.c" -o "$T_DIR/t" 2>/dev/null; then
+	need clang-with-libfuzzer
+fi
+
+rc=0
+${MAKE:-make} -s -C "$top_builddir" fuzz FUZZ_SECONDS=1 FUZZ_TARGETS=record \
+    FUZZ_OUT="$T_DIR/out" > "$T_DIR/make.log" 2>&1 || rc=$?
+check "make fuzz exits 0" 0 "$rc"
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$T_DIR/make.log" | tail -20
+check "make fuzz names the target and its time" 1 \
+    "$(grep -c '^fuzz: record for 1s$' "$T_DIR/make.log")"
+check "libFuzzer's final stats are in the log" 1 \
+    "$(grep -c '^stat::number_of_executed_units' "$T_DIR/out/fuzz_record.log")"
+for seed in "$top_srcdir"/fuzz/corpus/record/*; do
+	check "seed $(basename "$seed") copied into the run's corpus" 0 \
+	    "$(cmp -s "$seed" "$T_DIR/out/corpus_record/$(basename "$seed")"; echo $?)"
+done
+check "the dictionary is used" 1 \
+    "$(grep -c '^Dictionary: [1-9][0-9]* entries' "$T_DIR/out/fuzz_record.log")"
+# The fuzz/ directory is in the tarball, and making the tarball runs no
+# fuzzer (a "fuzz" entry in EXTRA_DIST would name the target, not the
+# directory).
+check "make distdir runs no fuzzer" 0 \
+    "$(${MAKE:-make} -s -n -C "$top_builddir" distdir 2>&1 | grep -c 'fuzz/run\.sh')"
+t_done
