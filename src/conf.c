@@ -1721,9 +1721,11 @@ conf_check_unique(struct conf_parse *p, enum conf_unique what)
 static void
 conf_server_check(struct conf_parse *p)
 {
-	const struct server_conf	*s = &p->conf->server;
-	int				 line;
+	struct server_conf	*s = &p->conf->server;
+	int			 line;
 
+	s->spool_dir_line = p->server.seen[conf_key_index(SECT_SERVER,
+	    "spool_dir")];
 	if (s->retry_max_delay_seconds >= s->retry_delay_seconds)
 		return;
 	line = p->server.seen[conf_key_index(SECT_SERVER,

@@ -65,6 +65,7 @@ struct endpoint {
 
 struct server_conf {
 	char		*spool_dir;
+	int		 spool_dir_line; /* of the key; 0: the default */
 	size_t		 max_body_size;
 	enum fsync_mode	 fsync;
 	int		 max_retry_attempts;
