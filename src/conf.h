@@ -95,18 +95,20 @@ struct handler {
 	char			*user;		/* for initgroups(); NULL: none */
 };
 
+struct conf_errors {
+	char	**msg;			/* "FILE:LINE: message" each */
+	size_t	  n;
+};
+
 struct conf {
 	char			*file;
+	/* "FILE:LINE: warning: ..." that did not fail the load */
+	struct conf_errors	 warnings;
 	struct server_conf	 server;
 	struct endpoint		*endpoints;
 	size_t			 nendpoints;
 	struct handler		*handlers;	/* in configuration order */
 	size_t			 nhandlers;
-};
-
-struct conf_errors {
-	char	**msg;			/* "FILE:LINE: message" each */
-	size_t	  n;
 };
 
 /* Default configuration file: -c, else $HOOKSPOOL_CONFIG, else this. */
