@@ -238,11 +238,14 @@ struct conf_parse {
 	struct conf_error	*errs;
 	size_t			 nerrs;
 	size_t			 errcap;
+	bool			 others_read;	/* the file is mode o+r */
 	bool			 full;		/* CONF_MAX_ERRORS reached */
 	bool			 oom;
 };
 
 static void	conf_error(struct conf_parse *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	conf_warning(struct conf_parse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	conf_hseen(const struct conf_parse *, size_t, const char *);
 
@@ -289,43 +292,71 @@ conf_error_push(struct conf_parse *p, int line, char *msg)
 	return 0;
 }
 
-static void
-conf_error(struct conf_parse *p, int line, const char *fmt, ...)
+/* "FILE:LINE: " (or "FILE: ") and the message, malloc'd; NULL: ENOMEM. */
+static char *
+conf_message(const struct conf_parse *p, int line, const char *fmt,
+    va_list ap)
 {
-	va_list	 ap;
 	char	*text = NULL, *msg = NULL;
 	int	 n;
 
-	if (p->full)
-		return;
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		text = NULL;
-		goto out;
-	}
+	if (vasprintf(&text, fmt, ap) < 0)
+		return NULL;
 	if (line > 0)
 		n = asprintf(&msg, "%s:%d: %s", p->file, line, text);
 	else
 		n = asprintf(&msg, "%s: %s", p->file, text);
-	if (n < 0) {
-		msg = NULL;
-		goto out;
-	}
+	free(text);
+	if (n < 0)
+		return NULL;
 	conf_error_clean(msg);
-	if (conf_error_push(p, line, msg) == -1)
-		goto out;
-	msg = NULL;
+	return msg;
+}
+
+static void
+conf_error(struct conf_parse *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (p->full)
+		return;
+	va_start(ap, fmt);
+	msg = conf_message(p, line, fmt, ap);
+	va_end(ap);
+	if (msg == NULL || conf_error_push(p, line, msg) == -1) {
+		p->oom = true;
+		free(msg);
+		return;
+	}
 	if (p->nerrs == CONF_MAX_ERRORS) {
 		conf_error(p, line, "too many errors, giving up");
 		p->full = true;
 	}
-out:
-	if (n < 0 || msg != NULL)
+}
+
+/*
+ * A warning does not fail the load: it goes with the configuration
+ * (conf->warnings), in file order, for the programs to print.
+ */
+static void
+conf_warning(struct conf_parse *p, int line, const char *fmt, ...)
+{
+	struct conf_errors	*w = &p->conf->warnings;
+	va_list			 ap;
+	char			*msg, **v;
+
+	va_start(ap, fmt);
+	msg = conf_message(p, line, fmt, ap);
+	va_end(ap);
+	v = msg != NULL ? reallocarray(w->msg, w->n + 1, sizeof(*v)) : NULL;
+	if (v == NULL) {
 		p->oom = true;
-	free(text);
-	free(msg);
+		free(msg);
+		return;
+	}
+	w->msg = v;
+	w->msg[w->n++] = msg;
 }
 
 static int
@@ -1314,6 +1345,12 @@ set_secret(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
 	(void)k;
+	/* A secret_file must be 0600; a secret here is only as private
+	 * as the file around it. */
+	if (p->others_read)
+		conf_warning(p, p->lineno, "warning: inline secret in a file "
+		    "readable by others (chmod o-r %s, or use secret_file)",
+		    p->file);
 	return conf_secret_add(p, obj, value, strlen(value));
 }
 
@@ -1795,9 +1832,11 @@ conf_check_unique(struct conf_parse *p, enum conf_unique what)
 static void
 conf_server_check(struct conf_parse *p)
 {
-	const struct server_conf	*s = &p->conf->server;
-	int				 line;
+	struct server_conf	*s = &p->conf->server;
+	int			 line;
 
+	s->spool_dir_line = p->server.seen[conf_key_index(SECT_SERVER,
+	    "spool_dir")];
 	if (s->retry_max_delay_seconds >= s->retry_delay_seconds)
 		return;
 	line = p->server.seen[conf_key_index(SECT_SERVER,
@@ -1831,13 +1870,15 @@ static int
 conf_read_file(struct conf_parse *p, const char *path, char **buf,
     size_t *len)
 {
-	int	fd, rc;
+	struct stat	st;
+	int		fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1) {
 		conf_error(p, 0, "%s", strerror(errno));
 		return -1;
 	}
+	p->others_read = fstat(fd, &st) == 0 && (st.st_mode & S_IROTH) != 0;
 	rc = conf_read_fd(fd, CONF_MAX_FILE, buf, len);
 	if (rc == -1 && errno == EFBIG)
 		conf_error(p, 0, "larger than %d bytes", CONF_MAX_FILE);
@@ -1955,6 +1996,7 @@ conf_free(struct conf *conf)
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
 	conf_names_free(&conf->server.redact_headers);
+	conf_errors_free(&conf->warnings);
 	free(conf->file);
 	free(conf);
 }

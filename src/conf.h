@@ -80,6 +80,7 @@ struct endpoint {
 
 struct server_conf {
 	char		*spool_dir;
+	int		 spool_dir_line; /* of the key; 0: the default */
 	size_t		 max_body_size;
 	int		 max_headers;	/* a request's, counted as sent */
 	size_t		 max_header_size; /* their names and values, bytes */
@@ -114,18 +115,20 @@ struct handler {
 	char			*user;		/* for initgroups(); NULL: none */
 };
 
+struct conf_errors {
+	char	**msg;			/* "FILE:LINE: message" each */
+	size_t	  n;
+};
+
 struct conf {
 	char			*file;
+	/* "FILE:LINE: warning: ..." that did not fail the load */
+	struct conf_errors	 warnings;
 	struct server_conf	 server;
 	struct endpoint		*endpoints;
 	size_t			 nendpoints;
 	struct handler		*handlers;	/* in configuration order */
 	size_t			 nhandlers;
-};
-
-struct conf_errors {
-	char	**msg;			/* "FILE:LINE: message" each */
-	size_t	  n;
 };
 
 /* Default configuration file: -c, else $HOOKSPOOL_CONFIG, else this. */

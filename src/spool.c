@@ -12,7 +12,10 @@
  *  - a torn last line (a crash mid-write) is fenced off with a '\n'
  *    before the next record; readers skip it and report it;
  *  - segments are created 0600 whatever the umask, and the directory is
- *    fsync'ed when one is created.
+ *    fsync'ed when one is created;
+ *  - nothing is written to a directory that is not the writer's own or
+ *    that group or others may write: checked at open and again each
+ *    time appends move to another segment (EPERM).
  *
  * Nothing here logs or exits: errors come back as -1 and errno.
  */
@@ -372,6 +375,85 @@ sync_upto(struct spool *sp, off_t end)
 }
 
 /*
+ * Whoever can write the spool directory can plant or replace segments:
+ * it must be ours and closed to group and others.  0, or -1 with EPERM
+ * and a reason in why.
+ */
+static int
+dir_safe(const struct stat *st, char *why, size_t len)
+{
+	if (st->st_uid != geteuid()) {
+		(void)snprintf(why, len, "owned by uid %lu, not by this user "
+		    "(uid %lu)", (unsigned long)st->st_uid,
+		    (unsigned long)geteuid());
+		errno = EPERM;
+		return -1;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)snprintf(why, len, "mode %04o is writable by group or "
+		    "others (chmod go-w)", (unsigned)(st->st_mode & 07777));
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* dir_safe() of the directory the spool has open. */
+static int
+spool_dir_safe(const struct spool *sp)
+{
+	struct stat	st;
+	char		why[128];
+
+	if (fstat(sp->dirfd, &st) == -1)
+		return -1;
+	return dir_safe(&st, why, sizeof(why));
+}
+
+int
+spool_dir_check(const char *dir, char *why, size_t len)
+{
+	struct stat	st;
+
+	if (stat(dir, &st) == -1) {
+		(void)snprintf(why, len, "%s", errno == ENOENT ?
+		    "does not exist" : strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		(void)snprintf(why, len, "not a directory");
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (dir_safe(&st, why, len) == -1)
+		return -1;
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == -1) {
+		(void)snprintf(why, len, "not writable by this user: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_conf_check(const struct conf *conf, char *msg, size_t len)
+{
+	const struct server_conf	*s = &conf->server;
+	char				 where[64] = "", why[256];
+	int				 save;
+
+	if (spool_dir_check(s->spool_dir, why, sizeof(why)) == 0)
+		return 0;
+	save = errno;
+	if (s->spool_dir_line > 0)
+		(void)snprintf(where, sizeof(where), ":%d", s->spool_dir_line);
+	(void)snprintf(msg, len, "%s%s: spool_dir %s: %s", conf->file, where,
+	    s->spool_dir, why);
+	errno = save;
+	return -1;
+}
+
+/*
  * Make segment no the one appends go to.  With create, make it with
  * O_EXCL; if another writer beat us to it, use theirs.  A new file is
  * chmod'ed (the umask may have cut its mode) and the directory synced
@@ -391,6 +473,9 @@ seg_switch(struct spool *sp, unsigned no, int create)
 		errno = EFBIG;
 		return -1;
 	}
+	/* A directory that became unsafe since the open gets no more. */
+	if (spool_dir_safe(sp) == -1)
+		return -1;
 	/* Records owed a sync stay in the segment we leave: sync it now. */
 	if (sp->owed > 0 && sync_upto(sp, sp->owed) == -1 && sp->owed_err == 0)
 		sp->owed_err = errno != 0 ? errno : EIO;
@@ -544,6 +629,7 @@ spool_open(const char *dir, enum fsync_mode fsync_mode)
 {
 	struct spool	*sp = NULL;
 	struct stat	 st;
+	char		 why[128];
 	int		 save;
 
 	sp = calloc(1, sizeof(*sp));
@@ -557,13 +643,9 @@ spool_open(const char *dir, enum fsync_mode fsync_mode)
 	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sp->dirfd == -1)
 		goto fail;
-	if (fstat(sp->dirfd, &st) == -1)
+	if (fstat(sp->dirfd, &st) == -1 ||
+	    dir_safe(&st, why, sizeof(why)) == -1)
 		goto fail;
-	/* Anyone who can write the directory can plant segments. */
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		errno = EPERM;
-		goto fail;
-	}
 	sp->dirdev = st.st_dev;
 	sp->dirino = st.st_ino;
 	if ((sp->dir = strdup(dir)) == NULL)

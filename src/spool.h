@@ -24,6 +24,16 @@ struct spool;
  */
 struct spool	*spool_open(const char *dir, enum fsync_mode);
 /*
+ * Whether dir can be the spool of this (effective) user: it exists, is
+ * a directory, is owned by the user and not writable by group or
+ * others (refused with EPERM, by spool_open() too and whenever appends
+ * move to another segment), and the user may write it.  0, or -1 with
+ * errno set and the reason, for a message, in why.
+ */
+int		 spool_dir_check(const char *dir, char *why, size_t len);
+/* The same for conf's spool_dir: "FILE:LINE: spool_dir DIR: reason". */
+int		 spool_conf_check(const struct conf *, char *msg, size_t len);
+/*
  * Append one record: rec must be a single line ending in '\n'.  Either
  * the whole line is in the spool (and on disk, with FSYNC_ALWAYS) and 0
  * is returned, or nothing of it is and -1 is returned with errno set.

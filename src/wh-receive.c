@@ -25,6 +25,7 @@
 #include "log.h"
 #include "master.h"
 #include "receive.h"
+#include "spool.h"
 
 static volatile sig_atomic_t	got_hup, got_term;
 static struct conf		*conf;
@@ -74,25 +75,76 @@ print_errors(const struct conf_errors *errs)
 		log_warnx("%s", errs->msg[i]);
 }
 
-/* -t: every error, or "configuration OK"; the exit status says which. */
+static void
+print_stderr(const struct conf_errors *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->msg[i]);
+}
+
+/*
+ * -t: every error, or "configuration OK"; the exit status says which.
+ * Warnings are printed but pass.  The spool directory is checked too:
+ * the receiver would refuse to start on it.
+ */
 static int
 test_config(void)
 {
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
-	size_t			 i;
+	char			 msg[1024];
+	int			 rc = 1;
 
 	c = conf_load(conf_path, &errs);
-	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i]);
+	print_stderr(&errs);
 	conf_errors_free(&errs);
 	if (c == NULL) {
 		fprintf(stderr, "%s: configuration has errors\n", conf_path);
 		return 1;
 	}
-	printf("%s: configuration OK\n", conf_path);
+	print_stderr(&c->warnings);
+	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+		fprintf(stderr, "%s\n", msg);
+	else {
+		printf("%s: configuration OK\n", conf_path);
+		rc = 0;
+	}
 	conf_free(c);
-	return 0;
+	return rc;
+}
+
+/*
+ * A FastCGI process serves for long: one whose spool is unusable from
+ * the start would answer every event 503, so it refuses to start, and
+ * says why.  A CGI program starts for each request, and answers that
+ * one 503 (without the warnings, which would come with every request).
+ */
+static int
+start_check(const char *listen_spec)
+{
+	char	msg[1024];
+
+	if (listen_spec == NULL && fcgi_is_cgi())
+		return 0;
+	print_errors(&conf->warnings);
+	if (spool_conf_check(conf, msg, sizeof(msg)) == 0)
+		return 0;
+	log_warnx("%s", msg);
+	return -1;
+}
+
+/* After a reload, the same, but the process serves on (answering 503). */
+static void
+reload_check(const struct conf *c)
+{
+	char	msg[1024];
+
+	print_errors(&c->warnings);
+	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+		log_warnx("%s; events are answered 503 until it is fixed",
+		    msg);
 }
 
 /* The configuration read again, or NULL (logged) to keep the old. */
@@ -125,6 +177,7 @@ reload(struct receiver *rcv)
 	conf = c;
 	rcv->conf = conf;
 	log_info("%s: configuration reloaded", conf_path);
+	reload_check(conf);
 }
 
 /* On exit: wait for every child (the handlers' timeouts bound it). */
@@ -390,6 +443,9 @@ main(int argc, char *argv[])
 
 	if (listen_spec == NULL)
 		listen_spec = conf->server.listen;
+	if (start_check(listen_spec) == -1)
+		fatalx("%s: the spool directory is unusable, not starting",
+		    conf_path);
 	if (listen_spec != NULL) {
 		if ((fd = fcgi_listen(listen_spec, err, sizeof(err))) == -1)
 			fatalx("listen %s", err);

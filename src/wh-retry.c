@@ -89,18 +89,32 @@ load_conf(int quiet_ok)
 
 /* check */
 
+/*
+ * The configuration, its warnings, and the spool directory: run and
+ * wh-receive need it there, this user's own and closed to others.
+ */
 static int
 cmd_check(int argc, char **argv)
 {
 	struct conf	*c;
+	char		 msg[1024];
+	size_t		 i;
+	int		 rc = EX_OK;
 
 	if (argc > 1)
 		return usage();
 	(void)argv;
-	if ((c = load_conf(0)) == NULL)
+	if ((c = load_conf(1)) == NULL)
 		return EX_CONFIG;
+	for (i = 0; i < c->warnings.n; i++)
+		fprintf(stderr, "%s\n", c->warnings.msg[i]);
+	if (spool_conf_check(c, msg, sizeof(msg)) == -1) {
+		fprintf(stderr, "%s\n", msg);
+		rc = EX_CONFIG;
+	} else
+		printf("%s: configuration OK\n", conf_path);
 	conf_free(c);
-	return EX_OK;
+	return rc;
 }
 
 /* run */

@@ -55,6 +55,7 @@ path = /hooks/off
 enabled = false
 INI
 CONF=$T_DIR/hookspool.ini
+chmod 0600 "$CONF"		# it holds a secret
 
 # cgi METHOD URI BODYFILE [VAR=VALUE...]: run one CGI request; the
 # response goes to $T_DIR/out, the log to $T_DIR/err.

@@ -85,12 +85,19 @@ put_file(const char *name, const void *data, size_t len, mode_t mode)
 	return path;
 }
 
+/* conf with text, written at mode (a warning may depend on it). */
+static struct conf *
+load_at(const void *text, size_t len, mode_t mode)
+{
+	put_file("hookspool.ini", text, len, mode);
+	c = conf_load(ini, &errs);
+	return c;
+}
+
 static struct conf *
 load_n(const void *text, size_t len)
 {
-	put_file("hookspool.ini", text, len, 0600);
-	c = conf_load(ini, &errs);
-	return c;
+	return load_at(text, len, 0600);
 }
 
 static struct conf *
@@ -839,6 +846,40 @@ START_TEST(test_secret_file_semicolon)
 END_TEST
 
 /* ---- secrets: rotation and files ---- */
+
+/*
+ * Inline secrets in a file others may read load, with a warning for
+ * each secret line; a file closed to others, or secrets in files, none.
+ * The spool_dir key's line is kept for messages about the directory.
+ */
+START_TEST(test_inline_secret_warning)
+{
+	const char	*sf, *text = "[server]\nspool_dir = /x\n"
+	    "[endpoint:a]\npath = /a\nsignature_type = hmac-sha256\n"
+	    "secret = one\nsecret = two\n";
+	char		 want[1024], buf[1024];
+
+	ck_assert_ptr_nonnull(load_at(text, strlen(text), 0644));
+	ck_assert_int_eq(c->server.spool_dir_line, 2);
+	ck_assert_uint_eq(c->warnings.n, 2);
+	snprintf(want, sizeof(want), "%s:6: warning: inline secret in a file "
+	    "readable by others (chmod o-r %s, or use secret_file)", ini, ini);
+	ck_assert_str_eq(c->warnings.msg[0], want);
+	ck_assert_ptr_nonnull(strstr(c->warnings.msg[1], ".ini:7: warning: "));
+	conf_free(c);
+	c = NULL;
+	ck_assert_ptr_nonnull(load_at(text, strlen(text), 0640));
+	ck_assert_uint_eq(c->warnings.n, 0);
+	conf_free(c);
+	c = NULL;
+	sf = put_file("s", "one\n", 4, 0600);
+	snprintf(buf, sizeof(buf), "[endpoint:a]\npath = /a\n"
+	    "signature_type = hmac-sha256\nsecret_file = %s\n", sf);
+	ck_assert_ptr_nonnull(load_at(buf, strlen(buf), 0644));
+	ck_assert_uint_eq(c->warnings.n, 0);
+	ck_assert_int_eq(c->server.spool_dir_line, 0);
+}
+END_TEST
 
 START_TEST(test_rotation)
 {
@@ -1957,6 +1998,7 @@ conf_suite(void)
 	tc = tcase_create("secrets");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_inline_secret_warning);
 	tcase_add_test(tc, test_secret_file_modes);
 	tcase_add_test(tc, test_secret_file_errors);
 	tcase_add_test(tc, test_secret_file_too_big);

@@ -330,6 +330,96 @@ START_TEST(test_open_loose_dir)
 END_TEST
 
 /*
+ * A spool directory opened to its group after the writer opened it
+ * gets nothing more once appends move to the next segment: the append
+ * fails (EPERM) and no segment is made there.  Made safe again, the
+ * same writer goes on.
+ */
+START_TEST(test_loose_dir_at_switch)
+{
+	char		*dir = tmpdir_new();
+	struct spool	*sp;
+	const char	 rec[] = "{\"type\":\"event\",\"id\":\"a\"}\n";
+
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_segment_size(sp, 1);		/* each record fills one */
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(chmod(dir, 0770), 0);
+	errno = 0;
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(file_size(dir, "seg-00000002.jsonl"), -1);
+	ck_assert_int_eq(chmod(dir, 0700), 0);
+	ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), 0);
+	ck_assert_int_eq(file_size(dir, "seg-00000002.jsonl"),
+	    (off_t)sizeof(rec) - 1);
+	/* Given to another user: the same (only root can do that here). */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		errno = 0;
+		ck_assert_int_eq(spool_append(sp, rec, sizeof(rec) - 1), -1);
+		ck_assert_int_eq(errno, EPERM);
+		ck_assert_int_eq(file_size(dir, "seg-00000003.jsonl"), -1);
+		ck_assert_int_eq(chown(dir, 0, 0), 0);
+	}
+	spool_close(sp);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/* The reason spool_dir_check() gives, or "" if it finds none. */
+static const char *
+dir_check(const char *dir, int *err)
+{
+	static char	why[256];
+
+	why[0] = '\0';
+	errno = 0;
+	*err = spool_dir_check(dir, why, sizeof(why)) == 0 ? 0 : errno;
+	return why;
+}
+
+START_TEST(test_dir_check)
+{
+	char	*dir = tmpdir_new(), *missing = path_of(dir, "nope");
+	char	*file = path_of(dir, "file");
+	int	 err;
+
+	ck_assert_str_eq(dir_check(dir, &err), "");
+	ck_assert_int_eq(err, 0);
+	ck_assert_str_eq(dir_check(missing, &err), "does not exist");
+	ck_assert_int_eq(err, ENOENT);
+	file_write(dir, "file", "x", 1);
+	ck_assert_str_eq(dir_check(file, &err), "not a directory");
+	ck_assert_int_eq(err, ENOTDIR);
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ck_assert_str_eq(dir_check(dir, &err), "mode 0777 is writable by "
+	    "group or others (chmod go-w)");
+	ck_assert_int_eq(err, EPERM);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_str_eq(dir_check(dir, &err), "");
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		ck_assert_str_eq(dir_check(dir, &err), "owned by uid 65534, "
+		    "not by this user (uid 0)");
+		ck_assert_int_eq(err, EPERM);
+		ck_assert_int_eq(chown(dir, 0, 0), 0);
+	} else {
+		/* Root may write anything: only others can see this. */
+		ck_assert_int_eq(chmod(dir, 0500), 0);
+		ck_assert_str_eq(dir_check(dir, &err), "not writable by this "
+		    "user: Permission denied");
+		ck_assert_int_eq(err, EACCES);
+		ck_assert_int_eq(chmod(dir, 0700), 0);
+	}
+	free(missing);
+	free(file);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/*
  * A read-only spool directory.  Root ignores permission bits, so as
  * root the child drops to nobody (65534) and the directory is given to
  * nobody; as anyone else the bits alone do it.
@@ -1511,6 +1601,8 @@ spool_suite(void)
 	tc = tcase_create("open");
 	tcase_add_test(tc, test_open_missing);
 	tcase_add_test(tc, test_open_loose_dir);
+	tcase_add_test(tc, test_loose_dir_at_switch);
+	tcase_add_test(tc, test_dir_check);
 	tcase_add_test(tc, test_dir_moved_away);
 	tcase_add_test(tc, test_open_readonly);
 	tcase_add_test(tc, test_append_rejects_non_lines);

@@ -261,13 +261,14 @@ as_web_user() {
 }
 
 # spawn_contrib: wh-receive started by contrib/spawn-fcgi/wh-receive-spawn,
-# paths replaced; the user options give the socket to the web server's
-# user (as root) or are dropped (not root).  Sets WH_PIDS.
+# paths replaced; the user options give the socket, and the workers, to
+# the web server's user, who owns the spool then (as root), or are
+# dropped (not root).  Sets WH_PIDS.
 spawn_contrib() {
 	local users=
 	mkdir -p "$T_DIR/run"
 	if [ "$(id -u)" -eq 0 ] && [ -n "$WEB_USER" ]; then
-		users="-U $WEB_USER -G nogroup"
+		users="-U $WEB_USER -G nogroup -u $WEB_USER -g nogroup"
 	fi
 	contrib_copy spawn-fcgi/wh-receive-spawn "$T_DIR/spawn"
 	sed -i "s|-U hookspool -G www-data -u hookspool -g hookspool|$users|" "$T_DIR/spawn"

@@ -60,21 +60,21 @@ case $out in *"expected HOST:PORT"*) ok "... with a message saying what to write
 out=$($WH_RUN -c "$T_DIR/hookspool.ini" </dev/null 2>&1); rc=$?
 check "started from a terminal without --listen: refused" 1 "$rc"
 
-# A read-only spool.  Root ignores permission bits, so as root the
-# receiver runs as nobody over a spool that nobody may only read.
+# A spool made read-only once the receiver runs (it would not start on
+# one).  Root ignores permission bits, so as root the receiver runs as
+# nobody over a spool that nobody may only read.
 if [ "$(id -u)" -eq 0 ]; then
 	command -v setpriv >/dev/null || { t_done; exit; }
 	chown -R nobody "$T_DIR"
-	chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
 	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 else
-	chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
 	as_user=
 fi
-before=$(cat "$SPOOL"/seg-*.jsonl | sha256sum)
 $as_user $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/ro.sock" 2>>"$T_DIR/wh.log" &
 WH_PID=$!
 wait_for test -S "$T_DIR/ro.sock"
+chmod 0500 "$SPOOL"; chmod 0400 "$SPOOL"/seg-*.jsonl
+before=$(cat "$SPOOL"/seg-*.jsonl | sha256sum)
 check "read-only spool: 503" 503 "$(fcgi "$T_DIR/ro.sock")"
 check "read-only spool: nothing written" "$before" "$(cat "$SPOOL"/seg-*.jsonl | sha256sum)"
 kill -TERM $WH_PID; wait $WH_PID
