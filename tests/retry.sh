@@ -313,4 +313,23 @@ check "damaged event records: a second run does not touch them" 0 \
 check "damaged event records: nothing more about them in the spool" 4 \
 	"$(grep -h -e "\"id\":\"$b64\"" -e "\"id\":\"$nojson\"" "$SPOOL4"/seg-*.jsonl | grep -c '"type":"attempt"')"
 
+# --- an argument over the system's limit -------------------------------------
+# execve(2) refuses one argument over 128 KiB with E2BIG: that is no
+# passing trouble, so the first attempt is dead, with the reason.
+SPOOL5=$T_DIR/spool5
+mkdir -m 0700 "$SPOOL5"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL5|" "$CONF" > "$T_DIR/big.ini"
+printf '\n[handler:big]\ncommand = /bin/echo ${payload.big}\npayload.kind = big\n' >> "$T_DIR/big.ini"
+POST_RUN=$WH_RUN
+big=$(post /hooks/github "{\"kind\":\"big\",\"big\":\"$(head -c 204800 /dev/zero | tr '\0' x)\"}" "$T_DIR/big.ini")
+# the receiver's dispatcher makes the first attempt
+wait_for sh -c "cat '$SPOOL5'/seg-*.jsonl | grep -v '\"state\":\"running\"' | grep -q '\"type\":\"attempt\"'"
+$WR_RUN -c "$T_DIR/big.ini" run --linger 3 --grace 1 >/dev/null 2>&1; rc=$?
+check "argument too long: the run exits 0" 0 "$rc"
+check "argument too long: one attempt, dead" "dead" "$(SPOOL=$SPOOL5 states "$big" big)"
+check "argument too long: the reason in its record" "argument list too long: argument 1 has 204800 bytes, over the limit of 131071" \
+	"$(SPOOL=$SPOOL5 records "$big" | jq -r 'select(.type == "attempt" and .state != "running") | .error')"
+check "argument too long: list shows it dead" dead \
+	"$($WR_RUN -c "$T_DIR/big.ini" list --json | jq -r "select(.id == \"$big\") | .status")"
+
 t_done
