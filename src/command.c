@@ -13,6 +13,8 @@
 #include "config.h"
 #endif
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -497,6 +499,49 @@ command_expand(const struct command *cmd, const struct filter_event *ev)
 		}
 	}
 	return argv;
+}
+
+/* Bytes of the strings of v and their pointers; *big: the first too long. */
+static size_t
+command_vec_size(char *const *v, size_t arg_len, ssize_t *big, size_t *blen)
+{
+	size_t	i, n, sum = 0;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		n = strlen(v[i]);
+		if (n >= arg_len && *big < 0) {
+			*big = (ssize_t)i;
+			*blen = n;
+		}
+		sum += n + 1 + sizeof(char *);
+	}
+	return sum + sizeof(char *);
+}
+
+int
+command_argv_fits(char *const *argv, char *const *env, size_t arg_len,
+    size_t total, char *err, size_t errlen)
+{
+	ssize_t	big = -1, ebig = -1;
+	size_t	blen = 0, elen = 0, sum;
+
+	sum = command_vec_size(argv, arg_len, &big, &blen);
+	sum += command_vec_size(env, arg_len, &ebig, &elen);
+	if (big >= 0)
+		snprintf(err, errlen, "argument list too long: argument %zd "
+		    "has %zu bytes, over the limit of %zu", big, blen,
+		    arg_len - 1);
+	else if (ebig >= 0)
+		snprintf(err, errlen, "argument list too long: environment "
+		    "string %zd has %zu bytes, over the limit of %zu", ebig,
+		    elen, arg_len - 1);
+	else if (sum > total)
+		snprintf(err, errlen, "argument list too long: %zu bytes of "
+		    "arguments and environment, over the limit of %zu", sum,
+		    total);
+	else
+		return 0;
+	return -1;
 }
 
 void

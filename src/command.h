@@ -40,6 +40,15 @@ size_t		 command_argc(const struct command *);
  */
 char		**command_expand(const struct command *,
 		    const struct filter_event *ev);
+/*
+ * Will execve(2) take argv and env?  Each argument (and environment
+ * string) must be shorter than arg_len bytes, and all of them, with
+ * their NULs and pointers, at most total bytes.  0 if so; else -1 with
+ * "argument list too long: argument 1 has 204800 bytes, over the limit
+ * of 131071" or the like in err: no retry can change that.
+ */
+int		 command_argv_fits(char *const *argv, char *const *env,
+		    size_t arg_len, size_t total, char *err, size_t errlen);
 void		 command_argv_free(char **);
 void		 command_free(struct command *);
 

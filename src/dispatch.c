@@ -231,6 +231,7 @@ spawn_posix(char **argv, char **env, int in, int out, struct attempt *at)
 	}
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
+	errno = rc;
 	return pid;
 }
 
@@ -314,12 +315,32 @@ supervise(pid_t pid, int fd, int timeout, struct dispatch_output *o, int *status
 		close(pidfd);
 }
 
-/* Fork and exec; returns the pid, or -1 with a reason in at->error. */
+/*
+ * An argv that execve(2) refuses with E2BIG (an argument or the whole
+ * over the system's limit) fails the same on every retry: the attempt
+ * is permanent, with why.
+ */
+static int
+too_long(char **argv, char **env, struct dispatch_run *run)
+{
+	long	page = sysconf(_SC_PAGESIZE), max = sysconf(_SC_ARG_MAX);
+
+	if (command_argv_fits(argv, env, (size_t)(page > 0 ? page : 4096) *
+	    32, max > 0 ? (size_t)max : SIZE_MAX, run->error,
+	    sizeof(run->error)) == 0)
+		return 0;
+	run->at.error = run->error;
+	run->permanent = 1;
+	return 1;
+}
+
+/* Fork and exec; returns the pid, or -1 with a reason in run->at.error. */
 static pid_t
 spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
-    int *outfd, struct attempt *at)
+    struct dispatch_run *run)
 {
 	struct filter_event	 fe;
+	struct attempt		*at = &run->at;
 	char			**argv = NULL, **env = NULL;
 	int			 in = -1, pipefd[2] = { -1, -1 };
 	pid_t			 pid = -1;
@@ -333,14 +354,22 @@ spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
 		at->error = "cannot build the command line";
 		goto out;
 	}
+	if (too_long(argv, env, run))
+		goto out;
 	if ((in = dispatch_memfd("wh-body", job->body, job->body_len)) ==
 	    -1 || pipe2(pipefd, O_CLOEXEC) == -1) {
 		at->error = strerror(errno);
 		goto out;
 	}
-	if (!h->drop_privileges)
+	if (!h->drop_privileges) {
 		pid = spawn_posix(argv, env, in, pipefd[1], at);
-	else if ((pid = fork()) == -1)
+		if (pid == -1 && errno == E2BIG) {
+			snprintf(run->error, sizeof(run->error), "argument list "
+			    "too long: over the system's limit");
+			at->error = run->error;
+			run->permanent = 1;
+		}
+	} else if ((pid = fork()) == -1)
 		at->error = strerror(errno);
 	else if (pid == 0)
 		child_exec(h, argv, env, in, pipefd[1]);
@@ -348,7 +377,7 @@ spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
 		goto out;
 	/* Also here, so that kill(-pid) works before the child's own call. */
 	setpgid(pid, pid);
-	*outfd = pipefd[0];
+	run->fd = pipefd[0];
 	pipefd[0] = -1;
 out:
 	free(env);
@@ -364,7 +393,7 @@ out:
 
 static void
 outcome(const struct conf *conf, struct attempt *at, int status,
-    enum attempt_state *st)
+    int permanent, enum attempt_state *st)
 {
 	const struct backoff_policy	policy = {
 		conf->server.max_retry_attempts,
@@ -381,7 +410,8 @@ outcome(const struct conf *conf, struct attempt *at, int status,
 		*st = ATTEMPT_DONE;
 		return;
 	}
-	if (backoff_next(&policy, at->number, at->ended_us, &at->next_us))
+	if (!permanent &&
+	    backoff_next(&policy, at->number, at->ended_us, &at->next_us))
 		*st = ATTEMPT_FAILED;
 	else
 		*st = ATTEMPT_DEAD;
@@ -408,7 +438,7 @@ dispatch_begin(struct spool *sp, const struct handler *h,
 		return -1;
 	}
 	run->deadline = mono_us() + (int64_t)h->timeout * 1000000;
-	run->pid = spawn(h, job, attempt, &run->fd, &run->at);
+	run->pid = spawn(h, job, attempt, run);
 	return 0;
 }
 
@@ -450,7 +480,7 @@ dispatch_end(struct spool *sp, const struct conf *conf,
 	at->timed_out = timed_out;
 	at->ended_us = wall_us();
 	at->output = output_tail(&run->out, &at->output_len);
-	outcome(conf, at, status, &st);
+	outcome(conf, at, status, run->permanent, &st);
 	at->state = dispatch_state_name(st);
 	if (record(sp, at) == -1)
 		log_warn("id=%s handler=%s attempt=%d: cannot record the "

@@ -1,7 +1,8 @@
 /*
  * dispatch: run handler commands for an event, after the answer.  Each
  * attempt is bracketed by spool records: "running" before the command
- * starts, then "done", "failed" (with next_at) or "dead".  A command runs
+ * starts, then "done", "failed" (with next_at) or "dead" (also at once
+ * when no attempt could ever start it: E2BIG).  A command runs
  * without a shell in a process group of its own, with the raw body on
  * stdin, and is killed with its whole group at its timeout.
  */
@@ -64,6 +65,8 @@ struct dispatch_run {
 	struct attempt		 at;
 	struct dispatch_output	 out;
 	pid_t			 pid;		/* -1: the command did not start */
+	int			 permanent;	/* and never will: dead at once */
+	char			 error[160];	/* at.error, when made here */
 	int			 fd;		/* its output; -1 after EOF */
 	int64_t			 deadline;	/* CLOCK_MONOTONIC, us */
 };

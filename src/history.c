@@ -665,6 +665,8 @@ state_parse(const struct span *v)
 		return HS_FAILED;
 	if (span_is(v, "\"dead\""))
 		return HS_DEAD;
+	if (span_is(v, "\"unreadable\""))
+		return HS_UNREADABLE;
 	return HS_NONE;
 }
 
@@ -689,7 +691,7 @@ attempt_needs(const struct history *hi, enum history_state st)
 {
 	if (!(hi->flags & HISTORY_SETTLED_DROP))
 		return A_N;
-	if (st == HS_DONE)
+	if (st == HS_DONE || st == HS_UNREADABLE)
 		return A_STATE + 1;
 	if (st == HS_RUNNING)
 		return A_TIMEOUT + 1;
@@ -805,7 +807,8 @@ history_settled(const struct history_event *ev)
 
 	for (i = 0; i < ev->nhandlers; i++)
 		if (ev->handlers[i].state != HS_DONE &&
-		    ev->handlers[i].state != HS_DEAD)
+		    ev->handlers[i].state != HS_DEAD &&
+		    ev->handlers[i].state != HS_UNREADABLE)
 			return 0;
 	return 1;
 }
@@ -816,6 +819,9 @@ history_status(const struct history_event *ev)
 	enum history_status	st = HISTORY_DONE;
 	size_t			i;
 
+	for (i = 0; i < ev->nhandlers; i++)
+		if (ev->handlers[i].state == HS_UNREADABLE)
+			return HISTORY_UNREADABLE;
 	for (i = 0; i < ev->nhandlers; i++) {
 		switch (ev->handlers[i].state) {
 		case HS_DEAD:
@@ -829,6 +835,7 @@ history_status(const struct history_event *ev)
 				st = HISTORY_PENDING;
 			break;
 		case HS_DONE:
+		case HS_UNREADABLE:
 			break;
 		}
 	}
@@ -839,7 +846,8 @@ static const char *const status_names[] = {
 	[HISTORY_DONE] = "done",
 	[HISTORY_PENDING] = "pending",
 	[HISTORY_FAILED] = "failed",
-	[HISTORY_DEAD] = "dead"
+	[HISTORY_DEAD] = "dead",
+	[HISTORY_UNREADABLE] = "unreadable"
 };
 
 const char *
@@ -867,6 +875,7 @@ history_state_name(enum history_state st)
 	case HS_DONE:		return "done";
 	case HS_FAILED:		return "failed";
 	case HS_DEAD:		return "dead";
+	case HS_UNREADABLE:	return "unreadable";
 	default:		return "none";
 	}
 }
@@ -896,7 +905,8 @@ history_error(const struct history_handler *h, char *buf, size_t len)
 	if (len == 0)
 		return;
 	buf[0] = '\0';
-	if (h->state != HS_FAILED && h->state != HS_DEAD)
+	if (h->state != HS_FAILED && h->state != HS_DEAD &&
+	    h->state != HS_UNREADABLE)
 		return;
 	if (h->error != NULL)
 		snprintf(buf, len, "%s", h->error);

@@ -20,7 +20,8 @@ enum history_state {
 	HS_RUNNING,
 	HS_DONE,
 	HS_FAILED,		/* another attempt is due at next_us */
-	HS_DEAD
+	HS_DEAD,
+	HS_UNREADABLE		/* its event record cannot be read: set aside */
 };
 
 /* An event's status, from its handlers' (hookspool-spool(5)). */
@@ -28,7 +29,8 @@ enum history_status {
 	HISTORY_DONE,		/* every handler done, or none */
 	HISTORY_PENDING,	/* some handler not started or running */
 	HISTORY_FAILED,		/* some handler failed, a retry is due */
-	HISTORY_DEAD		/* some handler failed for good */
+	HISTORY_DEAD,		/* some handler failed for good */
+	HISTORY_UNREADABLE	/* its event record cannot be read */
 };
 
 struct history_handler {
@@ -109,7 +111,8 @@ const char		*history_status_name(enum history_status);
 /* "pending" etc. to a status; -1 if unknown. */
 int			 history_status_parse(const char *);
 const char		*history_state_name(enum history_state);
-/* 1 if every handler of ev is done or dead (or it has none). */
+/* 1 if every handler of ev is done, dead or unreadable (or it has
+ * none). */
 int			 history_settled(const struct history_event *);
 
 /* Grace periods of the rule below, in microseconds. */

@@ -514,26 +514,89 @@ run_plan(struct run *r)
 
 /* Running what is due. */
 
+/*
+ * The job of ev's event record; NULL with errno, and why in err when
+ * the record itself is damaged (EINVAL): it will never be read.
+ */
 static struct dispatch_job *
-load_job(struct run *r, const struct history_event *ev)
+load_job(struct run *r, const struct history_event *ev, char *err,
+    size_t errlen)
 {
 	struct dispatch_job	*job = NULL;
 	json_t			*rec;
 	char			 name[32], *line = NULL;
 	size_t			 len;
 
+	snprintf(err, errlen, "%s", "cannot read it");
 	snprintf(name, sizeof(name), "seg-%08u.jsonl", ev->segment);
 	if (spool_read_line(r->dir, name, (off_t)ev->offset, &line, &len) ==
-	    -1)
+	    -1) {
+		errno = errno == EINVAL ? EIO : errno;	/* not its content */
 		return NULL;
-	rec = record_decode(line, len, NULL, 0);
-	if (rec != NULL)
-		job = retry_job(rec);
-	else
+	}
+	if ((rec = record_decode(line, len, err, errlen)) == NULL)
 		errno = EINVAL;
+	else if ((job = retry_job(rec)) == NULL && errno == EINVAL)
+		snprintf(err, errlen, "%s", "its body does not decode");
 	json_decref(rec);
 	free(line);
 	return job;
+}
+
+static enum attempt_state
+record_attempt(struct run *r, struct attempt *at)
+{
+	char	*rec;
+	size_t	 len;
+	int	 rc;
+
+	if ((rec = attempt_encode(at, &len)) == NULL)
+		return ATTEMPT_UNRECORDED;
+	rc = spool_append(r->sp, rec, len);
+	free(rec);
+	if (rc == -1)
+		return ATTEMPT_UNRECORDED;
+	r->progress++;
+	return ATTEMPT_DONE;
+}
+
+/*
+ * ev's event record cannot be read: an "unreadable" attempt for each
+ * handler that may still need one (the one due, those not started or
+ * failed; one running elsewhere gets its own when it comes due), so that
+ * the event is settled and never looked at again.  -1 if the spool
+ * refuses the records.
+ */
+static int
+set_aside(struct run *r, const struct due *d, const char *why)
+{
+	struct history_handler	*h;
+	struct attempt		 at;
+	char			 error[256];
+	size_t			 i;
+
+	snprintf(error, sizeof(error), "event record unreadable: %s", why);
+	memset(&at, 0, sizeof(at));
+	at.event_id = d->ev->id;
+	at.state = "unreadable";
+	at.started_us = at.ended_us = wall_us();
+	at.exit_status = -1;
+	at.error = error;
+	for (i = 0; i < d->ev->nhandlers; i++) {
+		h = &d->ev->handlers[i];
+		if (h != d->h && h->state != HS_NONE && h->state != HS_FAILED)
+			continue;
+		at.handler = h->name;
+		at.number = h->attempts + 1;
+		at.timeout = h->timeout;
+		if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
+			return -1;
+		h->state = HS_UNREADABLE;	/* not due again in this pass */
+	}
+	log_warn("id=%s: event record at seg-%08u.jsonl offset %lld: %s: "
+	    "set aside, its handlers are not run", d->ev->id, d->ev->segment,
+	    (long long)d->ev->offset, why);
+	return 0;
 }
 
 /*
@@ -551,9 +614,6 @@ close_abandoned(struct run *r, const struct due *d)
 	};
 	struct attempt		at;
 	enum attempt_state	st = ATTEMPT_FAILED;
-	char			*rec;
-	size_t			 len;
-	int			 rc;
 
 	memset(&at, 0, sizeof(at));
 	at.event_id = d->ev->id;
@@ -569,13 +629,8 @@ close_abandoned(struct run *r, const struct due *d)
 	else
 		st = ATTEMPT_DEAD;
 	at.state = dispatch_state_name(st);
-	if ((rec = attempt_encode(&at, &len)) == NULL)
+	if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
 		return ATTEMPT_UNRECORDED;
-	rc = spool_append(r->sp, rec, len);
-	free(rec);
-	if (rc == -1)
-		return ATTEMPT_UNRECORDED;
-	r->progress++;
 	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
 	    "runner", at.event_id, at.handler, at.number, at.state);
 	return st;
@@ -586,7 +641,10 @@ run_one(struct run *r, const struct due *d)
 {
 	struct dispatch_job	*job;
 	enum attempt_state	 st;
+	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
 
+	if (d->h->state == HS_UNREADABLE)
+		return 0;		/* set aside with another handler */
 	if (d->h->state == HS_RUNNING) {
 		st = close_abandoned(r, d);
 		if (st == ATTEMPT_UNRECORDED)
@@ -594,7 +652,9 @@ run_one(struct run *r, const struct due *d)
 		if (st == ATTEMPT_DEAD)
 			return 0;
 	}
-	if ((job = load_job(r, d->ev)) == NULL) {
+	if ((job = load_job(r, d->ev, why, sizeof(why))) == NULL) {
+		if (errno == EINVAL)
+			return set_aside(r, d, why);
 		log_warn("id=%s: cannot read its event record", d->ev->id);
 		return 0;
 	}

@@ -46,8 +46,8 @@ usage(void)
 	    "usage: wh-retry [-v] [-c file] [run] [--linger seconds] "
 	    "[--follow] [--wait[=seconds]] [--grace seconds]\n"
 	    "       wh-retry [-c file] list [--endpoint path] "
-	    "[--status pending|failed|dead|done] [--limit n] [--since time] "
-	    "[--json]\n"
+	    "[--status pending|failed|dead|done|unreadable] [--limit n] "
+	    "[--since time] [--json]\n"
 	    "       wh-retry [-c file] show [--json] id\n"
 	    "       wh-retry [-c file] replay [--handler name] id\n"
 	    "       wh-retry [-c file] check\n");
@@ -237,7 +237,8 @@ last_error(const struct history_event *ev, char *buf, size_t len)
 	buf[0] = '\0';
 	for (i = 0; i < ev->nhandlers; i++) {
 		h = &ev->handlers[i];
-		if ((h->state == HS_FAILED || h->state == HS_DEAD) &&
+		if ((h->state == HS_FAILED || h->state == HS_DEAD ||
+		    h->state == HS_UNREADABLE) &&
 		    (last == NULL || h->ended_us > last->ended_us))
 			last = h;
 	}

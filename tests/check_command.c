@@ -309,6 +309,44 @@ START_TEST(test_program_errors)
 }
 END_TEST
 
+/* What execve(2) would refuse with E2BIG is told apart, with why. */
+START_TEST(test_argv_fits)
+{
+	char	*big, why[128];
+	char	*av[] = { "/bin/echo", NULL, NULL };
+	char	*env[] = { "A=1", NULL, NULL };
+
+	big = malloc(200 * 1024 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 200 * 1024);
+	big[200 * 1024] = '\0';
+	av[1] = "small";
+	ck_assert_int_eq(command_argv_fits(av, env, 131072, 2097152, why,
+	    sizeof(why)), 0);
+	av[1] = big;
+	ck_assert_int_eq(command_argv_fits(av, env, 131072, 2097152, why,
+	    sizeof(why)), -1);
+	ck_assert_str_eq(why, "argument list too long: argument 1 has 204800 "
+	    "bytes, over the limit of 131071");
+	big[131071] = '\0';	/* the longest that fits */
+	ck_assert_int_eq(command_argv_fits(av, env, 131072, 2097152, why,
+	    sizeof(why)), 0);
+	/* all of them together, the environment with its pointers */
+	ck_assert_int_eq(command_argv_fits(av, env, 131072, 131072, why,
+	    sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "bytes of arguments and "
+	    "environment, over the limit of 131072"));
+	av[1] = "small";
+	env[1] = big;
+	big[131071] = 'x';
+	ck_assert_int_eq(command_argv_fits(av, env, 131072, 2097152, why,
+	    sizeof(why)), -1);
+	ck_assert_str_eq(why, "argument list too long: environment string 1 "
+	    "has 204800 bytes, over the limit of 131071");
+	free(big);
+}
+END_TEST
+
 static Suite *
 command_suite(void)
 {
@@ -335,6 +373,7 @@ command_suite(void)
 	tcase_add_test(tc, test_header_placeholder);
 	tcase_add_test(tc, test_value_text);
 	tcase_add_test(tc, test_expand_twice);
+	tcase_add_test(tc, test_argv_fits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -192,6 +192,45 @@ START_TEST(settled_drop)
 }
 END_TEST
 
+/* An event whose record cannot be read: set aside, settled, dropped. */
+START_TEST(unreadable_is_settled)
+{
+	static const char *const hs[] = { "a", "b" };
+	struct history		*hi = history_new(0), *drop;
+	struct history_event	*ev;
+	struct history_grace	 g = { SEC, SEC };
+	char			 err[64];
+
+	add_event(hi, ID, hs, 2, 1);
+	add_attempt(hi, ID, "a", 1, "failed", T0, T0 + SEC);
+	add_attempt(hi, ID, "a", 2, "unreadable", T0 + SEC, 0);
+	ev = history_get(hi, ID);
+	ck_assert_int_eq(history_status(ev), HISTORY_UNREADABLE);
+	ck_assert(!history_settled(ev));	/* b is not set aside yet */
+	add_attempt(hi, ID, "b", 1, "unreadable", T0 + SEC, 0);
+	ck_assert_int_eq(ev->handlers[0].state, HS_UNREADABLE);
+	ck_assert_int_eq(history_status(ev), HISTORY_UNREADABLE);
+	ck_assert(history_settled(ev));
+	ck_assert(history_due(ev, &ev->handlers[0], &g) == -1);
+	ck_assert(history_due(ev, &ev->handlers[1], &g) == -1);
+	history_error(&ev->handlers[0], err, sizeof(err));
+	ck_assert_str_eq(err, "exit 3");
+	ck_assert_str_eq(history_status_name(HISTORY_UNREADABLE),
+	    "unreadable");
+	ck_assert_int_eq(history_status_parse("unreadable"),
+	    HISTORY_UNREADABLE);
+	ck_assert_str_eq(history_state_name(HS_UNREADABLE), "unreadable");
+	history_free(hi);
+
+	drop = history_new(HISTORY_SETTLED_DROP);
+	add_event(drop, ID, hs + 1, 1, 1);
+	ck_assert_uint_eq(history_count(drop), 1);
+	add_attempt(drop, ID, "b", 1, "unreadable", T0, 0);
+	ck_assert_uint_eq(history_count(drop), 0);
+	history_free(drop);
+}
+END_TEST
+
 START_TEST(bad_lines_are_skipped)
 {
 	static const char *const bad[] = {
@@ -321,6 +360,7 @@ main(void)
 	tcase_add_test(tc, order_does_not_matter);
 	tcase_add_test(tc, running_too_long_is_due);
 	tcase_add_test(tc, settled_drop);
+	tcase_add_test(tc, unreadable_is_settled);
 	tcase_add_test(tc, bad_lines_are_skipped);
 	tcase_add_test(tc, escaped_strings);
 	tcase_add_test(tc, handlers_in_claims);

@@ -305,4 +305,66 @@ left2=$(spool_events "$SPOOL2" | wc -l)
 if [ "$left2" -le $((100 + 4 * per)) ]; then ok "retention: bounded under a stream ($left2 events)"
 else not_ok "retention: bounded under a stream" "$left2 events"; fi
 
+# --- an event record that cannot be read -------------------------------------
+# A damaged line in the middle of a segment (not a torn last line) whose
+# handlers are due: set aside once, with one log line and an
+# "unreadable" record for each handler, never run and never looked at
+# again.
+SPOOL4=$T_DIR/spool4
+mkdir -m 0700 "$SPOOL4"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL4|" "$CONF" > "$T_DIR/damaged.ini"
+POST_RUN=$WH_RUN
+post /hooks/github '{"kind":"two"}' "$T_DIR/damaged.ini" >/dev/null
+sleep 0.5
+# damage JQ: a copy of that event received 300 s ago, changed by JQ.
+damage() {
+	local id
+	id=$(cat /proc/sys/kernel/random/uuid)
+	jq -c --arg id "$id" --arg t "$(date -u -d "@$(($(date +%s) - 300))" +%Y-%m-%dT%H:%M:%S.000000Z)" \
+	    "select(.type == \"event\") | .id = \$id | .received_at = \$t | $1" "$SPOOL4"/seg-*.jsonl |
+	    head -1 >> "$(ls "$SPOOL4"/seg-*.jsonl | tail -1)"
+	echo "$id"
+}
+b64=$(damage '.body_encoding = "base64" | .body = "not base64!"')
+# Not JSON at all past its first members: an escape JSON does not have.
+nojson=$(damage '.body = "QQQ"')
+sed -i "s/\"body\":\"QQQ\"/\"body\":\"\\\\q\"/" "$(ls "$SPOOL4"/seg-*.jsonl | tail -1)"
+post /hooks/other '{"kind":"none"}' "$T_DIR/damaged.ini" >/dev/null
+$WR_RUN -c "$T_DIR/damaged.ini" run --linger 2 --grace 1 > "$T_DIR/damaged1.out" 2>&1; rc=$?
+check "damaged event records: the run exits 0" 0 "$rc"
+for id in "$b64" "$nojson"; do
+	check "damaged event record: one log line" 1 "$(grep -c "id=$id" "$T_DIR/damaged1.out")"
+	check "damaged event record: each handler set aside once" "good:unreadable bad:unreadable" \
+		"$(grep -h "\"id\":\"$id\"" "$SPOOL4"/seg-*.jsonl | grep '"type":"attempt"' | jq -r '"\(.handler):\(.state)"' | tr '\n' ' ' | sed 's/ $//')"
+	check "damaged event record: list shows it unreadable" unreadable \
+		"$($WR_RUN -c "$T_DIR/damaged.ini" list --json | jq -r "select(.id == \"$id\") | .status")"
+done
+check "list --status unreadable: the two damaged events" "$(printf '%s\n' "$b64" "$nojson" | sort)" \
+	"$($WR_RUN -c "$T_DIR/damaged.ini" list --status unreadable --json | jq -r .id | sort)"
+$WR_RUN -c "$T_DIR/damaged.ini" run --linger 2 --grace 1 > "$T_DIR/damaged2.out" 2>&1; rc=$?
+check "damaged event records: a second run exits 0" 0 "$rc"
+check "damaged event records: a second run does not touch them" 0 \
+	"$(grep -c -e "id=$b64" -e "id=$nojson" "$T_DIR/damaged2.out")"
+check "damaged event records: nothing more about them in the spool" 4 \
+	"$(grep -h -e "\"id\":\"$b64\"" -e "\"id\":\"$nojson\"" "$SPOOL4"/seg-*.jsonl | grep -c '"type":"attempt"')"
+
+# --- an argument over the system's limit -------------------------------------
+# execve(2) refuses one argument over 128 KiB with E2BIG: that is no
+# passing trouble, so the first attempt is dead, with the reason.
+SPOOL5=$T_DIR/spool5
+mkdir -m 0700 "$SPOOL5"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL5|" "$CONF" > "$T_DIR/big.ini"
+printf '\n[handler:big]\ncommand = /bin/echo ${payload.big}\npayload.kind = big\n' >> "$T_DIR/big.ini"
+POST_RUN=$WH_RUN
+big=$(post /hooks/github "{\"kind\":\"big\",\"big\":\"$(head -c 204800 /dev/zero | tr '\0' x)\"}" "$T_DIR/big.ini")
+# the receiver's dispatcher makes the first attempt
+wait_for sh -c "cat '$SPOOL5'/seg-*.jsonl | grep -v '\"state\":\"running\"' | grep -q '\"type\":\"attempt\"'"
+$WR_RUN -c "$T_DIR/big.ini" run --linger 3 --grace 1 >/dev/null 2>&1; rc=$?
+check "argument too long: the run exits 0" 0 "$rc"
+check "argument too long: one attempt, dead" "dead" "$(SPOOL=$SPOOL5 states "$big" big)"
+check "argument too long: the reason in its record" "argument list too long: argument 1 has 204800 bytes, over the limit of 131071" \
+	"$(SPOOL=$SPOOL5 records "$big" | jq -r 'select(.type == "attempt" and .state != "running") | .error')"
+check "argument too long: list shows it dead" dead \
+	"$($WR_RUN -c "$T_DIR/big.ini" list --json | jq -r "select(.id == \"$big\") | .status")"
+
 t_done
