@@ -224,9 +224,9 @@ check "show of a malformed id: EX_DATAERR" 65 "$rc"
 # Control characters from a sender (a header, a body) or a handler's
 # output reach the terminal escaped, never raw; --json keeps them.  In
 # a spool of their own.
-SPOOL4=$T_DIR/spool4
-mkdir -m 0700 "$SPOOL4"
-sed "s|^spool_dir = .*|spool_dir = $SPOOL4|" "$CONF" > "$T_DIR/evil.ini"
+SPOOL_ESC=$T_DIR/spool-esc
+mkdir -m 0700 "$SPOOL_ESC"
+sed "s|^spool_dir = .*|spool_dir = $SPOOL_ESC|" "$CONF" > "$T_DIR/evil.ini"
 post_evil() {
 	printf '%s' "$1" > "$T_DIR/body"
 	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$T_DIR/evil.ini" GATEWAY_INTERFACE=CGI/1.1 \
@@ -236,7 +236,7 @@ post_evil() {
 }
 raw() { LC_ALL=C grep -c "$(printf '[\001-\010\013-\037\177]')" || true; }
 evil=$(post_evil '{"kind":"evil"}' "$(printf '\033[31mred\302\233')")
-wait_for grep -q "\"id\":\"$evil\".*\"state\":\"done\"" "$SPOOL4"/seg-*.jsonl
+wait_for grep -q "\"id\":\"$evil\".*\"state\":\"done\"" "$SPOOL_ESC"/seg-*.jsonl
 out=$($WR_RUN -c "$T_DIR/evil.ini" show "$evil")
 check "show: no raw control character from a header or an output" 0 "$(raw <<<"$out")"
 check "... the header's escapes shown" 1 "$(grep -cF '  x-evil: \x1b[31mred\u009b' <<<"$out")"
