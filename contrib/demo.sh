@@ -108,6 +108,7 @@ endpoint_paths = /hooks/github
 header.X-GitHub-Event = push
 timeout = 10
 INI
+chmod 0600 "$T_DIR/hookspool.ini"	# it holds an inline secret
 
 stop() {
 	trap - INT TERM EXIT
