@@ -1036,24 +1036,18 @@ many_endpoints(size_t n, const char *extra)
 	return text;
 }
 
+/* Check's timeout bounds the load; how fast is bench/'s question. */
 START_TEST(test_10000_endpoints)
 {
-	struct timespec	 t0, t1;
 	char		*text;
-	double		 secs;
 
 	text = many_endpoints(10000, "");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	load(text);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(text);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->nendpoints, 10000);
 	ck_assert_str_eq(conf_find_endpoint(c, "/hooks/9999")->name, "e9999");
 	ck_assert_str_eq(conf_find_endpoint(c, "/hooks/0")->name, "e0");
-	secs = (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	ck_assert_msg(secs < 5.0, "10,000 endpoints took %.2f s", secs);
 }
 END_TEST
 

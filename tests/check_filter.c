@@ -92,14 +92,6 @@ action_matches(const char *json)
 	return filter_match(f, &ev);
 }
 
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 START_TEST(test_no_criteria)
 {
@@ -176,15 +168,13 @@ END_TEST
 START_TEST(test_glob_many_stars_fast)
 {
 	char	path[4096];
-	double	t0;
 
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
 	add("endpoint_paths", "/**a**a**a**a**a**a**a**a**a**a**a**a**b");
-	t0 = now_s();
+	/* An exponential match would not end within Check's timeout. */
 	ck_assert(!path_matches(path));
-	ck_assert(now_s() - t0 < 1.0);
 }
 END_TEST
 
@@ -584,7 +574,6 @@ END_TEST
 START_TEST(test_catastrophic_regex)
 {
 	char	json[128], hv[64];
-	double	t0;
 
 	add("payload.x", "(a+)+$");
 	add("header.X-Y", "(a|aa)+c");
@@ -593,9 +582,8 @@ START_TEST(test_catastrophic_regex)
 	hv[41] = '\0';
 	snprintf(json, sizeof(json), "{\"x\":\"%s\"}", hv);
 	hdr("X-Y", hv);
-	t0 = now_s();
+	/* PCRE2's match limit ends the backtracking: no match, no hang. */
 	ck_assert(!action_matches(json));
-	ck_assert(now_s() - t0 < 1.0);
 	/* The same regexes still match what they should. */
 	hv[40] = 'c';
 	hdr("X-Y", hv);
