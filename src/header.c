@@ -81,7 +81,7 @@ static int
 header_name_eq(const char *a, const char *name)
 {
 	for (; *a != '\0' && *name != '\0'; a++, name++)
-		if (*a != header_char(*name))
+		if ((unsigned char)*a != header_char(*name))
 			return 0;
 	return *a == '\0' && *name == '\0';
 }

@@ -104,6 +104,20 @@ round_trip(const unsigned char *body, size_t len, const char *encoding)
 	free(line);
 }
 
+/* A name with bytes over 0x7f, sent twice, is one header (its second
+ * copy once made a record with a duplicate key, which no reader took). */
+START_TEST(test_repeated_high_byte_name)
+{
+	struct header_list	two = { NULL, 0, 0 };
+
+	ck_assert_int_eq(header_add(&two, "x\xff\xf6", "a"), 0);
+	ck_assert_int_eq(header_add(&two, "X\xff\xf6", "b"), 0);
+	ck_assert_uint_eq(two.n, 1);
+	ck_assert_str_eq(header_get(&two, "x\xff\xf6"), "a, b");
+	header_list_free(&two);
+}
+END_TEST
+
 START_TEST(test_exact_line)
 {
 	static const char body[] =
@@ -851,6 +865,7 @@ event_suite(void)
 	s = suite_create("event");
 	tc = tcase_create("encode");
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
+	tcase_add_test(tc, test_repeated_high_byte_name);
 	tcase_add_test(tc, test_exact_line);
 	tcase_add_test(tc, test_exact_line_binary);
 	tcase_add_test(tc, test_received_at);
