@@ -1,6 +1,6 @@
 /*
  * backoff: exponential delays between retries of a failed handler, the
- * rule of the library we port (1 s, 2 s, 4 s with the defaults), with a
+ * doubling from retry_delay_seconds (1 s, 2 s, 4 s with the defaults), with a
  * cap and a limit.  The delay is counted from the end of the failed
  * attempt, so a slow handler does not eat its own pause.
  */

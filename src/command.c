@@ -1,5 +1,5 @@
 /*
- * command: handler command lines (issue 4).  command_parse() splits the
+ * command: handler command lines.  command_parse() splits the
  * line into words once, at load time, each word a list of parts: literal
  * bytes or a ${payload.PATH} / ${header.NAME} placeholder.
  * command_expand() then only concatenates, per event.

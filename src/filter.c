@@ -1,5 +1,5 @@
 /*
- * filter: event filters of [handler:NAME] sections (issue 4).  Each key
+ * filter: event filters of [handler:NAME] sections.  Each key
  * becomes one criterion, compiled once: endpoint_paths into glob token
  * strings, methods into a bit set, header.NAME and payload.PATH regexes
  * into PCRE2 code (JIT when the platform has it).

@@ -1,6 +1,6 @@
 /*
  * receive: one webhook request, start to answer.  The order of checks
- * is fixed by DESIGN.md: header limits (431, before anything is built
+ * is that of wh-receive(8): header limits (431, before anything is built
  * from them), endpoint (404), enabled (503), method (405), size (413,
  * before reading), body, signature (401), spool (503), 202.  Once the
  * signature is verified, the headers that carry credentials are

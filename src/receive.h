@@ -1,5 +1,5 @@
 /*
- * receive: the request path of wh-receive (DESIGN.md): match the
+ * receive: the request path of wh-receive (see wh-receive(8)): match the
  * endpoint, check method and size, read the body, verify, spool, answer.
  * It knows nothing of FastCGI or CGI: the front end fills a struct
  * request, supplies a body reader, and writes out the struct response.

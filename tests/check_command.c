@@ -1,5 +1,5 @@
 /*
- * check_command: handler command lines (issue 4).  Quoting splits words
+ * check_command: handler command lines.  Quoting splits words
  * once; values from the event land inside exactly one argv element,
  * byte for byte, whatever shell syntax they carry; what a user would
  * have meant for a shell is an error with its offset.

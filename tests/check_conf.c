@@ -265,7 +265,7 @@ START_TEST(test_defaults)
 }
 END_TEST
 
-/* DESIGN.md's [server] section, inline comments and all. */
+/* A [server] section as hookspool.ini(5) shows it, inline comments and all. */
 START_TEST(test_design_example)
 {
 	ck_assert_ptr_nonnull(load(
@@ -1254,7 +1254,7 @@ START_TEST(test_handler_repeated_header)
 }
 END_TEST
 
-/* DESIGN.md's handler section, inline comments and all. */
+/* A handler section as hookspool.ini(5) shows it, inline comments and all. */
 START_TEST(test_design_handler)
 {
 	const struct handler	*h;

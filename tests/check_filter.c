@@ -1,6 +1,6 @@
 /*
- * check_filter: every rule of a handler's event filter (issue 4), the
- * examples of the library we port, the cases that library got wrong
+ * check_filter: every rule of a handler's event filter, the examples
+ * of hookspool.ini(5), the cases other filter syntaxes get wrong
  * (prefix matches, empty payloads), and hostile input: catastrophic
  * regexes, oversized subjects, invalid UTF-8.
  */
