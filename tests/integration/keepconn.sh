@@ -14,14 +14,7 @@ t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
-cat > "$T_DIR/hookspool.ini" <<INI
-[server]
-spool_dir = $SPOOL
-fsync = always
-
-[endpoint:open]
-path = /hooks/open
-INI
+open_conf "$SPOOL" "fsync = always"
 PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
 wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }

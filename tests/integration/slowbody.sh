@@ -12,15 +12,7 @@ SLOW_PID=
 trap 'kill $SLOW_PID 2>/dev/null; servers_stop; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
-cat > "$T_DIR/hookspool.ini" <<INI
-[server]
-spool_dir = $SPOOL
-fsync = always
-request_timeout = 3
-
-[endpoint:open]
-path = /hooks/open
-INI
+open_conf "$SPOOL" "fsync = always" "request_timeout = 3"
 PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
 wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
