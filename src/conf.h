@@ -145,6 +145,9 @@ void		 conf_errors_free(struct conf_errors *);
 /* The endpoint (enabled or not) whose path is exactly path, or NULL. */
 const struct endpoint	*conf_find_endpoint(const struct conf *,
 			    const char *path);
+/* The handler called name, or NULL. */
+const struct handler	*conf_find_handler(const struct conf *,
+			    const char *name);
 
 /* METHOD_* bit of an HTTP method name, 0 if unknown. */
 unsigned	 conf_method_bit(const char *);

@@ -276,17 +276,6 @@ retry_job(const json_t *rec)
 	return job;
 }
 
-const struct handler *
-retry_handler(const struct conf *conf, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < conf->nhandlers; i++)
-		if (strcmp(conf->handlers[i].name, name) == 0)
-			return &conf->handlers[i];
-	return NULL;
-}
-
 /* Reading: the bytes new since the last pass. */
 
 static int
@@ -407,7 +396,7 @@ start_grace(const struct run *r, const struct history_event *ev)
 
 	for (i = 0; i < ev->nhandlers; i++) {
 		h = ev->handlers[i].listed ?
-		    retry_handler(r->conf, ev->handlers[i].name) : NULL;
+		    conf_find_handler(r->conf, ev->handlers[i].name) : NULL;
 		if (h != NULL)
 			s += h->timeout;
 	}
@@ -469,7 +458,7 @@ plan_event(struct history_event *ev, void *arg)
 		h = &ev->handlers[i];
 		if ((at = history_due(ev, h, &g)) < 0)
 			continue;
-		if ((handler = retry_handler(r->conf, h->name)) == NULL)
+		if ((handler = conf_find_handler(r->conf, h->name)) == NULL)
 			continue;	/* not configured now: cannot run */
 		if (h->state == HS_RUNNING || h->state == HS_NONE)
 			wake_at(r, r->now + POLL_US);

@@ -58,7 +58,5 @@ int	retry_run(const struct conf *, const struct retry_opts *,
  * body and payload), with no handlers yet.  NULL with errno on error.
  */
 struct dispatch_job	*retry_job(const json_t *rec);
-/* The configured handler called name, or NULL. */
-const struct handler	*retry_handler(const struct conf *, const char *name);
 
 #endif

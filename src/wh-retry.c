@@ -950,7 +950,8 @@ cmd_replay(int argc, char **argv)
 		return usage();
 	memset(&f, 0, sizeof(f));
 	rc = load_event(argv[optind], &conf, &f, id);
-	if (rc == EX_OK && only != NULL && retry_handler(conf, only) == NULL) {
+	if (rc == EX_OK && only != NULL &&
+	    conf_find_handler(conf, only) == NULL) {
 		fprintf(stderr, "wh-retry: replay: no handler \"%s\" in %s\n",
 		    only, conf_path);
 		rc = EX_USAGE;
