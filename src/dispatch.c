@@ -509,69 +509,6 @@ dispatch_attempt(struct spool *sp, const struct conf *conf,
 }
 
 void
-dispatch_child_init(const struct conf *conf)
-{
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	errno = 0;
-	if (conf->server.handler_nice > 0 &&
-	    nice(conf->server.handler_nice) == -1 && errno != 0)
-		log_warn("handler_nice %d", conf->server.handler_nice);
-}
-
-/* The dispatcher process: every handler of the job, in order. */
-static void
-dispatcher(const struct conf *conf, const struct dispatch_job *job)
-{
-	struct spool	*sp;
-	size_t		 i;
-	int		 fd;
-
-	dispatch_child_init(conf);
-	/* Not the listening socket: the web server must see us gone. */
-	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-	}
-	/* Our own open file, hence our own flock(2) on it. */
-	if ((sp = spool_open(conf->server.spool_dir, conf->server.fsync)) ==
-	    NULL) {
-		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
-		_exit(1);
-	}
-	for (i = 0; i < job->nhandlers; i++)
-		dispatch_attempt(sp, conf, &conf->handlers[job->handlers[i]],
-		    job, 1);
-	spool_close(sp);
-	_exit(0);
-}
-
-pid_t
-dispatch_start(const struct conf *conf, const struct dispatch_job *job,
-    int detach)
-{
-	pid_t	pid;
-	int	fd;
-
-	if ((pid = fork()) != 0)
-		return pid;
-	if (detach) {
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		if ((fd = open("/dev/null", O_WRONLY)) != -1) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-	}
-	dispatcher(conf, job);
-	_exit(0);
-}
-
-void
 dispatch_job_free(struct dispatch_job *job)
 {
 	if (job == NULL)

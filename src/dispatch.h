@@ -112,27 +112,8 @@ enum attempt_state dispatch_end(struct spool *, const struct conf *,
  * a job too large for one message.  -1 with errno.
  */
 int		 dispatch_memfd(const char *name, const void *p, size_t len);
-/*
- * In a dispatcher process, forked from a responder: the default
- * SIGTERM, SIGINT and SIGCHLD, SIGHUP ignored (a reload is the
- * responder's), and our priority lowered by handler_nice, for the
- * dispatcher and the commands it starts: under load the answers come
- * first, the handlers after.
- */
-void		 dispatch_child_init(const struct conf *);
 /* Kill a command's whole process group and reap the command. */
 void		 dispatch_kill(pid_t, int *status);
-
-/*
- * Fork a dispatcher that runs the first attempt of each of the job's
- * handlers in order and exits.  Returns its pid (the caller reaps it),
- * or -1.  With detach, the dispatcher is a grandchild in a session of
- * its own, with stdout and stderr on /dev/null (CGI: the web server
- * waits for the end of output) and the pid returned is the short-lived
- * intermediate.
- */
-pid_t		 dispatch_start(const struct conf *, const struct dispatch_job *,
-		    int detach);
 void		 dispatch_job_free(struct dispatch_job *);
 
 #endif

@@ -16,14 +16,11 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -443,109 +440,22 @@ receive_init(struct receiver *rcv, const struct conf *conf, int listen_fd)
 	memset(rcv, 0, sizeof(*rcv));
 	rcv->conf = conf;
 	rcv->listen_fd = listen_fd;
-	rcv->disp_fd = -1;
-}
-
-/*
- * The dispatcher keeps nothing of ours but the log: not the listening
- * socket (a web server must see the responder gone when it is), not the
- * FastCGI connection, not our spool file (its flock is ours).
- */
-static void
-dispatcher_child(struct receiver *rcv, int fd)
-{
-	int	null;
-
-	closelog();
-	if (fd != 3 && dup2(fd, 3) == -1)
-		_exit(1);
-	close_range(4, ~0U, 0);
-	if (rcv->listen_fd == STDIN_FILENO &&
-	    (null = open("/dev/null", O_RDONLY)) != -1) {
-		dup2(null, STDIN_FILENO);
-		if (null != STDIN_FILENO)
-			close(null);
-	}
-	log_reopen();
-	_exit(dispatcher_main(rcv->conf, 3));
-}
-
-static int
-dispatcher_up(struct receiver *rcv)
-{
-	pid_t	pid;
-	int	sv[2];
-
-	if (dispatcher_channel(sv) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0)
-		dispatcher_child(rcv, sv[1]);
-	close(sv[1]);
-	rcv->disp_fd = sv[0];
-	return 0;
-}
-
-void
-receive_dispatcher_close(struct receiver *rcv)
-{
-	if (rcv->disp_fd != -1)
-		close(rcv->disp_fd);
-	rcv->disp_fd = -1;
-}
-
-/* To the dispatcher; a new one if it is gone.  0, or -1 with errno. */
-static int
-dispatch_send(struct receiver *rcv, const struct response *resp)
-{
-	const struct dispatch_job	*job = resp->job;
-	struct dispatcher_ref		*ref;
-	int				 tries, rc = -1;
-
-	if ((ref = calloc(1, sizeof(*ref) + job->nhandlers *
-	    sizeof(size_t))) == NULL)
-		return -1;
-	memcpy(ref->id, job->id, sizeof(ref->id));
-	ref->received_us = resp->received_us;
-	ref->segno = resp->segno;
-	ref->offset = resp->offset;
-	ref->nhandlers = job->nhandlers;
-	memcpy(ref->handlers, job->handlers, job->nhandlers * sizeof(size_t));
-	for (tries = 0; tries < 2 && rc == -1; tries++) {
-		if (rcv->disp_fd == -1 && dispatcher_up(rcv) == -1)
-			break;
-		if ((rc = dispatcher_send(rcv->disp_fd, ref)) == -1 &&
-		    errno != EPIPE && errno != ECONNRESET &&
-		    errno != ECONNREFUSED)
-			break;
-		if (rc == -1)
-			receive_dispatcher_close(rcv);
-	}
-	free(ref);
-	return rc;
+	dispatcher_init(&rcv->dispatcher, listen_fd);
 }
 
 void
 receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 {
-	pid_t	pid;
-
 	if (resp->job == NULL)
 		return;
 	if (!detach) {
-		if (dispatch_send(rcv, resp) == -1)
+		if (dispatcher_submit(&rcv->dispatcher, rcv->conf, resp->job,
+		    resp->received_us, resp->segno, resp->offset) == -1)
 			log_warn("id=%s: handlers not started (wh-retry will)",
 			    resp->id);
-	} else if ((pid = dispatch_start(rcv->conf, resp->job, 1)) == -1)
+	} else if (dispatcher_detach(rcv->conf, resp->job) == -1)
 		log_warn("id=%s: cannot start the handlers (wh-retry will)",
 		    resp->id);
-	else
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			continue;
 	dispatch_job_free(resp->job);
 	resp->job = NULL;
 }

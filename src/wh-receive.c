@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "dispatcher.h"
 #include "fcgi.h"
 #include "log.h"
 #include "master.h"
@@ -172,7 +173,7 @@ reload(struct receiver *rcv)
 		return;
 	receive_reset(rcv);
 	/* It runs on with the old configuration, which it has a copy of. */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	conf_free(conf);
 	conf = c;
 	rcv->conf = conf;
@@ -313,7 +314,7 @@ serve_fcgi(struct receiver *rcv)
 	if (rc == -1)
 		log_warn("accept");
 	/* Handlers still running finish (their timeouts bound the wait). */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	reap_all();
 	receive_reset(rcv);
 	conf_free(conf);
@@ -462,7 +463,7 @@ main(int argc, char *argv[])
 		fatalx("not started by a web server as FastCGI or CGI; "
 		    "use --listen");
 
-	rcv.listen_fd = fd;
+	receive_init(&rcv, conf, fd);
 	if (own && (n = workers(conf)) > 1) {
 		rc = master_run(n, &pool_ops);
 		receive_reset(&rcv);
