@@ -350,7 +350,7 @@ nomem:
 }
 
 static int
-spool_event(struct receiver *rcv, const struct event *ev,
+append_event(struct receiver *rcv, const struct event *ev,
     struct response *resp)
 {
 	char	*rec = NULL;
@@ -601,7 +601,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 		ev.handlers = job->names;
 		ev.nhandlers = job->nhandlers;
 	}
-	if (spool_event(rcv, &ev, resp) == -1) {
+	if (append_event(rcv, &ev, resp) == -1) {
 		char reason[sizeof(resp->reason)];
 
 		memcpy(reason, resp->reason, sizeof(reason));
@@ -680,7 +680,7 @@ receive_commit_failed(struct response *resp, int err)
  * (a query string may carry a token, and tokens never reach a log).
  */
 static const char *
-log_safe(const char *s, char *buf, size_t len)
+loggable(const char *s, char *buf, size_t len)
 {
 	size_t	i;
 
@@ -703,9 +703,9 @@ receive_log(const struct request *req, const struct response *resp,
 	    "verify=%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",
 	    resp->endpoint ? resp->endpoint : "-",
-	    log_safe(req->method, m, sizeof(m)),
-	    log_safe(req->uri ? req->uri : req->path_info, p, sizeof(p)),
-	    log_safe(req->remote_addr, a, sizeof(a)),
+	    loggable(req->method, m, sizeof(m)),
+	    loggable(req->uri ? req->uri : req->path_info, p, sizeof(p)),
+	    loggable(req->remote_addr, a, sizeof(a)),
 	    resp->status, resp->verify, (long long)elapsed_us,
 	    resp->reason[0] ? " reason=" : "", resp->reason);
 }

@@ -150,7 +150,7 @@ reload_check(const struct conf *c)
 
 /* The configuration read again, or NULL (logged) to keep the old. */
 static struct conf *
-conf_again(void)
+reread_conf(void)
 {
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
@@ -169,7 +169,7 @@ reload(struct receiver *rcv)
 {
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return;
 	receive_reset(rcv);
 	/* It runs on with the old configuration, which it has a copy of. */
@@ -380,7 +380,7 @@ pool_reload(void *arg)
 	struct receiver	*rcv = arg;
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return -1;
 	conf_free(conf);
 	conf = c;

@@ -302,7 +302,7 @@ print_row(const struct history_event *ev)
 }
 
 static json_t *
-event_json(const struct history_event *ev)
+as_json(const struct history_event *ev)
 {
 	json_t	*o, *hs, *h;
 	char	 when[40], err[320];
@@ -341,7 +341,7 @@ event_json(const struct history_event *ev)
 static void
 print_json(const struct history_event *ev)
 {
-	json_t	*o = event_json(ev);
+	json_t	*o = as_json(ev);
 
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	putchar('\n');
