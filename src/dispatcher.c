@@ -1,8 +1,12 @@
 /*
- * dispatcher: one long-lived process per FastCGI responder runs its
- * handlers.  Forking a dispatcher for every event cost more than the
- * whole request (the page tables of every mapped library copied, then
- * torn down); this one is forked once and fed over a socketpair.
+ * dispatcher: the process that runs a responder's handlers, from its
+ * fork to its exit.  As FastCGI, one long-lived process per responder:
+ * forking a dispatcher for every event cost more than the whole request
+ * (the page tables of every mapped library copied, then torn down);
+ * this one is forked on the first dispatcher_submit(), fed over a
+ * socketpair, let go by dispatcher_stop() (on a reload the next submit
+ * forks one with the new configuration), and forked anew if it is
+ * gone.  As CGI, dispatcher_detach() forks one for the single event.
  *
  * What travels is small and fixed: the event's id, when it came, the
  * segment and offset of its record, the indexes of its handlers, as one

@@ -8,6 +8,8 @@
  * all see one and the same set of headers.
  * A 2xx is only ever produced after spool_append() has succeeded, and
  * with deferred syncs (resp->owed) only sent after receive_commit().
+ * Once the answer is out, receive_dispatch() hands the event's handlers
+ * to the dispatcher (dispatcher.c).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
