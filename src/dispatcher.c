@@ -47,7 +47,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "log.h"

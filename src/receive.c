@@ -26,7 +26,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "filter.h"
 #include "log.h"

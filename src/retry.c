@@ -29,7 +29,7 @@
 #include "backoff.h"
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "filter.h"

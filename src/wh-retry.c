@@ -25,7 +25,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "escape.h"
 #include "event.h"
 #include "filter.h"

@@ -32,7 +32,7 @@
 #include "clock.h"
 #include "command.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "log.h"
 #include "spool.h"
 

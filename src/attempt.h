@@ -6,8 +6,8 @@
  * without a shell in a process group of its own, with the raw body on
  * stdin, and is killed with its whole group at its timeout.
  */
-#ifndef HOOKSPOOL_DISPATCH_H
-#define HOOKSPOOL_DISPATCH_H
+#ifndef HOOKSPOOL_ATTEMPT_H
+#define HOOKSPOOL_ATTEMPT_H
 
 #include <stddef.h>
 #include <stdint.h>
