@@ -238,7 +238,7 @@ dispatcher_stop(struct dispatcher *d)
 
 int
 dispatcher_submit(struct dispatcher *d, const struct conf *conf,
-    const struct dispatch_job *job, int64_t received_us, unsigned segno,
+    const struct attempt_job *job, int64_t received_us, unsigned segno,
     off_t offset)
 {
 	struct dispatcher_ref	*ref;
@@ -292,7 +292,7 @@ child_init(const struct conf *conf)
 
 /* The detached dispatcher: every handler of the job, in order. */
 static void
-detached(const struct conf *conf, const struct dispatch_job *job)
+detached(const struct conf *conf, const struct attempt_job *job)
 {
 	struct spool	*sp;
 	size_t		 i;
@@ -311,14 +311,14 @@ detached(const struct conf *conf, const struct dispatch_job *job)
 		_exit(1);
 	}
 	for (i = 0; i < job->nhandlers; i++)
-		dispatch_attempt(sp, conf, &conf->handlers[job->handlers[i]],
+		attempt_run(sp, conf, &conf->handlers[job->handlers[i]],
 		    job, 1);
 	spool_close(sp);
 	_exit(0);
 }
 
 int
-dispatcher_detach(const struct conf *conf, const struct dispatch_job *job)
+dispatcher_detach(const struct conf *conf, const struct attempt_job *job)
 {
 	pid_t	pid;
 	int	fd;
@@ -344,9 +344,9 @@ dispatcher_detach(const struct conf *conf, const struct dispatch_job *job)
 /* The dispatcher's side. */
 
 struct slot {
-	struct dispatch_job	*job;	/* NULL: free */
+	struct attempt_job	*job;	/* NULL: free */
 	size_t			 next;	/* index into job->handlers */
-	struct dispatch_run	 run;
+	struct attempt_proc	 run;
 	int			 pidfd;
 	short			 out_ev;	/* revents of the last poll */
 	short			 pid_ev;
@@ -373,10 +373,10 @@ struct loop {
  * handlers.  NULL (logged) if the record is not there: its handlers are
  * then wh-retry's to start.
  */
-static struct dispatch_job *
+static struct attempt_job *
 load(const struct loop *l, const struct dispatcher_ref *ref)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	json_t			*rec = NULL;
 	const char		*id;
 	char			 seg[64], err[128], *line = NULL;
@@ -399,7 +399,7 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 	if ((job = retry_job(rec)) == NULL ||
 	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
 		log_warn("id=%s: handlers left to wh-retry", ref->id);
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		job = NULL;
 		goto out;
 	}
@@ -414,7 +414,7 @@ out:
 /*
  * Start the slot's next handler that can start; free the slot when none
  * is left.  Attempts that could not be recorded are skipped, as in
- * dispatch_attempt(); without a spool nothing starts, and wh-retry will
+ * attempt_run(); without a spool nothing starts, and wh-retry will
  * find the handlers of the event never started.
  */
 static void
@@ -431,16 +431,16 @@ slot_next(struct loop *l, struct slot *s)
 			break;
 		}
 		h = &l->conf->handlers[s->job->handlers[s->next]];
-		if (dispatch_begin(l->sp, h, s->job, 1, &s->run) == -1)
+		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1)
 			continue;
 		if (s->run.pid == -1) {
-			dispatch_end(l->sp, l->conf, s->job, &s->run, 0, 0);
+			attempt_end(l->sp, l->conf, s->job, &s->run, 0, 0);
 			continue;
 		}
 		s->pidfd = pidfd_open(s->run.pid, 0);
 		return;
 	}
-	dispatch_job_free(s->job);
+	attempt_job_free(s->job);
 	s->job = NULL;
 	l->running--;
 }
@@ -450,7 +450,7 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 {
 	if (s->pidfd != -1)
 		close(s->pidfd);
-	dispatch_end(l->sp, l->conf, s->job, &s->run, status, timed_out);
+	attempt_end(l->sp, l->conf, s->job, &s->run, status, timed_out);
 	s->next++;
 	slot_next(l, s);
 }
@@ -465,7 +465,7 @@ static void
 start_queued(struct loop *l)
 {
 	struct dispatcher_ref	*ref;
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	size_t			 i = 0, started = 0;
 
 	while (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING &&
@@ -545,7 +545,7 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	int	status = 0;
 
 	if (s->out_ev & (POLLIN | POLLHUP | POLLERR))
-		dispatch_read(&s->run);
+		attempt_read(&s->run);
 	if (s->pidfd != -1 && !(s->pid_ev & (POLLIN | POLLHUP)) &&
 	    now < s->run.deadline)
 		return;
@@ -558,7 +558,7 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	} else if (pid == s->run.pid)
 		slot_end(l, s, status, 0);
 	else if (now >= s->run.deadline) {
-		dispatch_kill(s->run.pid, &status);
+		attempt_kill(s->run.pid, &status);
 		slot_end(l, s, status, 1);
 	}
 }

@@ -6,7 +6,7 @@
  * handlers matched.  The spool is the queue: the dispatcher holds only
  * these references, reads each event back when its turn comes, and
  * runs the handlers of many events at once, those of one event in
- * configuration order, with dispatch_begin() and dispatch_end().  It
+ * configuration order, with attempt_begin() and attempt_end().  It
  * exits when the responder closes the socket (dispatcher_stop(): on a
  * reload, the next submit starts one with the new configuration) and
  * its queue is empty.  As CGI, dispatcher_detach() forks one for a
@@ -22,7 +22,7 @@
 #include "event.h"
 
 struct conf;
-struct dispatch_job;
+struct attempt_job;
 
 #define DISPATCHER_MAX_RUNNING	256	/* events whose handlers run at once */
 #define DISPATCHER_MAX_QUEUE	65536	/* events waiting their turn */
@@ -79,7 +79,7 @@ void			 dispatcher_init(struct dispatcher *, int listen_fd);
  * is gone.  0, or -1 with errno: the handlers are then wh-retry's.
  */
 int			 dispatcher_submit(struct dispatcher *,
-			    const struct conf *, const struct dispatch_job *,
+			    const struct conf *, const struct attempt_job *,
 			    int64_t received_us, unsigned segno, off_t offset);
 /*
  * Let the dispatcher go: it ends the handlers it holds, then exits (the
@@ -96,6 +96,6 @@ void			 dispatcher_stop(struct dispatcher *);
  * 0, or -1 if it could not be forked.
  */
 int			 dispatcher_detach(const struct conf *,
-			    const struct dispatch_job *);
+			    const struct attempt_job *);
 
 #endif

@@ -417,10 +417,10 @@ out:
 static int
 match_handlers(const struct conf *conf, const struct endpoint *ep,
     const char *path, const struct request *req, const unsigned char *body,
-    size_t body_len, struct dispatch_job **out)
+    size_t body_len, struct attempt_job **out)
 {
 	struct filter_event	 fe;
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	size_t			 i;
 
 	*out = NULL;
@@ -435,9 +435,9 @@ match_handlers(const struct conf *conf, const struct endpoint *ep,
 	fe.method = req->method;
 	fe.headers = &req->headers;
 	fe.payload = job->payload;
-	job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+	job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	if (job->nhandlers == 0) {
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		return 0;
 	}
 	if ((job->names = calloc(job->nhandlers, sizeof(*job->names))) ==
@@ -450,7 +450,7 @@ match_handlers(const struct conf *conf, const struct endpoint *ep,
 	*out = job;
 	return 0;
 fail:
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	return -1;
 }
 
@@ -476,7 +476,7 @@ receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 	} else if (dispatcher_detach(rcv->conf, resp->job) == -1)
 		log_warn("id=%s: cannot start the handlers (wh-retry will)",
 		    resp->id);
-	dispatch_job_free(resp->job);
+	attempt_job_free(resp->job);
 	resp->job = NULL;
 }
 
@@ -540,7 +540,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	const struct endpoint	*ep;
 	struct verify_result	 vr;
 	struct event		 ev;
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
 	size_t			 body_len = 0;
 	char			 path[1024], verification[128];
@@ -646,7 +646,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 out:
 	verify_result_clear(&vr);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	free(body);
 }
 
@@ -689,7 +689,7 @@ receive_commit_failed(struct response *resp, int err)
 		return;
 	snprintf(reason, sizeof(reason), "spool sync: %s", strerror(err));
 	/* The id stays for the log: the record may be in the spool. */
-	dispatch_job_free(resp->job);
+	attempt_job_free(resp->job);
 	resp->job = NULL;
 	answer(resp, 503, "spool unavailable", reason);
 	resp->owed = 0;

@@ -16,7 +16,7 @@
 #include "header.h"
 
 struct conf;
-struct dispatch_job;
+struct attempt_job;
 struct spool;
 
 struct request {
@@ -51,7 +51,7 @@ struct response {
 	const char	*verify;		/* verify_status_name() or "-" */
 	char		 reason[256];		/* why it failed, for the log */
 	/* Handlers to run once the answer is out; NULL if none matched. */
-	struct dispatch_job *job;
+	struct attempt_job *job;
 	unsigned	 segno;		/* where the event's record is */
 	off_t		 offset;
 	int		 owed;		/* a 202 that waits for receive_commit */

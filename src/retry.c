@@ -5,7 +5,7 @@
  * runs), folds the records with history (settled events are forgotten
  * at once), runs every attempt that is due, and removes old segments.
  * Promises: an attempt is only run under the run lock and after its
- * "running" record is in the spool (dispatch_attempt), so a crash loses
+ * "running" record is in the spool (attempt_run), so a crash loses
  * nothing and redoes at most the attempt in flight; a segment is only
  * removed when every event in it is settled and at least
  * event_history_size events are in newer segments.
@@ -229,7 +229,7 @@ state_write(struct run *r)
 /* Jobs from event records. */
 
 static int
-job_headers(struct dispatch_job *job, const json_t *hdrs)
+job_headers(struct attempt_job *job, const json_t *hdrs)
 {
 	const char	*name;
 	json_t		*v;
@@ -250,10 +250,10 @@ json_strdup(const json_t *rec, const char *key)
 	return strdup(s != NULL ? s : "");
 }
 
-struct dispatch_job *
+struct attempt_job *
 retry_job(const json_t *rec)
 {
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	const char		*id;
 
 	id = json_string_value(json_object_get(rec, "id"));
@@ -269,7 +269,7 @@ retry_job(const json_t *rec)
 	    (job->method = json_strdup(rec, "method")) == NULL ||
 	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
 	    record_event_body(rec, &job->body, &job->body_len) == -1) {
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		return NULL;
 	}
 	job->payload = filter_payload_parse(job->body, job->body_len);
@@ -507,11 +507,11 @@ run_plan(struct run *r)
  * The job of ev's event record; NULL with errno, and why in err when
  * the record itself is damaged (EINVAL): it will never be read.
  */
-static struct dispatch_job *
+static struct attempt_job *
 load_job(struct run *r, const struct history_event *ev, char *err,
     size_t errlen)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	json_t			*rec;
 	char			 name[32], *line = NULL;
 	size_t			 len;
@@ -617,7 +617,7 @@ close_abandoned(struct run *r, const struct due *d)
 		at.next_us = at.ended_us;	/* the next one runs now */
 	else
 		st = ATTEMPT_DEAD;
-	at.state = dispatch_state_name(st);
+	at.state = attempt_state_name(st);
 	if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
 		return ATTEMPT_UNRECORDED;
 	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
@@ -628,7 +628,7 @@ close_abandoned(struct run *r, const struct due *d)
 static int
 run_one(struct run *r, const struct due *d)
 {
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	enum attempt_state	 st;
 	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
 
@@ -647,9 +647,9 @@ run_one(struct run *r, const struct due *d)
 		log_warn("id=%s: cannot read its event record", d->ev->id);
 		return 0;
 	}
-	st = dispatch_attempt(r->sp, r->conf, d->handler, job,
+	st = attempt_run(r->sp, r->conf, d->handler, job,
 	    d->h->attempts + 1);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	if (st == ATTEMPT_UNRECORDED)
 		return -1;
 	r->st->ran++;

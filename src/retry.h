@@ -1,6 +1,6 @@
 /*
  * retry: the work of "wh-retry run": find the handler attempts that are
- * due (the rule is history_due()), run them with dispatch_attempt(),
+ * due (the rule is history_due()), run them with attempt_run(),
  * linger for the ones that fall due soon, and enforce retention by
  * removing whole old segments.  One run at a time: retry_lock().
  */
@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 struct conf;
-struct dispatch_job;
+struct attempt_job;
 
 #define RETRY_LOCK_FILE		".wh-retry.lock"
 #define RETRY_STATE_FILE	".wh-retry.state"
@@ -57,6 +57,6 @@ int	retry_run(const struct conf *, const struct retry_opts *,
  * A job for an event record (its id, endpoint, path, method, headers,
  * body and payload), with no handlers yet.  NULL with errno on error.
  */
-struct dispatch_job	*retry_job(const json_t *rec);
+struct attempt_job	*retry_job(const json_t *rec);
 
 #endif

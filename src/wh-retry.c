@@ -826,7 +826,7 @@ cmd_show(int argc, char **argv)
 
 /* The handlers to run: NAME only, or those whose filters match. */
 static int
-replay_handlers(const struct conf *conf, struct dispatch_job *job,
+replay_handlers(const struct conf *conf, struct attempt_job *job,
     const char *only)
 {
 	struct filter_event	fe;
@@ -846,7 +846,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 		fe.method = job->method;
 		fe.headers = &job->headers;
 		fe.payload = job->payload;
-		job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+		job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	}
 	for (i = 0; i < job->nhandlers; i++)
 		job->names[i] = conf->handlers[job->handlers[i]].name;
@@ -855,7 +855,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 
 /* The new event: the old one's request, now, replay_of = its id. */
 static int
-replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
+replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 {
 	struct event	 ev;
 	char		*line;
@@ -892,7 +892,7 @@ replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
 static int
 replay_run(const struct conf *conf, const json_t *rec, const char *only)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	struct spool		*sp = NULL;
 	enum attempt_state	 st;
 	size_t			 i;
@@ -915,16 +915,16 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	printf("%s\n", job->id);
 	fflush(stdout);
 	for (i = 0; i < job->nhandlers; i++) {
-		st = dispatch_attempt(sp, conf,
+		st = attempt_run(sp, conf,
 		    &conf->handlers[job->handlers[i]], job, 1);
-		printf("%s: %s\n", job->names[i], dispatch_state_name(st));
+		printf("%s: %s\n", job->names[i], attempt_state_name(st));
 		fflush(stdout);
 		if (st != ATTEMPT_DONE)
 			rc = 1;
 	}
 out:
 	spool_close(sp);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	return rc;
 }
 
