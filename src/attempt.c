@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "attempt.h"
 #include "log.h"
+#include "record.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20
@@ -94,7 +95,7 @@ append_attempt(struct spool *sp, const struct attempt *at)
 	size_t	 len;
 	int	 rc;
 
-	if ((rec = attempt_encode(at, &len)) == NULL)
+	if ((rec = record_attempt_encode(at, &len)) == NULL)
 		return -1;
 	rc = spool_append(sp, rec, len);
 	free(rec);
@@ -506,20 +507,4 @@ attempt_run(struct spool *sp, const struct conf *conf,
 		supervise(run.pid, run.fd, h->timeout, &run.out, &status,
 		    &timed_out);
 	return attempt_end(sp, conf, job, &run, status, timed_out);
-}
-
-void
-attempt_job_free(struct attempt_job *job)
-{
-	if (job == NULL)
-		return;
-	free(job->endpoint);
-	free(job->path);
-	free(job->method);
-	header_list_free(&job->headers);
-	free(job->body);
-	json_decref(job->payload);
-	free(job->handlers);
-	free(job->names);
-	free(job);
 }

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "attempt_job.h"
 #include "event.h"
 #include "filter.h"
 #include "header.h"
@@ -26,21 +27,6 @@ struct handler;
 struct spool;
 
 #define ATTEMPT_OUTPUT_MAX	4096	/* output kept in the record */
-
-/* An event with everything its handlers need; owns all of it. */
-struct attempt_job {
-	char			 id[EVENT_ID_LEN + 1];
-	char			*endpoint;
-	char			*path;
-	char			*method;
-	struct header_list	 headers;
-	unsigned char		*body;
-	size_t			 body_len;
-	json_t			*payload;	/* NULL: body not JSON */
-	size_t			*handlers;	/* indexes into conf->handlers */
-	const char		**names;	/* theirs, for the event record */
-	size_t			 nhandlers;
-};
 
 enum attempt_state {
 	ATTEMPT_RUNNING,
@@ -116,6 +102,5 @@ enum attempt_state attempt_end(struct spool *, const struct conf *,
 int		 attempt_memfd(const char *name, const void *p, size_t len);
 /* Kill a command's whole process group and reap the command. */
 void		 attempt_kill(pid_t, int *status);
-void		 attempt_job_free(struct attempt_job *);
 
 #endif

@@ -11,10 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 struct conf;
-struct attempt_job;
 
 #define RETRY_LOCK_FILE		".wh-retry.lock"
 #define RETRY_STATE_FILE	".wh-retry.state"
@@ -52,11 +49,5 @@ int	retry_lock(const char *spool_dir, int wait_s, int *fd);
 /* The run itself, with the lock held.  0, or -1 with errno set. */
 int	retry_run(const struct conf *, const struct retry_opts *,
 	    struct retry_stats *);
-
-/*
- * A job for an event record (its id, endpoint, path, method, headers,
- * body and payload), with no handlers yet.  NULL with errno on error.
- */
-struct attempt_job	*retry_job(const json_t *rec);
 
 #endif

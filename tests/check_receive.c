@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "receive.h"
+#include "record.h"
 #include "spool.h"
 #include "verify.h"
 #include "check_run.h"
@@ -156,7 +157,7 @@ START_TEST(test_github_example_spooled)
 	    &resp), 202);
 	ck_assert_int_eq(strlen(resp.id), 36);
 	ck_assert(strstr(resp.body, resp.id) != NULL);
-	ck_assert_int_eq(spool_find_event(spool_dir, resp.id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, resp.id, &line, &len), 1);
 	ck_assert(strstr(line, "\"body\":\"Hello, World!\"") != NULL);
 	free(line);
 }
@@ -349,7 +350,7 @@ spooled_line(const char *id)
 	char	*line = NULL;
 	size_t	 len;
 
-	ck_assert_int_eq(spool_find_event(spool_dir, id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, id, &line, &len), 1);
 	return line;
 }
 

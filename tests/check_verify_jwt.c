@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "event.h"
 #include "header.h"
+#include "record.h"
 #include "verify.h"
 #include "check_run.h"
 
@@ -685,7 +686,7 @@ START_TEST(test_claims_in_event)
 	ev.body_len = 2;
 	ev.verification = "jwt ok";
 	ev.claims = fx.res.claims;
-	line = event_encode(&ev, &len);
+	line = record_event_encode(&ev, &len);
 	ck_assert_ptr_nonnull(line);
 	ck_assert_ptr_null(strstr(line, strrchr(fx.token, '.') + 1));
 	ck_assert_ptr_null(strstr(line, fx.token));
