@@ -357,7 +357,7 @@ nomem:
  * reason spool_dir_check() gives, anything else with errno's text.
  */
 static void
-spool_failed(const struct receiver *rcv, struct response *resp,
+why_refused(const struct receiver *rcv, struct response *resp,
     const char *what)
 {
 	const char	*dir = rcv->conf->server.spool_dir;
@@ -385,7 +385,7 @@ append_event(struct receiver *rcv, const struct event *ev,
 		rcv->spool = spool_open(rcv->conf->server.spool_dir,
 		    rcv->conf->server.fsync);
 		if (rcv->spool == NULL) {
-			spool_failed(rcv, resp, "spool");
+			why_refused(rcv, resp, "spool");
 			goto out;
 		}
 		spool_set_segment_size(rcv->spool,
@@ -398,7 +398,7 @@ append_event(struct receiver *rcv, const struct event *ev,
 		goto out;
 	}
 	if (spool_append(rcv->spool, rec, len) == -1) {
-		spool_failed(rcv, resp, "spool append");
+		why_refused(rcv, resp, "spool append");
 		/* Reopen next time: the directory may have been replaced. */
 		receive_reset(rcv);
 		goto out;

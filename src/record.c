@@ -774,7 +774,7 @@ job_headers(struct attempt_job *job, const json_t *hdrs)
 }
 
 static char *
-json_strdup(const json_t *rec, const char *key)
+member_strdup(const json_t *rec, const char *key)
 {
 	const char	*s = json_string_value(json_object_get(rec, key));
 
@@ -795,9 +795,9 @@ record_job(const json_t *rec)
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return NULL;
 	memcpy(job->id, id, sizeof(job->id));
-	if ((job->endpoint = json_strdup(rec, "endpoint")) == NULL ||
-	    (job->path = json_strdup(rec, "path")) == NULL ||
-	    (job->method = json_strdup(rec, "method")) == NULL ||
+	if ((job->endpoint = member_strdup(rec, "endpoint")) == NULL ||
+	    (job->path = member_strdup(rec, "path")) == NULL ||
+	    (job->method = member_strdup(rec, "method")) == NULL ||
 	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
 	    record_event_body(rec, &job->body, &job->body_len) == -1) {
 		attempt_job_free(job);
