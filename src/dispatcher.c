@@ -686,7 +686,8 @@ dispatcher_main(const struct conf *conf, int fd)
 		loop_read(l);
 		start_queued(l);
 		timeout = loop_pollset(l);
-		if (l->npfd == 0 && l->running == 0)	/* nothing to wait for */
+		/* No socket, nothing running: only the queue is left. */
+		if (l->npfd == 0 && l->running == 0)
 			continue;
 		if (poll(l->pfd, l->npfd, timeout) == -1 && errno != EINTR) {
 			log_warn("dispatcher: poll");

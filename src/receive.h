@@ -62,7 +62,7 @@ struct receiver {
 	struct spool		*spool;		/* opened lazily, reopened */
 	char			 allow[64];	/* scratch for Allow: */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
-	struct dispatcher	 dispatcher;	/* FastCGI's handlers run there */
+	struct dispatcher	 dispatcher;	/* runs FastCGI's handlers */
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
 };
