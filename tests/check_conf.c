@@ -2000,7 +2000,6 @@ conf_suite(void)
 
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_binary_garbage);
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_control_chars_in_message);

@@ -837,7 +837,6 @@ record_suite(void)
 
 	tc = tcase_create("round_trip");
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rt_utf8);
 	tcase_add_test(tc, test_rt_nul);
 	tcase_add_test(tc, test_rt_invalid_utf8);
@@ -849,7 +848,6 @@ record_suite(void)
 
 	tc = tcase_create("decode");
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_decode_hostile);
 	tcase_add_test(tc, test_decode_null_line);
 	tcase_add_test(tc, test_decode_deep_nesting);

@@ -1644,7 +1644,6 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("concurrency");
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_concurrent_never);
 	tcase_add_test(tc, test_concurrent_always);
 	tcase_add_test(tc, test_group_commit_mark);
@@ -1657,14 +1656,12 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_torn_every_offset);
 	tcase_add_test(tc, test_torn_full_segment);
 	tcase_add_test(tc, test_efbig);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hostile_content);
 	tcase_add_test(tc, test_non_segments_ignored);
 	tcase_add_test(tc, test_json_check_matches_jansson);

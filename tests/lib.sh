@@ -213,13 +213,13 @@ stops() {
 }
 
 # fcgi_post ADDRESS BODY [SECONDS]: POST BODY to /hooks/open straight to
-# wh-receive's FastCGI socket (libfcgi's cgi-fcgi), for SECONDS (10) at
+# wh-receive's FastCGI socket (libfcgi's cgi-fcgi), for SECONDS (120) at
 # most; the answer, head and body, on stdout.
 fcgi_post() {
 	printf '%s' "$2" | env -i PATH="$PATH" REQUEST_METHOD=POST \
 	    REQUEST_URI=/hooks/open CONTENT_LENGTH=${#2} \
 	    REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
-	    timeout "${3:-10}" cgi-fcgi -bind -connect "$1" 2>/dev/null
+	    timeout "${3:-120}" cgi-fcgi -bind -connect "$1" 2>/dev/null
 }
 
 # preload NAME: tests/NAME.c built as $T_DIR/NAME.so, a library for

@@ -53,7 +53,7 @@ new=0
 for i in 1 2 3 4 5 6; do
 	[ "$(printf x | env -i PATH="$PATH" REQUEST_METHOD=POST \
 	    REQUEST_URI=/hooks/new CONTENT_LENGTH=1 GATEWAY_INTERFACE=CGI/1.1 \
-	    timeout 10 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | fcgi_status)" = 202 ] &&
+	    timeout 120 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | fcgi_status)" = 202 ] &&
 	    new=$((new + 1))
 done
 check "... and serves the new endpoint" 6 "$new"
