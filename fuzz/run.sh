@@ -18,7 +18,7 @@ mkdir -p "$out"
 # Every module but the programs' main()s and the libfcgi front end.
 LIBSRC=$(ls src/*.c | grep -v -e '/wh-[a-z]*\.c$' -e '/fcgi\.c$')
 targets=${*:-$(ls fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
-LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8 libjwt) -lm"
+LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8) -lm"
 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 # The dictionary a target's input syntax shares with others, if any.
