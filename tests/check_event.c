@@ -4,6 +4,8 @@
  * hookspool-spool(5) documents them; bodies must round-trip
  * byte-for-byte; record_decode must survive any line.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

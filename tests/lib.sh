@@ -223,11 +223,11 @@ fcgi_post() {
 }
 
 # preload NAME: tests/NAME.c built as $T_DIR/NAME.so, a library for
-# LD_PRELOAD (1: no compiler).  Under ASan, set
-# ASAN_OPTIONS=...:verify_asan_link_order=0 where it is preloaded.
+# LD_PRELOAD, with the build's config.h (1: no compiler).  Under ASan,
+# set ASAN_OPTIONS=...:verify_asan_link_order=0 where it is preloaded.
 preload() {
 	command -v "${CC:-cc}" >/dev/null &&
-	    "${CC:-cc}" -shared -fPIC -o "$T_DIR/$1.so" \
+	    "${CC:-cc}" -shared -fPIC -I"$top_builddir" -o "$T_DIR/$1.so" \
 	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null
 }
 
