@@ -1369,8 +1369,10 @@ START_TEST(test_handler_user_group)
 
 	pw = getpwnam("nobody");
 	gr = getgrnam("nogroup");
-	if (pw == NULL || gr == NULL || geteuid() != 0)
-		return;		/* needs root and Debian's nobody/nogroup */
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root");
+	if (pw == NULL || gr == NULL)
+		CHECK_SKIP("needs the user nobody and the group nogroup");
 	nuid = pw->pw_uid;
 	ngid = pw->pw_gid;
 	ggid = gr->gr_gid;
@@ -1465,8 +1467,10 @@ START_TEST(test_handler_user_not_root)
 	char			 text[2048], want[1024];
 
 	pw = getpwnam("nobody");
-	if (pw == NULL || geteuid() != 0)
-		return;
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root");
+	if (pw == NULL)
+		CHECK_SKIP("needs the user nobody");
 	ck_assert_int_eq(load_as("[handler:a]\ncommand = /bin/true\n"
 	    "user = nobody\n", pw->pw_uid, pw->pw_gid, text, sizeof(text)), 0);
 	ck_assert_str_eq(text, "");		/* loaded, and no switch */
