@@ -92,7 +92,8 @@ stage "make check (valgrind)" check_in build/valgrind
 stage "integration" integration
 stage "fuzz (${FUZZ_SECONDS:=20} s per target)" bash fuzz/run.sh "$FUZZ_SECONDS"
 distcheck() {
-	(cd build/plain && make -s distcheck > distcheck.log 2>&1) || {
+	(cd build/plain && make -s distcheck \
+	    DISTCHECK_CONFIGURE_FLAGS=--enable-werror > distcheck.log 2>&1) || {
 		tail -60 build/plain/distcheck.log
 		return 1
 	}
