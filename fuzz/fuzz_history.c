@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: spool lines folded by history_add(), as wh-retry
- * reads them (SPOOL_UNCHECKED: no JSON check before).  The input is
+ * reads them (spool_scan(): no JSON check before).  The input is
  * split at newlines and fed both in order and into a dropping history.
  */
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "event.h"
+#include "record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

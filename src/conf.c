@@ -39,6 +39,7 @@
 #include "conf.h"
 #include "filter.h"
 #include "header.h"
+#include "spool.h"
 #include "verify.h"
 
 #ifndef SYSCONFDIR
@@ -2040,4 +2041,22 @@ conf_methods_format(unsigned methods, char *buf, size_t len)
 		used += sep + n;
 		buf[used] = '\0';
 	}
+}
+
+int
+conf_spool_check(const struct conf *conf, char *msg, size_t len)
+{
+	const struct server_conf	*s = &conf->server;
+	char				 where[64] = "", why[256];
+	int				 save;
+
+	if (spool_dir_check(s->spool_dir, why, sizeof(why)) == 0)
+		return 0;
+	save = errno;
+	if (s->spool_dir_line > 0)
+		(void)snprintf(where, sizeof(where), ":%d", s->spool_dir_line);
+	(void)snprintf(msg, len, "%s%s: spool_dir %s: %s", conf->file, where,
+	    s->spool_dir, why);
+	errno = save;
+	return -1;
 }

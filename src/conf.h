@@ -13,17 +13,13 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "spool.h"			/* enum fsync_mode */
 
 struct verify_scheme;
 struct command;
 struct filter;
 struct verify_jwt_alg;
 struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
-
-enum fsync_mode {
-	FSYNC_ALWAYS,
-	FSYNC_NEVER
-};
 
 /* HTTP methods an endpoint accepts, as a bit set. */
 enum {
@@ -141,6 +137,11 @@ const char	*conf_default_path(void);
 struct conf	*conf_load(const char *path, struct conf_errors *errs);
 void		 conf_free(struct conf *);
 void		 conf_errors_free(struct conf_errors *);
+/*
+ * Whether spool_dir can be the spool (spool_dir_check()): 0, or -1 with
+ * errno set and "FILE:LINE: spool_dir DIR: reason" in msg.
+ */
+int		 conf_spool_check(const struct conf *, char *msg, size_t len);
 
 /* The endpoint (enabled or not) whose path is exactly path, or NULL. */
 const struct endpoint	*conf_find_endpoint(const struct conf *,

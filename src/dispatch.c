@@ -34,6 +34,7 @@
 #include "conf.h"
 #include "dispatch.h"
 #include "log.h"
+#include "record.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20
@@ -94,7 +95,7 @@ record(struct spool *sp, const struct attempt *at)
 	size_t	 len;
 	int	 rc;
 
-	if ((rec = attempt_encode(at, &len)) == NULL)
+	if ((rec = record_attempt_encode(at, &len)) == NULL)
 		return -1;
 	rc = spool_append(sp, rec, len);
 	free(rec);
@@ -569,20 +570,4 @@ dispatch_start(const struct conf *conf, const struct dispatch_job *job,
 	}
 	dispatcher(conf, job);
 	_exit(0);
-}
-
-void
-dispatch_job_free(struct dispatch_job *job)
-{
-	if (job == NULL)
-		return;
-	free(job->endpoint);
-	free(job->path);
-	free(job->method);
-	header_list_free(&job->headers);
-	free(job->body);
-	json_decref(job->payload);
-	free(job->handlers);
-	free(job->names);
-	free(job);
 }

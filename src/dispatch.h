@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "dispatch_job.h"
 #include "event.h"
 #include "filter.h"
 #include "header.h"
@@ -24,21 +25,6 @@ struct handler;
 struct spool;
 
 #define DISPATCH_OUTPUT_MAX	4096	/* output kept in the record */
-
-/* An event with everything its handlers need; owns all of it. */
-struct dispatch_job {
-	char			 id[EVENT_ID_LEN + 1];
-	char			*endpoint;
-	char			*path;
-	char			*method;
-	struct header_list	 headers;
-	unsigned char		*body;
-	size_t			 body_len;
-	json_t			*payload;	/* NULL: body not JSON */
-	size_t			*handlers;	/* indexes into conf->handlers */
-	const char		**names;	/* theirs, for the event record */
-	size_t			 nhandlers;
-};
 
 enum attempt_state {
 	ATTEMPT_RUNNING,
@@ -133,6 +119,5 @@ void		 dispatch_kill(pid_t, int *status);
  */
 pid_t		 dispatch_start(const struct conf *, const struct dispatch_job *,
 		    int detach);
-void		 dispatch_job_free(struct dispatch_job *);
 
 #endif

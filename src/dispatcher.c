@@ -45,7 +45,7 @@
 #include "dispatcher.h"
 #include "event.h"
 #include "log.h"
-#include "retry.h"
+#include "record.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20	/* without pidfds: how often to look */
@@ -218,7 +218,7 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 		    "to wh-retry", ref->id, seg, (long long)ref->offset);
 		goto out;
 	}
-	if ((job = retry_job(rec)) == NULL ||
+	if ((job = record_job(rec)) == NULL ||
 	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
 		log_warn("id=%s: handlers left to wh-retry", ref->id);
 		dispatch_job_free(job);

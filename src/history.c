@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "history.h"
+#include "record.h"
 
 #define HISTORY_BUCKETS0	1024
 
@@ -215,62 +216,6 @@ span_long(const struct span *v, long def)
 	return n;
 }
 
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-digits(const char *s, size_t n, int64_t *v)
-{
-	size_t	i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-int
-history_time_parse(const char *s, size_t len, int64_t *us)
-{
-	int64_t	y, mo, d, h, mi, sec, frac = 0, scale = 100000;
-	size_t	i;
-
-	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' &&
-	    s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
-	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
-	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -1;
-	i = 19;
-	if (s[i] == '.') {
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			frac += (s[i] - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (i + 1 != len || (s[i] != 'Z' && s[i] != 'z'))
-		return -1;
-	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-	    1000000) + frac;
-	return 0;
-}
-
 /* A time value; 0 for null, missing or malformed. */
 static int64_t
 span_time(const struct span *v)
@@ -278,7 +223,7 @@ span_time(const struct span *v)
 	int64_t	us;
 
 	if (v->p == NULL || v->n < 2 || v->p[0] != '"' ||
-	    history_time_parse(v->p + 1, v->n - 2, &us) == -1)
+	    record_time_parse(v->p + 1, v->n - 2, &us) == -1)
 		return 0;
 	return us;
 }

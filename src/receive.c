@@ -32,6 +32,7 @@
 #include "filter.h"
 #include "log.h"
 #include "receive.h"
+#include "record.h"
 #include "spool.h"
 #include "verify.h"
 
@@ -392,7 +393,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		    (off_t)rcv->conf->server.segment_size);
 		spool_set_deferred(rcv->spool, rcv->defer);
 	}
-	if ((rec = event_encode(ev, &len)) == NULL) {
+	if ((rec = record_event_encode(ev, &len)) == NULL) {
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
 		    strerror(errno));
 		goto out;

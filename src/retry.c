@@ -35,6 +35,7 @@
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "retry.h"
 #include "spool.h"
 
@@ -226,56 +227,6 @@ state_write(struct run *r)
 	return rc;
 }
 
-/* Jobs from event records. */
-
-static int
-job_headers(struct dispatch_job *job, const json_t *hdrs)
-{
-	const char	*name;
-	json_t		*v;
-
-	json_object_foreach((json_t *)(uintptr_t)hdrs, name, v) {
-		if (json_is_string(v) &&
-		    header_add(&job->headers, name, json_string_value(v)) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static char *
-json_strdup(const json_t *rec, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(rec, key));
-
-	return strdup(s != NULL ? s : "");
-}
-
-struct dispatch_job *
-retry_job(const json_t *rec)
-{
-	struct dispatch_job	*job;
-	const char		*id;
-
-	id = json_string_value(json_object_get(rec, "id"));
-	if (!event_id_valid(id)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return NULL;
-	memcpy(job->id, id, sizeof(job->id));
-	if ((job->endpoint = json_strdup(rec, "endpoint")) == NULL ||
-	    (job->path = json_strdup(rec, "path")) == NULL ||
-	    (job->method = json_strdup(rec, "method")) == NULL ||
-	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
-	    record_event_body(rec, &job->body, &job->body_len) == -1) {
-		dispatch_job_free(job);
-		return NULL;
-	}
-	job->payload = filter_payload_parse(job->body, job->body_len);
-	return job;
-}
-
 const struct handler *
 retry_handler(const struct conf *conf, const char *name)
 {
@@ -367,7 +318,7 @@ run_scan(struct run *r)
 	for (i = 0; i < r->nsegs; i++) {
 		r->cur = &r->segs[i];
 		if (spool_scan_segment(r->dir, r->cur->no, r->cur->scanned,
-		    SPOOL_UNCHECKED, NULL, scan_line, scan_bad, r) == -1)
+		    0, NULL, scan_line, scan_bad, r) == -1)
 			return -1;
 	}
 	r->st->scan_us += mono_us() - t0;
@@ -536,7 +487,7 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 	}
 	if ((rec = record_decode(line, len, err, errlen)) == NULL)
 		errno = EINVAL;
-	else if ((job = retry_job(rec)) == NULL && errno == EINVAL)
+	else if ((job = record_job(rec)) == NULL && errno == EINVAL)
 		snprintf(err, errlen, "%s", "its body does not decode");
 	json_decref(rec);
 	free(line);
@@ -544,13 +495,13 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 }
 
 static enum attempt_state
-record_attempt(struct run *r, struct attempt *at)
+append_attempt(struct run *r, struct attempt *at)
 {
 	char	*rec;
 	size_t	 len;
 	int	 rc;
 
-	if ((rec = attempt_encode(at, &len)) == NULL)
+	if ((rec = record_attempt_encode(at, &len)) == NULL)
 		return ATTEMPT_UNRECORDED;
 	rc = spool_append(r->sp, rec, len);
 	free(rec);
@@ -589,7 +540,7 @@ set_aside(struct run *r, const struct due *d, const char *why)
 		at.handler = h->name;
 		at.number = h->attempts + 1;
 		at.timeout = h->timeout;
-		if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
+		if (append_attempt(r, &at) == ATTEMPT_UNRECORDED)
 			return -1;
 		h->state = HS_UNREADABLE;	/* not due again in this pass */
 	}
@@ -629,7 +580,7 @@ close_abandoned(struct run *r, const struct due *d)
 	else
 		st = ATTEMPT_DEAD;
 	at.state = dispatch_state_name(st);
-	if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
+	if (append_attempt(r, &at) == ATTEMPT_UNRECORDED)
 		return ATTEMPT_UNRECORDED;
 	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
 	    "runner", at.event_id, at.handler, at.number, at.state);
@@ -716,7 +667,7 @@ seg_events(struct run *r, unsigned no, size_t *n)
 		return 0;
 	}
 	*n = 0;
-	if (spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED, NULL,
+	if (spool_scan_segment(r->dir, no, 0, 0, NULL,
 	    count_line, NULL, n) == -1)
 		return -1;
 	if (no < r->low)

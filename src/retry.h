@@ -11,10 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 struct conf;
-struct dispatch_job;
 
 #define RETRY_LOCK_FILE		".wh-retry.lock"
 #define RETRY_STATE_FILE	".wh-retry.state"
@@ -53,11 +50,6 @@ int	retry_lock(const char *spool_dir, int wait_s, int *fd);
 int	retry_run(const struct conf *, const struct retry_opts *,
 	    struct retry_stats *);
 
-/*
- * A job for an event record (its id, endpoint, path, method, headers,
- * body and payload), with no handlers yet.  NULL with errno on error.
- */
-struct dispatch_job	*retry_job(const json_t *rec);
 /* The configured handler called name, or NULL. */
 const struct handler	*retry_handler(const struct conf *, const char *name);
 

@@ -105,7 +105,7 @@ test_config(void)
 		return 1;
 	}
 	print_stderr(&c->warnings);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1)
 		fprintf(stderr, "%s\n", msg);
 	else {
 		printf("%s: configuration OK\n", conf_path);
@@ -129,7 +129,7 @@ start_check(const char *listen_spec)
 	if (listen_spec == NULL && fcgi_is_cgi())
 		return 0;
 	print_errors(&conf->warnings);
-	if (spool_conf_check(conf, msg, sizeof(msg)) == 0)
+	if (conf_spool_check(conf, msg, sizeof(msg)) == 0)
 		return 0;
 	log_warnx("%s", msg);
 	return -1;
@@ -142,7 +142,7 @@ reload_check(const struct conf *c)
 	char	msg[1024];
 
 	print_errors(&c->warnings);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1)
 		log_warnx("%s; events are answered 503 until it is fixed",
 		    msg);
 }

@@ -31,6 +31,7 @@
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "retry.h"
 #include "spool.h"
 
@@ -108,7 +109,7 @@ cmd_check(int argc, char **argv)
 		return EX_CONFIG;
 	for (i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, "%s\n", c->warnings.msg[i]);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1) {
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "%s\n", msg);
 		rc = EX_CONFIG;
 	} else
@@ -417,9 +418,9 @@ parse_since(const char *s, int64_t *us)
 	}
 	if (len == 10) {
 		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-		return history_time_parse(buf, strlen(buf), us);
+		return record_time_parse(buf, strlen(buf), us);
 	}
-	if (history_time_parse(s, len, us) == 0)
+	if (record_time_parse(s, len, us) == 0)
 		return 0;
 	errno = 0;
 	n = strtol(s, &end, 10);
@@ -488,7 +489,7 @@ cmd_list(int argc, char **argv)
 		    "RECEIVED (UTC)", "ENDPOINT", "HANDLERS", "STATUS",
 		    "ATTEMPTS", "LAST ERROR");
 	if (l.limit != 0 && spool_scan(conf->server.spool_dir,
-	    SPOOL_NEWEST_FIRST | SPOOL_UNCHECKED, list_line, NULL, &l) == -1) {
+	    SPOOL_NEWEST_FIRST, list_line, NULL, &l) == -1) {
 		log_warn("list: spool %s", conf->server.spool_dir);
 		rc = EX_TEMPFAIL;
 	}
@@ -549,25 +550,9 @@ segment_time(const char *dir, unsigned no)
 {
 	int64_t	t = -1;
 
-	if (spool_scan_segment(dir, no, 0, 0, NULL, first_time, NULL, &t) == -1)
+	if (record_scan_segment(dir, no, 0, 0, first_time, NULL, &t) == -1)
 		return -1;
 	return t;
-}
-
-/* Time from a UUIDv7: its first 48 bits are unix milliseconds. */
-static int64_t
-id_time(const char *id)
-{
-	int64_t	ms = 0;
-	int	i;
-
-	for (i = 0; i < 13; i++) {
-		if (id[i] == '-')
-			continue;
-		ms = ms << 4 | (isdigit((unsigned char)id[i]) ? id[i] - '0' :
-		    id[i] - 'a' + 10);
-	}
-	return ms * 1000;
 }
 
 /*
@@ -600,7 +585,7 @@ find_event(const struct conf *conf, struct found *f)
 	const char		*dir = conf->server.spool_dir;
 	struct history_event	*ev;
 	unsigned		*nos = NULL;
-	int64_t			*times = NULL, t = id_time(f->id), slack;
+	int64_t			*times = NULL, t = event_id_time(f->id), slack;
 	size_t			 n = 0, i;
 	int			 rc = -1;
 
@@ -613,7 +598,7 @@ find_event(const struct conf *conf, struct found *f)
 	for (i = find_start(dir, nos, n, t, slack, times); i < n; i++) {
 		if (f->event == NULL && times[i] > t + slack)
 			break;		/* appended after the event could be */
-		if (spool_scan_segment(dir, nos[i], 0, SPOOL_UNCHECKED, f->id,
+		if (spool_scan_segment(dir, nos[i], 0, 0, f->id,
 		    found_line, NULL, f) == -1)
 			goto out;
 		ev = history_get(f->hi, f->id);
@@ -880,7 +865,7 @@ replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
 	ev.handlers = job->names;
 	ev.nhandlers = job->nhandlers;
 	ev.replay_of = job->id;
-	if ((line = event_encode(&ev, &len)) == NULL)
+	if ((line = record_event_encode(&ev, &len)) == NULL)
 		return -1;
 	rc = spool_append(sp, line, len);
 	free(line);
@@ -898,7 +883,7 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	size_t			 i;
 	int			 rc = EX_OK;
 
-	if ((job = retry_job(rec)) == NULL ||
+	if ((job = record_job(rec)) == NULL ||
 	    replay_handlers(conf, job, only) == -1) {
 		log_warn("replay: event record");
 		rc = EX_DATAERR;

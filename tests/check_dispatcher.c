@@ -24,6 +24,7 @@
 #include "conf.h"
 #include "dispatcher.h"
 #include "header.h"
+#include "record.h"
 #include "spool.h"
 
 #define ID	"01a22659-5e7f-76d6-895c-bdfe7b249bad"
@@ -202,7 +203,7 @@ spool_event(struct spool *sp, const char *id, int64_t received_us)
 	ev.verification = "none ok";
 	ev.handlers = names;
 	ev.nhandlers = 1;
-	rec = event_encode(&ev, &len);
+	rec = record_event_encode(&ev, &len);
 	ck_assert_ptr_nonnull(rec);
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
 	free(rec);

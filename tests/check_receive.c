@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "receive.h"
+#include "record.h"
 #include "spool.h"
 #include "verify.h"
 #include "check_run.h"
@@ -155,7 +156,7 @@ START_TEST(test_github_example_spooled)
 	    &resp), 202);
 	ck_assert_int_eq(strlen(resp.id), 36);
 	ck_assert(strstr(resp.body, resp.id) != NULL);
-	ck_assert_int_eq(spool_find_event(spool_dir, resp.id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, resp.id, &line, &len), 1);
 	ck_assert(strstr(line, "\"body\":\"Hello, World!\"") != NULL);
 	free(line);
 }
@@ -348,7 +349,7 @@ spooled_line(const char *id)
 	char	*line = NULL;
 	size_t	 len;
 
-	ck_assert_int_eq(spool_find_event(spool_dir, id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, id, &line, &len), 1);
 	return line;
 }
 

@@ -2,7 +2,8 @@
  * check_spool: the spool's promises, each against real files in a
  * fresh directory under $TMPDIR (/tmp): concurrent appends from many
  * processes, a crash at every byte of a record, a full disk, rotation,
- * modes and hostile segment content.
+ * modes and hostile segment content, read back as readers do
+ * (record_scan(), record_find()).
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "record.h"
 #include "spool.h"
 #include "check_run.h"
 #include "check_util.h"
@@ -171,11 +173,12 @@ seen_free(struct seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Read the spool as its readers do: records only, through record_scan(). */
 static void
 scan(const char *dir, int flags, struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
-	ck_assert_msg(spool_scan(dir, flags, seen_line, seen_bad, s) == 0,
+	ck_assert_msg(record_scan(dir, flags, seen_line, seen_bad, s) == 0,
 	    "scan: %s", strerror(errno));
 }
 
@@ -1423,6 +1426,36 @@ START_TEST(test_json_depth)
 }
 END_TEST
 
+/* The spool passes on lines; which of them are records is record.c's. */
+START_TEST(test_lines_not_records)
+{
+	static const char	 data[] = "{\"n\":1}\nnot json\n\n{\"n\":2}\n";
+	char			*dir = tmpdir_spool();
+	struct seen		 s;
+
+	file_write(dir, SEG1, data, sizeof(data) - 1);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan(dir, 0, seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 3);
+	ck_assert_str_eq(s.lines[1].text, "not json");
+	ck_assert_int_eq(s.lines[1].offset, 8);
+	ck_assert_uint_eq(s.nbad, 1);
+	ck_assert_int_eq(s.bad[0].offset, 17);
+	ck_assert_str_eq(s.bad[0].reason, "empty line");
+	seen_free(&s);
+	scan(dir, 0, &s);
+	ck_assert_uint_eq(s.nlines, 2);
+	ck_assert_str_eq(s.lines[1].text, "{\"n\":2}");
+	ck_assert_uint_eq(s.nbad, 2);
+	ck_assert_int_eq(s.bad[0].offset, 8);
+	ck_assert_str_eq(s.bad[0].reason, "not a JSON object");
+	ck_assert_int_eq(s.bad[1].offset, 17);
+	ck_assert_str_eq(s.bad[1].reason, "empty line");
+	seen_free(&s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Stopping a scan, and failing it. */
 
 static int
@@ -1501,22 +1534,22 @@ START_TEST(test_find_event)
 	append_str(sp, "{\"type\":\"event\",\"id\":\"q\\\"\"}\n");
 	spool_close(sp);
 
-	ck_assert_int_eq(spool_find_event(dir, id, &line, &len), 1);
+	ck_assert_int_eq(record_find(dir, id, &line, &len), 1);
 	ck_assert_uint_eq(len, strlen(rec) - 1);
 	ck_assert_mem_eq(line, rec, len);
 	ck_assert_int_eq(line[len], '\0');
 	free(line);
 	line = NULL;
-	ck_assert_int_eq(spool_find_event(dir, "q\"", &line, &len), 1);
+	ck_assert_int_eq(record_find(dir, "q\"", &line, &len), 1);
 	ck_assert_str_eq(line, "{\"type\":\"event\",\"id\":\"q\\\"\"}");
 	free(line);
 	line = NULL;
-	ck_assert_int_eq(spool_find_event(dir, "0190a7c2", &line, &len), 0);
+	ck_assert_int_eq(record_find(dir, "0190a7c2", &line, &len), 0);
 	ck_assert_ptr_null(line);
-	ck_assert_int_eq(spool_find_event(dir, "", &line, &len), -1);
+	ck_assert_int_eq(record_find(dir, "", &line, &len), -1);
 	missing = path_of(dir, "nope");
 	errno = 0;
-	ck_assert_int_eq(spool_find_event(missing, id, &line, &len), -1);
+	ck_assert_int_eq(record_find(missing, id, &line, &len), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	free(missing);
 	tmpdir_rm(dir);
@@ -1567,6 +1600,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_non_segments_ignored);
 	tcase_add_test(tc, test_json_check_matches_jansson);
 	tcase_add_test(tc, test_json_depth);
+	tcase_add_test(tc, test_lines_not_records);
 	tcase_add_test(tc, test_scan_stop);
 	tcase_add_test(tc, test_find_event);
 	suite_add_tcase(s, tc);

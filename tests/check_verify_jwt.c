@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "event.h"
 #include "header.h"
+#include "record.h"
 #include "verify.h"
 #include "check_run.h"
 #define CHECK_UTIL_VERIFY
@@ -615,7 +616,7 @@ START_TEST(test_claims_in_event)
 	ev.body_len = 2;
 	ev.verification = "jwt ok";
 	ev.claims = fx.res.claims;
-	line = event_encode(&ev, &len);
+	line = record_event_encode(&ev, &len);
 	ck_assert_ptr_nonnull(line);
 	ck_assert_ptr_null(strstr(line, strrchr(fx.token, '.') + 1));
 	ck_assert_ptr_null(strstr(line, fx.token));

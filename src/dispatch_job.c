@@ -1,0 +1,30 @@
+/*
+ * dispatch_job: an event with everything its handlers need, freed in
+ * one call.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "dispatch_job.h"
+#include "header.h"
+
+void
+dispatch_job_free(struct dispatch_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->endpoint);
+	free(job->path);
+	free(job->method);
+	header_list_free(&job->headers);
+	free(job->body);
+	json_decref(job->payload);
+	free(job->handlers);
+	free(job->names);
+	free(job);
+}
