@@ -9,9 +9,7 @@
  * A 2xx is only ever produced after spool_append() has succeeded, and
  * with deferred syncs (resp->owed) only sent after receive_commit().
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <stddef.h>
