@@ -2012,6 +2012,17 @@ conf_find_endpoint(const struct conf *conf, const char *path)
 	return NULL;
 }
 
+const struct handler *
+conf_find_handler(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nhandlers; i++)
+		if (strcmp(conf->handlers[i].name, name) == 0)
+			return &conf->handlers[i];
+	return NULL;
+}
+
 /* Request methods are case-sensitive (RFC 9110 9.1); "get" is unknown. */
 unsigned
 conf_method_bit(const char *name)

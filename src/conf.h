@@ -146,6 +146,9 @@ int		 conf_spool_check(const struct conf *, char *msg, size_t len);
 /* The endpoint (enabled or not) whose path is exactly path, or NULL. */
 const struct endpoint	*conf_find_endpoint(const struct conf *,
 			    const char *path);
+/* The handler called name, or NULL. */
+const struct handler	*conf_find_handler(const struct conf *,
+			    const char *name);
 
 /* METHOD_* bit of an HTTP method name, 0 if unknown. */
 unsigned	 conf_method_bit(const char *);

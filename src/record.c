@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "dispatch_job.h"
+#include "attempt_job.h"
 #include "event.h"
 #include "filter.h"
 #include "header.h"
@@ -758,7 +758,7 @@ record_time_parse(const char *s, size_t len, int64_t *us)
 /* Jobs from event records. */
 
 static int
-job_headers(struct dispatch_job *job, const json_t *hdrs)
+job_headers(struct attempt_job *job, const json_t *hdrs)
 {
 	const char	*name;
 	json_t		*v;
@@ -772,17 +772,17 @@ job_headers(struct dispatch_job *job, const json_t *hdrs)
 }
 
 static char *
-json_strdup(const json_t *rec, const char *key)
+member_strdup(const json_t *rec, const char *key)
 {
 	const char	*s = json_string_value(json_object_get(rec, key));
 
 	return strdup(s != NULL ? s : "");
 }
 
-struct dispatch_job *
+struct attempt_job *
 record_job(const json_t *rec)
 {
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	const char		*id;
 
 	id = json_string_value(json_object_get(rec, "id"));
@@ -793,12 +793,12 @@ record_job(const json_t *rec)
 	if ((job = calloc(1, sizeof(*job))) == NULL)
 		return NULL;
 	memcpy(job->id, id, sizeof(job->id));
-	if ((job->endpoint = json_strdup(rec, "endpoint")) == NULL ||
-	    (job->path = json_strdup(rec, "path")) == NULL ||
-	    (job->method = json_strdup(rec, "method")) == NULL ||
+	if ((job->endpoint = member_strdup(rec, "endpoint")) == NULL ||
+	    (job->path = member_strdup(rec, "path")) == NULL ||
+	    (job->method = member_strdup(rec, "method")) == NULL ||
 	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
 	    record_event_body(rec, &job->body, &job->body_len) == -1) {
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		return NULL;
 	}
 	job->payload = filter_payload_parse(job->body, job->body_len);

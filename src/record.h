@@ -17,7 +17,7 @@
 #include "event.h"
 #include "spool.h"
 
-struct dispatch_job;
+struct attempt_job;
 
 /*
  * Encode ev as one JSON object followed by '\n', with no other newline
@@ -50,7 +50,7 @@ int	 record_time_parse(const char *s, size_t len, int64_t *us);
  * headers, body and payload), with no handlers yet.  NULL with errno on
  * error (EINVAL: the record does not make one).
  */
-struct dispatch_job	*record_job(const json_t *rec);
+struct attempt_job	*record_job(const json_t *rec);
 
 /*
  * spool_scan() and spool_scan_segment() (without a needle) that pass on

@@ -5,7 +5,7 @@
  * runs), folds the records with history (settled events are forgotten
  * at once), runs every attempt that is due, and removes old segments.
  * Promises: an attempt is only run under the run lock and after its
- * "running" record is in the spool (dispatch_attempt), so a crash loses
+ * "running" record is in the spool (attempt_run), so a crash loses
  * nothing and redoes at most the attempt in flight; a segment is only
  * removed when every event in it is settled and at least
  * event_history_size events are in newer segments.
@@ -27,7 +27,7 @@
 #include "backoff.h"
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "filter.h"
@@ -225,17 +225,6 @@ state_write(struct run *r)
 	return rc;
 }
 
-const struct handler *
-retry_handler(const struct conf *conf, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < conf->nhandlers; i++)
-		if (strcmp(conf->handlers[i].name, name) == 0)
-			return &conf->handlers[i];
-	return NULL;
-}
-
 /* Reading: the bytes new since the last pass. */
 
 static int
@@ -356,7 +345,7 @@ start_grace(const struct run *r, const struct history_event *ev)
 
 	for (i = 0; i < ev->nhandlers; i++) {
 		h = ev->handlers[i].listed ?
-		    retry_handler(r->conf, ev->handlers[i].name) : NULL;
+		    conf_find_handler(r->conf, ev->handlers[i].name) : NULL;
 		if (h != NULL)
 			s += h->timeout;
 	}
@@ -418,7 +407,7 @@ plan_event(struct history_event *ev, void *arg)
 		h = &ev->handlers[i];
 		if ((at = history_due(ev, h, &g)) < 0)
 			continue;
-		if ((handler = retry_handler(r->conf, h->name)) == NULL)
+		if ((handler = conf_find_handler(r->conf, h->name)) == NULL)
 			continue;	/* not configured now: cannot run */
 		if (h->state == HS_RUNNING || h->state == HS_NONE)
 			wake_at(r, r->now + POLL_US);
@@ -467,11 +456,11 @@ run_plan(struct run *r)
  * The job of ev's event record; NULL with errno, and why in err when
  * the record itself is damaged (EINVAL): it will never be read.
  */
-static struct dispatch_job *
+static struct attempt_job *
 load_job(struct run *r, const struct history_event *ev, char *err,
     size_t errlen)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	json_t			*rec;
 	char			 name[32], *line = NULL;
 	size_t			 len;
@@ -577,7 +566,7 @@ close_abandoned(struct run *r, const struct due *d)
 		at.next_us = at.ended_us;	/* the next one runs now */
 	else
 		st = ATTEMPT_DEAD;
-	at.state = dispatch_state_name(st);
+	at.state = attempt_state_name(st);
 	if (append_attempt(r, &at) == ATTEMPT_UNRECORDED)
 		return ATTEMPT_UNRECORDED;
 	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
@@ -588,7 +577,7 @@ close_abandoned(struct run *r, const struct due *d)
 static int
 run_one(struct run *r, const struct due *d)
 {
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	enum attempt_state	 st;
 	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
 
@@ -607,9 +596,9 @@ run_one(struct run *r, const struct due *d)
 		log_warn("id=%s: cannot read its event record", d->ev->id);
 		return 0;
 	}
-	st = dispatch_attempt(r->sp, r->conf, d->handler, job,
+	st = attempt_run(r->sp, r->conf, d->handler, job,
 	    d->h->attempts + 1);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	if (st == ATTEMPT_UNRECORDED)
 		return -1;
 	r->st->ran++;

@@ -1,6 +1,6 @@
 /*
  * retry: the work of "wh-retry run": find the handler attempts that are
- * due (the rule is history_due()), run them with dispatch_attempt(),
+ * due (the rule is history_due()), run them with attempt_run(),
  * linger for the ones that fall due soon, and enforce retention by
  * removing whole old segments.  One run at a time: retry_lock().
  */
@@ -49,8 +49,5 @@ int	retry_lock(const char *spool_dir, int wait_s, int *fd);
 /* The run itself, with the lock held.  0, or -1 with errno set. */
 int	retry_run(const struct conf *, const struct retry_opts *,
 	    struct retry_stats *);
-
-/* The configured handler called name, or NULL. */
-const struct handler	*retry_handler(const struct conf *, const char *name);
 
 #endif

@@ -203,7 +203,7 @@ verify_header_name(const struct endpoint *ep)
 
 /* The value of header name, or NULL with res set to MISSING. */
 static const char *
-header_need(const struct header_list *headers, const char *name,
+need_header(const struct header_list *headers, const char *name,
     struct verify_result *res)
 {
 	const char	*value;
@@ -493,7 +493,7 @@ static int
 ts_header(const struct header_list *headers, const char *name,
     const char **raw, long long *ts, struct verify_result *res)
 {
-	*raw = header_need(headers, name, res);
+	*raw = need_header(headers, name, res);
 	if (*raw == NULL)
 		return -1;
 	if (ts_parse(*raw, strlen(*raw), ts) == -1) {
@@ -616,7 +616,7 @@ hmac_body(const struct hmac_scheme *h, enum verify_encoding enc,
 		verify_result_set(res, VERIFY_ERROR, "no signature header");
 		return;
 	}
-	value = header_need(headers, name, res);
+	value = need_header(headers, name, res);
 	if (value == NULL)
 		return;
 	want.n = 1;
@@ -767,7 +767,7 @@ verify_stripe(const struct endpoint *ep, const struct header_list *headers,
 	struct verify_chunk	 msg[3];
 	const char		*value;
 
-	value = header_need(headers, verify_header_name(ep), res);
+	value = need_header(headers, verify_header_name(ep), res);
 	if (value == NULL || stripe_parse(value, &ss, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ ss.t, ss.tlen };
@@ -792,7 +792,7 @@ verify_slack(const struct endpoint *ep, const struct header_list *headers,
 	long long		 ts = 0;
 	size_t			 n;
 
-	value = header_need(headers, verify_header_name(ep), res);
+	value = need_header(headers, verify_header_name(ep), res);
 	if (value == NULL)
 		return;
 	if (ts_header(headers, "x-slack-request-timestamp", &raw, &ts,
@@ -881,11 +881,11 @@ verify_standard_webhooks(const struct endpoint *ep,
 
 	set = header_get(headers, names[0][2]) == NULL &&
 	    header_get(headers, names[1][2]) != NULL ? 1 : 0;
-	id = header_need(headers, names[set][0], res);
+	id = need_header(headers, names[set][0], res);
 	if (id == NULL ||
 	    ts_header(headers, names[set][1], &raw, &ts, res) == -1)
 		return;
-	sig = header_need(headers, names[set][2], res);
+	sig = need_header(headers, names[set][2], res);
 	if (sig == NULL || swh_sigs(sig, &sigs, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ id, strlen(id) };
@@ -933,7 +933,7 @@ verify_gitlab(const struct endpoint *ep, const struct header_list *headers,
 	(void)body;
 	(void)len;
 	(void)now;
-	token = header_need(headers, verify_header_name(ep), res);
+	token = need_header(headers, verify_header_name(ep), res);
 	if (token == NULL)
 		return;
 	if (token[0] == '\0') {

@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "dispatcher.h"
 #include "fcgi.h"
 #include "log.h"
 #include "master.h"
@@ -151,7 +152,7 @@ reload_check(const struct conf *c)
 
 /* The configuration read again, or NULL (logged) to keep the old. */
 static struct conf *
-conf_again(void)
+reread_conf(void)
 {
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
@@ -170,11 +171,11 @@ reload(struct receiver *rcv)
 {
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return;
 	receive_reset(rcv);
 	/* It runs on with the old configuration, which it has a copy of. */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	conf_free(conf);
 	conf = c;
 	rcv->conf = conf;
@@ -315,7 +316,7 @@ serve_fcgi(struct receiver *rcv)
 	if (rc == -1)
 		log_warn("accept");
 	/* Handlers still running finish (their timeouts bound the wait). */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	reap_all();
 	receive_reset(rcv);
 	conf_free(conf);
@@ -381,7 +382,7 @@ pool_reload(void *arg)
 	struct receiver	*rcv = arg;
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return -1;
 	conf_free(conf);
 	conf = c;
@@ -464,7 +465,7 @@ main(int argc, char *argv[])
 		fatalx("not started by a web server as FastCGI or CGI; "
 		    "use --listen");
 
-	rcv.listen_fd = fd;
+	receive_init(&rcv, conf, fd);
 	if (own && (n = workers(conf)) > 1) {
 		rc = master_run(n, &pool_ops);
 		receive_reset(&rcv);

@@ -23,7 +23,7 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "escape.h"
 #include "event.h"
 #include "filter.h"
@@ -301,7 +301,7 @@ print_row(const struct history_event *ev)
 }
 
 static json_t *
-event_json(const struct history_event *ev)
+as_json(const struct history_event *ev)
 {
 	json_t	*o, *hs, *h;
 	char	 when[40], err[320];
@@ -340,7 +340,7 @@ event_json(const struct history_event *ev)
 static void
 print_json(const struct history_event *ev)
 {
-	json_t	*o = event_json(ev);
+	json_t	*o = as_json(ev);
 
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	putchar('\n');
@@ -809,7 +809,7 @@ cmd_show(int argc, char **argv)
 
 /* The handlers to run: NAME only, or those whose filters match. */
 static int
-replay_handlers(const struct conf *conf, struct dispatch_job *job,
+replay_handlers(const struct conf *conf, struct attempt_job *job,
     const char *only)
 {
 	struct filter_event	fe;
@@ -829,7 +829,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 		fe.method = job->method;
 		fe.headers = &job->headers;
 		fe.payload = job->payload;
-		job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+		job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	}
 	for (i = 0; i < job->nhandlers; i++)
 		job->names[i] = conf->handlers[job->handlers[i]].name;
@@ -838,7 +838,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 
 /* The new event: the old one's request, now, replay_of = its id. */
 static int
-replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
+replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 {
 	struct event	 ev;
 	char		*line;
@@ -875,7 +875,7 @@ replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
 static int
 replay_run(const struct conf *conf, const json_t *rec, const char *only)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	struct spool		*sp = NULL;
 	enum attempt_state	 st;
 	size_t			 i;
@@ -898,16 +898,16 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	printf("%s\n", job->id);
 	fflush(stdout);
 	for (i = 0; i < job->nhandlers; i++) {
-		st = dispatch_attempt(sp, conf,
+		st = attempt_run(sp, conf,
 		    &conf->handlers[job->handlers[i]], job, 1);
-		printf("%s: %s\n", job->names[i], dispatch_state_name(st));
+		printf("%s: %s\n", job->names[i], attempt_state_name(st));
 		fflush(stdout);
 		if (st != ATTEMPT_DONE)
 			rc = 1;
 	}
 out:
 	spool_close(sp);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	return rc;
 }
 
@@ -933,7 +933,8 @@ cmd_replay(int argc, char **argv)
 		return usage();
 	memset(&f, 0, sizeof(f));
 	rc = load_event(argv[optind], &conf, &f, id);
-	if (rc == EX_OK && only != NULL && retry_handler(conf, only) == NULL) {
+	if (rc == EX_OK && only != NULL &&
+	    conf_find_handler(conf, only) == NULL) {
 		fprintf(stderr, "wh-retry: replay: no handler \"%s\" in %s\n",
 		    only, conf_path);
 		rc = EX_USAGE;

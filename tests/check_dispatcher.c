@@ -182,7 +182,7 @@ now_us(void)
 
 /* Append an event with one handler (index 0); fill ref for it. */
 static struct dispatcher_ref *
-spool_event(struct spool *sp, const char *id, int64_t received_us)
+append_event(struct spool *sp, const char *id, int64_t received_us)
 {
 	static const char *const	 names[] = { "mark" };
 	struct dispatcher_ref		*ref;
@@ -331,9 +331,9 @@ START_TEST(test_loop)
 	    "touch \"$0/ran.$WH_EVENT_ID\"");
 	sp = spool_open(spool, FSYNC_NEVER);
 	ck_assert_ptr_nonnull(sp);
-	a = spool_event(sp, stale,
+	a = append_event(sp, stale,
 	    now_us() - (int64_t)(DISPATCHER_MAX_WAIT + 1) * 1000000);
-	b = spool_event(sp, fresh, now_us());
+	b = append_event(sp, fresh, now_us());
 	spool_close(sp);
 
 	pid = loop_start(conf, &fd, NULL);
@@ -425,7 +425,7 @@ START_TEST(test_queue_full)
 	ck_assert_ptr_nonnull(run);
 	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
 		snprintf(id, sizeof(id), "01a22659-5e7f-76d6-895c-bdfe7b%06x", i);
-		run[i] = spool_event(sp, id, now);
+		run[i] = append_event(sp, id, now);
 	}
 	memcpy(first, run[0]->id, sizeof(first) - 1);
 	first[sizeof(first) - 1] = '\0';

@@ -15,7 +15,7 @@
 #include <check.h>
 #include <jansson.h>
 
-#include "dispatch_job.h"
+#include "attempt_job.h"
 #include "event.h"
 #include "header.h"
 #include "record.h"
@@ -782,7 +782,7 @@ START_TEST(test_job)
 {
 	static const char	 body[] = "{\"action\":\"opened\"}";
 	struct event		 ev;
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	json_t			*rec;
 	char			*line;
 	size_t			 n;
@@ -804,7 +804,7 @@ START_TEST(test_job)
 	ck_assert_str_eq(json_string_value(json_object_get(job->payload,
 	    "action")), "opened");
 	ck_assert_uint_eq(job->nhandlers, 0);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	/* Not an event id: no job. */
 	json_object_set_new(rec, "id", json_string("x"));
 	errno = 0;

@@ -1,5 +1,5 @@
 /*
- * dispatch_job: an event with everything its handlers need, freed in
+ * attempt_job: an event with everything its handlers need, freed in
  * one call.
  */
 #include "config.h"
@@ -8,11 +8,11 @@
 
 #include <jansson.h>
 
-#include "dispatch_job.h"
+#include "attempt_job.h"
 #include "header.h"
 
 void
-dispatch_job_free(struct dispatch_job *job)
+attempt_job_free(struct attempt_job *job)
 {
 	if (job == NULL)
 		return;

@@ -1,11 +1,11 @@
 /*
- * dispatch_job: an event with everything its handlers need, in one
+ * attempt_job: an event with everything its handlers need, in one
  * struct that owns all of it.  Made by the request path and by
- * record_job() from a spool record, run by dispatch; it sits below
+ * record_job() from a spool record, run by attempt.c; it sits below
  * both, so that neither has to include the other.
  */
-#ifndef HOOKSPOOL_DISPATCH_JOB_H
-#define HOOKSPOOL_DISPATCH_JOB_H
+#ifndef HOOKSPOOL_ATTEMPT_JOB_H
+#define HOOKSPOOL_ATTEMPT_JOB_H
 
 #include <stddef.h>
 
@@ -14,7 +14,7 @@
 #include "event.h"
 #include "header.h"
 
-struct dispatch_job {
+struct attempt_job {
 	char			 id[EVENT_ID_LEN + 1];
 	char			*endpoint;
 	char			*path;
@@ -28,6 +28,6 @@ struct dispatch_job {
 	size_t			 nhandlers;
 };
 
-void	dispatch_job_free(struct dispatch_job *);
+void	attempt_job_free(struct attempt_job *);
 
 #endif
