@@ -8,6 +8,8 @@
  * attempts due), and 1 in 1000 that are "dead".  Prints the ids of the
  * first and the last event, for "show".
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

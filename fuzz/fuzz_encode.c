@@ -5,6 +5,8 @@
  * jansson reads back as an object, with the body byte-for-byte and
  * every header present.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

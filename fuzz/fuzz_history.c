@@ -3,6 +3,8 @@
  * reads them (spool_scan(): no JSON check before).  The input is
  * split at newlines and fed both in order and into a dropping history.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

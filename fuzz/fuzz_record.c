@@ -1,4 +1,6 @@
 /* libFuzzer target: a spool line read back by record_decode(). */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 

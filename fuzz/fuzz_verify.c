@@ -6,6 +6,8 @@
  * HMAC family, the providers, and jwt pinned to HS256, RS256 and ES256
  * with the test keys.  The base64 and whsec_ decoders get the value too.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,9 +7,7 @@
  * that dies in between leaves the "running" record, which wh-retry takes
  * for a failure once the timeout has passed.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/mman.h>
 #include <sys/pidfd.h>

@@ -2,9 +2,7 @@
  * attempt_job: an event with everything its handlers need, freed in
  * one call.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 

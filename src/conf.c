@@ -8,9 +8,7 @@
  * (sorted by line), nothing is printed, a value is never silently
  * shortened, and a configuration with any error is never returned.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <errno.h>

@@ -23,9 +23,7 @@
  * handlers listed in its record with no attempt, and wh-retry starts
  * them after its grace period (history_due()).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/pidfd.h>
 #include <sys/socket.h>

@@ -8,6 +8,8 @@
  *   compare with strcmp() in the order they were made.
  * The only I/O is getrandom(2) in event_id_new().
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>

@@ -3,9 +3,7 @@
  * written without I/O (see fcgirec.h for what it promises).  The
  * front end (fcgi.c) reads the socket and feeds the bytes in.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdint.h>
 #include <stdlib.h>

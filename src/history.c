@@ -7,9 +7,7 @@
  * memchr), and only small values are decoded; a value that needs more
  * (an escape) is handed to jansson.  Malformed lines are skipped.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>

@@ -11,9 +11,7 @@
  * Once the answer is out, receive_dispatch() hands the event's handlers
  * to the dispatcher (dispatcher.c).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <stddef.h>

@@ -20,9 +20,7 @@
  * Encoding and decoding are pure; the scans read the spool through
  * spool.c, which moves lines and bytes and knows nothing of JSON.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdint.h>

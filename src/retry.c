@@ -10,9 +10,7 @@
  * removed when every event in it is settled and at least
  * event_history_size events are in newer segments.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/file.h>
 #include <sys/stat.h>

@@ -20,9 +20,7 @@
  * Lines and bytes only: what a line holds (JSON records) is record.c's.
  * Nothing here logs or exits: errors come back as -1 and errno.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"		/* _GNU_SOURCE: memmem */
-#endif
 
 #include <sys/file.h>
 #include <sys/mman.h>

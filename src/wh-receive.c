@@ -7,6 +7,8 @@
  * The configuration is read at start and again on SIGHUP; a bad new
  * configuration keeps the old one running.
  */
+#include "config.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>

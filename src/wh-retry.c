@@ -4,9 +4,7 @@
  * run (the default), list, show, replay, check.  Exit statuses follow
  * sysexits(3); replay exits 1 when a handler failed.  See wh-retry(8).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <err.h>

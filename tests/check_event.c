@@ -2,6 +2,8 @@
  * check_event: UUIDv7 event ids: their bits, their order within one
  * process whatever the clock does, the canonical form, and their time.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <string.h>
 

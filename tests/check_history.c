@@ -2,6 +2,8 @@
  * check_history: folding spool records into event state, with records
  * made by record_event_encode/record_attempt_encode and a fixed clock.
  */
+#include "config.h"
+
 #include <stdlib.h>
 #include <string.h>
 

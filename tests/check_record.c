@@ -5,6 +5,8 @@
  * round-trip byte-for-byte; record_decode must survive any line.  The
  * scans and record_find() run against real spools in check_spool.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,9 +6,7 @@
  * where the provider gives one (Slack, Standard Webhooks), else
  * signatures made here with OpenSSL's one-shot HMAC().
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +19,10 @@
 #include "conf.h"
 #include "header.h"
 #include "verify.h"
+#define CHECK_UTIL_VERIFY
+#include "check_util.h"
 
-#define NOW		1700000000
+#define NOW		FX_NOW
 #define SECRET		"s3cret-for-tests"
 #define BODY		"{\"event\":\"test\",\"n\":1}"
 
@@ -45,54 +45,12 @@
 #define SWH_BODY	"{\"test\": 2432232314}"
 #define SWH_SIG		"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
-struct fixture {
-	struct endpoint		ep;
-	struct secret		secrets[4];
-	unsigned char		*owned[4];	/* decoded whsec_ secrets */
-	struct header_list	hl;
-	struct verify_result	res;
-};
-
-static struct fixture	fx;
-
-static void
-fx_setup(void)
-{
-	memset(&fx, 0, sizeof(fx));
-}
-
-static void
-fx_teardown(void)
-{
-	size_t	i;
-
-	header_list_free(&fx.hl);
-	for (i = 0; i < 4; i++)
-		free(fx.owned[i]);
-	verify_result_clear(&fx.res);
-}
-
 static void
 fx_endpoint(const char *scheme)
 {
-	fx.ep.name = (char *)"test";
-	fx.ep.path = (char *)"/hooks/test";
-	fx.ep.scheme = verify_scheme_find(scheme);
-	ck_assert_ptr_nonnull(fx.ep.scheme);
+	fx_scheme(scheme);
 	fx.ep.signature_header = NULL;		/* the scheme's default */
-	fx.ep.secrets = fx.secrets;
-	fx.ep.methods = METHOD_POST;
-	fx.ep.enabled = true;
 	fx.ep.timestamp_tolerance = 300;
-}
-
-static void
-fx_secret(const char *secret)
-{
-	ck_assert_uint_lt(fx.ep.nsecrets, 4);
-	fx.secrets[fx.ep.nsecrets].data = (unsigned char *)secret;
-	fx.secrets[fx.ep.nsecrets].len = strlen(secret);
-	fx.ep.nsecrets++;
 }
 
 /* A whsec_ secret, decoded as conf.c does at load. */
@@ -107,45 +65,6 @@ fx_whsec(const char *secret)
 	fx.secrets[n].data = fx.owned[n];
 	fx.secrets[n].len = len;
 	fx.ep.nsecrets++;
-}
-
-static void
-fx_header(const char *name, const char *value)
-{
-	ck_assert_int_eq(header_add(&fx.hl, name, value), 0);
-}
-
-static enum verify_status
-fx_verify_at(const char *body, time_t now)
-{
-	enum verify_status	st;
-
-	st = verify_request(&fx.ep, &fx.hl, (const unsigned char *)body,
-	    strlen(body), now, &fx.res);
-	/* Claims are jwt's alone. */
-	ck_assert_ptr_null(fx.res.claims);
-	return st;
-}
-
-static enum verify_status
-fx_verify(const char *body)
-{
-	return fx_verify_at(body, NOW);
-}
-
-/* The detail never echoes a secret or (8 bytes of) a signature. */
-static void
-assert_clean(const char *secret, const char *sig)
-{
-	char	part[9];
-
-	if (secret != NULL)
-		ck_assert_ptr_null(strstr(fx.res.detail, secret));
-	if (sig != NULL && strlen(sig) >= 8) {
-		memcpy(part, sig, 8);
-		part[8] = '\0';
-		ck_assert_ptr_null(strstr(fx.res.detail, part));
-	}
 }
 
 /* HMAC(md, key, a || b || c) as lowercase hex into out (129 bytes). */
@@ -204,7 +123,7 @@ START_TEST(test_github_valid)
 	fx_header("X-Hub-Signature-256", sig);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	ck_assert_int_eq(fx_verify(BODY "x"), VERIFY_MISMATCH);
-	assert_clean(SECRET, hex);
+	fx_assert_clean(SECRET, hex);
 }
 END_TEST
 
@@ -218,7 +137,7 @@ START_TEST(test_github_wrong_secret)
 	snprintf(sig, sizeof(sig), "sha256=%s", hex);
 	fx_header("X-Hub-Signature-256", sig);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
-	assert_clean(SECRET, hex);
+	fx_assert_clean(SECRET, hex);
 }
 END_TEST
 
@@ -315,7 +234,7 @@ START_TEST(test_stripe_valid)
 	stripe_header(SECRET, NOW - 10, BODY, h, sizeof(h));
 	fx_header("Stripe-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	assert_clean(SECRET, strstr(h, "v1=") + 3);
+	fx_assert_clean(SECRET, strstr(h, "v1=") + 3);
 }
 END_TEST
 
@@ -470,7 +389,7 @@ START_TEST(test_slack_documented_example)
 	fx_header("X-Slack-Signature", SLACK_SIG);
 	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618 + 60), VERIFY_OK);
-	assert_clean(SLACK_SECRET, SLACK_SIG + 3);
+	fx_assert_clean(SLACK_SECRET, SLACK_SIG + 3);
 }
 END_TEST
 
@@ -577,7 +496,7 @@ START_TEST(test_swh_spec_example)
 	fx_whsec(SWH_SECRET);
 	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
-	assert_clean("MfKQ9r8G", SWH_SIG + 3);
+	fx_assert_clean("MfKQ9r8G", SWH_SIG + 3);
 }
 END_TEST
 
@@ -743,7 +662,7 @@ START_TEST(test_shopify)
 	    BODY, b64);
 	fx_header("X-Shopify-Hmac-Sha256", b64);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	assert_clean(SECRET, b64);
+	fx_assert_clean(SECRET, b64);
 	ck_assert_int_eq(fx_verify(BODY " "), VERIFY_MISMATCH);
 	fx.secrets[0].data = (unsigned char *)"other";
 	fx.secrets[0].len = 5;
@@ -786,7 +705,7 @@ START_TEST(test_gitlab)
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
 	fx_header("X-Gitlab-Token", SECRET);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	assert_clean(SECRET, NULL);
+	fx_assert_clean(SECRET, NULL);
 	fx.secrets[0].data = (unsigned char *)SECRET "x";
 	fx.secrets[0].len = strlen(SECRET) + 1;
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);

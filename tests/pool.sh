@@ -101,7 +101,7 @@ wait_gone $workers && ok "master killed: the workers stop" ||
 check "... saying why" 2 "$(logged "the master is gone")"
 
 # systemd's socket (LISTEN_PID, LISTEN_FDS): a pool as well.
-if command -v systemd-socket-activate >/dev/null; then
+if have "socket activation" systemd-socket-activate; then
 	rm -f "$SOCK"
 	systemd-socket-activate -l "$SOCK" $WH_RUN -d \
 	    -c "$T_DIR/hookspool.ini" 2>>"$T_DIR/wh.log" &
@@ -116,7 +116,7 @@ if command -v systemd-socket-activate >/dev/null; then
 fi
 
 # Under spawn-fcgi the socket is not its own: one process, as before.
-if command -v spawn-fcgi >/dev/null; then
+if have "one process under spawn-fcgi" spawn-fcgi; then
 	conf "workers = 3"
 	rm -f "$SOCK"
 	spawn-fcgi -n -s "$SOCK" -M 0660 -- $WH_RECEIVE -d \

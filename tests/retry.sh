@@ -6,8 +6,7 @@
 # retention under a stream, and a kill -9 in the middle of a run.
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v jq >/dev/null || { echo "retry: jq is required"; exit 99; }
-command -v flock >/dev/null || { echo "retry: flock is required"; exit 99; }
+need jq flock
 
 t_tmpdir
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T_DIR"' EXIT
