@@ -72,7 +72,7 @@ void	receive_init(struct receiver *, const struct conf *, int listen_fd);
 
 /*
  * Fill req from CGI meta-variables ("NAME=VALUE" strings, as in environ
- * or libfcgi's envp); req points into envp, which must outlive it.
+ * or the FastCGI parameters); req points into envp, which must outlive it.
  * HTTP_* and CONTENT_TYPE / CONTENT_LENGTH become headers, a repeated
  * one's values joined; the HTTP_* are counted first, and when they are
  * over what any configuration allows (CONF_MAX_HEADERS and
