@@ -103,8 +103,9 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_header, set_header_names, set_int, set_jwt_alg,
 			set_jwt_key,
-			set_long, set_methods, set_path, set_scheme, set_secret,
-			set_secret_file, set_size, set_string, set_user;
+			set_long, set_methods, set_path, set_public_key,
+			set_scheme, set_secret, set_secret_file, set_size,
+			set_string, set_user;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
@@ -148,6 +149,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
 	{ SECT_ENDPOINT, "secret_file", set_secret_file, NULL,
+	    0, 0, 0, KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "public_key", set_public_key, NULL,
 	    0, 0, 0, KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "signature_type", set_scheme, "none",
 	    0, 0, E(scheme), 0, NULL },
@@ -1434,6 +1437,44 @@ out:
 	return rc;
 }
 
+/* One more parsed ed25519 key for ep; -1 on ENOMEM (key freed). */
+static int
+conf_public_key_add(struct conf_parse *p, struct endpoint *ep, EVP_PKEY *key)
+{
+	EVP_PKEY	**v;
+
+	v = reallocarray(ep->public_keys, ep->npublic_keys + 1, sizeof(*v));
+	if (v == NULL) {
+		EVP_PKEY_free(key);
+		p->oom = true;
+		return -1;
+	}
+	ep->public_keys = v;
+	v[ep->npublic_keys++] = key;
+	return 0;
+}
+
+/*
+ * public_key: an ed25519 key, parsed now; whether the scheme takes one
+ * is checked when the section is complete (conf_check_scheme_keys).
+ */
+static int
+set_public_key(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	EVP_PKEY	*key;
+	char		 why[96];
+
+	key = verify_ed25519_key(value, strlen(value), why, sizeof(why));
+	if (key == NULL) {
+		conf_error(p, p->lineno, "%s: %s (an ed25519 public key is 64 "
+		    "hex digits, or whpk_ and the base64 of 32 bytes)", k->name,
+		    why);
+		return -1;
+	}
+	return conf_public_key_add(p, obj, key);
+}
+
 /* ---- handler keys ---- */
 
 /* Parsed once, here: a bad command is an error of the file. */
@@ -1565,7 +1606,9 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		{ "signature_encoding", VERIFY_ENCODING,
 		    "hmac-sha256 and hmac-sha1" },
 		{ "timestamp_tolerance", VERIFY_TIMESTAMPED,
-		    "stripe, slack and standard-webhooks" },
+		    "stripe, slack, standard-webhooks and discord" },
+		{ "public_key", VERIFY_ED25519,
+		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
 		{ "jwt_algorithm", VERIFY_JWT, "jwt" },
 		{ "jwt_public_key_file", VERIFY_JWT, "jwt" },
@@ -1635,43 +1678,120 @@ conf_check_jwt(struct conf_parse *p, size_t i)
 		    ep->jwt_key_file, why);
 }
 
-/* Standard Webhooks secrets are whsec_<base64>: keep the key bytes. */
+#define WHPK_PREFIX	"whpk_"
+
+static bool
+conf_secret_is_whpk(const struct secret *sec)
+{
+	return sec->len >= sizeof(WHPK_PREFIX) - 1 &&
+	    memcmp(sec->data, WHPK_PREFIX, sizeof(WHPK_PREFIX) - 1) == 0;
+}
+
+/* Drop secret i of ep (wiped), keeping the order of the others. */
+static void
+conf_secret_remove(struct endpoint *ep, size_t i)
+{
+	explicit_bzero(ep->secrets[i].data, ep->secrets[i].len);
+	free(ep->secrets[i].data);
+	memmove(&ep->secrets[i], &ep->secrets[i + 1],
+	    (ep->nsecrets - i - 1) * sizeof(ep->secrets[0]));
+	ep->nsecrets--;
+}
+
+/* A whpk_ secret of standard-webhooks: moved to the public keys. */
+static void
+conf_whpk_move(struct conf_parse *p, struct endpoint *ep, size_t i)
+{
+	struct secret	*sec = &ep->secrets[i];
+	EVP_PKEY	*key;
+	char		 why[96];
+
+	key = verify_ed25519_key((const char *)sec->data, sec->len, why,
+	    sizeof(why));
+	if (key == NULL)
+		conf_error(p, sec->line, "secret: %s (a Standard Webhooks "
+		    "public key is whpk_ and the base64 of 32 bytes)", why);
+	else if (conf_public_key_add(p, ep, key) == -1)
+		return;
+	conf_secret_remove(ep, i);
+}
+
+/*
+ * Standard Webhooks secrets are whsec_<base64>: keep the key bytes.  A
+ * whpk_<base64> one is a public key, for the v1a signatures.
+ */
 static void
 conf_decode_whsec(struct conf_parse *p, struct endpoint *ep)
 {
 	struct secret	*sec;
 	unsigned char	*key = NULL;
-	size_t		 i, len = 0;
+	size_t		 i = 0, len = 0;
 
-	for (i = 0; i < ep->nsecrets; i++) {
+	while (i < ep->nsecrets) {
 		sec = &ep->secrets[i];
-		if (verify_whsec_decode(sec->data, sec->len, &key, &len) == -1) {
-			conf_error(p, sec->line, "secret is not a Standard "
-			    "Webhooks secret (whsec_ and base64)");
+		if (conf_secret_is_whpk(sec)) {
+			conf_whpk_move(p, ep, i);
 			continue;
 		}
-		explicit_bzero(sec->data, sec->len);
-		free(sec->data);
-		sec->data = key;
-		sec->len = len;
+		if (verify_whsec_decode(sec->data, sec->len, &key, &len) == -1)
+			conf_error(p, sec->line, "secret is not a Standard "
+			    "Webhooks secret (whsec_ and base64)");
+		else {
+			explicit_bzero(sec->data, sec->len);
+			free(sec->data);
+			sec->data = key;
+			sec->len = len;
+		}
+		i++;
 	}
 }
 
+/* A whpk_ public key is no shared secret for an HMAC or token scheme. */
 static void
-conf_check_secrets(struct conf_parse *p, struct endpoint *ep)
+conf_refuse_whpk(struct conf_parse *p, const struct endpoint *ep)
 {
-	const struct verify_scheme	*sc = ep->scheme;
+	size_t	i;
 
-	if (sc->needs_secret && ep->nsecrets == 0)
+	for (i = 0; i < ep->nsecrets; i++) {
+		if (conf_secret_is_whpk(&ep->secrets[i]))
+			conf_error(p, ep->secrets[i].line, "secret: a whpk_ "
+			    "public key does not apply to signature_type %s "
+			    "(it takes a shared secret)", ep->scheme->name);
+	}
+}
+
+/*
+ * A scheme that checks with a secret or a public key has one.  A key
+ * that was given but refused has been reported already.
+ */
+static void
+conf_check_secrets(struct conf_parse *p, size_t i)
+{
+	struct endpoint			*ep = &p->conf->endpoints[i];
+	const struct verify_scheme	*sc = ep->scheme;
+	bool				 ed = (sc->flags & VERIFY_ED25519) != 0;
+	bool				 given;
+
+	given = ep->nsecrets > 0 || (ed && conf_seen(p, i, "public_key") != 0);
+	if ((sc->flags & VERIFY_WHSEC) != 0)
+		conf_decode_whsec(p, ep);
+	else if (!ed)
+		conf_refuse_whpk(p, ep);
+	if (sc->needs_secret && !given)
 		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
-		    "needs a secret or secret_file", ep->name, sc->name);
-	if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
+		    "needs a secret or secret_file%s", ep->name, sc->name,
+		    ed ? " (whsec_), or a public_key (whpk_)" : "");
+	if (!sc->needs_secret && ed && !given)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
+		    "needs a public_key", ep->name, sc->name);
+	if (!sc->needs_secret && ed && ep->nsecrets > 0)
+		conf_error(p, ep->secrets[0].line, "signature_type %s checks "
+		    "with public_key, not a secret", sc->name);
+	else if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
 	    ep->nsecrets > 0)
 		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
 		    "signature_type %s checks none; set signature_type",
 		    ep->name, sc->name);
-	if ((sc->flags & VERIFY_WHSEC) != 0)
-		conf_decode_whsec(p, ep);
 }
 
 static void
@@ -1684,7 +1804,7 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_error(p, ep->line, "[endpoint:%s] has no path", ep->name);
 	if (sc == NULL)
 		return;		/* ENOMEM or a broken default */
-	conf_check_secrets(p, ep);
+	conf_check_secrets(p, i);
 	conf_check_scheme_keys(p, i);
 	if ((sc->flags & VERIFY_JWT) != 0)
 		conf_check_jwt(p, i);
@@ -1964,6 +2084,9 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->name);
 	free(ep->path);
 	free(ep->signature_header);
+	for (i = 0; i < ep->npublic_keys; i++)
+		EVP_PKEY_free(ep->public_keys[i]);
+	free(ep->public_keys);
 	EVP_PKEY_free(ep->jwt_key);
 	free(ep->jwt_key_file);
 	free(ep->jwt_issuer);

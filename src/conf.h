@@ -68,6 +68,9 @@ struct endpoint {
 	bool				 enabled;
 	int				 signature_encoding; /* verify_encoding */
 	long				 timestamp_tolerance; /* seconds */
+	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
+	struct evp_pkey_st		**public_keys;
+	size_t				 npublic_keys;
 	/* signature_type jwt */
 	const struct verify_jwt_alg	*jwt_alg;	/* NULL unless set */
 	struct evp_pkey_st		*jwt_key;	/* parsed at load */

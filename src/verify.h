@@ -48,6 +48,11 @@ struct verify_result {
  * of the secret.
  */
 #define VERIFY_TOKEN		0x40
+/*
+ * ed25519 public keys apply (public_key, or a whpk_ secret): the
+ * scheme checks signatures a sender made with its private key.
+ */
+#define VERIFY_ED25519		0x80
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
@@ -118,5 +123,12 @@ int	verify_base64_decode(const char *s, size_t n, bool url,
  */
 int	verify_whsec_decode(const unsigned char *s, size_t n,
 	    unsigned char **out, size_t *outlen);
+/*
+ * An ed25519 public key written as 64 hex digits, or as the base64 of
+ * its 32 bytes with an optional whpk_ prefix (Standard Webhooks).
+ * Returns the key, or NULL with the reason in why (never the value).
+ */
+EVP_PKEY	*verify_ed25519_key(const char *s, size_t n, char *why,
+		    size_t whylen);
 
 #endif

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "command.h"
 #include "conf.h"
@@ -434,7 +435,7 @@ START_TEST(test_bad_values)
 	    "13: path: \"hooks/a\" does not start with \"/\"",
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
-	    "standard-webhooks shopify gitlab)",
+	    "standard-webhooks shopify gitlab discord)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
@@ -1510,7 +1511,7 @@ static const char *const all_keys[] = {
 	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
 	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
 	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group",
-	"max_headers", "max_header_size", "redact_headers"
+	"max_headers", "max_header_size", "redact_headers", "public_key"
 };
 
 static char *
@@ -1783,7 +1784,7 @@ START_TEST(test_scheme_only_keys)
 	    "6: jwt_algorithm applies only to signature_type jwt, not "
 	    "hmac-sha256",
 	    "7: timestamp_tolerance applies only to signature_type stripe, "
-	    "slack and standard-webhooks, not hmac-sha256",
+	    "slack, standard-webhooks and discord, not hmac-sha256",
 	    "12: signature_encoding applies only to signature_type "
 	    "hmac-sha256 and hmac-sha1, not stripe",
 	    "17: signature_header does not apply to signature_type "
@@ -1872,6 +1873,111 @@ START_TEST(test_whsec_bad)
 	    "6: secret is not a Standard Webhooks secret (whsec_ and base64)",
 	    "7: secret is not a Standard Webhooks secret (whsec_ and base64)",
 	    NULL);
+}
+END_TEST
+
+/*
+ * ed25519 public keys: the key of the Standard Webhooks reference
+ * library's asymmetric test (libraries/go/webhook_asymmetric_test.go),
+ * written the three ways a key may be.
+ */
+#define ED_HEX	"6653787a0edd492aa2d26a17f61414937a2bacea2e2b74154129496b6e3c73f8"
+#define ED_B64	"ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="
+
+/* The raw bytes of key are ED_HEX's. */
+static bool
+ed_key_is(EVP_PKEY *key)
+{
+	unsigned char	raw[32];
+	char		hex[65];
+	size_t		len = sizeof(raw), i;
+
+	if (EVP_PKEY_get_raw_public_key(key, raw, &len) != 1 || len != 32)
+		return false;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return strcmp(hex, ED_HEX) == 0;
+}
+
+/* public_key in hex or base64; whpk_ secrets of standard-webhooks are
+ * keys too, from lines and from files, and leave the whsec_ ones. */
+START_TEST(test_ed25519_keys)
+{
+	static const char	 keys[] = "whpk_" ED_B64 "\nwhsec_ZGVm\n";
+	const struct endpoint	*ep;
+	const char		*sf;
+	char			 text[1024];
+	size_t			 i;
+
+	sf = put_file("swh.keys", keys, sizeof(keys) - 1, 0600);
+	snprintf(text, sizeof(text), "[endpoint:d]\npath = /d\n"
+	    "signature_type = discord\npublic_key = " ED_HEX "\n"
+	    "public_key = whpk_" ED_B64 "\ntimestamp_tolerance = 60\n"
+	    "[endpoint:w]\npath = /w\nsignature_type = standard-webhooks\n"
+	    "secret = whpk_" ED_B64 "\nsecret = whsec_YWJj\n"
+	    "secret_file = %s\npublic_key = " ED_B64 "\n"
+	    "[endpoint:k]\npath = /k\nsignature_type = standard-webhooks\n"
+	    "public_key = " ED_HEX "\n", sf);
+	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->scheme->name, "discord");
+	ck_assert_str_eq(ep->signature_header, "x-signature-ed25519");
+	ck_assert_int_eq(ep->timestamp_tolerance, 60);
+	ck_assert_uint_eq(ep->nsecrets, 0);
+	ck_assert_uint_eq(ep->npublic_keys, 2);
+	for (i = 0; i < ep->npublic_keys; i++)
+		ck_assert(ed_key_is(ep->public_keys[i]));
+	ep = &c->endpoints[1];
+	ck_assert_uint_eq(ep->nsecrets, 2);
+	ck_assert(secret_is(&ep->secrets[0], "abc"));
+	ck_assert(secret_is(&ep->secrets[1], "def"));
+	ck_assert_uint_eq(ep->npublic_keys, 3);
+	for (i = 0; i < ep->npublic_keys; i++)
+		ck_assert(ed_key_is(ep->public_keys[i]));
+	ep = &c->endpoints[2];
+	ck_assert_uint_eq(ep->nsecrets, 0);
+	ck_assert_uint_eq(ep->npublic_keys, 1);
+}
+END_TEST
+
+/* Every way to get a key wrong is an error at its line. */
+START_TEST(test_ed25519_key_errors)
+{
+	load("[endpoint:d]\npath = /d\nsignature_type = discord\n"
+	    "public_key = " ED_HEX "00\n"
+	    "public_key = 6653787a0edd492aa2d26a17f61414937a2bacea2e2b741541"
+	    "29496b6e3c73fx\n"
+	    "public_key = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+	    "public_key = whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g*\n"
+	    "public_key = whpk_YWJj\n"
+	    "secret = " ED_HEX "\n"
+	    "[endpoint:e]\npath = /e\nsignature_type = discord\n"
+	    "[endpoint:s]\npath = /s\nsignature_type = stripe\n"
+	    "secret = whpk_" ED_B64 "\npublic_key = " ED_HEX "\n"
+	    "[endpoint:w]\npath = /w\nsignature_type = standard-webhooks\n"
+	    "secret = whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248\n"
+	    "[endpoint:n]\npath = /n\nsignature_type = standard-webhooks\n");
+	expect_errors("4: public_key: 66 hex digits, want 64 (an ed25519 "
+	    "public key is 64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "5: public_key: 64 characters, but not hex (an ed25519 public key "
+	    "is 64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "6: public_key: a whsec_ value is a shared secret, not a public "
+	    "key (an ed25519 public key is 64 hex digits, or whpk_ and the "
+	    "base64 of 32 bytes)",
+	    "7: public_key: whpk_ key is not base64 (an ed25519 public key is "
+	    "64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "8: public_key: 3 bytes, want 32 (an ed25519 public key is 64 hex "
+	    "digits, or whpk_ and the base64 of 32 bytes)",
+	    "9: signature_type discord checks with public_key, not a secret",
+	    "10: [endpoint:e]: signature_type discord needs a public_key",
+	    "16: secret: a whpk_ public key does not apply to signature_type "
+	    "stripe (it takes a shared secret)",
+	    "17: public_key applies only to signature_type discord and "
+	    "standard-webhooks, not stripe",
+	    "21: secret: 30 bytes, want 32 (a Standard Webhooks public key is "
+	    "whpk_ and the base64 of 32 bytes)",
+	    "22: [endpoint:n]: signature_type standard-webhooks needs a secret "
+	    "or secret_file (whsec_), or a public_key (whpk_)", NULL);
 }
 END_TEST
 
@@ -2022,6 +2128,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_provider_bad_values);
 	tcase_add_test(tc, test_whsec_secrets);
 	tcase_add_test(tc, test_whsec_bad);
+	tcase_add_test(tc, test_ed25519_keys);
+	tcase_add_test(tc, test_ed25519_key_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handlers");

@@ -15,7 +15,7 @@
 #include "check_run.h"
 
 #define ALL_SCHEMES	"none hmac-sha256 hmac-sha1 jwt github stripe slack " \
-	"standard-webhooks shopify gitlab"
+	"standard-webhooks shopify gitlab discord"
 #define GH_SECRET	"It's a Secret to Everybody"
 #define GH_BODY		"Hello, World!"
 #define GH_SIG \

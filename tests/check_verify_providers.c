@@ -1,10 +1,12 @@
 /*
  * check_verify_providers: the providers' own signature formats (GitHub,
- * Stripe, Slack, Standard Webhooks, Shopify, GitLab), the generic HMAC
- * schemes with signature_encoding = base64, and the base64 codec they
- * share.  One suite per scheme, a fixed clock (NOW), published vectors
- * where the provider gives one (Slack, Standard Webhooks), else
- * signatures made here with OpenSSL's one-shot HMAC().
+ * Stripe, Slack, Standard Webhooks with HMAC and ed25519, Shopify,
+ * GitLab, Discord), the generic HMAC schemes with signature_encoding =
+ * base64, and the base64 codec they share.  One suite per scheme, a
+ * fixed clock (NOW), published vectors where the provider gives one
+ * (Slack, Standard Webhooks), else HMAC signatures made here with
+ * OpenSSL's one-shot HMAC() and ed25519 ones made once with openssl(1)
+ * and kept as fixed vectors.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -45,9 +47,43 @@
 #define SWH_BODY	"{\"test\": 2432232314}"
 #define SWH_SIG		"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
+/*
+ * Standard Webhooks' asymmetric (v1a) example: the reference library's
+ * TestAsymmetricWebhookSign (libraries/go/webhook_asymmetric_test.go in
+ * github.com/standard-webhooks/standard-webhooks) signs the example
+ * above with the private key whose 32-byte seed is the base64
+ * "VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=" and expects SWH_V1A.
+ * SWH_WHPK is that key's public half, derived with openssl pkey.
+ */
+#define SWH_WHPK	"whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="
+#define SWH_V1A		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkA" \
+	"TuDe6KYYUuxqtaiHeYGb7KaaBRdM5WqyeFiL8Ag=="
+
+/*
+ * Two keys made with "openssl genpkey -algorithm ed25519"; ED_PUB is the
+ * public half of the one that signed, ED_OTHER another.  The messages
+ * were signed with "openssl pkeyutl -sign -rawin".
+ */
+#define ED_PUB		"549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa11702fc"
+#define ED_PUB_B64	"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw="
+#define ED_OTHER	"046f17ae20246b9e977ea4b1bdba517511e38c552d8035d650365793227cc27d"
+#define ED_OTHER_B64	"BG8XriAka56XfqSxvbpRdRHjjFUtgDXWUDZXkyJ8wn0="
+/* Discord: ED_PUB's signature of DISCORD_TS followed by DISCORD_BODY. */
+#define DISCORD_TS	"1700000000"
+#define DISCORD_BODY	"{\"type\":1,\"id\":\"ping\"}"
+#define DISCORD_SIG	"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c" \
+	"2457966387099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408" \
+	"be680a"
+/* The Standard Webhooks example above, signed by ED_PUB and ED_OTHER. */
+#define SWH_V1A_ED	"v1a,v84b80PRl4a+EnSqg6NaUh1OYcl3RavDqFKOqPWEHvjpYrphSh5" \
+	"luPbEhnGgeUZ15VyUiwrBBDufFK3oXWL9Cg=="
+#define SWH_V1A_OTHER	"v1a,Cpd6kG4LMB+IUZR0gV8ar8DkljesbVnTrwM1EFO3F1K97RaJxh" \
+	"32y06Ye8/DloLZ6jzgsSp1hewHvEGJiuomDQ=="
+
 struct fixture {
 	struct endpoint		ep;
 	struct secret		secrets[4];
+	EVP_PKEY		*keys[4];	/* ed25519 public keys */
 	unsigned char		*owned[4];	/* decoded whsec_ secrets */
 	struct header_list	hl;
 	struct verify_result	res;
@@ -67,8 +103,10 @@ fx_teardown(void)
 	size_t	i;
 
 	header_list_free(&fx.hl);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		free(fx.owned[i]);
+		EVP_PKEY_free(fx.keys[i]);
+	}
 	verify_result_clear(&fx.res);
 }
 
@@ -109,6 +147,28 @@ fx_whsec(const char *secret)
 	fx.ep.nsecrets++;
 }
 
+/* An ed25519 public key, parsed as conf.c does at load. */
+static void
+fx_pubkey(const char *text)
+{
+	size_t	n = fx.ep.npublic_keys;
+	char	why[96];
+
+	ck_assert_uint_lt(n, 4);
+	fx.keys[n] = verify_ed25519_key(text, strlen(text), why, sizeof(why));
+	ck_assert_msg(fx.keys[n] != NULL, "%s: %s", text, why);
+	fx.ep.public_keys = fx.keys;
+	fx.ep.npublic_keys++;
+}
+
+/* Drop the request's headers, for the next request of a test. */
+static void
+fx_headers_clear(void)
+{
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+}
+
 static void
 fx_header(const char *name, const char *value)
 {
@@ -146,6 +206,19 @@ assert_clean(const char *secret, const char *sig)
 		part[8] = '\0';
 		ck_assert_ptr_null(strstr(fx.res.detail, part));
 	}
+}
+
+/*
+ * A request signed at t is good up to timestamp_tolerance (300 s) away
+ * from the clock, either way, and stale beyond.
+ */
+static void
+assert_window(const char *body, time_t t)
+{
+	ck_assert_int_eq(fx_verify_at(body, t + 301), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(body, t - 301), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(body, t + 300), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(body, t - 300), VERIFY_OK);
 }
 
 /* HMAC(md, key, a || b || c) as lowercase hex into out (129 bytes). */
@@ -341,8 +414,7 @@ START_TEST(test_stripe_flipped_body_and_signature)
 	fx_header("Stripe-Signature", h);
 	ck_assert_int_eq(fx_verify("{\"event\":\"test\",\"n\":2}"),
 	    VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	flip_last(h);
 	fx_header("Stripe-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
@@ -398,8 +470,7 @@ START_TEST(test_stripe_stale_and_future)
 	ck_assert_str_eq(fx.res.detail, "timestamp 301 s old, tolerance 300 s");
 	/* The edge of the window is inside it. */
 	ck_assert_int_eq(fx_verify_at(BODY, NOW - 1), VERIFY_OK);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	stripe_header(SECRET, NOW + 301, BODY, h, sizeof(h));
 	fx_header("Stripe-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_STALE);
@@ -425,8 +496,7 @@ START_TEST(test_stripe_several_signatures)
 	    strstr(good, "v1=") + 3, hex);
 	fx_header("Stripe-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	/* A good v0 alone is not enough. */
 	snprintf(h, sizeof(h), "t=%d,v0=%s", NOW, strstr(good, "v1=") + 3);
 	fx_header("Stripe-Signature", h);
@@ -487,15 +557,13 @@ START_TEST(test_slack_wrong_secret_and_flips)
 	fx.secrets[0].len = strlen(SLACK_SECRET);
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY "&", 1531420618),
 	    VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	flip_last(sig);
 	fx_header("X-Slack-Signature", sig);
 	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_MISMATCH);
 	/* The timestamp is signed. */
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Slack-Signature", SLACK_SIG);
 	fx_header("X-Slack-Request-Timestamp", "1531420619");
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618), VERIFY_MISMATCH);
@@ -512,14 +580,12 @@ START_TEST(test_slack_missing_and_malformed)
 	ck_assert_str_eq(fx.res.detail, "no x-slack-request-timestamp header");
 	fx_header("X-Slack-Request-Timestamp", "soon");
 	ck_assert_int_eq(fx_verify(SLACK_BODY), VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Slack-Signature", SLACK_SIG + 3);	/* no v0= */
 	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618),
 	    VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Slack-Signature", "v0=1234");
 	fx_header("X-Slack-Request-Timestamp", SLACK_TS);
 	ck_assert_int_eq(fx_verify_at(SLACK_BODY, 1531420618),
@@ -645,12 +711,10 @@ START_TEST(test_swh_wrong_secret_and_flips)
 	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
 	ck_assert_int_eq(fx_verify_at("{\"test\": 2432232315}", 1614265330),
 	    VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", "msg_other", SWH_TS, SWH_SIG);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	flip_last(sig);
 	swh_headers("webhook", SWH_ID, SWH_TS, sig);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
@@ -666,8 +730,7 @@ START_TEST(test_swh_several_signatures)
 	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_SIG
 	    " v2,whatever");
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	/* Only other versions: nothing we can check. */
 	swh_headers("webhook", SWH_ID, SWH_TS,
 	    "v1a,c29tZSBlZDI1NTE5IHNpZ25hdHVyZQ==");
@@ -694,24 +757,19 @@ START_TEST(test_swh_missing_and_malformed)
 	swh_headers("webhook", NULL, SWH_TS, SWH_SIG);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISSING);
 	ck_assert_str_eq(fx.res.detail, "no webhook-id header");
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", SWH_ID, NULL, SWH_SIG);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISSING);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", SWH_ID, "16142653x0", SWH_SIG);
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", SWH_ID, SWH_TS, "v1,not*base64");
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", SWH_ID, SWH_TS, "v1,YWJj");
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	swh_headers("webhook", SWH_ID, SWH_TS, "   ");
 	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MALFORMED);
 }
@@ -722,12 +780,349 @@ START_TEST(test_swh_stale_and_future)
 	fx_endpoint("standard-webhooks");
 	fx_whsec(SWH_SECRET);
 	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
-	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 + 301),
-	    VERIFY_STALE);
-	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 - 301),
-	    VERIFY_STALE);
-	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330 - 300), VERIFY_OK);
+	assert_window(SWH_BODY, 1614265330);
 	ck_assert_int_eq(fx_verify(SWH_BODY), VERIFY_STALE);
+}
+END_TEST
+
+/* ---- standard webhooks, v1a (ed25519) ---- */
+
+START_TEST(test_swh_v1a_published)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	assert_clean(NULL, SWH_V1A + 4);
+	fx_headers_clear();
+	swh_headers("svix", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_own_vector)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_PUB_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_ED);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_changed)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	/* One byte of the body. */
+	ck_assert_int_eq(fx_verify_at("{\"test\": 2432232315}", 1614265330),
+	    VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no public key matches");
+	/* The id and the timestamp are signed too. */
+	fx_headers_clear();
+	swh_headers("webhook", "msg_p5jXN8AQM9LWM0D4loKWxJeK", SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, "1614265331", SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_wrong_key)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_OTHER_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	/* The same key's signature of it is good. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_malformed)
+{
+	static const char *const bad[] = {
+		"v1a,",					/* empty */
+		"v1a,not*base64",
+		/* 32 bytes: an HMAC's length, not a signature's */
+		"v1a,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
+		/* 63 bytes */
+		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUux"
+		    "qtaiHeYGb7KaaBRdM5WqyeFiL8",
+		/* 65 bytes */
+		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUux"
+		    "qtaiHeYGb7KaaBRdM5WqyeFiL8AgAA",
+		/* a good one after a bad one is still a bad header */
+		"v1a,YWJj " SWH_V1A,
+	};
+	size_t	i;
+
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fx_headers_clear();
+		swh_headers("webhook", SWH_ID, SWH_TS, bad[i]);
+		ck_assert_msg(fx_verify_at(SWH_BODY, 1614265330) ==
+		    VERIFY_MALFORMED, "%s: %s", bad[i], fx.res.detail);
+		ck_assert_str_eq(fx.res.detail, "a v1a signature is not 64 "
+		    "bytes of base64");
+	}
+}
+END_TEST
+
+START_TEST(test_swh_v1a_stale)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	assert_window(SWH_BODY, 1614265330);
+	/* A stale forgery is a mismatch, not stale. */
+	ck_assert_int_eq(fx_verify_at("{}", 1614265330 + 301),
+	    VERIFY_MISMATCH);
+}
+END_TEST
+
+/* Several entries of every version; any one that verifies passes. */
+START_TEST(test_swh_v1a_several)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_PUB_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS,
+	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_V1A_OTHER
+	    " v2,whatever " SWH_V1A_ED " " SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	/* None by our key. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER " " SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	/* A key alone checks no v1: nothing to check. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no v1a signature");
+}
+END_TEST
+
+/* Rotation: every key is tried. */
+START_TEST(test_swh_v1a_rotation)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(ED_OTHER);
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+/* A secret and a key on one endpoint: v1 and v1a both count. */
+START_TEST(test_swh_v1_and_v1a)
+{
+	static const char *const good[] = {
+		SWH_SIG, SWH_V1A, SWH_V1A_OTHER " " SWH_SIG,
+		"v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_V1A,
+	};
+	size_t	i;
+
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	fx_pubkey(SWH_WHPK);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		fx_headers_clear();
+		swh_headers("webhook", SWH_ID, SWH_TS, good[i]);
+		ck_assert_msg(fx_verify_at(SWH_BODY, 1614265330) == VERIFY_OK,
+		    "%s: %s", good[i], fx.res.detail);
+	}
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER
+	    " v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, "v2,abc");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no v1 or v1a signature");
+}
+END_TEST
+
+/* Keys are written as hex, whpk_ base64 or bare base64; nothing else. */
+START_TEST(test_ed25519_key_forms)
+{
+	static const char *const good[] = {
+		ED_PUB, "549E60C8E1AF3F74AE33DB873768469A77AEA0603CA4B7002F90D33"
+		    "AA11702FC", "whpk_" ED_PUB_B64, ED_PUB_B64,
+		"whpk_VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw",
+		"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw",
+		"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw=",
+	};
+	static const struct {
+		const char	*text;
+		const char	*why;
+	} bad[] = {
+		{ "", "0 hex digits, want 64" },
+		{ "549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa117"
+		    "02", "62 hex digits, want 64" },
+		{ "549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa117"
+		    "02g0", "64 characters, but not hex" },
+		{ "whpk_", "whpk_ key is not base64" },
+		{ "whpk_" ED_PUB, "48 bytes, want 32" },
+		{ "whpk_YWJj", "3 bytes, want 32" },
+		{ "whsec_" ED_PUB_B64, "a whsec_ value is a shared secret, not "
+		    "a public key" },
+		{ "key with spaces", "neither 64 hex digits nor base64" },
+	};
+	EVP_PKEY	*key;
+	char		 why[96];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		key = verify_ed25519_key(good[i], strlen(good[i]), why,
+		    sizeof(why));
+		ck_assert_msg(key != NULL, "%s: %s", good[i], why);
+		EVP_PKEY_free(key);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		key = verify_ed25519_key(bad[i].text, strlen(bad[i].text), why,
+		    sizeof(why));
+		ck_assert_msg(key == NULL, "%s was taken", bad[i].text);
+		ck_assert_str_eq(why, bad[i].why);
+	}
+}
+END_TEST
+
+/* ---- discord ---- */
+
+static void
+discord_headers(const char *sig, const char *ts)
+{
+	fx_headers_clear();
+	if (sig != NULL)
+		fx_header("X-Signature-Ed25519", sig);
+	if (ts != NULL)
+		fx_header("X-Signature-Timestamp", ts);
+}
+
+START_TEST(test_discord_valid)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+	ck_assert_str_eq(fx.res.detail, "signature ok");
+	assert_clean(NULL, DISCORD_SIG);
+	/* Hex in either case, blanks around it. */
+	discord_headers("  20908A54565F44EFAC41BDCCEC04C13BDE4C347D627D25B76C573C"
+	    "2457966387099837EC4293B1FBD989A408768D2361D5ADEEF57D9911DE5B3E853408"
+	    "BE680A\t", DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_discord_changed)
+{
+	char	sig[] = DISCORD_SIG;
+
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify("{\"type\":1,\"id\":\"pinG\"}"),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(""), VERIFY_MISMATCH);
+	/* The timestamp is signed. */
+	discord_headers(DISCORD_SIG, "1700000001");
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	flip_last(sig);
+	discord_headers(sig, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no public key matches");
+}
+END_TEST
+
+START_TEST(test_discord_wrong_key_and_rotation)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_OTHER);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	fx_pubkey("whpk_" ED_PUB_B64);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_discord_malformed)
+{
+	static const char *const bad[] = {
+		"",
+		/* 126 and 130 hex digits */
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387"
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be68",
+		DISCORD_SIG "00",
+		/* 128 digits, one not hex */
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387"
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be68"
+		    "0g",
+		/* base64 of the signature */
+		"IJCKVFZfRO+sQb3M7ATBO95MNH1ifSW3bFc8JFeWY4cJmDfsQpOx+9mJpAh2jSNh"
+		    "1a3u9X2ZEd5bPoU0CL5oCg==",
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387 "
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be680a",
+	};
+	size_t	i;
+
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		discord_headers(bad[i], DISCORD_TS);
+		ck_assert_msg(fx_verify(DISCORD_BODY) == VERIFY_MALFORMED,
+		    "%s: %s", bad[i], fx.res.detail);
+	}
+	discord_headers(DISCORD_SIG "00", DISCORD_TS);
+	fx_verify(DISCORD_BODY);
+	ck_assert_str_eq(fx.res.detail, "signature has 130 hex digits, want "
+	    "128");
+	discord_headers(DISCORD_SIG, "17000000x0");
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MALFORMED);
+	ck_assert_str_eq(fx.res.detail, "x-signature-timestamp is not a unix "
+	    "time");
+	discord_headers(NULL, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-signature-ed25519 header");
+	discord_headers(DISCORD_SIG, NULL);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-signature-timestamp header");
+}
+END_TEST
+
+START_TEST(test_discord_stale_and_future)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	assert_window(DISCORD_BODY, NOW);
+	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 301), VERIFY_STALE);
+	ck_assert_str_eq(fx.res.detail, "timestamp 301 s old, tolerance 300 s");
+	fx.ep.timestamp_tolerance = 10;
+	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 11), VERIFY_STALE);
+}
+END_TEST
+
+START_TEST(test_discord_no_key_and_header)
+{
+	fx_endpoint("discord");
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	/* No key: never accepted. */
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_ERROR);
+	ck_assert_str_eq(fx.res.detail, "no public key configured");
+	/* A secret is no key. */
+	fx_secret(ED_PUB);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_ERROR);
+	/* signature_header moves the signature, not the timestamp. */
+	fx_pubkey(ED_PUB);
+	fx.ep.signature_header = (char *)"x-sig";
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	fx_header("X-Sig", DISCORD_SIG);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
 }
 END_TEST
 
@@ -765,12 +1160,10 @@ START_TEST(test_shopify_flipped_and_malformed)
 	flip_last(b64);
 	fx_header("X-Shopify-Hmac-Sha256", b64);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Shopify-Hmac-Sha256", "%%%");
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Shopify-Hmac-Sha256", "YWJj");	/* 3 bytes */
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "signature has 3 bytes, want 32");
@@ -813,8 +1206,7 @@ START_TEST(test_gitlab_wrong_tokens)
 		fx_header("X-Gitlab-Token", bad[i]);
 		ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	}
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	fx_header("X-Gitlab-Token", "");
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 }
@@ -835,13 +1227,11 @@ START_TEST(test_hmac_base64)
 	fx_header("X-Signature", b64);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	ck_assert_int_eq(fx_verify(BODY "."), VERIFY_MISMATCH);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	snprintf(h, sizeof(h), "sha256=%s", b64);
 	fx_header("X-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	snprintf(h, sizeof(h), "sha1=%s", b64);
 	fx_header("X-Signature", h);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
@@ -860,8 +1250,7 @@ START_TEST(test_hmac_sha1_base64)
 	fx_header("X-Hub-Signature", b64);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	/* Hex where base64 is configured is not base64 of 20 bytes. */
-	header_list_free(&fx.hl);
-	memset(&fx.hl, 0, sizeof(fx.hl));
+	fx_headers_clear();
 	mac_hex(EVP_sha1(), SECRET, BODY, NULL, NULL, hex);
 	fx_header("X-Hub-Signature", hex);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
@@ -952,6 +1341,14 @@ START_TEST(test_scheme_flags)
 	ck_assert(!(sc->flags & VERIFY_TIMESTAMPED));
 	sc = verify_scheme_find("hmac-sha256");
 	ck_assert(sc->flags & VERIFY_ENCODING);
+	ck_assert(!(sc->flags & VERIFY_ED25519));
+	sc = verify_scheme_find("discord");
+	ck_assert(!sc->needs_secret);
+	ck_assert(sc->flags & VERIFY_ED25519);
+	ck_assert(sc->flags & VERIFY_TIMESTAMPED);
+	ck_assert_str_eq(sc->default_header, "x-signature-ed25519");
+	ck_assert(verify_scheme_find("standard-webhooks")->flags &
+	    VERIFY_ED25519);
 }
 END_TEST
 
@@ -1022,6 +1419,28 @@ main(void)
 	tcase_add_test(tc, test_swh_missing_and_malformed);
 	tcase_add_test(tc, test_swh_stale_and_future);
 	srunner_add_suite(sr, suite_new("standard-webhooks", tc));
+
+	tc = tc_new("standard-webhooks-v1a");
+	tcase_add_test(tc, test_swh_v1a_published);
+	tcase_add_test(tc, test_swh_v1a_own_vector);
+	tcase_add_test(tc, test_swh_v1a_changed);
+	tcase_add_test(tc, test_swh_v1a_wrong_key);
+	tcase_add_test(tc, test_swh_v1a_malformed);
+	tcase_add_test(tc, test_swh_v1a_stale);
+	tcase_add_test(tc, test_swh_v1a_several);
+	tcase_add_test(tc, test_swh_v1a_rotation);
+	tcase_add_test(tc, test_swh_v1_and_v1a);
+	tcase_add_test(tc, test_ed25519_key_forms);
+	srunner_add_suite(sr, suite_new("standard-webhooks-v1a", tc));
+
+	tc = tc_new("discord");
+	tcase_add_test(tc, test_discord_valid);
+	tcase_add_test(tc, test_discord_changed);
+	tcase_add_test(tc, test_discord_wrong_key_and_rotation);
+	tcase_add_test(tc, test_discord_malformed);
+	tcase_add_test(tc, test_discord_stale_and_future);
+	tcase_add_test(tc, test_discord_no_key_and_header);
+	srunner_add_suite(sr, suite_new("discord", tc));
 
 	tc = tc_new("shopify");
 	tcase_add_test(tc, test_shopify);
