@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 
 #include "conf.h"
+#include "fuzz_split.h"
 #include "header.h"
 #include "verify.h"
 
@@ -64,20 +65,6 @@ load_key(const char *name)
 	if (pkey == NULL)
 		abort();
 	return pkey;
-}
-
-/* Next NUL-separated part of [*p, end), as a C string. */
-static char *
-next_part(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t	*nul;
-	size_t		 n;
-
-	nul = memchr(*p, '\0', (size_t)(end - *p));
-	n = nul != NULL ? (size_t)(nul - *p) : (size_t)(end - *p);
-	nul = *p;
-	*p += n < (size_t)(end - *p) ? n + 1 : n;
-	return strndup((const char *)nul, n);
 }
 
 static int

@@ -91,7 +91,12 @@ static const struct conf_choice log_choices[] = {
 	{ "stderr", LOG_TO_STDERR }, { "syslog", LOG_TO_SYSLOG }, { NULL, 0 }
 };
 static const struct conf_choice encoding_choices[] = {
-	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 }, { NULL, 0 }
+	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 },
+	{ "base64url", VERIFY_BASE64URL }, { NULL, 0 }
+};
+static const struct conf_choice algorithm_choices[] = {
+	{ "sha1", VERIFY_SHA1 }, { "sha256", VERIFY_SHA256 },
+	{ "sha512", VERIFY_SHA512 }, { NULL, 0 }
 };
 
 #define KEY_REPEAT	0x01	/* may be given more than once */
@@ -105,7 +110,8 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_jwt_key,
 			set_long, set_methods, set_path, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
-			set_string, set_user;
+			set_string, set_user, set_template, set_sig_pattern,
+			set_ts_pattern;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
@@ -166,6 +172,16 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(signature_encoding), 0, encoding_choices },
 	{ SECT_ENDPOINT, "timestamp_tolerance", set_long, "300",
 	    1, 86400, E(timestamp_tolerance), 0, NULL },
+	{ SECT_ENDPOINT, "signed_content", set_template, NULL,
+	    0, 0, E(signed_content), 0, NULL },
+	{ SECT_ENDPOINT, "signature_pattern", set_sig_pattern, NULL,
+	    0, 0, E(signature_pattern), 0, NULL },
+	{ SECT_ENDPOINT, "signature_algorithm", set_choice, "sha256",
+	    0, 0, E(signature_algorithm), 0, algorithm_choices },
+	{ SECT_ENDPOINT, "timestamp_header", set_header, NULL,
+	    0, 0, E(timestamp_header), 0, NULL },
+	{ SECT_ENDPOINT, "timestamp_pattern", set_ts_pattern, NULL,
+	    0, 0, E(timestamp_pattern), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
 	    0, 0, E(jwt_alg), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
@@ -1065,6 +1081,28 @@ set_bool(struct conf_parse *p, const struct conf_key *k, void *obj,
 }
 
 /* A key that takes one of k->choices' words, in any case. */
+/* "is neither "a" nor "b"", or "is none of "a", "b", "c"". */
+static void
+conf_choice_error(struct conf_parse *p, const struct conf_key *k,
+    const char *value)
+{
+	const struct conf_choice	*c;
+	char				 list[128];
+	size_t				 off = 0, n = 0;
+
+	for (c = k->choices; c->word != NULL; c++, n++)
+		off += (size_t)snprintf(list + off, off < sizeof(list) ?
+		    sizeof(list) - off : 0, "%s\"%s\"", n > 0 ? ", " : "",
+		    c->word);
+	if (n == 2)
+		conf_error(p, p->lineno, "%s: \"%s\" is neither \"%s\" nor "
+		    "\"%s\"", k->name, value, k->choices[0].word,
+		    k->choices[1].word);
+	else
+		conf_error(p, p->lineno, "%s: \"%s\" is none of %s", k->name,
+		    value, list);
+}
+
 static int
 set_choice(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
@@ -1077,9 +1115,7 @@ set_choice(struct conf_parse *p, const struct conf_key *k, void *obj,
 			return 0;
 		}
 	}
-	/* Every choice list has two words. */
-	conf_error(p, p->lineno, "%s: \"%s\" is neither \"%s\" nor \"%s\"",
-	    k->name, value, k->choices[0].word, k->choices[1].word);
+	conf_choice_error(p, k, value);
 	return -1;
 }
 
@@ -1475,6 +1511,60 @@ set_public_key(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return conf_public_key_add(p, obj, key);
 }
 
+/* signed_content: compiled now; an unknown variable is an error here. */
+static int
+set_template(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct verify_template	**field = (struct verify_template **)
+				    ((char *)obj + k->off);
+	struct verify_template	 *t;
+	char			  err[160];
+
+	t = verify_template_parse(value, err, sizeof(err));
+	if (t == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	verify_template_free(*field);
+	*field = t;
+	return 0;
+}
+
+/* A pattern with the named group that picks the value out. */
+static int
+conf_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, const char *group)
+{
+	struct verify_pattern	**field = (struct verify_pattern **)
+				    ((char *)obj + k->off);
+	struct verify_pattern	 *re;
+	char			  err[300];
+
+	re = verify_pattern_compile(value, group, err, sizeof(err));
+	if (re == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	verify_pattern_free(*field);
+	*field = re;
+	return 0;
+}
+
+static int
+set_sig_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return conf_pattern(p, k, obj, value, "sig");
+}
+
+static int
+set_ts_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return conf_pattern(p, k, obj, value, "ts");
+}
+
 /* ---- handler keys ---- */
 
 /* Parsed once, here: a bad command is an error of the file. */
@@ -1604,9 +1694,14 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		const char	*which;
 	} only[] = {
 		{ "signature_encoding", VERIFY_ENCODING,
-		    "hmac-sha256 and hmac-sha1" },
+		    "hmac-sha256, hmac-sha1 and hmac" },
 		{ "timestamp_tolerance", VERIFY_TIMESTAMPED,
-		    "stripe, slack, standard-webhooks and discord" },
+		    "stripe, slack, standard-webhooks, discord and hmac" },
+		{ "signed_content", VERIFY_HMAC_RULE, "hmac" },
+		{ "signature_pattern", VERIFY_HMAC_RULE, "hmac" },
+		{ "signature_algorithm", VERIFY_HMAC_RULE, "hmac" },
+		{ "timestamp_header", VERIFY_HMAC_RULE, "hmac" },
+		{ "timestamp_pattern", VERIFY_HMAC_RULE, "hmac" },
 		{ "public_key", VERIFY_ED25519,
 		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
@@ -1794,6 +1889,40 @@ conf_check_secrets(struct conf_parse *p, size_t i)
 		    ep->name, sc->name);
 }
 
+/*
+ * hmac: a signature header; signed_content (default ${body}) may use
+ * ${timestamp} only with a timestamp_header, as may timestamp_pattern
+ * and timestamp_tolerance.
+ */
+static void
+conf_check_hmac(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[160];
+	int		 line;
+
+	if (ep->signature_header == NULL)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type hmac "
+		    "needs signature_header", ep->name);
+	if (ep->signed_content == NULL &&
+	    conf_seen(p, i, "signed_content") == 0) {
+		ep->signed_content = verify_template_parse("${body}", err,
+		    sizeof(err));
+		if (ep->signed_content == NULL)
+			p->oom = true;
+	}
+	if (ep->timestamp_header != NULL)
+		return;
+	if (verify_template_has_timestamp(ep->signed_content))
+		conf_error(p, conf_seen(p, i, "signed_content"), "signed_content:"
+		    " ${timestamp} needs timestamp_header");
+	if ((line = conf_seen(p, i, "timestamp_pattern")) != 0)
+		conf_error(p, line, "timestamp_pattern needs timestamp_header");
+	if ((line = conf_seen(p, i, "timestamp_tolerance")) != 0)
+		conf_error(p, line, "timestamp_tolerance needs "
+		    "timestamp_header");
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -1808,6 +1937,8 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 	conf_check_scheme_keys(p, i);
 	if ((sc->flags & VERIFY_JWT) != 0)
 		conf_check_jwt(p, i);
+	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+		conf_check_hmac(p, i);
 	if (ep->signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->signature_header,
 		    sc->default_header) == 0)
@@ -2084,6 +2215,10 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->name);
 	free(ep->path);
 	free(ep->signature_header);
+	verify_template_free(ep->signed_content);
+	verify_pattern_free(ep->signature_pattern);
+	free(ep->timestamp_header);
+	verify_pattern_free(ep->timestamp_pattern);
 	for (i = 0; i < ep->npublic_keys; i++)
 		EVP_PKEY_free(ep->public_keys[i]);
 	free(ep->public_keys);

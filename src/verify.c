@@ -7,7 +7,8 @@
  * function and one more row.  This file holds the HMAC family (generic
  * hmac-*, GitHub, Stripe, Slack, Standard Webhooks, Shopify) and GitLab's
  * token; verify_jwt.c holds jwt, verify_ed25519.c Discord and the
- * ed25519 half of Standard Webhooks.
+ * ed25519 half of Standard Webhooks, verify_hmac.c the HMAC rules
+ * written in the configuration (hmac).
  * Promises: every comparison of a signature runs in constant time over
  * the whole digest (CRYPTO_memcmp) and tries every secret and every
  * candidate signature without stopping at the first match; nothing here
@@ -79,6 +80,8 @@ static const struct verify_scheme schemes[] = {
 	    NEEDS | VERIFY_TOKEN },
 	{ "discord", false, "x-signature-ed25519", verify_discord,
 	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
+	{ "hmac", true, NULL, verify_hmac,
+	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
@@ -166,6 +169,14 @@ verify_request(const struct endpoint *ep, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
+	return verify_request_http(ep, NULL, headers, body, len, now, res);
+}
+
+enum verify_status
+verify_request_http(const struct endpoint *ep, const struct verify_http *http,
+    const struct header_list *headers, const unsigned char *body, size_t len,
+    time_t now, struct verify_result *res)
+{
 	const struct verify_scheme	*sc;
 
 	res->claims = NULL;
@@ -182,7 +193,10 @@ verify_request(const struct endpoint *ep, const struct header_list *headers,
 		    sc->needs_secret ? "secret or public key" : "public key");
 		return res->status;
 	}
-	sc->verify(ep, headers, body, len, now, res);
+	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+		verify_hmac_http(ep, http, headers, body, len, now, res);
+	else
+		sc->verify(ep, headers, body, len, now, res);
 	/* Claims belong to a verified request only. */
 	if (res->status != VERIFY_OK)
 		verify_result_clear(res);
@@ -573,9 +587,9 @@ verify_sig_decode(size_t want, enum verify_encoding enc, const char *sig,
 		verify_result_set(res, VERIFY_MALFORMED, "empty signature");
 		return -1;
 	}
-	if (enc == VERIFY_BASE64) {
-		if (verify_base64_decode(sig, n, false, out, VERIFY_MAX_DIGEST,
-		    &got) == -1) {
+	if (enc == VERIFY_BASE64 || enc == VERIFY_BASE64URL) {
+		if (verify_base64_decode(sig, n, enc == VERIFY_BASE64URL, out,
+		    VERIFY_MAX_DIGEST, &got) == -1) {
 			verify_result_set(res, VERIFY_MALFORMED,
 			    "signature is not base64");
 			return -1;
@@ -614,7 +628,7 @@ hmac_parse(const struct hmac_scheme *h, enum verify_encoding enc,
 	while (*sig == ' ' || *sig == '\t')
 		sig++;
 	if (h->prefix != NULL &&
-	    hmac_strip_prefix(h->prefix, enc == VERIFY_BASE64, &sig, res) == -1)
+	    hmac_strip_prefix(h->prefix, enc != VERIFY_HEX, &sig, res) == -1)
 		return -1;
 	n = strlen(sig);
 	while (n > 0 && (sig[n - 1] == ' ' || sig[n - 1] == '\t'))

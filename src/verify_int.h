@@ -1,6 +1,7 @@
 /*
  * verify_int: what verify.c shares with the scheme families in other
- * files (verify_jwt.c, verify_ed25519.c): result helpers, headers and
+ * files (verify_jwt.c, verify_ed25519.c,
+ * verify_hmac.c): result helpers, headers and
  * encodings, HMAC over several secrets and several candidate signatures,
  * ed25519 over several keys, and the timestamp window.  Not part of
  * the module's interface.
@@ -96,6 +97,12 @@ typedef void	verify_fn(const struct endpoint *, const struct header_list *,
 verify_fn	verify_jwt;
 /* signature_type discord, in verify_ed25519.c. */
 verify_fn	verify_discord;
+/* signature_type hmac, in verify_hmac.c; _http with the request line. */
+verify_fn	verify_hmac;
+void		verify_hmac_http(const struct endpoint *,
+		    const struct verify_http *, const struct header_list *,
+		    const unsigned char *, size_t, time_t,
+		    struct verify_result *);
 
 /* The header a scheme reads: signature_header, else the default. */
 const char	*verify_header_name(const struct endpoint *);

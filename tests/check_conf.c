@@ -435,7 +435,7 @@ START_TEST(test_bad_values)
 	    "13: path: \"hooks/a\" does not start with \"/\"",
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
-	    "standard-webhooks shopify gitlab discord)",
+	    "standard-webhooks shopify gitlab discord hmac)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
@@ -1511,7 +1511,9 @@ static const char *const all_keys[] = {
 	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
 	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
 	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group",
-	"max_headers", "max_header_size", "redact_headers", "public_key"
+	"max_headers", "max_header_size", "redact_headers", "public_key",
+	"signed_content", "signature_pattern", "signature_algorithm",
+	"timestamp_header", "timestamp_pattern"
 };
 
 static char *
@@ -1784,9 +1786,9 @@ START_TEST(test_scheme_only_keys)
 	    "6: jwt_algorithm applies only to signature_type jwt, not "
 	    "hmac-sha256",
 	    "7: timestamp_tolerance applies only to signature_type stripe, "
-	    "slack, standard-webhooks and discord, not hmac-sha256",
+	    "slack, standard-webhooks, discord and hmac, not hmac-sha256",
 	    "12: signature_encoding applies only to signature_type "
-	    "hmac-sha256 and hmac-sha1, not stripe",
+	    "hmac-sha256, hmac-sha1 and hmac, not stripe",
 	    "17: signature_header does not apply to signature_type "
 	    "standard-webhooks (it reads fixed headers)", NULL);
 }
@@ -1828,8 +1830,8 @@ START_TEST(test_provider_bad_values)
 	    "[endpoint:n]\npath = /n\nsignature_type = gitlab\n");
 	expect_errors("5: timestamp_tolerance: 0 is out of range (1 to 86400)",
 	    "10: timestamp_tolerance: 86401 is out of range (1 to 86400)",
-	    "15: signature_encoding: \"b64\" is neither \"hex\" nor "
-	    "\"base64\"",
+	    "15: signature_encoding: \"b64\" is none of \"hex\", "
+	    "\"base64\", \"base64url\"",
 	    "16: [endpoint:n]: signature_type gitlab needs a secret or "
 	    "secret_file", NULL);
 }
@@ -1978,6 +1980,74 @@ START_TEST(test_ed25519_key_errors)
 	    "whpk_ and the base64 of 32 bytes)",
 	    "22: [endpoint:n]: signature_type standard-webhooks needs a secret "
 	    "or secret_file (whsec_), or a public_key (whpk_)", NULL);
+}
+END_TEST
+
+/* signature_type hmac: a rule that loads, and its defaults. */
+START_TEST(test_hmac_rule)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_msg(load("[endpoint:s]\npath = /s\nsignature_type = hmac\n"
+	    "signature_header = X-Slack-Signature\n"
+	    "signature_pattern = ^v0=(?<sig>[0-9a-f]+)$ ; a comment\n"
+	    "timestamp_header = X_Slack_Request_Timestamp\n"
+	    "signed_content = v0:${timestamp}:${body}\n"
+	    "signature_algorithm = sha512\nsignature_encoding = base64url\n"
+	    "timestamp_tolerance = 60\nsecret = x\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac\n"
+	    "signature_header = X-Sig\nsecret = x\n") != NULL, "%s",
+	    errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->signature_header, "x-slack-signature");
+	ck_assert_str_eq(ep->timestamp_header, "x-slack-request-timestamp");
+	ck_assert_ptr_nonnull(ep->signature_pattern);
+	ck_assert(verify_template_has_timestamp(ep->signed_content));
+	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA512);
+	ck_assert_int_eq(ep->signature_encoding, VERIFY_BASE64URL);
+	ep = &c->endpoints[1];
+	ck_assert_ptr_nonnull(ep->signed_content);	/* ${body} */
+	ck_assert_ptr_null(ep->signature_pattern);
+	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA256);
+	ck_assert_int_eq(ep->signature_encoding, VERIFY_HEX);
+}
+END_TEST
+
+/* Every way to get a rule wrong is an error at its line. */
+START_TEST(test_hmac_rule_errors)
+{
+	load("[endpoint:a]\npath = /a\nsignature_type = hmac\nsecret = x\n"
+	    "signature_header = X-Sig\n"
+	    "signed_content = ${header.X-Id}.${bdy}\n"
+	    "signature_pattern = v1=([0-9a-f]+)\n"
+	    "timestamp_pattern = t=(?<sig>[0-9]+)\n"
+	    "signature_algorithm = md5\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac\nsecret = x\n"
+	    "signed_content = ${timestamp}.${body}\n"
+	    "timestamp_pattern = t=(?<ts>[0-9]+)\ntimestamp_tolerance = 5\n"
+	    "[endpoint:c]\npath = /c\nsignature_type = stripe\nsecret = x\n"
+	    "signed_content = ${body}\ntimestamp_header = X-Ts\n"
+	    "[endpoint:d]\npath = /d\nsignature_type = hmac\nsecret = x\n"
+	    "signature_header = X-Sig\nsigned_content = v0:${body\n"
+	    "signature_pattern = v1=(?<sig>[0-9a-f]+\n");
+	expect_errors("6: signed_content: unknown variable ${bdy} (known: "
+	    "body, method, url, query, timestamp, header.NAME)",
+	    "7: signature_pattern: no (?<sig>...) group",
+	    "8: timestamp_pattern: no (?<ts>...) group",
+	    "8: timestamp_pattern needs timestamp_header",
+	    "9: signature_algorithm: \"md5\" is none of \"sha1\", \"sha256\", "
+	    "\"sha512\"",
+	    "10: [endpoint:b]: signature_type hmac needs signature_header",
+	    "14: signed_content: ${timestamp} needs timestamp_header",
+	    "15: timestamp_pattern needs timestamp_header",
+	    "16: timestamp_tolerance needs timestamp_header",
+	    "21: signed_content applies only to signature_type hmac, not "
+	    "stripe",
+	    "22: timestamp_header applies only to signature_type hmac, not "
+	    "stripe",
+	    "28: signed_content: ${ without a closing }",
+	    "29: signature_pattern: bad regex: missing closing parenthesis at "
+	    "offset 19", NULL);
 }
 END_TEST
 
@@ -2130,6 +2200,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_whsec_bad);
 	tcase_add_test(tc, test_ed25519_keys);
 	tcase_add_test(tc, test_ed25519_key_errors);
+	tcase_add_test(tc, test_hmac_rule);
+	tcase_add_test(tc, test_hmac_rule_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handlers");

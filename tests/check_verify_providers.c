@@ -23,29 +23,12 @@
 #include "conf.h"
 #include "header.h"
 #include "verify.h"
+#include "verify_vectors.h"
 
 #define NOW		1700000000
 #define SECRET		"s3cret-for-tests"
 #define BODY		"{\"event\":\"test\",\"n\":1}"
 
-/* Slack's documented example (api.slack.com, "Verifying requests"). */
-#define SLACK_SECRET	"8f742231b10e8888abcd99yyyzzz85a5"
-#define SLACK_TS	"1531420618"
-#define SLACK_BODY	"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&" \
-	"team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&" \
-	"user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&" \
-	"text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F" \
-	"T1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=" \
-	"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
-#define SLACK_SIG	"v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd2" \
-	"7519666489c69b503"
-
-/* The Standard Webhooks specification's example. */
-#define SWH_SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-#define SWH_ID		"msg_p5jXN8AQM9LWM0D4loKWxJek"
-#define SWH_TS		"1614265330"
-#define SWH_BODY	"{\"test\": 2432232314}"
-#define SWH_SIG		"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 /*
  * Standard Webhooks' asymmetric (v1a) example: the reference library's

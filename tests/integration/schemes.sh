@@ -2,8 +2,8 @@
 # Every signature scheme through real nginx and wh-receive under
 # spawn-fcgi: requests signed here in shell with openssl, as each provider
 # signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
-# ed25519, Shopify, GitLab, Discord, generic HMAC in base64, JWT with
-# HS256, RS256 and ES256), one good and
+# ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
+# rule written in the file, JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -80,6 +80,17 @@ path = /hooks/b64
 signature_type = hmac-sha256
 signature_header = X-Signature
 signature_encoding = base64
+secret = $S
+
+[endpoint:rule]
+path = /hooks/rule
+signature_type = hmac
+signature_header = Acme-Signature
+signature_pattern = v1=(?<sig>[0-9a-f]+)
+signature_algorithm = sha512
+timestamp_header = Acme-Signature
+timestamp_pattern = t=(?<ts>[0-9]+)
+signed_content = \${timestamp}|\${method}|\${url}|\${query}|\${header.X-Delivery}|\${body}
 secret = $S
 
 [endpoint:jwt-hs]
@@ -235,6 +246,24 @@ check "gitlab: wrong token 401" 401 "$(post /hooks/gitlab -H "X-Gitlab-Token: ${
 # ---- generic hmac-sha256, base64 ----
 check "hmac-sha256 base64: 202" 202 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 "$S" < "$T_DIR/body")")"
 check "hmac-sha256 base64: wrong secret 401" 401 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 other < "$T_DIR/body")")"
+
+# ---- hmac: a rule of the file's own ----
+# rule TS URL: v1 of TS|POST|URL|query|d-1|body, SHA-512, hex.
+rule() {
+	{ printf '%s|POST|%s|%s|d-1|' "$1" "$2" "${2#*\?}"; cat "$T_DIR/body"; } |
+	    openssl dgst -sha512 -hmac "$S" -r | cut -d' ' -f1
+}
+ms=$((NOW * 1000 + 123))
+check "hmac rule: 202" 202 "$(post '/hooks/rule?a=1&b=2' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?b=1'),v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+check "hmac rule: another query 401" 401 "$(post '/hooks/rule?a=1&b=3' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+check "hmac rule: no X-Delivery 401" 401 "$(post '/hooks/rule?a=1&b=2' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+old=$(((NOW - 400) * 1000))
+check "hmac rule: stale 401" 401 "$(post '/hooks/rule?a=1' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$old,v1=$(rule "$old" '/hooks/rule?a=1')")"
+check "hmac rule: the log says stale" 1 "$(last_reason | grep -c 'endpoint=rule .*verify=stale.*timestamp 4[0-9][0-9] s old')"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
