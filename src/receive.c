@@ -352,6 +352,27 @@ nomem:
 	return 503;
 }
 
+/*
+ * Why the spool refused: an unsafe directory (EPERM) is named with the
+ * reason spool_dir_check() gives, anything else with errno's text.
+ */
+static void
+spool_failed(const struct receiver *rcv, struct response *resp,
+    const char *what)
+{
+	const char	*dir = rcv->conf->server.spool_dir;
+	char		 why[256];
+	int		 save = errno;
+
+	if (save != EPERM || spool_dir_check(dir, why, sizeof(why)) == 0)
+		(void)snprintf(why, sizeof(why), "%s", strerror(save));
+	/* A long path may cut the end of the reason; it stays a string. */
+	if (snprintf(resp->reason, sizeof(resp->reason), "%s %s: %s",
+	    what, dir, why) < 0)
+		resp->reason[0] = '\0';
+	errno = save;
+}
+
 static int
 spool_event(struct receiver *rcv, const struct event *ev,
     struct response *resp)
@@ -364,9 +385,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		rcv->spool = spool_open(rcv->conf->server.spool_dir,
 		    rcv->conf->server.fsync);
 		if (rcv->spool == NULL) {
-			snprintf(resp->reason, sizeof(resp->reason),
-			    "spool %s: %s", rcv->conf->server.spool_dir,
-			    strerror(errno));
+			spool_failed(rcv, resp, "spool");
 			goto out;
 		}
 		spool_set_segment_size(rcv->spool,
@@ -379,8 +398,7 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		goto out;
 	}
 	if (spool_append(rcv->spool, rec, len) == -1) {
-		snprintf(resp->reason, sizeof(resp->reason), "spool append: %s",
-		    strerror(errno));
+		spool_failed(rcv, resp, "spool append");
 		/* Reopen next time: the directory may have been replaced. */
 		receive_reset(rcv);
 		goto out;

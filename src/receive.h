@@ -48,7 +48,7 @@ struct response {
 	char		 id[EVENT_ID_LEN + 1];	/* "" unless spooled */
 	const char	*endpoint;		/* NULL when unmatched */
 	const char	*verify;		/* verify_status_name() or "-" */
-	char		 reason[96];		/* why it failed, for the log */
+	char		 reason[256];		/* why it failed, for the log */
 	/* Handlers to run once the answer is out; NULL if none matched. */
 	struct dispatch_job *job;
 	unsigned	 segno;		/* where the event's record is */

@@ -148,6 +148,8 @@ out=$(fcgi_post "$T_DIR/wh.sock" "$BIG")
 check "spool made group-writable, next segment: 503" 503 \
     "$(printf '%s\n' "$out" | fcgi_status)"
 check "... with Retry-After" 1 "$(printf '%s\n' "$out" | grep -c '^Retry-After: ')"
+check "... and the log says why" 1 \
+    "$(grep -c "spool append $SPOOL: mode 0720 is writable by group or others" "$T_DIR/wh.log")"
 check "... and nothing more in the spool" "1 1" \
     "$(ls "$SPOOL" | grep -c '^seg-') $(spool_events "$SPOOL" | wc -l)"
 chmod g-w "$SPOOL"
