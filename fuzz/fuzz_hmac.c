@@ -56,9 +56,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	size_t			 i;
 
 	memset(&ep, 0, sizeof(ep));
-	for (i = 0; i < 5; i++)
-		if ((part[i] = next_part(&p, end)) == NULL)
+	for (i = 0; i < 5; i++) {
+		part[i] = next_part(&p, end);
+		if (part[i] == NULL)
 			goto out;
+	}
 	ep.name = "fuzz";
 	ep.path = "/fuzz";
 	ep.scheme = verify_scheme_find("hmac");

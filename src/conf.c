@@ -1913,12 +1913,15 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 	}
 	if (ep->timestamp_header != NULL)
 		return;
+	line = conf_seen(p, i, "signed_content");
 	if (verify_template_has_timestamp(ep->signed_content))
-		conf_error(p, conf_seen(p, i, "signed_content"), "signed_content:"
-		    " ${timestamp} needs timestamp_header");
-	if ((line = conf_seen(p, i, "timestamp_pattern")) != 0)
+		conf_error(p, line, "signed_content: ${timestamp} needs "
+		    "timestamp_header");
+	line = conf_seen(p, i, "timestamp_pattern");
+	if (line != 0)
 		conf_error(p, line, "timestamp_pattern needs timestamp_header");
-	if ((line = conf_seen(p, i, "timestamp_tolerance")) != 0)
+	line = conf_seen(p, i, "timestamp_tolerance");
+	if (line != 0)
 		conf_error(p, line, "timestamp_tolerance needs "
 		    "timestamp_header");
 }
