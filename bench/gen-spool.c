@@ -8,6 +8,8 @@
  * attempts due), and 1 in 1000 that are "dead".  Prints the ids of the
  * first and the last event, for "show".
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include "event.h"
 #include "header.h"
+#include "record.h"
 #include "spool.h"
 
 #define MONTH_US	(INT64_C(30) * 86400 * 1000000)
@@ -47,7 +50,7 @@ attempt(const char *id, int number, const char *state, int64_t t,
 	at.started_us = t;
 	at.exit_status = -1;
 	at.state = "running";
-	put(attempt_encode(&at, &len), &len);
+	put(record_attempt_encode(&at, &len), &len);
 	at.state = state;
 	at.ended_us = t + 40000;
 	at.exit_status = strcmp(state, "done") == 0 ? 0 : 1;
@@ -55,7 +58,7 @@ attempt(const char *id, int number, const char *state, int64_t t,
 	    "sync: remote not reachable\n";
 	at.output_len = strlen(at.output);
 	at.next_us = next;
-	put(attempt_encode(&at, &len), &len);
+	put(record_attempt_encode(&at, &len), &len);
 }
 
 int
@@ -123,7 +126,7 @@ main(int argc, char **argv)
 		ev.handlers = handlers;
 		is_due = every > 0 && i % every == every / 2 && due > 0;
 		ev.nhandlers = is_due || i % 5 != 4 ? 1 : 0;
-		put(event_encode(&ev, &len), &len);
+		put(record_event_encode(&ev, &len), &len);
 		hl.n--;			/* drop this event's delivery id */
 		free(hl.v[hl.n].name);
 		free(hl.v[hl.n].value);

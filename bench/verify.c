@@ -5,6 +5,8 @@
  * verifications per second.  Built and run by bench/verify (not a test:
  * it asserts nothing but that every verification succeeds).
  */
+#include "config.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

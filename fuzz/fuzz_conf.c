@@ -2,6 +2,8 @@
  * libFuzzer target: the INI configuration.  The input is written to a
  * scratch file and loaded with conf_load(), as wh-receive -t would.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * libFuzzer target: a message as the dispatcher reads it from its
  * responder.  What decodes must encode back to the very same bytes.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

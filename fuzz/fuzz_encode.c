@@ -1,16 +1,19 @@
 /*
  * libFuzzer target: the record writer.  The input becomes an event's
  * header names and values, verification text and body (split at the
- * first bytes 0x01); event_encode() must produce one line that jansson
- * reads back as an object, with the body byte-for-byte and every header
- * present.
+ * first bytes 0x01); record_event_encode() must produce one line that
+ * jansson reads back as an object, with the body byte-for-byte and
+ * every header present.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
 #include "header.h"
+#include "record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -58,7 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	ev.headers = &hl;
 	ev.body = p;
 	ev.body_len = (size_t)(end - p);
-	line = event_encode(&ev, &n);
+	line = record_event_encode(&ev, &n);
 	if (line == NULL || n == 0 || line[n - 1] != '\n' ||
 	    memchr(line, '\n', n - 1) != NULL)
 		abort();

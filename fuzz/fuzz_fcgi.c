@@ -6,6 +6,8 @@
  * handled as fcgi.c does: a body limit once the parameters are in, an
  * answer written once it is in, the parser told so.
  */
+#include "config.h"
+
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>

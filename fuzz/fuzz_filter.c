@@ -6,6 +6,8 @@
  * The body is parsed once, as the dispatcher does, then the filter is
  * matched and the command parsed and expanded against the event.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

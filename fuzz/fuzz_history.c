@@ -1,8 +1,10 @@
 /*
  * libFuzzer target: spool lines folded by history_add(), as wh-retry
- * reads them (SPOOL_UNCHECKED: no JSON check before).  The input is
+ * reads them (spool_scan(): no JSON check before).  The input is
  * split at newlines and fed both in order and into a dropping history.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

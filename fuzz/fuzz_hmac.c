@@ -7,6 +7,8 @@
  * they compile, the request is checked with every algorithm and
  * encoding, with and without the timestamp header.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

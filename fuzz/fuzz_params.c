@@ -4,6 +4,8 @@
  * "NAME=VALUE" strings; after an empty one, the rest is the body.
  * Events go to a scratch spool that is emptied as it grows.
  */
+#include "config.h"
+
 #include <sys/stat.h>
 
 #include <stdint.h>

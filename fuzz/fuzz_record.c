@@ -1,8 +1,10 @@
 /* libFuzzer target: a spool line read back by record_decode(). */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "event.h"
+#include "record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

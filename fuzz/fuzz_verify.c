@@ -8,6 +8,8 @@
  * with keys alone and with keys and secrets) with two public keys.  The
  * base64, whsec_ and public key decoders get the value too.
  */
+#include "config.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

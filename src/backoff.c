@@ -4,6 +4,8 @@
  * cap and a limit.  The delay is counted from the end of the failed
  * attempt, so a slow handler does not eat its own pause.
  */
+#include "config.h"
+
 #include <math.h>
 
 #include "backoff.h"

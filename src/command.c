@@ -9,9 +9,7 @@
  * comes from the event; anything a user could have meant for a shell is
  * refused at load time rather than passed on literally by surprise.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/types.h>
 

@@ -8,9 +8,7 @@
  * (sorted by line), nothing is printed, a value is never silently
  * shortened, and a configuration with any error is never returned.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +37,7 @@
 #include "conf.h"
 #include "filter.h"
 #include "header.h"
+#include "spool.h"
 #include "verify.h"
 
 #ifndef SYSCONFDIR
@@ -2274,6 +2273,17 @@ conf_find_endpoint(const struct conf *conf, const char *path)
 	return NULL;
 }
 
+const struct handler *
+conf_find_handler(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nhandlers; i++)
+		if (strcmp(conf->handlers[i].name, name) == 0)
+			return &conf->handlers[i];
+	return NULL;
+}
+
 /* Request methods are case-sensitive (RFC 9110 9.1); "get" is unknown. */
 unsigned
 conf_method_bit(const char *name)
@@ -2301,4 +2311,22 @@ conf_methods_format(unsigned methods, char *buf, size_t len)
 		used += sep + n;
 		buf[used] = '\0';
 	}
+}
+
+int
+conf_spool_check(const struct conf *conf, char *msg, size_t len)
+{
+	const struct server_conf	*s = &conf->server;
+	char				 where[64] = "", why[256];
+	int				 save;
+
+	if (spool_dir_check(s->spool_dir, why, sizeof(why)) == 0)
+		return 0;
+	save = errno;
+	if (s->spool_dir_line > 0)
+		(void)snprintf(where, sizeof(where), ":%d", s->spool_dir_line);
+	(void)snprintf(msg, len, "%s%s: spool_dir %s: %s", conf->file, where,
+	    s->spool_dir, why);
+	errno = save;
+	return -1;
 }

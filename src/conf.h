@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "spool.h"			/* enum fsync_mode */
 
 struct verify_scheme;
 struct command;
@@ -21,11 +22,6 @@ struct verify_jwt_alg;
 struct verify_template;
 struct verify_pattern;
 struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
-
-enum fsync_mode {
-	FSYNC_ALWAYS,
-	FSYNC_NEVER
-};
 
 /* HTTP methods an endpoint accepts, as a bit set. */
 enum {
@@ -152,10 +148,18 @@ const char	*conf_default_path(void);
 struct conf	*conf_load(const char *path, struct conf_errors *errs);
 void		 conf_free(struct conf *);
 void		 conf_errors_free(struct conf_errors *);
+/*
+ * Whether spool_dir can be the spool (spool_dir_check()): 0, or -1 with
+ * errno set and "FILE:LINE: spool_dir DIR: reason" in msg.
+ */
+int		 conf_spool_check(const struct conf *, char *msg, size_t len);
 
 /* The endpoint (enabled or not) whose path is exactly path, or NULL. */
 const struct endpoint	*conf_find_endpoint(const struct conf *,
 			    const char *path);
+/* The handler called name, or NULL. */
+const struct handler	*conf_find_handler(const struct conf *,
+			    const char *name);
 
 /* METHOD_* bit of an HTTP method name, 0 if unknown. */
 unsigned	 conf_method_bit(const char *);

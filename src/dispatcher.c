@@ -1,8 +1,12 @@
 /*
- * dispatcher: one long-lived process per FastCGI responder runs its
- * handlers.  Forking a dispatcher for every event cost more than the
- * whole request (the page tables of every mapped library copied, then
- * torn down); this one is forked once and fed over a socketpair.
+ * dispatcher: the process that runs a responder's handlers, from its
+ * fork to its exit.  As FastCGI, one long-lived process per responder:
+ * forking a dispatcher for every event cost more than the whole request
+ * (the page tables of every mapped library copied, then torn down);
+ * this one is forked on the first dispatcher_submit(), fed over a
+ * socketpair, let go by dispatcher_stop() (on a reload the next submit
+ * forks one with the new configuration), and forked anew if it is
+ * gone.  As CGI, dispatcher_detach() forks one for the single event.
  *
  * What travels is small and fixed: the event's id, when it came, the
  * segment and offset of its record, the indexes of its handlers, as one
@@ -19,9 +23,7 @@
  * handlers listed in its record with no attempt, and wh-retry starts
  * them after its grace period (history_due()).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -33,19 +35,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "log.h"
-#include "retry.h"
+#include "record.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20	/* without pidfds: how often to look */
@@ -169,12 +173,178 @@ dispatcher_send(int fd, const struct dispatcher_ref *ref)
 	return n == -1 ? -1 : 0;
 }
 
+void
+dispatcher_init(struct dispatcher *d, int listen_fd)
+{
+	d->fd = -1;
+	d->listen_fd = listen_fd;
+}
+
+/*
+ * In the forked dispatcher: it keeps nothing of the responder's but the
+ * log: not the listening socket (a web server must see the responder
+ * gone when it is), not the FastCGI connection, not the responder's
+ * spool file (its flock is the responder's).  Never returns.
+ */
+static void
+child(const struct dispatcher *d, const struct conf *conf, int fd)
+{
+	int	null;
+
+	closelog();
+	if (fd != 3 && dup2(fd, 3) == -1)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	if (d->listen_fd == STDIN_FILENO &&
+	    (null = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(null, STDIN_FILENO);
+		if (null != STDIN_FILENO)
+			close(null);
+	}
+	log_reopen();
+	_exit(dispatcher_main(conf, 3));
+}
+
+/* Fork a dispatcher with conf, on a new socketpair.  0, or -1. */
+static int
+dispatcher_start(struct dispatcher *d, const struct conf *conf)
+{
+	pid_t	pid;
+	int	sv[2];
+
+	if (dispatcher_channel(sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child(d, conf, sv[1]);
+	close(sv[1]);
+	d->fd = sv[0];
+	return 0;
+}
+
+void
+dispatcher_stop(struct dispatcher *d)
+{
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+}
+
+int
+dispatcher_submit(struct dispatcher *d, const struct conf *conf,
+    const struct attempt_job *job, int64_t received_us, unsigned segno,
+    off_t offset)
+{
+	struct dispatcher_ref	*ref;
+	int			 tries, rc = -1;
+
+	if ((ref = calloc(1, sizeof(*ref) + job->nhandlers *
+	    sizeof(size_t))) == NULL)
+		return -1;
+	memcpy(ref->id, job->id, sizeof(ref->id));
+	ref->received_us = received_us;
+	ref->segno = segno;
+	ref->offset = offset;
+	ref->nhandlers = job->nhandlers;
+	memcpy(ref->handlers, job->handlers, job->nhandlers * sizeof(size_t));
+	/* One that is gone (killed, or exited) is started anew, once. */
+	for (tries = 0; tries < 2 && rc == -1; tries++) {
+		if (d->fd == -1 && dispatcher_start(d, conf) == -1)
+			break;
+		if ((rc = dispatcher_send(d->fd, ref)) == -1 &&
+		    errno != EPIPE && errno != ECONNRESET &&
+		    errno != ECONNREFUSED)
+			break;
+		if (rc == -1)
+			dispatcher_stop(d);
+	}
+	free(ref);
+	return rc;
+}
+
+/*
+ * In either kind of dispatcher process, forked from a responder: the
+ * default SIGTERM, SIGINT and SIGCHLD, SIGHUP ignored (a reload is the
+ * responder's), and our priority lowered by handler_nice, for the
+ * dispatcher and the commands it starts: under load the answers come
+ * first, the handlers after.
+ */
+static void
+child_init(const struct conf *conf)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	errno = 0;
+	if (conf->server.handler_nice > 0 &&
+	    nice(conf->server.handler_nice) == -1 && errno != 0)
+		log_warn("handler_nice %d", conf->server.handler_nice);
+}
+
+/* As CGI: a dispatcher of the event's own. */
+
+/* The detached dispatcher: every handler of the job, in order. */
+static void
+detached(const struct conf *conf, const struct attempt_job *job)
+{
+	struct spool	*sp;
+	size_t		 i;
+	int		 fd;
+
+	child_init(conf);
+	/* Not the listening socket: the web server must see us gone. */
+	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	/* Our own open file, hence our own flock(2) on it. */
+	if ((sp = spool_open(conf->server.spool_dir, conf->server.fsync)) ==
+	    NULL) {
+		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
+		_exit(1);
+	}
+	for (i = 0; i < job->nhandlers; i++)
+		attempt_run(sp, conf, &conf->handlers[job->handlers[i]],
+		    job, 1);
+	spool_close(sp);
+	_exit(0);
+}
+
+int
+dispatcher_detach(const struct conf *conf, const struct attempt_job *job)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		detached(conf, job);
+	}
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	return 0;
+}
+
 /* The dispatcher's side. */
 
 struct slot {
-	struct dispatch_job	*job;	/* NULL: free */
+	struct attempt_job	*job;	/* NULL: free */
 	size_t			 next;	/* index into job->handlers */
-	struct dispatch_run	 run;
+	struct attempt_proc	 run;
 	int			 pidfd;
 	short			 out_ev;	/* revents of the last poll */
 	short			 pid_ev;
@@ -183,11 +353,17 @@ struct slot {
 struct loop {
 	const struct conf	*conf;
 	struct spool		*sp;
+	int			 fd;		/* from the responder */
+	int			 eof;		/* it has closed its end */
 	struct dispatcher_ref	*head, *tail;	/* the queue */
 	size_t			 queued;
 	size_t			 dropped;	/* for a full queue */
 	struct slot		 slots[DISPATCHER_MAX_RUNNING];
 	size_t			 running;
+	/* The poll set, and the slot of each entry (NULL: the socket). */
+	struct pollfd		 pfd[1 + 2 * DISPATCHER_MAX_RUNNING];
+	struct slot		*who[1 + 2 * DISPATCHER_MAX_RUNNING];
+	size_t			 npfd;
 };
 
 /*
@@ -195,10 +371,10 @@ struct loop {
  * handlers.  NULL (logged) if the record is not there: its handlers are
  * then wh-retry's to start.
  */
-static struct dispatch_job *
+static struct attempt_job *
 load(const struct loop *l, const struct dispatcher_ref *ref)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	json_t			*rec = NULL;
 	const char		*id;
 	char			 seg[64], err[128], *line = NULL;
@@ -218,10 +394,10 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 		    "to wh-retry", ref->id, seg, (long long)ref->offset);
 		goto out;
 	}
-	if ((job = retry_job(rec)) == NULL ||
+	if ((job = record_job(rec)) == NULL ||
 	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
 		log_warn("id=%s: handlers left to wh-retry", ref->id);
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		job = NULL;
 		goto out;
 	}
@@ -236,7 +412,7 @@ out:
 /*
  * Start the slot's next handler that can start; free the slot when none
  * is left.  Attempts that could not be recorded are skipped, as in
- * dispatch_attempt(); without a spool nothing starts, and wh-retry will
+ * attempt_run(); without a spool nothing starts, and wh-retry will
  * find the handlers of the event never started.
  */
 static void
@@ -253,16 +429,16 @@ slot_next(struct loop *l, struct slot *s)
 			break;
 		}
 		h = &l->conf->handlers[s->job->handlers[s->next]];
-		if (dispatch_begin(l->sp, h, s->job, 1, &s->run) == -1)
+		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1)
 			continue;
 		if (s->run.pid == -1) {
-			dispatch_end(l->sp, l->conf, s->job, &s->run, 0, 0);
+			attempt_end(l->sp, l->conf, s->job, &s->run, 0, 0);
 			continue;
 		}
 		s->pidfd = pidfd_open(s->run.pid, 0);
 		return;
 	}
-	dispatch_job_free(s->job);
+	attempt_job_free(s->job);
 	s->job = NULL;
 	l->running--;
 }
@@ -272,7 +448,7 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 {
 	if (s->pidfd != -1)
 		close(s->pidfd);
-	dispatch_end(l->sp, l->conf, s->job, &s->run, status, timed_out);
+	attempt_end(l->sp, l->conf, s->job, &s->run, status, timed_out);
 	s->next++;
 	slot_next(l, s);
 }
@@ -287,7 +463,7 @@ static void
 start_queued(struct loop *l)
 {
 	struct dispatcher_ref	*ref;
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	size_t			 i = 0, started = 0;
 
 	while (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING &&
@@ -317,17 +493,17 @@ start_queued(struct loop *l)
 }
 
 /*
- * One message from the responder (fd is non-blocking).  Returns 1 for a
- * message, 0 if there is none now, -1 at end of input.
+ * One message from the responder (its socket is non-blocking).  Returns
+ * 1 for a message, 0 if there is none now, -1 at end of input.
  */
 static int
-receive_ref(struct loop *l, int fd)
+loop_receive(struct loop *l)
 {
 	struct dispatcher_ref	*ref;
 	unsigned char		 buf[MSG_MAX];
 	ssize_t			 n;
 
-	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	n = recv(l->fd, buf, sizeof(buf), MSG_TRUNC);
 	if (n == -1)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0)
@@ -367,7 +543,7 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	int	status = 0;
 
 	if (s->out_ev & (POLLIN | POLLHUP | POLLERR))
-		dispatch_read(&s->run);
+		attempt_read(&s->run);
 	if (s->pidfd != -1 && !(s->pid_ev & (POLLIN | POLLHUP)) &&
 	    now < s->run.deadline)
 		return;
@@ -380,103 +556,143 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	} else if (pid == s->run.pid)
 		slot_end(l, s, status, 0);
 	else if (now >= s->run.deadline) {
-		dispatch_kill(s->run.pid, &status);
+		attempt_kill(s->run.pid, &status);
 		slot_end(l, s, status, 1);
 	}
 }
 
-int
-dispatcher_main(const struct conf *conf, int fd)
+/*
+ * The socket first, what is there (up to 1024 messages): a responder
+ * whose send finds no room waits (up to DISPATCHER_SEND_TIMEOUT), and
+ * the answers must not go at the pace of the handlers.
+ */
+static void
+loop_read(struct loop *l)
 {
-	struct loop		*l;
-	struct dispatcher_ref	*ref;
-	struct pollfd		 pfd[1 + 2 * DISPATCHER_MAX_RUNNING];
-	struct slot		*who[1 + 2 * DISPATCHER_MAX_RUNNING];
-	size_t			 i, n;
-	int64_t			 now, wait_us;	/* -1: no deadline */
-	int			 eof = 0, tick, timeout, rc = 0;
+	size_t	i;
+	int	rc;
 
-	dispatch_child_init(conf);
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		log_warn("dispatcher");
-		return 1;
-	}
-	l->conf = conf;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (!eof || l->running > 0 || l->head != NULL) {
-		/*
-		 * The socket first, what is there (up to 1024): a
-		 * responder whose send finds no room waits (up to
-		 * DISPATCHER_SEND_TIMEOUT), and the answers must not go at
-		 * the pace of the handlers.
-		 */
-		for (i = 0; i < 1024 && !eof &&
-		    (rc = receive_ref(l, fd)) != 0; i++)
-			if (rc == -1)
-				eof = 1;
-		start_queued(l);
-		n = 0;
-		if (!eof) {
-			pfd[n].fd = fd;
-			pfd[n].events = POLLIN;
-			who[n++] = NULL;
-		}
-		now = mono_us();
-		wait_us = -1;
-		tick = 0;
-		for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
-			struct slot	*s = &l->slots[i];
+	for (i = 0; i < 1024 && !l->eof && (rc = loop_receive(l)) != 0; i++)
+		if (rc == -1)
+			l->eof = 1;
+}
 
-			if (s->job == NULL)
-				continue;
-			s->out_ev = s->pid_ev = 0;
-			if (s->run.fd != -1) {
-				pfd[n].fd = s->run.fd;
-				pfd[n].events = POLLIN;
-				who[n++] = s;
-			}
-			if (s->pidfd != -1) {
-				pfd[n].fd = s->pidfd;
-				pfd[n].events = POLLIN;
-				who[n++] = s;
-			} else
-				tick = 1;
-			if (wait_us == -1 || s->run.deadline - now < wait_us)
-				wait_us = s->run.deadline > now ?
-				    s->run.deadline - now : 0;
-		}
-		if (n == 0 && l->running == 0)	/* no socket, nothing running */
+/* A descriptor to poll for reading, for slot s (NULL: the socket). */
+static void
+loop_watch(struct loop *l, int fd, struct slot *s)
+{
+	l->pfd[l->npfd].fd = fd;
+	l->pfd[l->npfd].events = POLLIN;
+	l->who[l->npfd++] = s;
+}
+
+/*
+ * Build the poll set: the socket until its end, and each running
+ * command's output pipe and pidfd.  Returns poll(2)'s timeout: up to the
+ * nearest deadline, at most POLL_TICK_MS when a command has no pidfd to
+ * wake us, 0 when more events wait for a free slot.
+ */
+static int
+loop_pollset(struct loop *l)
+{
+	struct slot	*s;
+	size_t		 i;
+	int64_t		 now, wait_us = -1;	/* -1: no deadline */
+	int		 tick = 0, timeout;
+
+	l->npfd = 0;
+	if (!l->eof)
+		loop_watch(l, l->fd, NULL);
+	now = mono_us();
+	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
+		s = &l->slots[i];
+		if (s->job == NULL)
 			continue;
-		timeout = wait_us == -1 ? -1 : (int)((wait_us + 999) / 1000);
-		if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
-			timeout = POLL_TICK_MS;
-		/* More to start: only look, do not wait. */
-		if (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING)
-			timeout = 0;
-		if (poll(pfd, n, timeout) == -1 && errno != EINTR) {
-			log_warn("dispatcher: poll");
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			if (who[i] == NULL)
-				continue;
-			if (pfd[i].fd == who[i]->pidfd)
-				who[i]->pid_ev = pfd[i].revents;
-			else
-				who[i]->out_ev = pfd[i].revents;
-		}
-		now = mono_us();
-		for (i = 0; i < DISPATCHER_MAX_RUNNING; i++)
-			if (l->slots[i].job != NULL)
-				check_slot(l, &l->slots[i], now);
+		s->out_ev = s->pid_ev = 0;
+		if (s->run.fd != -1)
+			loop_watch(l, s->run.fd, s);
+		if (s->pidfd != -1)
+			loop_watch(l, s->pidfd, s);
+		else
+			tick = 1;
+		if (wait_us == -1 || s->run.deadline - now < wait_us)
+			wait_us = s->run.deadline > now ?
+			    s->run.deadline - now : 0;
 	}
+	timeout = wait_us == -1 ? -1 : (int)((wait_us + 999) / 1000);
+	if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
+		timeout = POLL_TICK_MS;
+	/* More to start: only look, do not wait. */
+	if (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING)
+		timeout = 0;
+	return timeout;
+}
+
+/* Hand what poll(2) found to the slots, then look at each. */
+static void
+loop_revents(struct loop *l)
+{
+	struct slot	*s;
+	size_t		 i;
+	int64_t		 now;
+
+	for (i = 0; i < l->npfd; i++) {
+		if ((s = l->who[i]) == NULL)
+			continue;
+		if (l->pfd[i].fd == s->pidfd)
+			s->pid_ev = l->pfd[i].revents;
+		else
+			s->out_ev = l->pfd[i].revents;
+	}
+	now = mono_us();
+	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++)
+		if (l->slots[i].job != NULL)
+			check_slot(l, &l->slots[i], now);
+}
+
+/* At the end: what is still queued is wh-retry's. */
+static void
+loop_free(struct loop *l)
+{
+	struct dispatcher_ref	*ref;
+
 	while ((ref = l->head) != NULL) {
 		l->head = ref->next;
 		log_warnx("id=%s: handlers left to wh-retry", ref->id);
 		free(ref);
 	}
 	spool_close(l->sp);
+	close(l->fd);
 	free(l);
-	close(fd);
+}
+
+int
+dispatcher_main(const struct conf *conf, int fd)
+{
+	struct loop	*l;
+	int		 timeout;
+
+	child_init(conf);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_warn("dispatcher");
+		return 1;
+	}
+	l->conf = conf;
+	l->fd = fd;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (!l->eof || l->running > 0 || l->head != NULL) {
+		loop_read(l);
+		start_queued(l);
+		timeout = loop_pollset(l);
+		/* No socket, nothing running: only the queue is left. */
+		if (l->npfd == 0 && l->running == 0)
+			continue;
+		if (poll(l->pfd, l->npfd, timeout) == -1 && errno != EINTR) {
+			log_warn("dispatcher: poll");
+			break;
+		}
+		loop_revents(l);
+	}
+	loop_free(l);
 	return 0;
 }

@@ -1,12 +1,16 @@
 /*
  * dispatcher: the long-lived process that runs a FastCGI responder's
- * handlers.  The responder forks it once (not once per event) and, after
- * each answer, sends it where the event's record is in the spool and
- * which handlers matched.  The spool is the queue: the dispatcher holds
- * only these references, reads each event back when its turn comes, and
+ * handlers, and the responder's handle on it.  The responder starts it
+ * on the first dispatcher_submit() (not once per event) and, after each
+ * answer, submits where the event's record is in the spool and which
+ * handlers matched.  The spool is the queue: the dispatcher holds only
+ * these references, reads each event back when its turn comes, and
  * runs the handlers of many events at once, those of one event in
- * configuration order, with dispatch_begin() and dispatch_end().  It
- * exits when the responder closes the socket and its queue is empty.
+ * configuration order, with attempt_begin() and attempt_end().  It
+ * exits when the responder closes the socket (dispatcher_stop(): on a
+ * reload, the next submit starts one with the new configuration) and
+ * its queue is empty.  As CGI, dispatcher_detach() forks one for a
+ * single event instead.
  */
 #ifndef HOOKSPOOL_DISPATCHER_H
 #define HOOKSPOOL_DISPATCHER_H
@@ -18,6 +22,7 @@
 #include "event.h"
 
 struct conf;
+struct attempt_job;
 
 #define DISPATCHER_MAX_RUNNING	256	/* events whose handlers run at once */
 #define DISPATCHER_MAX_QUEUE	65536	/* events waiting their turn */
@@ -58,5 +63,39 @@ int			 dispatcher_send(int fd, const struct dispatcher_ref *);
  * the exit status.
  */
 int			 dispatcher_main(const struct conf *, int fd);
+
+/* A responder's dispatcher. */
+struct dispatcher {
+	int	fd;		/* our end of its socketpair; -1: none */
+	int	listen_fd;	/* the responder's, which it must not keep */
+};
+
+/* None running yet, for a responder serving on listen_fd. */
+void			 dispatcher_init(struct dispatcher *, int listen_fd);
+/*
+ * Have the dispatcher run job's handlers for the event received at
+ * received_us whose record is at offset in segment segno.  One with
+ * conf is forked when none is running, and again once if the one there
+ * is gone.  0, or -1 with errno: the handlers are then wh-retry's.
+ */
+int			 dispatcher_submit(struct dispatcher *,
+			    const struct conf *, const struct attempt_job *,
+			    int64_t received_us, unsigned segno, off_t offset);
+/*
+ * Let the dispatcher go: it ends the handlers it holds, then exits (the
+ * responder reaps it).  The next submit forks a new one, with the
+ * configuration of that time.  For a reload, and on shutdown.
+ */
+void			 dispatcher_stop(struct dispatcher *);
+
+/*
+ * As CGI: fork a dispatcher that runs the first attempt of each of the
+ * job's handlers in order and exits, a grandchild in a session of its
+ * own with stdout and stderr on /dev/null (the web server waits for
+ * the end of output).  Returns once the intermediate child is reaped:
+ * 0, or -1 if it could not be forked.
+ */
+int			 dispatcher_detach(const struct conf *,
+			    const struct attempt_job *);
 
 #endif

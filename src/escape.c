@@ -2,9 +2,7 @@
  * escape: visible escapes for control characters and bytes that are
  * not UTF-8 (see escape.h).  Pure: no I/O but the FILE it is given.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdint.h>
 #include <stdio.h>

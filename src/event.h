@@ -1,7 +1,8 @@
 /*
- * event: spool records as single-line JSON objects, and UUIDv7 ids.
- * Pure: encoding and decoding of buffers; the only I/O is the random
- * bytes of event_id_new().  The format is hookspool-spool(5).
+ * event: what an event and a handler's attempt are, and UUIDv7 ids.
+ * The structs are filled by the request path and the dispatcher and
+ * written as spool records by record.h; ids are made here (the only
+ * I/O: the random bytes of event_id_new()).
  */
 #ifndef HOOKSPOOL_EVENT_H
 #define HOOKSPOOL_EVENT_H
@@ -60,28 +61,7 @@ void	 event_id_format(char out[EVENT_ID_LEN + 1], int64_t unix_ms,
 int	 event_id_new(char out[EVENT_ID_LEN + 1], int64_t now_us);
 /* 1 if s is a well-formed UUID (any version), else 0. */
 int	 event_id_valid(const char *s);
-
-/*
- * Encode ev as one JSON object followed by '\n', with no other newline
- * in it.  Returns a malloc'd buffer and its length in *len, or NULL.
- */
-char	*event_encode(const struct event *ev, size_t *len);
-
-/* The same for an attempt record. */
-char	*attempt_encode(const struct attempt *at, size_t *len);
-
-/*
- * Parse one spool line (without its '\n').  Returns the object if it is
- * valid JSON with a string "type" and "id", else NULL with a reason in
- * err.
- */
-json_t	*record_decode(const char *line, size_t len, char *err, size_t errlen);
-
-/*
- * The raw body of a decoded event record: a malloc'd copy (decoding
- * base64 when "body_encoding" says so) and its length.  -1 on error.
- */
-int	 record_event_body(const json_t *rec, unsigned char **body,
-	    size_t *len);
+/* The time a valid UUIDv7 was made in (its milliseconds), in us. */
+int64_t	 event_id_time(const char *id);
 
 #endif

@@ -5,9 +5,7 @@
  * are seen between rounds (see fcgi_serve); a request in progress is
  * always finished.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/types.h>
 #include <sys/epoll.h>

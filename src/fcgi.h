@@ -1,6 +1,6 @@
 /*
- * fcgi: the FastCGI front end, and the only file that includes libfcgi.
- * It accepts connections on a listening socket, turns the FastCGI
+ * fcgi: the FastCGI front end, an epoll loop over the connections of a
+ * listening socket (records parsed by fcgirec.c).  It turns the FastCGI
  * parameters into a struct request, and writes the response; with
  * fsync = always, the answers of the requests that were waiting
  * together share one sync (see receive_commit).

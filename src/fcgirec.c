@@ -3,9 +3,7 @@
  * written without I/O (see fcgirec.h for what it promises).  The
  * front end (fcgi.c) reads the socket and feeds the bytes in.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -278,7 +276,7 @@ take_content(struct fcgirec *fr, const unsigned char *p, size_t n)
 
 /* A record's header is in: is it one this stream can take? */
 static int
-record_start(struct fcgirec *fr)
+on_header(struct fcgirec *fr)
 {
 	const unsigned char	*h = fr->hdr;
 
@@ -319,7 +317,7 @@ begin_request(struct fcgirec *fr)
 
 /* The current record's content is all in; what it means. */
 static enum fcgirec_event
-record_end(struct fcgirec *fr, size_t clen)
+on_content(struct fcgirec *fr, size_t clen)
 {
 	int	ours = fr->rid != 0 && fr->rid == fr->id;
 
@@ -387,7 +385,7 @@ fcgirec_feed(struct fcgirec *fr, const unsigned char *buf, size_t len,
 			used += n;
 			if (fr->hdr_len < FCGIREC_HEADER_LEN)
 				break;
-			if (record_start(fr) == -1) {
+			if (on_header(fr) == -1) {
 				*ev = FCGIREC_ERROR;
 				return used;
 			}
@@ -411,7 +409,7 @@ fcgirec_feed(struct fcgirec *fr, const unsigned char *buf, size_t len,
 		    fr->content_left == 0 && fr->padding_left == 0) {
 			fr->hdr_len = 0;
 			clen = (size_t)fr->hdr[4] << 8 | fr->hdr[5];
-			if ((*ev = record_end(fr, clen)) != FCGIREC_MORE)
+			if ((*ev = on_content(fr, clen)) != FCGIREC_MORE)
 				return used;
 		}
 	}

@@ -9,9 +9,7 @@
  * payload path, a path ending at an object or array, and a body that is
  * not JSON all fail their criterion; nothing here allocates per event.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -13,6 +13,8 @@
  *   choose names that all land in one bucket.
  * - A redacted value keeps no byte of the credential.
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>

@@ -7,9 +7,7 @@
  * memchr), and only small values are decoded; a value that needs more
  * (an escape) is handed to jansson.  Malformed lines are skipped.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <jansson.h>
 
 #include "history.h"
+#include "record.h"
 
 #define HISTORY_BUCKETS0	1024
 
@@ -215,62 +214,6 @@ span_long(const struct span *v, long def)
 	return n;
 }
 
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-digits(const char *s, size_t n, int64_t *v)
-{
-	size_t	i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-int
-history_time_parse(const char *s, size_t len, int64_t *us)
-{
-	int64_t	y, mo, d, h, mi, sec, frac = 0, scale = 100000;
-	size_t	i;
-
-	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' &&
-	    s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
-	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
-	    digits(s + 14, 2, &mi) || digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
-		return -1;
-	i = 19;
-	if (s[i] == '.') {
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
-			frac += (s[i] - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (i + 1 != len || (s[i] != 'Z' && s[i] != 'z'))
-		return -1;
-	*us = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-	    1000000) + frac;
-	return 0;
-}
-
 /* A time value; 0 for null, missing or malformed. */
 static int64_t
 span_time(const struct span *v)
@@ -278,7 +221,7 @@ span_time(const struct span *v)
 	int64_t	us;
 
 	if (v->p == NULL || v->n < 2 || v->p[0] != '"' ||
-	    history_time_parse(v->p + 1, v->n - 2, &us) == -1)
+	    record_time_parse(v->p + 1, v->n - 2, &us) == -1)
 		return 0;
 	return us;
 }
@@ -371,7 +314,7 @@ history_new(int flags)
 }
 
 static void
-event_free(struct history_event *ev)
+ev_free(struct history_event *ev)
 {
 	free(ev->handlers);
 	free(ev);
@@ -389,7 +332,7 @@ history_free(struct history *hi)
 	for (i = 0; hi->buckets != NULL && i < hi->nbuckets; i++)
 		for (ev = hi->buckets[i]; ev != NULL; ev = next) {
 			next = ev->next;
-			event_free(ev);
+			ev_free(ev);
 		}
 	for (i = 0; hi->strs != NULL && i < STR_BUCKETS; i++)
 		for (s = hi->strs[i]; s != NULL; s = snext) {
@@ -434,7 +377,7 @@ history_get(const struct history *hi, const char *id)
 }
 
 static struct history_event *
-event_add(struct history *hi, const char *id)
+ev_add(struct history *hi, const char *id)
 {
 	struct history_event	*ev;
 	size_t			 b;
@@ -452,7 +395,7 @@ event_add(struct history *hi, const char *id)
 }
 
 static void
-event_remove(struct history *hi, struct history_event *ev)
+ev_remove(struct history *hi, struct history_event *ev)
 {
 	struct history_event	**pp;
 
@@ -461,7 +404,7 @@ event_remove(struct history *hi, struct history_event *ev)
 		if (*pp == ev) {
 			*pp = ev->next;
 			hi->n--;
-			event_free(ev);
+			ev_free(ev);
 			return;
 		}
 }
@@ -539,7 +482,7 @@ mem_rfind(const char *hay, size_t n, const char *needle, size_t len)
  * the caller walks it all.
  */
 static int
-event_tail(const char *line, size_t len, struct span *handlers,
+ev_tail(const char *line, size_t len, struct span *handlers,
     struct span *replay)
 {
 	static const char	 key[] = ",\"handlers\":[", rkey[] =
@@ -568,9 +511,9 @@ event_tail(const char *line, size_t len, struct span *handlers,
 
 /* The members of an event line, the fast way when it has our layout. */
 static int
-event_members(const char *line, size_t len, struct span *v)
+ev_members(const char *line, size_t len, struct span *v)
 {
-	if (event_tail(line, len, &v[E_HANDLERS], &v[E_REPLAY]) &&
+	if (ev_tail(line, len, &v[E_HANDLERS], &v[E_REPLAY]) &&
 	    members(line, len, event_keys, E_PATH + 1, v) == 0 &&
 	    v[E_PATH].p != NULL)
 		return 0;
@@ -579,7 +522,7 @@ event_members(const char *line, size_t len, struct span *v)
 
 /* Each string of a JSON array of strings, as listed handlers. */
 static int
-event_handlers(struct history *hi, struct history_event *ev,
+ev_handlers(struct history *hi, struct history_event *ev,
     const struct span *arr)
 {
 	const char		*p, *end, *q, *name;
@@ -618,10 +561,10 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 	struct history_event	*ev;
 	struct span		 v[E_N];
 
-	if (event_members(line, len, v) == -1)
+	if (ev_members(line, len, v) == -1)
 		return HISTORY_OTHER;
 	if ((ev = history_get(hi, id)) == NULL &&
-	    (ev = event_add(hi, id)) == NULL)
+	    (ev = ev_add(hi, id)) == NULL)
 		return -1;
 	if (ev->has_event)		/* a duplicate: the first one counts */
 		goto out;
@@ -632,10 +575,10 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 	ev->replay = v[E_REPLAY].p != NULL && !span_is(&v[E_REPLAY], "null");
 	ev->segment = segment;
 	ev->offset = offset;
-	if (event_handlers(hi, ev, &v[E_HANDLERS]) == -1)
+	if (ev_handlers(hi, ev, &v[E_HANDLERS]) == -1)
 		return -1;
 	if ((hi->flags & HISTORY_SETTLED_DROP) && history_settled(ev)) {
-		event_remove(hi, ev);
+		ev_remove(hi, ev);
 		ev = NULL;
 	}
 out:
@@ -687,7 +630,7 @@ supersedes(const struct history_handler *h, long number,
  * timeout; everything else needs them all.
  */
 static size_t
-attempt_needs(const struct history *hi, enum history_state st)
+keys_needed(const struct history *hi, enum history_state st)
 {
 	if (!(hi->flags & HISTORY_SETTLED_DROP))
 		return A_N;
@@ -721,7 +664,7 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 	st = state_parse(&v[A_STATE]);
 	if (number < 1 || number > 1000000 || st == HS_NONE)
 		return HISTORY_OTHER;
-	if (ev == NULL && (ev = event_add(hi, id)) == NULL)
+	if (ev == NULL && (ev = ev_add(hi, id)) == NULL)
 		return -1;
 	name = intern_span(hi, &v[A_HANDLER]);
 	if (name == NULL)
@@ -730,7 +673,7 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 		return -1;
 	if (!supersedes(h, number, st))
 		goto out;
-	if (members(line, len, attempt_keys, attempt_needs(hi, st), v) == -1)
+	if (members(line, len, attempt_keys, keys_needed(hi, st), v) == -1)
 		return HISTORY_OTHER;
 	h->attempts = (int)number;
 	h->state = st;
@@ -744,7 +687,7 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 	h->error = intern_span(hi, &v[A_ERROR]);
 	if ((hi->flags & HISTORY_SETTLED_DROP) && ev->has_event &&
 	    history_settled(ev)) {
-		event_remove(hi, ev);
+		ev_remove(hi, ev);
 		ev = NULL;
 	}
 out:
@@ -934,7 +877,7 @@ history_attempts(const struct history_event *ev)
 void
 history_forget(struct history *hi, struct history_event *ev)
 {
-	event_remove(hi, ev);
+	ev_remove(hi, ev);
 }
 
 enum { T_TYPE, T_RECEIVED, T_STARTED, T_N };

@@ -137,7 +137,4 @@ void		 history_error(const struct history_handler *, char *buf,
 /* Total attempts recorded of every handler. */
 int		 history_attempts(const struct history_event *);
 
-/* RFC 3339 "2026-11-29T05:31:35.123456Z" (fraction optional) to us. */
-int		 history_time_parse(const char *s, size_t len, int64_t *us);
-
 #endif

@@ -2,6 +2,8 @@
  * log: stderr in the foreground (and under web servers that collect
  * stderr), syslog when asked.  One line per message, never a secret.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,6 +16,8 @@
  *    dispatchers and handlers are theirs, and outlive a killed worker
  *    on their own.
  */
+#include "config.h"
+
 #include <sys/select.h>
 #include <sys/types.h>
 #include <sys/wait.h>

@@ -8,30 +8,28 @@
  * all see one and the same set of headers.
  * A 2xx is only ever produced after spool_append() has succeeded, and
  * with deferred syncs (resp->owed) only sent after receive_commit().
+ * Once the answer is out, receive_dispatch() hands the event's handlers
+ * to the dispatcher (dispatcher.c).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "filter.h"
 #include "log.h"
 #include "receive.h"
+#include "record.h"
 #include "spool.h"
 #include "verify.h"
 
@@ -357,7 +355,7 @@ nomem:
  * reason spool_dir_check() gives, anything else with errno's text.
  */
 static void
-spool_failed(const struct receiver *rcv, struct response *resp,
+why_refused(const struct receiver *rcv, struct response *resp,
     const char *what)
 {
 	const char	*dir = rcv->conf->server.spool_dir;
@@ -374,7 +372,7 @@ spool_failed(const struct receiver *rcv, struct response *resp,
 }
 
 static int
-spool_event(struct receiver *rcv, const struct event *ev,
+append_event(struct receiver *rcv, const struct event *ev,
     struct response *resp)
 {
 	char	*rec = NULL;
@@ -385,20 +383,20 @@ spool_event(struct receiver *rcv, const struct event *ev,
 		rcv->spool = spool_open(rcv->conf->server.spool_dir,
 		    rcv->conf->server.fsync);
 		if (rcv->spool == NULL) {
-			spool_failed(rcv, resp, "spool");
+			why_refused(rcv, resp, "spool");
 			goto out;
 		}
 		spool_set_segment_size(rcv->spool,
 		    (off_t)rcv->conf->server.segment_size);
 		spool_set_deferred(rcv->spool, rcv->defer);
 	}
-	if ((rec = event_encode(ev, &len)) == NULL) {
+	if ((rec = record_event_encode(ev, &len)) == NULL) {
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
 		    strerror(errno));
 		goto out;
 	}
 	if (spool_append(rcv->spool, rec, len) == -1) {
-		spool_failed(rcv, resp, "spool append");
+		why_refused(rcv, resp, "spool append");
 		/* Reopen next time: the directory may have been replaced. */
 		receive_reset(rcv);
 		goto out;
@@ -418,10 +416,10 @@ out:
 static int
 match_handlers(const struct conf *conf, const struct endpoint *ep,
     const char *path, const struct request *req, const unsigned char *body,
-    size_t body_len, struct dispatch_job **out)
+    size_t body_len, struct attempt_job **out)
 {
 	struct filter_event	 fe;
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	size_t			 i;
 
 	*out = NULL;
@@ -436,9 +434,9 @@ match_handlers(const struct conf *conf, const struct endpoint *ep,
 	fe.method = req->method;
 	fe.headers = &req->headers;
 	fe.payload = job->payload;
-	job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+	job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	if (job->nhandlers == 0) {
-		dispatch_job_free(job);
+		attempt_job_free(job);
 		return 0;
 	}
 	if ((job->names = calloc(job->nhandlers, sizeof(*job->names))) ==
@@ -451,7 +449,7 @@ match_handlers(const struct conf *conf, const struct endpoint *ep,
 	*out = job;
 	return 0;
 fail:
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	return -1;
 }
 
@@ -461,110 +459,23 @@ receive_init(struct receiver *rcv, const struct conf *conf, int listen_fd)
 	memset(rcv, 0, sizeof(*rcv));
 	rcv->conf = conf;
 	rcv->listen_fd = listen_fd;
-	rcv->disp_fd = -1;
-}
-
-/*
- * The dispatcher keeps nothing of ours but the log: not the listening
- * socket (a web server must see the responder gone when it is), not the
- * FastCGI connection, not our spool file (its flock is ours).
- */
-static void
-dispatcher_child(struct receiver *rcv, int fd)
-{
-	int	null;
-
-	closelog();
-	if (fd != 3 && dup2(fd, 3) == -1)
-		_exit(1);
-	close_range(4, ~0U, 0);
-	if (rcv->listen_fd == STDIN_FILENO &&
-	    (null = open("/dev/null", O_RDONLY)) != -1) {
-		dup2(null, STDIN_FILENO);
-		if (null != STDIN_FILENO)
-			close(null);
-	}
-	log_reopen();
-	_exit(dispatcher_main(rcv->conf, 3));
-}
-
-static int
-dispatcher_up(struct receiver *rcv)
-{
-	pid_t	pid;
-	int	sv[2];
-
-	if (dispatcher_channel(sv) == -1)
-		return -1;
-	if ((pid = fork()) == -1) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	if (pid == 0)
-		dispatcher_child(rcv, sv[1]);
-	close(sv[1]);
-	rcv->disp_fd = sv[0];
-	return 0;
-}
-
-void
-receive_dispatcher_close(struct receiver *rcv)
-{
-	if (rcv->disp_fd != -1)
-		close(rcv->disp_fd);
-	rcv->disp_fd = -1;
-}
-
-/* To the dispatcher; a new one if it is gone.  0, or -1 with errno. */
-static int
-dispatch_send(struct receiver *rcv, const struct response *resp)
-{
-	const struct dispatch_job	*job = resp->job;
-	struct dispatcher_ref		*ref;
-	int				 tries, rc = -1;
-
-	if ((ref = calloc(1, sizeof(*ref) + job->nhandlers *
-	    sizeof(size_t))) == NULL)
-		return -1;
-	memcpy(ref->id, job->id, sizeof(ref->id));
-	ref->received_us = resp->received_us;
-	ref->segno = resp->segno;
-	ref->offset = resp->offset;
-	ref->nhandlers = job->nhandlers;
-	memcpy(ref->handlers, job->handlers, job->nhandlers * sizeof(size_t));
-	for (tries = 0; tries < 2 && rc == -1; tries++) {
-		if (rcv->disp_fd == -1 && dispatcher_up(rcv) == -1)
-			break;
-		if ((rc = dispatcher_send(rcv->disp_fd, ref)) == -1 &&
-		    errno != EPIPE && errno != ECONNRESET &&
-		    errno != ECONNREFUSED)
-			break;
-		if (rc == -1)
-			receive_dispatcher_close(rcv);
-	}
-	free(ref);
-	return rc;
+	dispatcher_init(&rcv->dispatcher, listen_fd);
 }
 
 void
 receive_dispatch(struct receiver *rcv, struct response *resp, int detach)
 {
-	pid_t	pid;
-
 	if (resp->job == NULL)
 		return;
 	if (!detach) {
-		if (dispatch_send(rcv, resp) == -1)
+		if (dispatcher_submit(&rcv->dispatcher, rcv->conf, resp->job,
+		    resp->received_us, resp->segno, resp->offset) == -1)
 			log_warn("id=%s: handlers not started (wh-retry will)",
 			    resp->id);
-	} else if ((pid = dispatch_start(rcv->conf, resp->job, 1)) == -1)
+	} else if (dispatcher_detach(rcv->conf, resp->job) == -1)
 		log_warn("id=%s: cannot start the handlers (wh-retry will)",
 		    resp->id);
-	else
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			continue;
-	dispatch_job_free(resp->job);
+	attempt_job_free(resp->job);
 	resp->job = NULL;
 }
 
@@ -629,7 +540,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	struct verify_result	 vr;
 	struct verify_http	 http;
 	struct event		 ev;
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
 	size_t			 body_len = 0;
 	char			 path[1024], verification[128];
@@ -712,7 +623,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 		ev.handlers = job->names;
 		ev.nhandlers = job->nhandlers;
 	}
-	if (spool_event(rcv, &ev, resp) == -1) {
+	if (append_event(rcv, &ev, resp) == -1) {
 		char reason[sizeof(resp->reason)];
 
 		memcpy(reason, resp->reason, sizeof(reason));
@@ -737,7 +648,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 out:
 	verify_result_clear(&vr);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	free(body);
 }
 
@@ -780,7 +691,7 @@ receive_commit_failed(struct response *resp, int err)
 		return;
 	snprintf(reason, sizeof(reason), "spool sync: %s", strerror(err));
 	/* The id stays for the log: the record may be in the spool. */
-	dispatch_job_free(resp->job);
+	attempt_job_free(resp->job);
 	resp->job = NULL;
 	answer(resp, 503, "spool unavailable", reason);
 	resp->owed = 0;
@@ -791,7 +702,7 @@ receive_commit_failed(struct response *resp, int err)
  * (a query string may carry a token, and tokens never reach a log).
  */
 static const char *
-log_safe(const char *s, char *buf, size_t len)
+loggable(const char *s, char *buf, size_t len)
 {
 	size_t	i;
 
@@ -814,9 +725,9 @@ receive_log(const struct request *req, const struct response *resp,
 	    "verify=%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",
 	    resp->endpoint ? resp->endpoint : "-",
-	    log_safe(req->method, m, sizeof(m)),
-	    log_safe(req->uri ? req->uri : req->path_info, p, sizeof(p)),
-	    log_safe(req->remote_addr, a, sizeof(a)),
+	    loggable(req->method, m, sizeof(m)),
+	    loggable(req->uri ? req->uri : req->path_info, p, sizeof(p)),
+	    loggable(req->remote_addr, a, sizeof(a)),
 	    resp->status, resp->verify, (long long)elapsed_us,
 	    resp->reason[0] ? " reason=" : "", resp->reason);
 }

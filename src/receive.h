@@ -11,11 +11,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dispatcher.h"
 #include "event.h"
 #include "header.h"
 
 struct conf;
-struct dispatch_job;
+struct attempt_job;
 struct spool;
 
 struct request {
@@ -50,7 +51,7 @@ struct response {
 	const char	*verify;		/* verify_status_name() or "-" */
 	char		 reason[256];		/* why it failed, for the log */
 	/* Handlers to run once the answer is out; NULL if none matched. */
-	struct dispatch_job *job;
+	struct attempt_job *job;
 	unsigned	 segno;		/* where the event's record is */
 	off_t		 offset;
 	int		 owed;		/* a 202 that waits for receive_commit */
@@ -61,7 +62,7 @@ struct receiver {
 	struct spool		*spool;		/* opened lazily, reopened */
 	char			 allow[64];	/* scratch for Allow: */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
-	int			 disp_fd;	/* to the dispatcher; -1: none */
+	struct dispatcher	 dispatcher;	/* runs FastCGI's handlers */
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
 };
@@ -71,7 +72,7 @@ void	receive_init(struct receiver *, const struct conf *, int listen_fd);
 
 /*
  * Fill req from CGI meta-variables ("NAME=VALUE" strings, as in environ
- * or libfcgi's envp); req points into envp, which must outlive it.
+ * or the FastCGI parameters); req points into envp, which must outlive it.
  * HTTP_* and CONTENT_TYPE / CONTENT_LENGTH become headers, a repeated
  * one's values joined; the HTTP_* are counted first, and when they are
  * over what any configuration allows (CONF_MAX_HEADERS and
@@ -98,18 +99,12 @@ int	receive_commit(struct receiver *);
 void	receive_commit_failed(struct response *, int err);
 /*
  * After the answer is finished: have the handlers of resp->job run, and
- * free the job.  As FastCGI, they go to the responder's dispatcher (see
- * dispatcher.h), forked on the first job; the caller reaps it.  With
- * detach (CGI), a dispatcher of its own is forked for the job and left
- * to run on its own.
+ * free the job.  As FastCGI, they go to the responder's dispatcher
+ * (dispatcher_submit()); the caller reaps it once it has let it go
+ * (dispatcher_stop()).  With detach (CGI), a dispatcher of its own is
+ * forked for the job and left to run on its own (dispatcher_detach()).
  */
 void	receive_dispatch(struct receiver *, struct response *, int detach);
-/*
- * Let the dispatcher go: it ends the handlers it holds, then exits (to
- * be reaped).  The next job forks a new one, with the configuration of
- * that time.  For a reload, and on shutdown.
- */
-void	receive_dispatcher_close(struct receiver *);
 /* Drop the open spool (after a reload, or on shutdown). */
 void	receive_reset(struct receiver *);
 /* Write the one log line for a finished request. */

@@ -5,14 +5,12 @@
  * runs), folds the records with history (settled events are forgotten
  * at once), runs every attempt that is due, and removes old segments.
  * Promises: an attempt is only run under the run lock and after its
- * "running" record is in the spool (dispatch_attempt), so a crash loses
+ * "running" record is in the spool (attempt_run), so a crash loses
  * nothing and redoes at most the attempt in flight; a segment is only
  * removed when every event in it is settled and at least
  * event_history_size events are in newer segments.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -29,12 +27,13 @@
 #include "backoff.h"
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "retry.h"
 #include "spool.h"
 
@@ -226,67 +225,6 @@ state_write(struct run *r)
 	return rc;
 }
 
-/* Jobs from event records. */
-
-static int
-job_headers(struct dispatch_job *job, const json_t *hdrs)
-{
-	const char	*name;
-	json_t		*v;
-
-	json_object_foreach((json_t *)(uintptr_t)hdrs, name, v) {
-		if (json_is_string(v) &&
-		    header_add(&job->headers, name, json_string_value(v)) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static char *
-json_strdup(const json_t *rec, const char *key)
-{
-	const char	*s = json_string_value(json_object_get(rec, key));
-
-	return strdup(s != NULL ? s : "");
-}
-
-struct dispatch_job *
-retry_job(const json_t *rec)
-{
-	struct dispatch_job	*job;
-	const char		*id;
-
-	id = json_string_value(json_object_get(rec, "id"));
-	if (!event_id_valid(id)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if ((job = calloc(1, sizeof(*job))) == NULL)
-		return NULL;
-	memcpy(job->id, id, sizeof(job->id));
-	if ((job->endpoint = json_strdup(rec, "endpoint")) == NULL ||
-	    (job->path = json_strdup(rec, "path")) == NULL ||
-	    (job->method = json_strdup(rec, "method")) == NULL ||
-	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
-	    record_event_body(rec, &job->body, &job->body_len) == -1) {
-		dispatch_job_free(job);
-		return NULL;
-	}
-	job->payload = filter_payload_parse(job->body, job->body_len);
-	return job;
-}
-
-const struct handler *
-retry_handler(const struct conf *conf, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < conf->nhandlers; i++)
-		if (strcmp(conf->handlers[i].name, name) == 0)
-			return &conf->handlers[i];
-	return NULL;
-}
-
 /* Reading: the bytes new since the last pass. */
 
 static int
@@ -367,7 +305,7 @@ run_scan(struct run *r)
 	for (i = 0; i < r->nsegs; i++) {
 		r->cur = &r->segs[i];
 		if (spool_scan_segment(r->dir, r->cur->no, r->cur->scanned,
-		    SPOOL_UNCHECKED, NULL, scan_line, scan_bad, r) == -1)
+		    0, NULL, scan_line, scan_bad, r) == -1)
 			return -1;
 	}
 	r->st->scan_us += mono_us() - t0;
@@ -407,7 +345,7 @@ start_grace(const struct run *r, const struct history_event *ev)
 
 	for (i = 0; i < ev->nhandlers; i++) {
 		h = ev->handlers[i].listed ?
-		    retry_handler(r->conf, ev->handlers[i].name) : NULL;
+		    conf_find_handler(r->conf, ev->handlers[i].name) : NULL;
 		if (h != NULL)
 			s += h->timeout;
 	}
@@ -469,7 +407,7 @@ plan_event(struct history_event *ev, void *arg)
 		h = &ev->handlers[i];
 		if ((at = history_due(ev, h, &g)) < 0)
 			continue;
-		if ((handler = retry_handler(r->conf, h->name)) == NULL)
+		if ((handler = conf_find_handler(r->conf, h->name)) == NULL)
 			continue;	/* not configured now: cannot run */
 		if (h->state == HS_RUNNING || h->state == HS_NONE)
 			wake_at(r, r->now + POLL_US);
@@ -518,11 +456,11 @@ run_plan(struct run *r)
  * The job of ev's event record; NULL with errno, and why in err when
  * the record itself is damaged (EINVAL): it will never be read.
  */
-static struct dispatch_job *
+static struct attempt_job *
 load_job(struct run *r, const struct history_event *ev, char *err,
     size_t errlen)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	json_t			*rec;
 	char			 name[32], *line = NULL;
 	size_t			 len;
@@ -536,7 +474,7 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 	}
 	if ((rec = record_decode(line, len, err, errlen)) == NULL)
 		errno = EINVAL;
-	else if ((job = retry_job(rec)) == NULL && errno == EINVAL)
+	else if ((job = record_job(rec)) == NULL && errno == EINVAL)
 		snprintf(err, errlen, "%s", "its body does not decode");
 	json_decref(rec);
 	free(line);
@@ -544,13 +482,13 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 }
 
 static enum attempt_state
-record_attempt(struct run *r, struct attempt *at)
+append_attempt(struct run *r, struct attempt *at)
 {
 	char	*rec;
 	size_t	 len;
 	int	 rc;
 
-	if ((rec = attempt_encode(at, &len)) == NULL)
+	if ((rec = record_attempt_encode(at, &len)) == NULL)
 		return ATTEMPT_UNRECORDED;
 	rc = spool_append(r->sp, rec, len);
 	free(rec);
@@ -589,7 +527,7 @@ set_aside(struct run *r, const struct due *d, const char *why)
 		at.handler = h->name;
 		at.number = h->attempts + 1;
 		at.timeout = h->timeout;
-		if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
+		if (append_attempt(r, &at) == ATTEMPT_UNRECORDED)
 			return -1;
 		h->state = HS_UNREADABLE;	/* not due again in this pass */
 	}
@@ -628,8 +566,8 @@ close_abandoned(struct run *r, const struct due *d)
 		at.next_us = at.ended_us;	/* the next one runs now */
 	else
 		st = ATTEMPT_DEAD;
-	at.state = dispatch_state_name(st);
-	if (record_attempt(r, &at) == ATTEMPT_UNRECORDED)
+	at.state = attempt_state_name(st);
+	if (append_attempt(r, &at) == ATTEMPT_UNRECORDED)
 		return ATTEMPT_UNRECORDED;
 	log_info("id=%s handler=%s attempt=%d state=%s: abandoned by its "
 	    "runner", at.event_id, at.handler, at.number, at.state);
@@ -639,7 +577,7 @@ close_abandoned(struct run *r, const struct due *d)
 static int
 run_one(struct run *r, const struct due *d)
 {
-	struct dispatch_job	*job;
+	struct attempt_job	*job;
 	enum attempt_state	 st;
 	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
 
@@ -658,9 +596,9 @@ run_one(struct run *r, const struct due *d)
 		log_warn("id=%s: cannot read its event record", d->ev->id);
 		return 0;
 	}
-	st = dispatch_attempt(r->sp, r->conf, d->handler, job,
+	st = attempt_run(r->sp, r->conf, d->handler, job,
 	    d->h->attempts + 1);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	if (st == ATTEMPT_UNRECORDED)
 		return -1;
 	r->st->ran++;
@@ -716,7 +654,7 @@ seg_events(struct run *r, unsigned no, size_t *n)
 		return 0;
 	}
 	*n = 0;
-	if (spool_scan_segment(r->dir, no, 0, SPOOL_UNCHECKED, NULL,
+	if (spool_scan_segment(r->dir, no, 0, 0, NULL,
 	    count_line, NULL, n) == -1)
 		return -1;
 	if (no < r->low)

@@ -1,6 +1,6 @@
 /*
  * retry: the work of "wh-retry run": find the handler attempts that are
- * due (the rule is history_due()), run them with dispatch_attempt(),
+ * due (the rule is history_due()), run them with attempt_run(),
  * linger for the ones that fall due soon, and enforce retention by
  * removing whole old segments.  One run at a time: retry_lock().
  */
@@ -11,10 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 struct conf;
-struct dispatch_job;
 
 #define RETRY_LOCK_FILE		".wh-retry.lock"
 #define RETRY_STATE_FILE	".wh-retry.state"
@@ -52,13 +49,5 @@ int	retry_lock(const char *spool_dir, int wait_s, int *fd);
 /* The run itself, with the lock held.  0, or -1 with errno set. */
 int	retry_run(const struct conf *, const struct retry_opts *,
 	    struct retry_stats *);
-
-/*
- * A job for an event record (its id, endpoint, path, method, headers,
- * body and payload), with no handlers yet.  NULL with errno on error.
- */
-struct dispatch_job	*retry_job(const json_t *rec);
-/* The configured handler called name, or NULL. */
-const struct handler	*retry_handler(const struct conf *, const char *name);
 
 #endif

@@ -17,11 +17,10 @@
  *    that group or others may write: checked at open and again each
  *    time appends move to another segment (EPERM).
  *
+ * Lines and bytes only: what a line holds (JSON records) is record.c's.
  * Nothing here logs or exits: errors come back as -1 and errno.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"		/* _GNU_SOURCE: memmem */
-#endif
 
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -41,8 +40,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "spool.h"
 
@@ -435,24 +432,6 @@ spool_dir_check(const char *dir, char *why, size_t len)
 	return 0;
 }
 
-int
-spool_conf_check(const struct conf *conf, char *msg, size_t len)
-{
-	const struct server_conf	*s = &conf->server;
-	char				 where[64] = "", why[256];
-	int				 save;
-
-	if (spool_dir_check(s->spool_dir, why, sizeof(why)) == 0)
-		return 0;
-	save = errno;
-	if (s->spool_dir_line > 0)
-		(void)snprintf(where, sizeof(where), ":%d", s->spool_dir_line);
-	(void)snprintf(msg, len, "%s%s: spool_dir %s: %s", conf->file, where,
-	    s->spool_dir, why);
-	errno = save;
-	return -1;
-}
-
 /*
  * Make segment no the one appends go to.  With create, make it with
  * O_EXCL; if another writer beat us to it, use theirs.  A new file is
@@ -783,28 +762,6 @@ spool_close(struct spool *sp)
 	free(sp);
 }
 
-/*
- * 1 if line is exactly one JSON object.  jansson decides, so a reader
- * accepts what record_decode() will.  Scans that only look for ids
- * (SPOOL_UNCHECKED) skip this and leave it to whoever decodes a line.
- */
-static int
-line_is_object(const char *line, size_t len)
-{
-	json_error_t	 err;
-	json_t		*j;
-	int		 ok;
-
-	/* A raw NUL byte is never part of a record (jansson lets one
-	 * through after a number). */
-	if (len == 0 || line[0] != '{' || memchr(line, '\0', len) != NULL)
-		return 0;
-	j = json_loadb(line, len, JSON_ALLOW_NUL, &err);
-	ok = json_is_object(j);
-	json_decref(j);
-	return ok;
-}
-
 /* Reading. */
 
 static void
@@ -823,10 +780,6 @@ scan_line(struct scan *sc, size_t off, size_t len)
 
 	if (len == 0) {
 		scan_bad(sc, off, "empty line");
-		return 0;
-	}
-	if (!(sc->flags & SPOOL_UNCHECKED) && !line_is_object(line, len)) {
-		scan_bad(sc, off, "not a JSON object");
 		return 0;
 	}
 	sc->pos.offset = (off_t)off;
@@ -1031,98 +984,6 @@ out:
 		close(dirfd);
 	errno = save;
 	return ret;
-}
-
-/* Finding one event. */
-
-struct find {
-	const char	*id;
-	size_t		 idlen;
-	int		 precheck;	/* id can be looked for verbatim */
-	char		*line;
-	size_t		 len;
-};
-
-static int
-mem_has(const char *hay, size_t haylen, const char *needle, size_t len)
-{
-	const char	*p = hay, *end = hay + haylen;
-
-	while ((size_t)(end - p) >= len) {
-		p = memchr(p, needle[0], (size_t)(end - p) - len + 1);
-		if (p == NULL)
-			return 0;
-		if (memcmp(p, needle, len) == 0)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-static int
-str_is(const json_t *j, const char *s)
-{
-	return json_is_string(j) && strcmp(json_string_value(j), s) == 0;
-}
-
-static int
-find_line(const char *line, size_t len, const struct spool_pos *pos,
-    void *arg)
-{
-	struct find	*f = arg;
-	json_t		*rec = NULL;
-	int		 r = 0;
-
-	(void)pos;
-	if (f->precheck && (!mem_has(line, len, f->id, f->idlen) ||
-	    !mem_has(line, len, "\"event\"", 7)))
-		return 0;
-	rec = json_loadb(line, len, 0, NULL);
-	if (rec == NULL || !str_is(json_object_get(rec, "type"), "event") ||
-	    !str_is(json_object_get(rec, "id"), f->id))
-		goto out;
-	f->line = malloc(len + 1);
-	if (f->line == NULL) {
-		r = -1;
-		goto out;
-	}
-	memcpy(f->line, line, len);
-	f->line[len] = '\0';
-	f->len = len;
-	r = 1;
-out:
-	json_decref(rec);
-	return r;
-}
-
-int
-spool_find_event(const char *dir, const char *id, char **line, size_t *len)
-{
-	struct find	f;
-	const char	*s;
-
-	memset(&f, 0, sizeof(f));
-	f.id = id;
-	f.idlen = strlen(id);
-	if (f.idlen == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	/* An id that JSON would escape cannot be looked for as bytes. */
-	f.precheck = 1;
-	for (s = id; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
-			f.precheck = 0;
-	}
-	if (spool_scan(dir, SPOOL_NEWEST_FIRST, find_line, NULL, &f) == -1) {
-		free(f.line);
-		return -1;
-	}
-	if (f.line == NULL)
-		return 0;
-	*line = f.line;
-	*len = f.len;
-	return 1;
 }
 
 /* Segments one at a time, for readers that know where to look. */

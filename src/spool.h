@@ -1,8 +1,9 @@
 /*
- * spool: the durable, append-only store of records.  A spool is a
+ * spool: the durable, append-only store of lines.  A spool is a
  * directory of segment files "seg-NNNNNNNN.jsonl" (mode 0600, the
- * directory 0700), one JSON record per line.  Writers append whole lines
- * under an exclusive flock(2) on the segment; with FSYNC_ALWAYS,
+ * directory 0700), one record per line; what a record holds is
+ * record.h's: the spool moves lines and bytes.  Writers append whole
+ * lines under an exclusive flock(2) on the segment; with FSYNC_ALWAYS,
  * spool_append() returns only after fdatasync(2).  A torn last line left
  * by a crash is fenced off with a newline before the next record, and
  * readers skip and report it.  See hookspool-spool(5).
@@ -13,9 +14,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "conf.h"
-
 struct spool;
+
+/* When appends reach the disk (the fsync key of hookspool.ini(5)). */
+enum fsync_mode {
+	FSYNC_ALWAYS,
+	FSYNC_NEVER
+};
 
 /*
  * Open the spool in dir for appending; dir must exist (it is not
@@ -31,8 +36,6 @@ struct spool	*spool_open(const char *dir, enum fsync_mode);
  * errno set and the reason, for a message, in why.
  */
 int		 spool_dir_check(const char *dir, char *why, size_t len);
-/* The same for conf's spool_dir: "FILE:LINE: spool_dir DIR: reason". */
-int		 spool_conf_check(const struct conf *, char *msg, size_t len);
 /*
  * Append one record: rec must be a single line ending in '\n'.  Either
  * the whole line is in the spool (and on disk, with FSYNC_ALWAYS) and 0
@@ -67,38 +70,26 @@ struct spool_pos {
 };
 
 /*
- * Called for each intact line (without its '\n'), in file order or,
- * with SPOOL_NEWEST_FIRST, newest first.  Return 0 to go on, 1 to stop,
- * -1 to stop with an error.
+ * Called for each intact, non-empty line (without its '\n'), in file
+ * order or, with SPOOL_NEWEST_FIRST, newest first.  Return 0 to go on,
+ * 1 to stop, -1 to stop with an error.
  */
 typedef int	(*spool_line_fn)(const char *line, size_t len,
 		    const struct spool_pos *, void *arg);
 /*
- * Called for each line that is not a record: a torn last line (no
- * '\n') or a line that is not a JSON object.  reason is for a log.
+ * Called for each line that cannot be a record: a torn last line (no
+ * '\n') or an empty line.  reason is for a log.
  */
 typedef void	(*spool_bad_fn)(const struct spool_pos *, const char *reason,
 		    void *arg);
 
 enum {
-	SPOOL_NEWEST_FIRST = 1 << 0,
-	/*
-	 * Pass on every non-empty line without checking that it is a JSON
-	 * object: for a reader that checks what it uses itself, and is
-	 * safe on any bytes (history_add).  Several times faster.
-	 */
-	SPOOL_UNCHECKED = 1 << 1
+	SPOOL_NEWEST_FIRST = 1 << 0
 };
 
 /* Scan every segment.  Returns 0, or -1 with errno set on I/O error. */
 int	 spool_scan(const char *dir, int flags, spool_line_fn, spool_bad_fn,
 	    void *arg);
-/*
- * Find the event record with this id: *line is a malloc'd copy of it
- * (without '\n').  Returns 1 if found, 0 if not, -1 on error.
- */
-int	 spool_find_event(const char *dir, const char *id, char **line,
-	    size_t *len);
 
 /* Segment by segment (wh-retry). */
 
@@ -109,8 +100,8 @@ int	 spool_segments(const char *dir, unsigned **segs, size_t *nsegs);
 /*
  * Scan segment no only (0 if it is gone), as spool_scan; forward scans
  * start at byte from (a line's start: where an earlier scan stopped).
- * With a needle (forward only), only lines that hold it are checked and
- * passed on: a fast search for one id.  Returns 0, 1 if line_fn
+ * With a needle (forward only), only lines that hold it are passed on:
+ * a fast search for one id.  Returns 0, 1 if line_fn
  * stopped, or -1.
  */
 int	 spool_scan_segment(const char *dir, unsigned no, off_t from, int flags,

@@ -15,6 +15,8 @@
  * does I/O; no detail string contains a secret, a signature or any other
  * byte the peer chose (numbers we computed, like an age, may appear).
  */
+#include "config.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -8,6 +8,8 @@
  * signatures there are (ed25519 hashes it twice, so it cannot be fed in
  * pieces); nothing here does I/O or echoes a byte the peer chose.
  */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -14,6 +14,8 @@
  * is compared in constant time (verify_mac_match); a pattern runs under
  * a match limit; nothing here does I/O or echoes a byte of the peer's.
  */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

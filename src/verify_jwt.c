@@ -18,6 +18,8 @@
  * Promises: the token and its parts never reach a detail string; every
  * secret is tried (rotation) in constant time; claims only on VERIFY_OK.
  */
+#include "config.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

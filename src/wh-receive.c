@@ -7,6 +7,8 @@
  * The configuration is read at start and again on SIGHUP; a bad new
  * configuration keeps the old one running.
  */
+#include "config.h"
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "dispatcher.h"
 #include "fcgi.h"
 #include "log.h"
 #include "master.h"
@@ -105,7 +108,7 @@ test_config(void)
 		return 1;
 	}
 	print_stderr(&c->warnings);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1)
 		fprintf(stderr, "%s\n", msg);
 	else {
 		printf("%s: configuration OK\n", conf_path);
@@ -129,7 +132,7 @@ start_check(const char *listen_spec)
 	if (listen_spec == NULL && fcgi_is_cgi())
 		return 0;
 	print_errors(&conf->warnings);
-	if (spool_conf_check(conf, msg, sizeof(msg)) == 0)
+	if (conf_spool_check(conf, msg, sizeof(msg)) == 0)
 		return 0;
 	log_warnx("%s", msg);
 	return -1;
@@ -142,14 +145,14 @@ reload_check(const struct conf *c)
 	char	msg[1024];
 
 	print_errors(&c->warnings);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1)
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1)
 		log_warnx("%s; events are answered 503 until it is fixed",
 		    msg);
 }
 
 /* The configuration read again, or NULL (logged) to keep the old. */
 static struct conf *
-conf_again(void)
+reread_conf(void)
 {
 	struct conf_errors	 errs = { NULL, 0 };
 	struct conf		*c;
@@ -168,11 +171,11 @@ reload(struct receiver *rcv)
 {
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return;
 	receive_reset(rcv);
 	/* It runs on with the old configuration, which it has a copy of. */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	conf_free(conf);
 	conf = c;
 	rcv->conf = conf;
@@ -313,7 +316,7 @@ serve_fcgi(struct receiver *rcv)
 	if (rc == -1)
 		log_warn("accept");
 	/* Handlers still running finish (their timeouts bound the wait). */
-	receive_dispatcher_close(rcv);
+	dispatcher_stop(&rcv->dispatcher);
 	reap_all();
 	receive_reset(rcv);
 	conf_free(conf);
@@ -379,7 +382,7 @@ pool_reload(void *arg)
 	struct receiver	*rcv = arg;
 	struct conf	*c;
 
-	if ((c = conf_again()) == NULL)
+	if ((c = reread_conf()) == NULL)
 		return -1;
 	conf_free(conf);
 	conf = c;
@@ -462,7 +465,7 @@ main(int argc, char *argv[])
 		fatalx("not started by a web server as FastCGI or CGI; "
 		    "use --listen");
 
-	rcv.listen_fd = fd;
+	receive_init(&rcv, conf, fd);
 	if (own && (n = workers(conf)) > 1) {
 		rc = master_run(n, &pool_ops);
 		receive_reset(&rcv);

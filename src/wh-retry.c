@@ -4,9 +4,7 @@
  * run (the default), list, show, replay, check.  Exit statuses follow
  * sysexits(3); replay exits 1 when a handler failed.  See wh-retry(8).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <ctype.h>
 #include <err.h>
@@ -25,12 +23,13 @@
 
 #include "clock.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "escape.h"
 #include "event.h"
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "record.h"
 #include "retry.h"
 #include "spool.h"
 
@@ -108,7 +107,7 @@ cmd_check(int argc, char **argv)
 		return EX_CONFIG;
 	for (i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, "%s\n", c->warnings.msg[i]);
-	if (spool_conf_check(c, msg, sizeof(msg)) == -1) {
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "%s\n", msg);
 		rc = EX_CONFIG;
 	} else
@@ -302,7 +301,7 @@ print_row(const struct history_event *ev)
 }
 
 static json_t *
-event_json(const struct history_event *ev)
+as_json(const struct history_event *ev)
 {
 	json_t	*o, *hs, *h;
 	char	 when[40], err[320];
@@ -341,7 +340,7 @@ event_json(const struct history_event *ev)
 static void
 print_json(const struct history_event *ev)
 {
-	json_t	*o = event_json(ev);
+	json_t	*o = as_json(ev);
 
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	putchar('\n');
@@ -417,9 +416,9 @@ parse_since(const char *s, int64_t *us)
 	}
 	if (len == 10) {
 		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-		return history_time_parse(buf, strlen(buf), us);
+		return record_time_parse(buf, strlen(buf), us);
 	}
-	if (history_time_parse(s, len, us) == 0)
+	if (record_time_parse(s, len, us) == 0)
 		return 0;
 	errno = 0;
 	n = strtol(s, &end, 10);
@@ -488,7 +487,7 @@ cmd_list(int argc, char **argv)
 		    "RECEIVED (UTC)", "ENDPOINT", "HANDLERS", "STATUS",
 		    "ATTEMPTS", "LAST ERROR");
 	if (l.limit != 0 && spool_scan(conf->server.spool_dir,
-	    SPOOL_NEWEST_FIRST | SPOOL_UNCHECKED, list_line, NULL, &l) == -1) {
+	    SPOOL_NEWEST_FIRST, list_line, NULL, &l) == -1) {
 		log_warn("list: spool %s", conf->server.spool_dir);
 		rc = EX_TEMPFAIL;
 	}
@@ -549,25 +548,9 @@ segment_time(const char *dir, unsigned no)
 {
 	int64_t	t = -1;
 
-	if (spool_scan_segment(dir, no, 0, 0, NULL, first_time, NULL, &t) == -1)
+	if (record_scan_segment(dir, no, 0, 0, first_time, NULL, &t) == -1)
 		return -1;
 	return t;
-}
-
-/* Time from a UUIDv7: its first 48 bits are unix milliseconds. */
-static int64_t
-id_time(const char *id)
-{
-	int64_t	ms = 0;
-	int	i;
-
-	for (i = 0; i < 13; i++) {
-		if (id[i] == '-')
-			continue;
-		ms = ms << 4 | (isdigit((unsigned char)id[i]) ? id[i] - '0' :
-		    id[i] - 'a' + 10);
-	}
-	return ms * 1000;
 }
 
 /*
@@ -600,7 +583,7 @@ find_event(const struct conf *conf, struct found *f)
 	const char		*dir = conf->server.spool_dir;
 	struct history_event	*ev;
 	unsigned		*nos = NULL;
-	int64_t			*times = NULL, t = id_time(f->id), slack;
+	int64_t			*times = NULL, t = event_id_time(f->id), slack;
 	size_t			 n = 0, i;
 	int			 rc = -1;
 
@@ -613,7 +596,7 @@ find_event(const struct conf *conf, struct found *f)
 	for (i = find_start(dir, nos, n, t, slack, times); i < n; i++) {
 		if (f->event == NULL && times[i] > t + slack)
 			break;		/* appended after the event could be */
-		if (spool_scan_segment(dir, nos[i], 0, SPOOL_UNCHECKED, f->id,
+		if (spool_scan_segment(dir, nos[i], 0, 0, f->id,
 		    found_line, NULL, f) == -1)
 			goto out;
 		ev = history_get(f->hi, f->id);
@@ -826,7 +809,7 @@ cmd_show(int argc, char **argv)
 
 /* The handlers to run: NAME only, or those whose filters match. */
 static int
-replay_handlers(const struct conf *conf, struct dispatch_job *job,
+replay_handlers(const struct conf *conf, struct attempt_job *job,
     const char *only)
 {
 	struct filter_event	fe;
@@ -846,7 +829,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 		fe.method = job->method;
 		fe.headers = &job->headers;
 		fe.payload = job->payload;
-		job->nhandlers = dispatch_match(conf, &fe, job->handlers);
+		job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	}
 	for (i = 0; i < job->nhandlers; i++)
 		job->names[i] = conf->handlers[job->handlers[i]].name;
@@ -855,7 +838,7 @@ replay_handlers(const struct conf *conf, struct dispatch_job *job,
 
 /* The new event: the old one's request, now, replay_of = its id. */
 static int
-replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
+replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 {
 	struct event	 ev;
 	char		*line;
@@ -880,7 +863,7 @@ replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
 	ev.handlers = job->names;
 	ev.nhandlers = job->nhandlers;
 	ev.replay_of = job->id;
-	if ((line = event_encode(&ev, &len)) == NULL)
+	if ((line = record_event_encode(&ev, &len)) == NULL)
 		return -1;
 	rc = spool_append(sp, line, len);
 	free(line);
@@ -892,13 +875,13 @@ replay_append(struct spool *sp, const json_t *rec, struct dispatch_job *job)
 static int
 replay_run(const struct conf *conf, const json_t *rec, const char *only)
 {
-	struct dispatch_job	*job = NULL;
+	struct attempt_job	*job = NULL;
 	struct spool		*sp = NULL;
 	enum attempt_state	 st;
 	size_t			 i;
 	int			 rc = EX_OK;
 
-	if ((job = retry_job(rec)) == NULL ||
+	if ((job = record_job(rec)) == NULL ||
 	    replay_handlers(conf, job, only) == -1) {
 		log_warn("replay: event record");
 		rc = EX_DATAERR;
@@ -915,16 +898,16 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	printf("%s\n", job->id);
 	fflush(stdout);
 	for (i = 0; i < job->nhandlers; i++) {
-		st = dispatch_attempt(sp, conf,
+		st = attempt_run(sp, conf,
 		    &conf->handlers[job->handlers[i]], job, 1);
-		printf("%s: %s\n", job->names[i], dispatch_state_name(st));
+		printf("%s: %s\n", job->names[i], attempt_state_name(st));
 		fflush(stdout);
 		if (st != ATTEMPT_DONE)
 			rc = 1;
 	}
 out:
 	spool_close(sp);
-	dispatch_job_free(job);
+	attempt_job_free(job);
 	return rc;
 }
 
@@ -950,7 +933,8 @@ cmd_replay(int argc, char **argv)
 		return usage();
 	memset(&f, 0, sizeof(f));
 	rc = load_event(argv[optind], &conf, &f, id);
-	if (rc == EX_OK && only != NULL && retry_handler(conf, only) == NULL) {
+	if (rc == EX_OK && only != NULL &&
+	    conf_find_handler(conf, only) == NULL) {
 		fprintf(stderr, "wh-retry: replay: no handler \"%s\" in %s\n",
 		    only, conf_path);
 		rc = EX_USAGE;

@@ -1,4 +1,6 @@
 /* check_backoff: the retry schedule: sequence, cap and limit. */
+#include "config.h"
+
 #include <check.h>
 #include <stdlib.h>
 

@@ -4,9 +4,7 @@
  * byte for byte, whatever shell syntax they carry; what a user would
  * have meant for a shell is an error with its offset.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdarg.h>
 #include <stdlib.h>

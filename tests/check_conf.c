@@ -4,9 +4,7 @@
  * directory and asserts the loaded values or the exact "FILE:LINE:
  * message" errors.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <check.h>
 #include <errno.h>
@@ -33,8 +31,9 @@
 #include "header.h"
 #include "verify.h"
 #include "check_run.h"
+#include "check_util.h"
 
-static char			 tmpdir[256];
+static char			*tmpdir;
 static char			 ini[300];
 static struct conf		*c;
 static struct conf_errors	 errs;
@@ -42,21 +41,10 @@ static struct conf_errors	 errs;
 static void
 setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/check_conf.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tmpdir_new("check_conf");
 	snprintf(ini, sizeof(ini), "%s/hookspool.ini", tmpdir);
 	c = NULL;
 	memset(&errs, 0, sizeof(errs));
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static void
@@ -65,24 +53,19 @@ teardown(void)
 	conf_free(c);
 	c = NULL;
 	conf_errors_free(&errs);
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_rm(tmpdir);
 }
 
-/* dir/name with data, mode; returns the path (static, 4 in rotation). */
+/* tmpdir/name with data, mode; returns the path (4 in rotation). */
 static const char *
 put_file(const char *name, const void *data, size_t len, mode_t mode)
 {
 	static char	paths[4][512];
 	static int	next;
 	char		*path = paths[next++ % 4];
-	FILE		*fp;
 
 	snprintf(path, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	fp = fopen(path, "wb");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
-	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_int_eq(chmod(path, mode), 0);
+	file_put(path, data, len, mode);
 	return path;
 }
 
@@ -128,8 +111,6 @@ expect_errors(const char *first, ...)
 	ck_assert_msg(errs.n == i, "%zu errors, expected %zu; extra: %s",
 	    errs.n, i, errs.n > i ? errs.msg[i] : "");
 }
-
-static char	*slurp(const char *);
 
 static bool
 secret_is(const struct secret *s, const char *want)
@@ -1389,8 +1370,10 @@ START_TEST(test_handler_user_group)
 
 	pw = getpwnam("nobody");
 	gr = getgrnam("nogroup");
-	if (pw == NULL || gr == NULL || geteuid() != 0)
-		return;		/* needs root and Debian's nobody/nogroup */
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root");
+	if (pw == NULL || gr == NULL)
+		CHECK_SKIP("needs the user nobody and the group nogroup");
 	nuid = pw->pw_uid;
 	ngid = pw->pw_gid;
 	ggid = gr->gr_gid;
@@ -1485,8 +1468,10 @@ START_TEST(test_handler_user_not_root)
 	char			 text[2048], want[1024];
 
 	pw = getpwnam("nobody");
-	if (pw == NULL || geteuid() != 0)
-		return;
+	if (geteuid() != 0)
+		CHECK_SKIP("needs root");
+	if (pw == NULL)
+		CHECK_SKIP("needs the user nobody");
 	ck_assert_int_eq(load_as("[handler:a]\ncommand = /bin/true\n"
 	    "user = nobody\n", pw->pw_uid, pw->pw_gid, text, sizeof(text)), 0);
 	ck_assert_str_eq(text, "");		/* loaded, and no switch */
@@ -1516,27 +1501,6 @@ static const char *const all_keys[] = {
 	"timestamp_header", "timestamp_pattern"
 };
 
-static char *
-slurp(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
-	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	ck_assert_int_ge(n, 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 START_TEST(test_example_file)
 {
 	const char	*path = TOP_SRCDIR "/contrib/hookspool.ini.example";
@@ -1547,7 +1511,8 @@ START_TEST(test_example_file)
 	ck_assert_msg(c != NULL, "%s", errs.n > 0 ? errs.msg[0] : "ENOMEM");
 	ck_assert_uint_eq(c->nendpoints, 3);
 	ck_assert_ptr_nonnull(conf_find_endpoint(c, "/hooks/github"));
-	text = slurp(path);
+	text = file_slurp_in(TOP_SRCDIR, "contrib/hookspool.ini.example",
+	    NULL);
 	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
 		snprintf(key, sizeof(key), "\n%s = ", all_keys[i]);
 		if (strstr(text, key) == NULL)
@@ -1568,7 +1533,8 @@ START_TEST(test_example_handler)
 	char		*text, *s, *nl, out[4096];
 	size_t		 len = 0, n;
 
-	text = slurp(TOP_SRCDIR "/contrib/hookspool.ini.example");
+	text = file_slurp_in(TOP_SRCDIR, "contrib/hookspool.ini.example",
+	    NULL);
 	s = strstr(text, "\n; [handler:github_push_handler]\n");
 	ck_assert_ptr_nonnull(s);
 	for (s++; strncmp(s, "; ", 2) == 0; s = nl + 1) {
@@ -1598,7 +1564,7 @@ START_TEST(test_manual_keys)
 	char	*text, key[64];
 	size_t	 i;
 
-	text = slurp(TOP_SRCDIR "/doc/hookspool.ini.5");
+	text = file_slurp_in(TOP_SRCDIR, "doc/hookspool.ini.5", NULL);
 	for (i = 0; i < sizeof(all_keys) / sizeof(all_keys[0]); i++) {
 		snprintf(key, sizeof(key), "\n.It Cm %s Ns = ", all_keys[i]);
 		ck_assert_msg(strstr(text, key) != NULL, "manual lacks %s",
@@ -2176,7 +2142,6 @@ conf_suite(void)
 
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_binary_garbage);
 	tcase_add_test(tc, test_nul_bytes);
 	tcase_add_test(tc, test_control_chars_in_message);

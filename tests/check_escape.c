@@ -1,7 +1,5 @@
 /* check_escape: text made safe for a terminal, and nothing else changed. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,5 @@
 /* check_fcgirec: the FastCGI record stream, parsed and written. */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,9 +4,7 @@
  * (prefix matches, empty payloads), and hostile input: catastrophic
  * regexes, oversized subjects, invalid UTF-8.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,8 @@
  * check_receive: the request path with a hand-built configuration and a
  * scripted body reader: what is read, what is answered, what is spooled.
  */
+#include "config.h"
+
 #include <sys/stat.h>
 
 #include <check.h>
@@ -14,9 +16,11 @@
 
 #include "conf.h"
 #include "receive.h"
+#include "record.h"
 #include "spool.h"
 #include "verify.h"
 #include "check_run.h"
+#include "check_util.h"
 
 struct body_src {
 	const char	*data;
@@ -45,7 +49,7 @@ src_read(void *io, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static char		 spool_dir[] = "/tmp/check_receive.XXXXXX";
+static char		*spool_dir;
 static struct conf	 cf;
 static struct endpoint	 ep[3];
 static struct secret	 sec;
@@ -72,7 +76,7 @@ signed_endpoint(struct endpoint *e, const char *name, const char *scheme,
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(spool_dir));
+	spool_dir = tmpdir_new("check_receive");
 	memset(&cf, 0, sizeof(cf));
 	memset(ep, 0, sizeof(ep));
 	sec.data = (unsigned char *)"It's a Secret to Everybody";
@@ -98,12 +102,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char	cmd[128];
-
 	receive_reset(&rcv);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", spool_dir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(spool_dir, "/tmp/check_receive.XXXXXX");
+	tmpdir_rm(spool_dir);
 }
 
 /* Run one request; returns the status. */
@@ -130,7 +130,7 @@ run(const char *method, const char *uri, const char *cl,
 static int
 count_lines(void)
 {
-	char	cmd[160];
+	char	cmd[320];
 	FILE	*p;
 	int	n = -1;
 
@@ -156,7 +156,7 @@ START_TEST(test_github_example_spooled)
 	    &resp), 202);
 	ck_assert_int_eq(strlen(resp.id), 36);
 	ck_assert(strstr(resp.body, resp.id) != NULL);
-	ck_assert_int_eq(spool_find_event(spool_dir, resp.id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, resp.id, &line, &len), 1);
 	ck_assert(strstr(line, "\"body\":\"Hello, World!\"") != NULL);
 	free(line);
 }
@@ -349,7 +349,7 @@ spooled_line(const char *id)
 	char	*line = NULL;
 	size_t	 len;
 
-	ck_assert_int_eq(spool_find_event(spool_dir, id, &line, &len), 1);
+	ck_assert_int_eq(record_find(spool_dir, id, &line, &len), 1);
 	return line;
 }
 

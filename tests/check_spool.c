@@ -1,12 +1,11 @@
 /*
  * check_spool: the spool's promises, each against real files in a
- * fresh directory under /tmp: concurrent appends from many processes,
- * a crash at every byte of a record, a full disk, rotation, modes and
- * hostile segment content.
+ * fresh directory under $TMPDIR (/tmp): concurrent appends from many
+ * processes, a crash at every byte of a record, a full disk, rotation,
+ * modes and hostile segment content, read back as readers do
+ * (record_scan(), record_find()).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -28,82 +27,27 @@
 
 #include <jansson.h>
 
+#include "record.h"
 #include "spool.h"
 #include "check_run.h"
+#include "check_util.h"
 
 #define SEG1	"seg-00000001.jsonl"
 
 /* Helpers: scratch directories and files. */
 
-/*
- * One scratch directory per test, in static storage: the tests fork,
- * and a child must not hold heap blocks valgrind would call lost.
- */
 static char *
-tmpdir_new(void)
+tmpdir_spool(void)
 {
-	static char	dir[64];
-
-	snprintf(dir, sizeof(dir), "/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	return dir;
-}
-
-static void
-rm_rf_at(int at, const char *name)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 fd;
-
-	if (unlinkat(at, name, 0) == 0 || (errno != EISDIR &&
-	    errno != EPERM))
-		return;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (fd == -1)
-		return;
-	(void)fchmod(fd, 0700);
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return;
-	}
-	for (de = readdir(d); de != NULL; de = readdir(d)) {
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			rm_rf_at(dirfd(d), de->d_name);
-	}
-	closedir(d);
-	(void)unlinkat(at, name, AT_REMOVEDIR);
-}
-
-static void
-tmpdir_rm(const char *dir)
-{
-	rm_rf_at(AT_FDCWD, dir);
-}
-
-static char *
-path_of(const char *dir, const char *name)
-{
-	size_t	 len = strlen(dir) + strlen(name) + 2;
-	char	*p;
-
-	p = malloc(len);
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, len, "%s/%s", dir, name);
-	return p;
+	return tmpdir_new("check_spool");
 }
 
 static void
 file_write(const char *dir, const char *name, const void *data, size_t len)
 {
 	char	*p = path_of(dir, name);
-	int	 fd;
 
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
+	file_put(p, data, len, 0600);
 	free(p);
 }
 
@@ -111,21 +55,10 @@ file_write(const char *dir, const char *name, const void *data, size_t len)
 static char *
 file_read(const char *dir, const char *name, size_t *len)
 {
-	char		*p = path_of(dir, name), *buf = NULL;
-	struct stat	 st;
-	int		 fd;
+	char	*p = path_of(dir, name), *buf;
 
-	fd = open(p, O_RDONLY);
+	buf = file_slurp(p, len);
 	free(p);
-	if (fd == -1)
-		return NULL;
-	ck_assert_int_eq(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(read(fd, buf, (size_t)st.st_size), st.st_size);
-	buf[st.st_size] = '\0';
-	*len = (size_t)st.st_size;
-	close(fd);
 	return buf;
 }
 
@@ -240,11 +173,12 @@ seen_free(struct seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* Read the spool as its readers do: records only, through record_scan(). */
 static void
 scan(const char *dir, int flags, struct seen *s)
 {
 	memset(s, 0, sizeof(*s));
-	ck_assert_msg(spool_scan(dir, flags, seen_line, seen_bad, s) == 0,
+	ck_assert_msg(record_scan(dir, flags, seen_line, seen_bad, s) == 0,
 	    "scan: %s", strerror(errno));
 }
 
@@ -265,7 +199,7 @@ wait_child(pid_t pid)
 
 START_TEST(test_open_missing)
 {
-	char		*dir = tmpdir_new(), *missing = path_of(dir, "nope");
+	char		*dir = tmpdir_spool(), *missing = path_of(dir, "nope");
 	struct seen	 s;
 
 	errno = 0;
@@ -283,7 +217,7 @@ END_TEST
 /* A spool moved away under an open writer is no longer written to. */
 START_TEST(test_dir_moved_away)
 {
-	char		*dir = tmpdir_new(), *away = NULL;
+	char		*dir = tmpdir_spool(), *away = NULL;
 	struct spool	*sp;
 	struct seen	 s;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"a\"}\n";
@@ -310,7 +244,7 @@ END_TEST
 
 START_TEST(test_open_loose_dir)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct spool	*sp;
 
 	ck_assert_int_eq(chmod(dir, 0770), 0);
@@ -337,7 +271,7 @@ END_TEST
  */
 START_TEST(test_loose_dir_at_switch)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct spool	*sp;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"a\"}\n";
 
@@ -382,7 +316,7 @@ dir_check(const char *dir, int *err)
 
 START_TEST(test_dir_check)
 {
-	char	*dir = tmpdir_new(), *missing = path_of(dir, "nope");
+	char	*dir = tmpdir_spool(), *missing = path_of(dir, "nope");
 	char	*file = path_of(dir, "file");
 	int	 err;
 
@@ -469,7 +403,7 @@ readonly_case(const char *dir)
 
 START_TEST(test_open_readonly)
 {
-	char	*dir = tmpdir_new(), *seg, *after;
+	char	*dir = tmpdir_spool(), *seg, *after;
 	size_t	 alen;
 
 	/* An empty read-only spool: no segment can be made. */
@@ -494,7 +428,7 @@ END_TEST
 
 START_TEST(test_append_rejects_non_lines)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct spool	*sp;
 
 	sp = spool_open(dir, FSYNC_NEVER);
@@ -519,7 +453,7 @@ END_TEST
 static void
 modes_case(mode_t mask)
 {
-	char		*dir = tmpdir_new(), *p, name[32];
+	char		*dir = tmpdir_spool(), *p, name[32];
 	struct spool	*sp;
 	struct stat	 st;
 	mode_t		 old;
@@ -645,7 +579,7 @@ writers_check(const struct seen *s, int nwriters, int n, int reversed)
 
 START_TEST(test_concurrent_never)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct seen	 s;
 
 	writers_run(dir, FSYNC_NEVER, 0, 8, 2000);
@@ -659,7 +593,7 @@ END_TEST
 
 START_TEST(test_concurrent_always)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct seen	 s;
 
 	writers_run(dir, FSYNC_ALWAYS, 0, 8, 100);
@@ -715,7 +649,7 @@ mark_covers(const char *dir, const char *seg, unsigned segno)
 
 START_TEST(test_group_commit_mark)
 {
-	char		*dir = tmpdir_new(), *seg1, *seg2;
+	char		*dir = tmpdir_spool(), *seg1, *seg2;
 	struct spool	*sp;
 	struct stat	 st;
 	struct mark	 m;
@@ -757,7 +691,7 @@ END_TEST
  */
 START_TEST(test_group_commit_torn_mark)
 {
-	char		*dir = tmpdir_new(), *seg, *syncf;
+	char		*dir = tmpdir_spool(), *seg, *syncf;
 	struct spool	*sp;
 	struct stat	 st;
 	struct mark	 m;
@@ -799,7 +733,7 @@ END_TEST
  */
 START_TEST(test_group_commit_stuck_syncer)
 {
-	char		*dir = tmpdir_new(), *syncf, *seg;
+	char		*dir = tmpdir_spool(), *syncf, *seg;
 	struct spool	*sp;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"d\"}\n";
 	int		 p[2], status;
@@ -844,7 +778,7 @@ END_TEST
  */
 START_TEST(test_deferred_commit)
 {
-	char		*dir = tmpdir_new(), *seg1, *seg2;
+	char		*dir = tmpdir_spool(), *seg1, *seg2;
 	struct spool	*sp;
 	struct mark	 m;
 	const char	 rec[] = "{\"type\":\"event\",\"id\":\"c\"}\n";
@@ -894,7 +828,7 @@ END_TEST
 
 START_TEST(test_rotation)
 {
-	char		*dir = tmpdir_new(), name[32];
+	char		*dir = tmpdir_spool(), name[32];
 	struct seen	 fwd, back;
 	size_t		 i, j, nseg = 0;
 	off_t		 size;
@@ -935,7 +869,7 @@ END_TEST
 /* A writer holding an old, full segment moves on to the newest. */
 START_TEST(test_rotation_stale_writer)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct spool	*a, *b;
 	struct seen	 s;
 
@@ -994,7 +928,7 @@ locked_child(const char *dir, int append)
 
 START_TEST(test_lock_protocol)
 {
-	char		*dir = tmpdir_new(), p[128], *file;
+	char		*dir = tmpdir_spool(), p[300], *file;
 	struct spool	*sp;
 	pid_t		 pid;
 	size_t		 len;
@@ -1055,7 +989,7 @@ START_TEST(test_torn_every_offset)
 		goodlen += strlen(good[i]);
 	}
 	for (cut = 0; cut <= tlen; cut++) {
-		dir = tmpdir_new();
+		dir = tmpdir_spool();
 		memcpy(buf + goodlen, torn, cut);
 		file_write(dir, SEG1, buf, goodlen + cut);
 		boundary = cut == 0 || cut == tlen;
@@ -1112,7 +1046,7 @@ END_TEST
 /* A torn line at the end of a full segment is fenced off as well. */
 START_TEST(test_torn_full_segment)
 {
-	char		*dir = tmpdir_new(), *file;
+	char		*dir = tmpdir_spool(), *file;
 	struct spool	*sp;
 	struct seen	 s;
 	size_t		 len;
@@ -1186,7 +1120,7 @@ efbig_child(const char *dir)
 
 START_TEST(test_efbig)
 {
-	char		*dir = tmpdir_new(), *file;
+	char		*dir = tmpdir_spool(), *file;
 	struct seen	 s;
 	pid_t		 pid;
 	size_t		 len, rl;
@@ -1219,7 +1153,7 @@ END_TEST
 START_TEST(test_hostile_content)
 {
 	static const char	 nul[] = "{\"a\":\"x\0y\"}\n{\"b\":1}\0\n";
-	char			*dir = tmpdir_new(), *big, *p;
+	char			*dir = tmpdir_spool(), *big, *p;
 	const size_t		 bigsz = 10 * 1024 * 1024;
 	unsigned char		 garbage[4096];
 	struct seen		 s;
@@ -1299,7 +1233,7 @@ END_TEST
 /* Files that are not segments do not disturb appends either. */
 START_TEST(test_non_segments_ignored)
 {
-	char		*dir = tmpdir_new(), *p;
+	char		*dir = tmpdir_spool(), *p;
 	struct spool	*sp;
 	struct seen	 s;
 
@@ -1326,7 +1260,7 @@ END_TEST
 /* A symlink as the newest segment is refused, not written through. */
 START_TEST(test_symlink_segment_refused)
 {
-	char		*dir = tmpdir_new(), *p;
+	char		*dir = tmpdir_spool(), *p;
 	struct spool	*sp;
 
 	file_write(dir, "target", "", 0);
@@ -1386,7 +1320,7 @@ START_TEST(test_json_check_matches_jansson)
 	    "\"n\":[1,-2.5e-3,true,false,null],\"r\":null}";
 	char			 line[256], *data;
 	size_t			 i, len, dlen = 0, cap = 1 << 20, k, nl;
-	char			*dir = tmpdir_new();
+	char			*dir = tmpdir_spool();
 	unsigned		 rnd = 42;
 	struct seen		 s;
 	char			*verdict;
@@ -1468,7 +1402,7 @@ END_TEST
 
 START_TEST(test_json_depth)
 {
-	char		*dir = tmpdir_new(), *buf;
+	char		*dir = tmpdir_spool(), *buf;
 	const size_t	 depth = 100000;
 	struct seen	 s;
 	size_t		 i;
@@ -1492,6 +1426,36 @@ START_TEST(test_json_depth)
 }
 END_TEST
 
+/* The spool passes on lines; which of them are records is record.c's. */
+START_TEST(test_lines_not_records)
+{
+	static const char	 data[] = "{\"n\":1}\nnot json\n\n{\"n\":2}\n";
+	char			*dir = tmpdir_spool();
+	struct seen		 s;
+
+	file_write(dir, SEG1, data, sizeof(data) - 1);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan(dir, 0, seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 3);
+	ck_assert_str_eq(s.lines[1].text, "not json");
+	ck_assert_int_eq(s.lines[1].offset, 8);
+	ck_assert_uint_eq(s.nbad, 1);
+	ck_assert_int_eq(s.bad[0].offset, 17);
+	ck_assert_str_eq(s.bad[0].reason, "empty line");
+	seen_free(&s);
+	scan(dir, 0, &s);
+	ck_assert_uint_eq(s.nlines, 2);
+	ck_assert_str_eq(s.lines[1].text, "{\"n\":2}");
+	ck_assert_uint_eq(s.nbad, 2);
+	ck_assert_int_eq(s.bad[0].offset, 8);
+	ck_assert_str_eq(s.bad[0].reason, "not a JSON object");
+	ck_assert_int_eq(s.bad[1].offset, 17);
+	ck_assert_str_eq(s.bad[1].reason, "empty line");
+	seen_free(&s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Stopping a scan, and failing it. */
 
 static int
@@ -1508,7 +1472,7 @@ fail_line(const char *line, size_t len, const struct spool_pos *pos,
 
 START_TEST(test_scan_stop)
 {
-	char		*dir = tmpdir_new();
+	char		*dir = tmpdir_spool();
 	struct spool	*sp;
 	struct seen	 s;
 
@@ -1543,7 +1507,7 @@ END_TEST
 
 START_TEST(test_find_event)
 {
-	char		*dir = tmpdir_new(), *line = NULL, *missing;
+	char		*dir = tmpdir_spool(), *line = NULL, *missing;
 	struct spool	*sp;
 	size_t		 len = 0;
 	const char	*id = "0190a7c2-5b1e-7c3d-8e4f-a1b2c3d4e5f6";
@@ -1570,22 +1534,22 @@ START_TEST(test_find_event)
 	append_str(sp, "{\"type\":\"event\",\"id\":\"q\\\"\"}\n");
 	spool_close(sp);
 
-	ck_assert_int_eq(spool_find_event(dir, id, &line, &len), 1);
+	ck_assert_int_eq(record_find(dir, id, &line, &len), 1);
 	ck_assert_uint_eq(len, strlen(rec) - 1);
 	ck_assert_mem_eq(line, rec, len);
 	ck_assert_int_eq(line[len], '\0');
 	free(line);
 	line = NULL;
-	ck_assert_int_eq(spool_find_event(dir, "q\"", &line, &len), 1);
+	ck_assert_int_eq(record_find(dir, "q\"", &line, &len), 1);
 	ck_assert_str_eq(line, "{\"type\":\"event\",\"id\":\"q\\\"\"}");
 	free(line);
 	line = NULL;
-	ck_assert_int_eq(spool_find_event(dir, "0190a7c2", &line, &len), 0);
+	ck_assert_int_eq(record_find(dir, "0190a7c2", &line, &len), 0);
 	ck_assert_ptr_null(line);
-	ck_assert_int_eq(spool_find_event(dir, "", &line, &len), -1);
+	ck_assert_int_eq(record_find(dir, "", &line, &len), -1);
 	missing = path_of(dir, "nope");
 	errno = 0;
-	ck_assert_int_eq(spool_find_event(missing, id, &line, &len), -1);
+	ck_assert_int_eq(record_find(missing, id, &line, &len), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	free(missing);
 	tmpdir_rm(dir);
@@ -1611,7 +1575,6 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("concurrency");
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_concurrent_never);
 	tcase_add_test(tc, test_concurrent_always);
 	tcase_add_test(tc, test_group_commit_mark);
@@ -1624,18 +1587,17 @@ spool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("crash");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_torn_every_offset);
 	tcase_add_test(tc, test_torn_full_segment);
 	tcase_add_test(tc, test_efbig);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("read");
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hostile_content);
 	tcase_add_test(tc, test_non_segments_ignored);
 	tcase_add_test(tc, test_json_check_matches_jansson);
 	tcase_add_test(tc, test_json_depth);
+	tcase_add_test(tc, test_lines_not_records);
 	tcase_add_test(tc, test_scan_stop);
 	tcase_add_test(tc, test_find_event);
 	suite_add_tcase(s, tc);

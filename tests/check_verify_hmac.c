@@ -10,9 +10,7 @@
  * can say that no built-in does: the request line, milliseconds,
  * base64url, SHA-512, several signatures.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -7,9 +7,7 @@
  * the HS256-keyed-with-the-RSA-public-key confusion that libjwt 1.10
  * itself accepts.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,60 +22,15 @@
 #include "conf.h"
 #include "event.h"
 #include "header.h"
+#include "record.h"
 #include "verify.h"
 #include "check_run.h"
+#define CHECK_UTIL_VERIFY
+#include "check_util.h"
 
-#define NOW		1700000000L
+#define NOW		FX_NOW
+#define BODY		"{}"	/* what the token signs is not the body */
 #define SECRET		"jwt-test-secret-0123456789abcdef"
-
-struct fixture {
-	struct endpoint		ep;
-	struct secret		secrets[4];
-	struct header_list	hl;
-	struct verify_result	res;
-	char			*token;
-};
-
-static struct fixture	fx;
-
-static void
-fx_setup(void)
-{
-	memset(&fx, 0, sizeof(fx));
-}
-
-static void
-fx_teardown(void)
-{
-	header_list_free(&fx.hl);
-	verify_result_clear(&fx.res);
-	EVP_PKEY_free(fx.ep.jwt_key);
-	free(fx.token);
-}
-
-/* tests/data/name, whole, NUL-terminated; *len without the NUL. */
-static char *
-slurp(const char *name, size_t *len)
-{
-	char	 path[512], *buf;
-	FILE	*fp;
-	long	 n;
-
-	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
-	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s", path);
-	ck_assert_int_eq(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
 
 static EVP_PKEY *
 load_pub(const char *name)
@@ -87,7 +40,7 @@ load_pub(const char *name)
 	char		*pem;
 	size_t		 len = 0;
 
-	pem = slurp(name, &len);
+	pem = file_slurp_in(TEST_DATA, name, &len);
 	bio = BIO_new_mem_buf(pem, (int)len);
 	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	ck_assert_ptr_nonnull(pkey);
@@ -100,22 +53,14 @@ load_pub(const char *name)
 static void
 fx_endpoint(const char *alg, const char *keyfile)
 {
-	fx.ep.name = (char *)"test";
+	fx_scheme("jwt");
 	fx.ep.path = (char *)"/hooks/jwt";
-	fx.ep.scheme = verify_scheme_find("jwt");
-	ck_assert_ptr_nonnull(fx.ep.scheme);
 	fx.ep.jwt_alg = verify_jwt_alg_find(alg);
 	ck_assert_ptr_nonnull(fx.ep.jwt_alg);
-	fx.ep.secrets = fx.secrets;
-	fx.ep.methods = METHOD_POST;
-	fx.ep.enabled = true;
-	if (keyfile != NULL) {
+	if (keyfile != NULL)
 		fx.ep.jwt_key = load_pub(keyfile);
-	} else {
-		fx.secrets[0].data = (unsigned char *)SECRET;
-		fx.secrets[0].len = strlen(SECRET);
-		fx.ep.nsecrets = 1;
-	}
+	else
+		fx_secret(SECRET);
 }
 
 /* A token by libjwt: alg with key (len bytes), claims as JSON. */
@@ -141,7 +86,7 @@ make_token_pem(jwt_alg_t alg, const char *keyfile, const char *claims)
 	char	*pem, *tok;
 	size_t	 len = 0;
 
-	pem = slurp(keyfile, &len);
+	pem = file_slurp_in(TEST_DATA, keyfile, &len);
 	tok = make_token(alg, pem, len, claims);
 	free(pem);
 	return tok;
@@ -173,21 +118,7 @@ fx_raw(const char *name, const char *value)
 {
 	header_list_free(&fx.hl);
 	memset(&fx.hl, 0, sizeof(fx.hl));
-	ck_assert_int_eq(header_add(&fx.hl, name, value), 0);
-}
-
-static enum verify_status
-fx_verify_at(long now)
-{
-	verify_result_clear(&fx.res);
-	return verify_request(&fx.ep, &fx.hl, (const unsigned char *)"{}", 2,
-	    (time_t)now, &fx.res);
-}
-
-static enum verify_status
-fx_verify(void)
-{
-	return fx_verify_at(NOW);
+	fx_header(name, value);
 }
 
 /* No detail carries the token or any 8 bytes of its parts. */
@@ -219,7 +150,7 @@ START_TEST(test_hs256_valid_claims_kept)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	ck_assert_ptr_nonnull(fx.res.claims);
 	ck_assert_str_eq(json_string_value(json_object_get(fx.res.claims,
 	    "sub")), "build-42");
@@ -231,11 +162,11 @@ START_TEST(test_hs384_hs512)
 {
 	fx_endpoint("HS384", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS384, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx.ep.jwt_alg = verify_jwt_alg_find("HS512");
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	fx_bearer(make_token_hs(JWT_ALG_HS512, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
 END_TEST
 
@@ -243,7 +174,7 @@ START_TEST(test_hs256_wrong_secret)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, "another-secret", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_ptr_null(fx.res.claims);
 	assert_clean();
 }
@@ -257,9 +188,9 @@ START_TEST(test_hs256_rotation)
 	fx.secrets[0].len = 10;
 	fx.ep.nsecrets = 2;
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, "old-secret", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
 END_TEST
 
@@ -287,11 +218,11 @@ START_TEST(test_flipped_signature_and_claims)
 	tok = make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS);
 	flip_part(tok, 2);
 	fx_bearer(tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	tok = make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS);
 	flip_part(tok, 1);
 	fx_bearer(tok);
-	ck_assert(fx_verify() == VERIFY_MISMATCH ||
+	ck_assert(fx_verify(BODY) == VERIFY_MISMATCH ||
 	    fx.res.status == VERIFY_MALFORMED);
 	ck_assert_ptr_null(fx.res.claims);
 }
@@ -304,22 +235,22 @@ START_TEST(test_bearer_forms)
 	fx_endpoint("HS256", NULL);
 	tok = make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS);
 	fx_raw("Authorization", tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	verify_result_clear(&fx.res);
 	{
 		char	v[2048];
 
 		snprintf(v, sizeof(v), "bearer   %s  ", tok);
 		fx_raw("Authorization", v);
-		ck_assert_int_eq(fx_verify(), VERIFY_OK);
+		ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 		snprintf(v, sizeof(v), "Basic %s", tok);
 		fx_raw("Authorization", v);
-		ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+		ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	}
 	/* Another header, as signature_header names it. */
 	fx.ep.signature_header = (char *)"x-webhook-token";
 	fx_raw("X-Webhook-Token", tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	free(tok);
 }
 END_TEST
@@ -334,11 +265,11 @@ START_TEST(test_missing_and_malformed)
 	size_t	i;
 
 	fx_endpoint("HS256", NULL);
-	ck_assert_int_eq(fx_verify(), VERIFY_MISSING);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISSING);
 	ck_assert_str_eq(fx.res.detail, "no authorization header");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fx_raw("Authorization", bad[i]);
-		ck_assert_msg(fx_verify() == VERIFY_MALFORMED, "%s: %s %s",
+		ck_assert_msg(fx_verify(BODY) == VERIFY_MALFORMED, "%s: %s %s",
 		    bad[i], verify_status_name(fx.res.status), fx.res.detail);
 	}
 }
@@ -356,7 +287,7 @@ START_TEST(test_too_long)
 	v[10] = '.';
 	v[20] = '.';
 	fx_raw("Authorization", v);
-	ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "token longer than 8192 bytes");
 	free(v);
 }
@@ -369,11 +300,11 @@ START_TEST(test_alg_none)
 {
 	fx_endpoint("HS256", NULL);
 	fx_raw("Authorization", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "alg none refused");
 	fx_raw("Authorization", "eyJhbGciOiJOT05FIiwidHlwIjoiSldUIn0."
 	    "eyJzdWIiOiJ4In0.c2ln");
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "alg none refused");
 	ck_assert_ptr_null(verify_jwt_alg_find("none"));
 }
@@ -383,11 +314,11 @@ START_TEST(test_alg_not_pinned)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS512, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "alg HS512 is not the pinned HS256");
 	/* {"alg":"hs256"}: names are case-sensitive (RFC 7515 4.1.1). */
 	fx_raw("Authorization", "eyJhbGciOiJoczI1NiJ9.eyJzdWIiOiJ4In0.c2ln");
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "alg (other) is not the pinned HS256");
 }
 END_TEST
@@ -404,7 +335,7 @@ START_TEST(test_hs256_with_rsa_pem_confusion)
 	size_t	 len = 0;
 
 	fx_endpoint("RS256", "jwt-rsa.pub");
-	pem = slurp("jwt-rsa.pub", &len);
+	pem = file_slurp_in(TEST_DATA, "jwt-rsa.pub", &len);
 	tok = make_token(JWT_ALG_HS256, pem, len, CLAIMS);
 	/* What libjwt does with it, unless jwt_get_alg() is checked. */
 	ck_assert_int_eq(jwt_decode(&jwt, tok, (unsigned char *)pem,
@@ -413,7 +344,7 @@ START_TEST(test_hs256_with_rsa_pem_confusion)
 	jwt_free(jwt);
 	free(pem);
 	fx_bearer(tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "alg HS256 is not the pinned RS256");
 	ck_assert_ptr_null(fx.res.claims);
 }
@@ -433,7 +364,7 @@ START_TEST(test_crit_refused)
 	ck_assert_int_ne(asprintf(&tok, "%s.eyJzdWIiOiJ4In0.c2ln", b64), -1);
 	fx_raw("Authorization", tok);
 	free(tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "crit header not supported");
 }
 END_TEST
@@ -444,14 +375,14 @@ START_TEST(test_exp)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify_at(1700000599), VERIFY_OK);
-	ck_assert_int_eq(fx_verify_at(1700000600), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(BODY, 1700000599), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(BODY, 1700000600), VERIFY_STALE);
 	ck_assert_str_eq(fx.res.detail, "token expired 0 s ago, leeway 0 s");
 	ck_assert_ptr_null(fx.res.claims);
-	ck_assert_int_eq(fx_verify_at(1700000700), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(BODY, 1700000700), VERIFY_STALE);
 	fx.ep.jwt_leeway = 120;
-	ck_assert_int_eq(fx_verify_at(1700000700), VERIFY_OK);
-	ck_assert_int_eq(fx_verify_at(1700000720), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(BODY, 1700000700), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(BODY, 1700000720), VERIFY_STALE);
 }
 END_TEST
 
@@ -459,12 +390,12 @@ START_TEST(test_nbf)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify_at(1699999900), VERIFY_OK);
-	ck_assert_int_eq(fx_verify_at(1699999899), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(BODY, 1699999900), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(BODY, 1699999899), VERIFY_STALE);
 	ck_assert_str_eq(fx.res.detail,
 	    "token not valid for another 1 s, leeway 0 s");
 	fx.ep.jwt_leeway = 5;
-	ck_assert_int_eq(fx_verify_at(1699999895), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(BODY, 1699999895), VERIFY_OK);
 }
 END_TEST
 
@@ -472,16 +403,16 @@ START_TEST(test_times_optional_and_typed)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, "{\"sub\":\"x\"}"));
-	ck_assert_int_eq(fx_verify_at(0), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(BODY, 0), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
 	    "{\"exp\":\"tomorrow\"}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "exp is not a number");
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, "{\"nbf\":null}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
 	    "{\"exp\":1700000000.5}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
 END_TEST
 
@@ -490,12 +421,12 @@ START_TEST(test_issuer)
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
 	fx.ep.jwt_issuer = (char *)"ci.example";
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx.ep.jwt_issuer = (char *)"ci.example.org";
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "iss is not jwt_issuer");
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, "{\"sub\":\"x\"}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 }
 END_TEST
 
@@ -504,19 +435,19 @@ START_TEST(test_audience)
 	fx_endpoint("HS256", NULL);
 	fx.ep.jwt_audience = (char *)"hookspool";
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
 	    "{\"aud\":[\"other\",\"hookspool\"]}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
 	    "{\"aud\":[\"other\",1]}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "aud does not name jwt_audience");
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, "{\"sub\":\"x\"}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
 	    "{\"aud\":\"hookspoolx\"}"));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 }
 END_TEST
 
@@ -539,17 +470,17 @@ START_TEST(test_rs_family)
 	for (i = 0; i < 3; i++) {
 		fx.ep.jwt_alg = verify_jwt_alg_find(rs[i].name);
 		fx_bearer(make_token_pem(rs[i].alg, "jwt-rsa.key", CLAIMS));
-		ck_assert_int_eq(fx_verify(), VERIFY_OK);
+		ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 		ck_assert_ptr_nonnull(fx.res.claims);
 		assert_clean();
 		tok = strdup(fx.token);
 		flip_part(tok, 2);
 		fx_bearer(tok);
-		ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+		ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 		tok = make_token_pem(rs[i].alg, "jwt-rsa.key", CLAIMS);
 		flip_part(tok, 1);
 		fx_bearer(tok);
-		ck_assert(fx_verify() != VERIFY_OK);
+		ck_assert(fx_verify(BODY) != VERIFY_OK);
 	}
 }
 END_TEST
@@ -560,24 +491,24 @@ START_TEST(test_es_family)
 
 	fx_endpoint("ES256", "jwt-es256.pub");
 	fx_bearer(make_token_pem(JWT_ALG_ES256, "jwt-es256.key", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	ck_assert_ptr_nonnull(fx.res.claims);
 	tok = strdup(fx.token);
 	flip_part(tok, 2);
 	fx_bearer(tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	/* r || s of the wrong width (here: truncated by 3 bytes). */
 	tok = make_token_pem(JWT_ALG_ES256, "jwt-es256.key", CLAIMS);
 	dot = strrchr(tok, '.');
 	dot[strlen(dot) - 4] = '\0';
 	fx_bearer(tok);
-	ck_assert_int_eq(fx_verify(), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "ES256 signature is 61 bytes, want 64");
 	EVP_PKEY_free(fx.ep.jwt_key);
 	fx.ep.jwt_key = load_pub("jwt-es384.pub");
 	fx.ep.jwt_alg = verify_jwt_alg_find("ES384");
 	fx_bearer(make_token_pem(JWT_ALG_ES384, "jwt-es384.key", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
 END_TEST
 
@@ -597,7 +528,7 @@ START_TEST(test_wrong_key)
 	len = BIO_get_mem_data(bio, &pem);
 	fx_endpoint("ES256", "jwt-es256.pub");
 	fx_bearer(make_token(JWT_ALG_ES256, pem, (size_t)len, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "ES256 signature does not verify");
 	BIO_free(bio);
 	EVP_PKEY_free(other);
@@ -606,7 +537,7 @@ START_TEST(test_wrong_key)
 	fx.ep.jwt_key = load_pub("jwt-rsa.pub");
 	fx.ep.jwt_alg = verify_jwt_alg_find("RS256");
 	fx_bearer(make_token_pem(JWT_ALG_ES256, "jwt-es256.key", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 }
 END_TEST
 
@@ -615,12 +546,12 @@ START_TEST(test_no_key_or_secret)
 	fx_endpoint("HS256", NULL);
 	fx.ep.nsecrets = 0;
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_ERROR);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
 	fx.ep.jwt_alg = verify_jwt_alg_find("RS256");
 	fx_bearer(make_token_pem(JWT_ALG_RS256, "jwt-rsa.key", CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_ERROR);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
 	fx.ep.jwt_alg = NULL;
-	ck_assert_int_eq(fx_verify(), VERIFY_ERROR);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
 }
 END_TEST
 
@@ -673,7 +604,7 @@ START_TEST(test_claims_in_event)
 
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	ck_assert_int_eq(fx_verify(), VERIFY_OK);
+	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	memset(&ev, 0, sizeof(ev));
 	strcpy(ev.id, "01890a5d-ac96-774b-bcce-b302099a8057");
 	ev.received_us = (int64_t)NOW * 1000000;
@@ -685,7 +616,7 @@ START_TEST(test_claims_in_event)
 	ev.body_len = 2;
 	ev.verification = "jwt ok";
 	ev.claims = fx.res.claims;
-	line = event_encode(&ev, &len);
+	line = record_event_encode(&ev, &len);
 	ck_assert_ptr_nonnull(line);
 	ck_assert_ptr_null(strstr(line, strrchr(fx.token, '.') + 1));
 	ck_assert_ptr_null(strstr(line, fx.token));

@@ -3,7 +3,8 @@
  * file named by HOOKSPOOL_FAIL_SYNC exists, so that a test can show what
  * a failed sync does to the answers (tests/batch.sh).
  */
-#define _GNU_SOURCE
+#include "config.h"		/* _GNU_SOURCE: RTLD_NEXT */
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>

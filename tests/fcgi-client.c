@@ -18,6 +18,8 @@
  *             END_REQUEST protocol status
  * Prints "closed" for a connection closed without an answer.
  */
+#include "config.h"
+
 #include <sys/socket.h>
 #include <sys/un.h>
 

@@ -22,10 +22,14 @@ check "make fuzz names the target and its time" 1 \
     "$(grep -c '^fuzz: record for 1s$' "$T_DIR/make.log")"
 check "libFuzzer's final stats are in the log" 1 \
     "$(grep -c '^stat::number_of_executed_units' "$T_DIR/out/fuzz_record.log")"
-for seed in "$top_srcdir"/fuzz/corpus/record/*; do
-	check "seed $(basename "$seed") copied into the run's corpus" 0 \
-	    "$(cmp -s "$seed" "$T_DIR/out/corpus_record/$(basename "$seed")"; echo $?)"
-done
+# Every seed reached the fuzzer.  (Looking for the files afterwards would
+# not do: libFuzzer deletes a corpus file once it finds a smaller input
+# that reaches the same edges.)
+seeds=$(ls "$top_srcdir"/fuzz/corpus/record | wc -l)
+found=$(sed -n 's/^INFO: *\([0-9]*\) files found in corpus_record$/\1/p' \
+    "$T_DIR/out/fuzz_record.log")
+check "the $seeds seeds are copied into the run's corpus" 1 \
+    "$([ "${found:-0}" -ge "$seeds" ] && [ "$seeds" -gt 0 ] && echo 1)"
 check "the dictionary is used" 1 \
     "$(grep -c '^Dictionary: [1-9][0-9]* entries' "$T_DIR/out/fuzz_record.log")"
 # The fuzz/ directory is in the tarball, and making the tarball runs no

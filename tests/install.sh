@@ -58,7 +58,7 @@ check "no contrib file names /usr/local unless configured so" 0 \
 
 # systemd-analyze verify: nothing wrong but what a DESTDIR install
 # cannot have (the binaries in place, the manual pages indexed).
-if command -v systemd-analyze >/dev/null; then
+if have "systemd-analyze verify" systemd-analyze; then
 	out=$(cd "$U" && systemd-analyze verify --man=no wh-receive.socket \
 	    wh-receive.service wh-retry.service wh-retry.timer 2>&1 |
 	    grep -v -e 'is not executable: No such file' -e 'Failed to prepare filename' \

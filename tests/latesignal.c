@@ -6,7 +6,8 @@
  * has looked at its flags and before it waits (tests/batch.sh).  The file
  * is removed, so it happens once.
  */
-#define _GNU_SOURCE
+#include "config.h"		/* _GNU_SOURCE: RTLD_NEXT */
+
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <dlfcn.h>

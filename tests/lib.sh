@@ -186,6 +186,23 @@ need() {
 	done
 }
 
+# skip WHAT WHY: WHAT, a part of the test that cannot run here, is
+# passed over with a line that says so, never in silence.
+skip() { printf '%s: SKIP %s: %s\n' "$T_NAME" "$1" "$2"; }
+
+# have WHAT COMMAND...: true when every COMMAND is there; else WHAT, the
+# part of the test that needs it, is skipped (skip).  For what a test
+# can do without; what it cannot is need's.
+have() {
+	local what=$1 x
+	shift
+	for x; do
+		command -v "$x" >/dev/null && continue
+		skip "$what" "$x is missing"
+		return 1
+	done
+}
+
 # wait_gone PID...: wait (10 s at most) until every PID has exited.
 wait_gone() {
 	local i
@@ -213,22 +230,25 @@ stops() {
 }
 
 # fcgi_post ADDRESS BODY [SECONDS]: POST BODY to /hooks/open straight to
-# wh-receive's FastCGI socket (libfcgi's cgi-fcgi), for SECONDS (10) at
+# wh-receive's FastCGI socket (libfcgi's cgi-fcgi), for SECONDS (120) at
 # most; the answer, head and body, on stdout.
 fcgi_post() {
 	printf '%s' "$2" | env -i PATH="$PATH" REQUEST_METHOD=POST \
 	    REQUEST_URI=/hooks/open CONTENT_LENGTH=${#2} \
 	    REMOTE_ADDR=127.0.0.1 GATEWAY_INTERFACE=CGI/1.1 \
-	    timeout "${3:-10}" cgi-fcgi -bind -connect "$1" 2>/dev/null
+	    timeout "${3:-120}" cgi-fcgi -bind -connect "$1" 2>/dev/null
 }
 
 # preload NAME: tests/NAME.c built as $T_DIR/NAME.so, a library for
-# LD_PRELOAD (1: no compiler).  Under ASan, set
+# LD_PRELOAD, with the build's config.h (1, and a SKIP line, when it
+# cannot be built).  Under ASan, set
 # ASAN_OPTIONS=...:verify_asan_link_order=0 where it is preloaded.
 preload() {
-	command -v "${CC:-cc}" >/dev/null &&
-	    "${CC:-cc}" -shared -fPIC -o "$T_DIR/$1.so" \
-	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null
+	have "what needs $1.so" "${CC:-cc}" || return 1
+	"${CC:-cc}" -shared -fPIC -I"$top_builddir" -o "$T_DIR/$1.so" \
+	    "$top_srcdir/tests/$1.c" -ldl 2>/dev/null && return 0
+	skip "what needs $1.so" "tests/$1.c does not compile"
+	return 1
 }
 
 # fcgi_status: the status of the FastCGI answer on stdin.

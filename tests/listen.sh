@@ -64,7 +64,8 @@ check "started from a terminal without --listen: refused" 1 "$rc"
 # one).  Root ignores permission bits, so as root the receiver runs as
 # nobody over a spool that nobody may only read.
 if [ "$(id -u)" -eq 0 ]; then
-	command -v setpriv >/dev/null || { t_done; exit; }
+	have "a spool made read-only under a running receiver" setpriv ||
+	    { t_done; exit; }
 	chown -R nobody "$T_DIR"
 	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 else

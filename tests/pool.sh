@@ -53,7 +53,7 @@ new=0
 for i in 1 2 3 4 5 6; do
 	[ "$(printf x | env -i PATH="$PATH" REQUEST_METHOD=POST \
 	    REQUEST_URI=/hooks/new CONTENT_LENGTH=1 GATEWAY_INTERFACE=CGI/1.1 \
-	    timeout 10 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | fcgi_status)" = 202 ] &&
+	    timeout 120 cgi-fcgi -bind -connect "$SOCK" 2>/dev/null | fcgi_status)" = 202 ] &&
 	    new=$((new + 1))
 done
 check "... and serves the new endpoint" 6 "$new"
@@ -101,7 +101,7 @@ wait_gone $workers && ok "master killed: the workers stop" ||
 check "... saying why" 2 "$(logged "the master is gone")"
 
 # systemd's socket (LISTEN_PID, LISTEN_FDS): a pool as well.
-if command -v systemd-socket-activate >/dev/null; then
+if have "socket activation" systemd-socket-activate; then
 	rm -f "$SOCK"
 	systemd-socket-activate -l "$SOCK" $WH_RUN -d \
 	    -c "$T_DIR/hookspool.ini" 2>>"$T_DIR/wh.log" &
@@ -116,7 +116,7 @@ if command -v systemd-socket-activate >/dev/null; then
 fi
 
 # Under spawn-fcgi the socket is not its own: one process, as before.
-if command -v spawn-fcgi >/dev/null; then
+if have "one process under spawn-fcgi" spawn-fcgi; then
 	conf "workers = 3"
 	rm -f "$SOCK"
 	spawn-fcgi -n -s "$SOCK" -M 0660 -- $WH_RECEIVE -d \

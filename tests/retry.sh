@@ -6,8 +6,7 @@
 # retention under a stream, and a kill -9 in the middle of a run.
 set -u
 . "$(dirname "$0")/lib.sh"
-command -v jq >/dev/null || { echo "retry: jq is required"; exit 99; }
-command -v flock >/dev/null || { echo "retry: flock is required"; exit 99; }
+need jq flock
 
 t_tmpdir
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T_DIR"' EXIT
@@ -170,16 +169,23 @@ check "status: dead, with the last error" "dead always: exit 7" \
 	"$($WR_RUN -c "$CONF" list --json | jq -r "select(.id == \"$always\") | \"\(.status) \(.last_error)\"")"
 
 # --- the lock ----------------------------------------------------------------
-flock "$SPOOL/.wh-retry.lock" sleep 6 & holder=$!
-sleep 0.3
+# The lock is held until the test lets it go, however slow the machine.
+LOCK=$SPOOL/.wh-retry.lock
+lock_taken() { ! flock -n "$LOCK" true; }
+flock "$LOCK" sh -c 'while [ ! -e "$0" ]; do sleep 0.1; done' "$T_DIR/release" &
+holder=$!
+wait_for lock_taken
 $WR_RUN -c "$CONF" run --linger 0 >/dev/null 2>&1; rc=$?
 check "lock held: run exits 0 at once" 0 "$rc"
 $WR_RUN -c "$CONF" run --linger 0 --wait=1 >/dev/null 2>&1; rc=$?
 check "lock held: --wait=1 gives up with EX_TEMPFAIL" 75 "$rc"
-$WR_RUN -c "$CONF" run --linger 0 --wait >/dev/null 2>&1; rc=$?
-held=0
-kill -0 $holder 2>/dev/null && held=1
-check "lock held: --wait waits until it is free" "0 0" "$rc $held"
+$WR_RUN -c "$CONF" run --linger 0 --wait >/dev/null 2>&1 & waiter=$!
+sleep 1
+waiting=0
+kill -0 $waiter 2>/dev/null && waiting=1
+touch "$T_DIR/release"
+wait $waiter; rc=$?
+check "lock held: --wait waits until it is free" "1 0" "$waiting $rc"
 wait $holder
 check "lock file is 0600" 600 "$(stat -c %a "$SPOOL/.wh-retry.lock")"
 

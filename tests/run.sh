@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of hookspool, as CI runs it: installs what is missing (as
-# root, from Debian's packages), builds, runs the Check suites and the
-# CGI tests plainly, under ASan + UBSan and under valgrind, then the
-# integration tests against real web servers, each fuzzer for a bounded
-# time (FUZZ_SECONDS, default 20), then make distcheck.
+# root, from Debian's packages), builds with --enable-werror (a warning
+# fails the build), runs the Check suites and the CGI tests plainly,
+# under ASan + UBSan and under valgrind, then the integration tests
+# against real web servers, each fuzzer for a bounded time
+# (FUZZ_SECONDS, default 20), then make distcheck.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -82,16 +83,17 @@ integration() {
 
 install_missing
 autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
-stage "build" build build/plain
+stage "build" build build/plain --enable-werror
 stage "make check" check_in build/plain
-stage "build with sanitizers" build build/san --enable-sanitizers
+stage "build with sanitizers" build build/san --enable-werror --enable-sanitizers
 stage "make check (ASan + UBSan)" check_in build/san
-stage "build for valgrind" build build/valgrind --enable-valgrind
+stage "build for valgrind" build build/valgrind --enable-werror --enable-valgrind
 stage "make check (valgrind)" check_in build/valgrind
 stage "integration" integration
 stage "fuzz (${FUZZ_SECONDS:=20} s per target)" bash fuzz/run.sh "$FUZZ_SECONDS"
 distcheck() {
-	(cd build/plain && make -s distcheck > distcheck.log 2>&1) || {
+	(cd build/plain && make -s distcheck \
+	    DISTCHECK_CONFIGURE_FLAGS=--enable-werror > distcheck.log 2>&1) || {
 		tail -60 build/plain/distcheck.log
 		return 1
 	}

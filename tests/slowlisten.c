@@ -4,7 +4,8 @@
  * listen(2).  A client that connects in that second is refused, so a
  * socket path must not appear before it listens (tests/listen.sh).
  */
-#define _GNU_SOURCE
+#include "config.h"		/* _GNU_SOURCE: RTLD_NEXT */
+
 #include <sys/socket.h>
 #include <dlfcn.h>
 #include <unistd.h>

@@ -129,8 +129,7 @@ check "missing spool, as a CGI program: 503" 503 \
     "$(printf '%s\n' "$cgi_out" | fcgi_status)"
 
 # --- a running receiver whose spool is opened to others --------------------
-if ! command -v cgi-fcgi >/dev/null; then
-	echo "# no cgi-fcgi: the running receiver is not tested"
+if ! have "the running receiver" cgi-fcgi; then
 	t_done
 	exit
 fi

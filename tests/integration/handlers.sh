@@ -4,9 +4,7 @@
 # are recorded with the right next_at, and handlers never delay answers.
 set -u
 . "$(dirname "$0")/../lib.sh"
-for p in nginx spawn-fcgi curl jq openssl; do
-	command -v "$p" >/dev/null || { echo "handlers: $p is required"; exit 99; }
-done
+need nginx spawn-fcgi curl jq openssl
 
 t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT
@@ -170,6 +168,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	wait_attempt "$id" whoami done
 	check "user = nobody: the command runs as nobody" "$(id -u nobody)" \
 	    "$(attempts "$id" | jq -r 'map(select(.state == "done"))[0].output' | tr -d '\n')"
+else
+	skip "user = nobody" "only root can switch users"
 fi
 
 # --- a large body reaches the handler exactly (read back from the spool) --

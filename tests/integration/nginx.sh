@@ -4,9 +4,7 @@
 # and the spool's bytes.
 set -u
 . "$(dirname "$0")/../lib.sh"
-for p in nginx spawn-fcgi curl jq openssl; do
-	command -v "$p" >/dev/null || { echo "nginx: $p is required"; exit 99; }
-done
+need nginx spawn-fcgi curl jq openssl
 
 t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT

@@ -8,9 +8,7 @@
 # token, no GitLab token).
 set -u
 . "$(dirname "$0")/../lib.sh"
-for p in nginx spawn-fcgi curl jq openssl xxd; do
-	command -v "$p" >/dev/null || { echo "schemes: $p is required"; exit 99; }
-done
+need nginx spawn-fcgi curl jq openssl xxd
 
 t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT

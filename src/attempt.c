@@ -1,15 +1,13 @@
 /*
- * dispatch: run a handler's command for an event and record the attempt.
+ * attempt: run a handler's command for an event and record the attempt.
  * The straight line of one attempt: record "running", fork, exec without
- * a shell, collect the last DISPATCH_OUTPUT_MAX bytes of output until the
+ * a shell, collect the last ATTEMPT_OUTPUT_MAX bytes of output until the
  * command exits or its timeout kills its process group, record the
  * outcome with the next attempt's time by the backoff rule.  A dispatcher
  * that dies in between leaves the "running" record, which wh-retry takes
  * for a failure once the timeout has passed.
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <sys/mman.h>
 #include <sys/pidfd.h>
@@ -32,14 +30,15 @@
 #include "clock.h"
 #include "command.h"
 #include "conf.h"
-#include "dispatch.h"
+#include "attempt.h"
 #include "log.h"
+#include "record.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20
 
 const char *
-dispatch_state_name(enum attempt_state st)
+attempt_state_name(enum attempt_state st)
 {
 	switch (st) {
 	case ATTEMPT_RUNNING:	return "running";
@@ -51,7 +50,7 @@ dispatch_state_name(enum attempt_state st)
 }
 
 size_t
-dispatch_match(const struct conf *conf, const struct filter_event *fe,
+attempt_match(const struct conf *conf, const struct filter_event *fe,
     size_t *idx)
 {
 	size_t	i, n = 0;
@@ -62,39 +61,39 @@ dispatch_match(const struct conf *conf, const struct filter_event *fe,
 	return n;
 }
 
-/* Keep only the last DISPATCH_OUTPUT_MAX bytes. */
+/* Keep only the last ATTEMPT_OUTPUT_MAX bytes. */
 static void
-output_add(struct dispatch_output *o, const char *p, size_t n)
+output_add(struct attempt_output *o, const char *p, size_t n)
 {
-	if (n >= DISPATCH_OUTPUT_MAX) {
-		memcpy(o->buf, p + n - DISPATCH_OUTPUT_MAX, DISPATCH_OUTPUT_MAX);
-		o->len = DISPATCH_OUTPUT_MAX;
+	if (n >= ATTEMPT_OUTPUT_MAX) {
+		memcpy(o->buf, p + n - ATTEMPT_OUTPUT_MAX, ATTEMPT_OUTPUT_MAX);
+		o->len = ATTEMPT_OUTPUT_MAX;
 		return;
 	}
 	if (o->len + n > sizeof(o->buf)) {
-		memmove(o->buf, o->buf + o->len - (DISPATCH_OUTPUT_MAX - n),
-		    DISPATCH_OUTPUT_MAX - n);
-		o->len = DISPATCH_OUTPUT_MAX - n;
+		memmove(o->buf, o->buf + o->len - (ATTEMPT_OUTPUT_MAX - n),
+		    ATTEMPT_OUTPUT_MAX - n);
+		o->len = ATTEMPT_OUTPUT_MAX - n;
 	}
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
 }
 
 static const char *
-output_tail(const struct dispatch_output *o, size_t *len)
+output_tail(const struct attempt_output *o, size_t *len)
 {
-	*len = o->len > DISPATCH_OUTPUT_MAX ? DISPATCH_OUTPUT_MAX : o->len;
+	*len = o->len > ATTEMPT_OUTPUT_MAX ? ATTEMPT_OUTPUT_MAX : o->len;
 	return o->buf + (o->len - *len);
 }
 
 static int
-record(struct spool *sp, const struct attempt *at)
+append_attempt(struct spool *sp, const struct attempt *at)
 {
 	char	*rec;
 	size_t	 len;
 	int	 rc;
 
-	if ((rec = attempt_encode(at, &len)) == NULL)
+	if ((rec = record_attempt_encode(at, &len)) == NULL)
 		return -1;
 	rc = spool_append(sp, rec, len);
 	free(rec);
@@ -102,7 +101,7 @@ record(struct spool *sp, const struct attempt *at)
 }
 
 int
-dispatch_memfd(const char *name, const void *p, size_t len)
+attempt_memfd(const char *name, const void *p, size_t len)
 {
 	size_t	off = 0;
 	ssize_t	n;
@@ -151,7 +150,7 @@ static const int	child_sigs[] = { SIGPIPE, SIGXFSZ, SIGHUP, SIGTERM,
  * WH_HANDLER and WH_ATTEMPT set.  One malloc'd block (free() it).
  */
 static char **
-child_env(const struct handler *h, const struct dispatch_job *job,
+child_env(const struct handler *h, const struct attempt_job *job,
     int attempt)
 {
 	extern char	**environ;
@@ -258,7 +257,7 @@ child_exec(const struct handler *h, char **argv, char **env, int in, int out)
 }
 
 void
-dispatch_kill(pid_t pid, int *status)
+attempt_kill(pid_t pid, int *status)
 {
 	kill(-pid, SIGKILL);
 	kill(pid, SIGKILL);
@@ -270,12 +269,12 @@ dispatch_kill(pid_t pid, int *status)
  * Collect output until the command exits, or kill its process group at
  * the deadline.  A pidfd makes the command's exit wake poll(2) at once;
  * without one (kernels before 5.3) exit is noticed within POLL_TICK_MS.
- * dispatch_end() reads what is left; output still arriving from
+ * attempt_end() reads what is left; output still arriving from
  * grandchildren after the command itself exited is not waited for.
  */
 static void
-supervise(pid_t pid, int fd, int timeout, struct dispatch_output *o, int *status,
-    int *timed_out)
+supervise(pid_t pid, int fd, int timeout, struct attempt_output *o,
+    int *status, int *timed_out)
 {
 	struct pollfd	pfd[2];
 	int64_t		deadline = mono_us() + (int64_t)timeout * 1000000;
@@ -293,7 +292,7 @@ supervise(pid_t pid, int fd, int timeout, struct dispatch_output *o, int *status
 	while (waitpid(pid, status, WNOHANG) != pid) {
 		left = (deadline - mono_us()) / 1000;
 		if (left <= 0) {
-			dispatch_kill(pid, status);
+			attempt_kill(pid, status);
 			*timed_out = 1;
 			break;
 		}
@@ -321,7 +320,7 @@ supervise(pid_t pid, int fd, int timeout, struct dispatch_output *o, int *status
  * is permanent, with why.
  */
 static int
-too_long(char **argv, char **env, struct dispatch_run *run)
+too_long(char **argv, char **env, struct attempt_proc *run)
 {
 	long	page = sysconf(_SC_PAGESIZE), max = sysconf(_SC_ARG_MAX);
 
@@ -336,8 +335,8 @@ too_long(char **argv, char **env, struct dispatch_run *run)
 
 /* Fork and exec; returns the pid, or -1 with a reason in run->at.error. */
 static pid_t
-spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
-    struct dispatch_run *run)
+spawn(const struct handler *h, const struct attempt_job *job, int attempt,
+    struct attempt_proc *run)
 {
 	struct filter_event	 fe;
 	struct attempt		*at = &run->at;
@@ -356,7 +355,7 @@ spawn(const struct handler *h, const struct dispatch_job *job, int attempt,
 	}
 	if (too_long(argv, env, run))
 		goto out;
-	if ((in = dispatch_memfd("wh-body", job->body, job->body_len)) ==
+	if ((in = attempt_memfd("wh-body", job->body, job->body_len)) ==
 	    -1 || pipe2(pipefd, O_CLOEXEC) == -1) {
 		at->error = strerror(errno);
 		goto out;
@@ -418,8 +417,8 @@ outcome(const struct conf *conf, struct attempt *at, int status,
 }
 
 int
-dispatch_begin(struct spool *sp, const struct handler *h,
-    const struct dispatch_job *job, int attempt, struct dispatch_run *run)
+attempt_begin(struct spool *sp, const struct handler *h,
+    const struct attempt_job *job, int attempt, struct attempt_proc *run)
 {
 	memset(run, 0, sizeof(*run));
 	run->h = h;
@@ -428,11 +427,11 @@ dispatch_begin(struct spool *sp, const struct handler *h,
 	run->at.event_id = job->id;
 	run->at.handler = h->name;
 	run->at.number = attempt;
-	run->at.state = dispatch_state_name(ATTEMPT_RUNNING);
+	run->at.state = attempt_state_name(ATTEMPT_RUNNING);
 	run->at.started_us = wall_us();
 	run->at.timeout = h->timeout;
 	run->at.exit_status = -1;
-	if (record(sp, &run->at) == -1) {
+	if (append_attempt(sp, &run->at) == -1) {
 		log_warn("id=%s handler=%s attempt=%d: cannot record the "
 		    "attempt, not running it", job->id, h->name, attempt);
 		return -1;
@@ -443,7 +442,7 @@ dispatch_begin(struct spool *sp, const struct handler *h,
 }
 
 void
-dispatch_read(struct dispatch_run *run)
+attempt_read(struct attempt_proc *run)
 {
 	char	buf[4096];
 	ssize_t	n;
@@ -460,8 +459,8 @@ dispatch_read(struct dispatch_run *run)
 }
 
 enum attempt_state
-dispatch_end(struct spool *sp, const struct conf *conf,
-    const struct dispatch_job *job, struct dispatch_run *run, int status,
+attempt_end(struct spool *sp, const struct conf *conf,
+    const struct attempt_job *job, struct attempt_proc *run, int status,
     int timed_out)
 {
 	struct attempt		*at = &run->at;
@@ -481,8 +480,8 @@ dispatch_end(struct spool *sp, const struct conf *conf,
 	at->ended_us = wall_us();
 	at->output = output_tail(&run->out, &at->output_len);
 	outcome(conf, at, status, run->permanent, &st);
-	at->state = dispatch_state_name(st);
-	if (record(sp, at) == -1)
+	at->state = attempt_state_name(st);
+	if (append_attempt(sp, at) == -1)
 		log_warn("id=%s handler=%s attempt=%d: cannot record the "
 		    "outcome (%s)", job->id, run->h->name, at->number,
 		    at->state);
@@ -494,95 +493,16 @@ dispatch_end(struct spool *sp, const struct conf *conf,
 }
 
 enum attempt_state
-dispatch_attempt(struct spool *sp, const struct conf *conf,
-    const struct handler *h, const struct dispatch_job *job, int attempt)
+attempt_run(struct spool *sp, const struct conf *conf,
+    const struct handler *h, const struct attempt_job *job, int attempt)
 {
-	struct dispatch_run	run;
+	struct attempt_proc	run;
 	int			status = 0, timed_out = 0;
 
-	if (dispatch_begin(sp, h, job, attempt, &run) == -1)
+	if (attempt_begin(sp, h, job, attempt, &run) == -1)
 		return ATTEMPT_UNRECORDED;
 	if (run.pid != -1)
 		supervise(run.pid, run.fd, h->timeout, &run.out, &status,
 		    &timed_out);
-	return dispatch_end(sp, conf, job, &run, status, timed_out);
-}
-
-void
-dispatch_child_init(const struct conf *conf)
-{
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	errno = 0;
-	if (conf->server.handler_nice > 0 &&
-	    nice(conf->server.handler_nice) == -1 && errno != 0)
-		log_warn("handler_nice %d", conf->server.handler_nice);
-}
-
-/* The dispatcher process: every handler of the job, in order. */
-static void
-dispatcher(const struct conf *conf, const struct dispatch_job *job)
-{
-	struct spool	*sp;
-	size_t		 i;
-	int		 fd;
-
-	dispatch_child_init(conf);
-	/* Not the listening socket: the web server must see us gone. */
-	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
-	}
-	/* Our own open file, hence our own flock(2) on it. */
-	if ((sp = spool_open(conf->server.spool_dir, conf->server.fsync)) ==
-	    NULL) {
-		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
-		_exit(1);
-	}
-	for (i = 0; i < job->nhandlers; i++)
-		dispatch_attempt(sp, conf, &conf->handlers[job->handlers[i]],
-		    job, 1);
-	spool_close(sp);
-	_exit(0);
-}
-
-pid_t
-dispatch_start(const struct conf *conf, const struct dispatch_job *job,
-    int detach)
-{
-	pid_t	pid;
-	int	fd;
-
-	if ((pid = fork()) != 0)
-		return pid;
-	if (detach) {
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		if ((fd = open("/dev/null", O_WRONLY)) != -1) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			close(fd);
-		}
-	}
-	dispatcher(conf, job);
-	_exit(0);
-}
-
-void
-dispatch_job_free(struct dispatch_job *job)
-{
-	if (job == NULL)
-		return;
-	free(job->endpoint);
-	free(job->path);
-	free(job->method);
-	header_list_free(&job->headers);
-	free(job->body);
-	json_decref(job->payload);
-	free(job->handlers);
-	free(job->names);
-	free(job);
+	return attempt_end(sp, conf, job, &run, status, timed_out);
 }
