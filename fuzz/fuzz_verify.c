@@ -3,8 +3,10 @@
  * split at NUL bytes into a signature value, a timestamp, an id and the
  * body; the signature value goes into every header some scheme reads
  * (the timestamp and id into theirs), and each scheme checks it: the
- * HMAC family, the providers, and jwt pinned to HS256, RS256 and ES256
- * with the test keys.  The base64 and whsec_ decoders get the value too.
+ * HMAC family, the providers, jwt pinned to HS256, RS256 and ES256
+ * with the test keys, and the ed25519 schemes (discord, standard-webhooks
+ * with keys alone and with keys and secrets) with two public keys.  The
+ * base64, whsec_ and public key decoders get the value too.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include <openssl/pem.h>
 
 #include "conf.h"
+#include "fuzz_split.h"
 #include "header.h"
 #include "verify.h"
 
@@ -27,20 +30,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char *const schemes[] = {
 	"none", "hmac-sha256", "hmac-sha1", "github", "stripe", "slack",
-	"standard-webhooks", "shopify", "gitlab"
+	"standard-webhooks", "shopify", "gitlab", "discord"
 };
 static const char *const sig_headers[] = {
 	"x-signature", "x-hub-signature-256", "x-hub-signature",
 	"stripe-signature", "x-slack-signature", "webhook-signature",
 	"svix-signature", "x-shopify-hmac-sha256", "x-gitlab-token",
-	"authorization"
+	"authorization", "x-signature-ed25519"
 };
 static const char *const ts_headers[] = {
-	"x-slack-request-timestamp", "webhook-timestamp", "svix-timestamp"
+	"x-slack-request-timestamp", "webhook-timestamp", "svix-timestamp",
+	"x-signature-timestamp"
+};
+/* The ed25519 public keys of the unit tests' vectors. */
+static const char *const ed_keys[] = {
+	"549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa11702fc",
+	"whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="
 };
 static const char *const id_headers[] = { "webhook-id", "svix-id" };
 
-static EVP_PKEY	*rsa_key, *ec_key;
+static EVP_PKEY	*rsa_key, *ec_key, *ed_pkeys[2];
 
 static EVP_PKEY *
 load_key(const char *name)
@@ -58,20 +67,6 @@ load_key(const char *name)
 	if (pkey == NULL)
 		abort();
 	return pkey;
-}
-
-/* Next NUL-separated part of [*p, end), as a C string. */
-static char *
-next_part(const uint8_t **p, const uint8_t *end)
-{
-	const uint8_t	*nul;
-	size_t		 n;
-
-	nul = memchr(*p, '\0', (size_t)(end - *p));
-	n = nul != NULL ? (size_t)(nul - *p) : (size_t)(end - *p);
-	nul = *p;
-	*p += n < (size_t)(end - *p) ? n + 1 : n;
-	return strndup((const char *)nul, n);
 }
 
 static int
@@ -122,11 +117,37 @@ run_jwt(struct endpoint *ep, const struct header_list *hl,
 	ep->jwt_key = NULL;
 }
 
+/* The ed25519 schemes; with secrets too for standard-webhooks. */
+static void
+run_ed25519(struct endpoint *ep, const struct header_list *hl,
+    const uint8_t *body, size_t len)
+{
+	struct secret	*secrets = ep->secrets;
+	size_t		 nsecrets = ep->nsecrets;
+
+	ep->public_keys = ed_pkeys;
+	ep->npublic_keys = 2;
+	ep->scheme = verify_scheme_find("standard-webhooks");
+	ep->signature_header = NULL;
+	run(ep, hl, body, len);
+	ep->secrets = NULL;
+	ep->nsecrets = 0;
+	run(ep, hl, body, len);
+	ep->scheme = verify_scheme_find("discord");
+	run(ep, hl, body, len);
+	ep->secrets = secrets;
+	ep->nsecrets = nsecrets;
+	ep->public_keys = NULL;
+	ep->npublic_keys = 0;
+}
+
 static void
 decoders(const char *value)
 {
 	unsigned char	*out = NULL, buf[64];
 	size_t		 len = 0;
+	EVP_PKEY	*key;
+	char		 why[96];
 
 	(void)verify_base64_decode(value, strlen(value), false, buf,
 	    sizeof(buf), &len);
@@ -135,6 +156,8 @@ decoders(const char *value)
 	if (verify_whsec_decode((const unsigned char *)value, strlen(value),
 	    &out, &len) == 0)
 		free(out);
+	key = verify_ed25519_key(value, strlen(value), why, sizeof(why));
+	EVP_PKEY_free(key);
 }
 
 int
@@ -147,12 +170,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		{ (unsigned char *)"other-secret", 12, 0 }
 	};
 	const uint8_t		*p = data, *end = data + len;
-	char			*sig, *ts, *id;
+	char			*sig, *ts, *id, why[96];
 	size_t			 i;
 
 	if (rsa_key == NULL) {
 		rsa_key = load_key("jwt-rsa.pub");
 		ec_key = load_key("jwt-es256.pub");
+		for (i = 0; i < 2; i++) {
+			ed_pkeys[i] = verify_ed25519_key(ed_keys[i],
+			    strlen(ed_keys[i]), why, sizeof(why));
+			if (ed_pkeys[i] == NULL)
+				abort();
+		}
 	}
 	sig = next_part(&p, end);
 	ts = next_part(&p, end);
@@ -162,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	decoders(sig);
 	if (add_all(&hl, sig_headers, sizeof(sig_headers) /
 	    sizeof(sig_headers[0]), sig) == -1 ||
-	    add_all(&hl, ts_headers, 3, ts) == -1 ||
+	    add_all(&hl, ts_headers, 4, ts) == -1 ||
 	    add_all(&hl, id_headers, 2, id) == -1)
 		goto out;
 	memset(&ep, 0, sizeof(ep));
@@ -182,6 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		run(&ep, &hl, p, (size_t)(end - p));
 	}
 	run_jwt(&ep, &hl, p, (size_t)(end - p));
+	run_ed25519(&ep, &hl, p, (size_t)(end - p));
 out:
 	header_list_free(&hl);
 	free(sig);

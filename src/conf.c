@@ -90,7 +90,12 @@ static const struct conf_choice log_choices[] = {
 	{ "stderr", LOG_TO_STDERR }, { "syslog", LOG_TO_SYSLOG }, { NULL, 0 }
 };
 static const struct conf_choice encoding_choices[] = {
-	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 }, { NULL, 0 }
+	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 },
+	{ "base64url", VERIFY_BASE64URL }, { NULL, 0 }
+};
+static const struct conf_choice algorithm_choices[] = {
+	{ "sha1", VERIFY_SHA1 }, { "sha256", VERIFY_SHA256 },
+	{ "sha512", VERIFY_SHA512 }, { NULL, 0 }
 };
 
 #define KEY_REPEAT	0x01	/* may be given more than once */
@@ -102,8 +107,10 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_header, set_header_names, set_int, set_jwt_alg,
 			set_jwt_key,
-			set_long, set_methods, set_path, set_scheme, set_secret,
-			set_secret_file, set_size, set_string, set_user;
+			set_long, set_methods, set_path, set_public_key,
+			set_scheme, set_secret, set_secret_file, set_size,
+			set_string, set_user, set_template, set_sig_pattern,
+			set_ts_pattern;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
@@ -148,6 +155,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
 	{ SECT_ENDPOINT, "secret_file", set_secret_file, NULL,
 	    0, 0, 0, KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "public_key", set_public_key, NULL,
+	    0, 0, 0, KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "signature_type", set_scheme, "none",
 	    0, 0, E(scheme), 0, NULL },
 	{ SECT_ENDPOINT, "signature_header", set_header, NULL,
@@ -162,6 +171,16 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(signature_encoding), 0, encoding_choices },
 	{ SECT_ENDPOINT, "timestamp_tolerance", set_long, "300",
 	    1, 86400, E(timestamp_tolerance), 0, NULL },
+	{ SECT_ENDPOINT, "signed_content", set_template, NULL,
+	    0, 0, E(signed_content), 0, NULL },
+	{ SECT_ENDPOINT, "signature_pattern", set_sig_pattern, NULL,
+	    0, 0, E(signature_pattern), 0, NULL },
+	{ SECT_ENDPOINT, "signature_algorithm", set_choice, "sha256",
+	    0, 0, E(signature_algorithm), 0, algorithm_choices },
+	{ SECT_ENDPOINT, "timestamp_header", set_header, NULL,
+	    0, 0, E(timestamp_header), 0, NULL },
+	{ SECT_ENDPOINT, "timestamp_pattern", set_ts_pattern, NULL,
+	    0, 0, E(timestamp_pattern), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
 	    0, 0, E(jwt_alg), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
@@ -1061,6 +1080,28 @@ set_bool(struct conf_parse *p, const struct conf_key *k, void *obj,
 }
 
 /* A key that takes one of k->choices' words, in any case. */
+/* "is neither "a" nor "b"", or "is none of "a", "b", "c"". */
+static void
+conf_choice_error(struct conf_parse *p, const struct conf_key *k,
+    const char *value)
+{
+	const struct conf_choice	*c;
+	char				 list[128];
+	size_t				 off = 0, n = 0;
+
+	for (c = k->choices; c->word != NULL; c++, n++)
+		off += (size_t)snprintf(list + off, off < sizeof(list) ?
+		    sizeof(list) - off : 0, "%s\"%s\"", n > 0 ? ", " : "",
+		    c->word);
+	if (n == 2)
+		conf_error(p, p->lineno, "%s: \"%s\" is neither \"%s\" nor "
+		    "\"%s\"", k->name, value, k->choices[0].word,
+		    k->choices[1].word);
+	else
+		conf_error(p, p->lineno, "%s: \"%s\" is none of %s", k->name,
+		    value, list);
+}
+
 static int
 set_choice(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
@@ -1073,9 +1114,7 @@ set_choice(struct conf_parse *p, const struct conf_key *k, void *obj,
 			return 0;
 		}
 	}
-	/* Every choice list has two words. */
-	conf_error(p, p->lineno, "%s: \"%s\" is neither \"%s\" nor \"%s\"",
-	    k->name, value, k->choices[0].word, k->choices[1].word);
+	conf_choice_error(p, k, value);
 	return -1;
 }
 
@@ -1433,6 +1472,98 @@ out:
 	return rc;
 }
 
+/* One more parsed ed25519 key for ep; -1 on ENOMEM (key freed). */
+static int
+conf_public_key_add(struct conf_parse *p, struct endpoint *ep, EVP_PKEY *key)
+{
+	EVP_PKEY	**v;
+
+	v = reallocarray(ep->public_keys, ep->npublic_keys + 1, sizeof(*v));
+	if (v == NULL) {
+		EVP_PKEY_free(key);
+		p->oom = true;
+		return -1;
+	}
+	ep->public_keys = v;
+	v[ep->npublic_keys++] = key;
+	return 0;
+}
+
+/*
+ * public_key: an ed25519 key, parsed now; whether the scheme takes one
+ * is checked when the section is complete (conf_check_scheme_keys).
+ */
+static int
+set_public_key(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	EVP_PKEY	*key;
+	char		 why[96];
+
+	key = verify_ed25519_key(value, strlen(value), why, sizeof(why));
+	if (key == NULL) {
+		conf_error(p, p->lineno, "%s: %s (an ed25519 public key is 64 "
+		    "hex digits, or whpk_ and the base64 of 32 bytes)", k->name,
+		    why);
+		return -1;
+	}
+	return conf_public_key_add(p, obj, key);
+}
+
+/* signed_content: compiled now; an unknown variable is an error here. */
+static int
+set_template(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct verify_template	**field = (struct verify_template **)
+				    ((char *)obj + k->off);
+	struct verify_template	 *t;
+	char			  err[160];
+
+	t = verify_template_parse(value, err, sizeof(err));
+	if (t == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	verify_template_free(*field);
+	*field = t;
+	return 0;
+}
+
+/* A pattern with the named group that picks the value out. */
+static int
+conf_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, const char *group)
+{
+	struct verify_pattern	**field = (struct verify_pattern **)
+				    ((char *)obj + k->off);
+	struct verify_pattern	 *re;
+	char			  err[300];
+
+	re = verify_pattern_compile(value, group, err, sizeof(err));
+	if (re == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	verify_pattern_free(*field);
+	*field = re;
+	return 0;
+}
+
+static int
+set_sig_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return conf_pattern(p, k, obj, value, "sig");
+}
+
+static int
+set_ts_pattern(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return conf_pattern(p, k, obj, value, "ts");
+}
+
 /* ---- handler keys ---- */
 
 /* Parsed once, here: a bad command is an error of the file. */
@@ -1562,9 +1693,16 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		const char	*which;
 	} only[] = {
 		{ "signature_encoding", VERIFY_ENCODING,
-		    "hmac-sha256 and hmac-sha1" },
+		    "hmac-sha256, hmac-sha1 and hmac" },
 		{ "timestamp_tolerance", VERIFY_TIMESTAMPED,
-		    "stripe, slack and standard-webhooks" },
+		    "stripe, slack, standard-webhooks, discord and hmac" },
+		{ "signed_content", VERIFY_HMAC_RULE, "hmac" },
+		{ "signature_pattern", VERIFY_HMAC_RULE, "hmac" },
+		{ "signature_algorithm", VERIFY_HMAC_RULE, "hmac" },
+		{ "timestamp_header", VERIFY_HMAC_RULE, "hmac" },
+		{ "timestamp_pattern", VERIFY_HMAC_RULE, "hmac" },
+		{ "public_key", VERIFY_ED25519,
+		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
 		{ "jwt_algorithm", VERIFY_JWT, "jwt" },
 		{ "jwt_public_key_file", VERIFY_JWT, "jwt" },
@@ -1634,43 +1772,157 @@ conf_check_jwt(struct conf_parse *p, size_t i)
 		    ep->jwt_key_file, why);
 }
 
-/* Standard Webhooks secrets are whsec_<base64>: keep the key bytes. */
+#define WHPK_PREFIX	"whpk_"
+
+static bool
+conf_secret_is_whpk(const struct secret *sec)
+{
+	return sec->len >= sizeof(WHPK_PREFIX) - 1 &&
+	    memcmp(sec->data, WHPK_PREFIX, sizeof(WHPK_PREFIX) - 1) == 0;
+}
+
+/* Drop secret i of ep (wiped), keeping the order of the others. */
+static void
+conf_secret_remove(struct endpoint *ep, size_t i)
+{
+	explicit_bzero(ep->secrets[i].data, ep->secrets[i].len);
+	free(ep->secrets[i].data);
+	memmove(&ep->secrets[i], &ep->secrets[i + 1],
+	    (ep->nsecrets - i - 1) * sizeof(ep->secrets[0]));
+	ep->nsecrets--;
+}
+
+/* A whpk_ secret of standard-webhooks: moved to the public keys. */
+static void
+conf_whpk_move(struct conf_parse *p, struct endpoint *ep, size_t i)
+{
+	struct secret	*sec = &ep->secrets[i];
+	EVP_PKEY	*key;
+	char		 why[96];
+
+	key = verify_ed25519_key((const char *)sec->data, sec->len, why,
+	    sizeof(why));
+	if (key == NULL)
+		conf_error(p, sec->line, "secret: %s (a Standard Webhooks "
+		    "public key is whpk_ and the base64 of 32 bytes)", why);
+	else if (conf_public_key_add(p, ep, key) == -1)
+		return;
+	conf_secret_remove(ep, i);
+}
+
+/*
+ * Standard Webhooks secrets are whsec_<base64>: keep the key bytes.  A
+ * whpk_<base64> one is a public key, for the v1a signatures.
+ */
 static void
 conf_decode_whsec(struct conf_parse *p, struct endpoint *ep)
 {
 	struct secret	*sec;
 	unsigned char	*key = NULL;
-	size_t		 i, len = 0;
+	size_t		 i = 0, len = 0;
 
-	for (i = 0; i < ep->nsecrets; i++) {
+	while (i < ep->nsecrets) {
 		sec = &ep->secrets[i];
-		if (verify_whsec_decode(sec->data, sec->len, &key, &len) == -1) {
-			conf_error(p, sec->line, "secret is not a Standard "
-			    "Webhooks secret (whsec_ and base64)");
+		if (conf_secret_is_whpk(sec)) {
+			conf_whpk_move(p, ep, i);
 			continue;
 		}
-		explicit_bzero(sec->data, sec->len);
-		free(sec->data);
-		sec->data = key;
-		sec->len = len;
+		if (verify_whsec_decode(sec->data, sec->len, &key, &len) == -1)
+			conf_error(p, sec->line, "secret is not a Standard "
+			    "Webhooks secret (whsec_ and base64)");
+		else {
+			explicit_bzero(sec->data, sec->len);
+			free(sec->data);
+			sec->data = key;
+			sec->len = len;
+		}
+		i++;
 	}
 }
 
+/* A whpk_ public key is no shared secret for an HMAC or token scheme. */
 static void
-conf_check_secrets(struct conf_parse *p, struct endpoint *ep)
+conf_refuse_whpk(struct conf_parse *p, const struct endpoint *ep)
 {
-	const struct verify_scheme	*sc = ep->scheme;
+	size_t	i;
 
-	if (sc->needs_secret && ep->nsecrets == 0)
+	for (i = 0; i < ep->nsecrets; i++) {
+		if (conf_secret_is_whpk(&ep->secrets[i]))
+			conf_error(p, ep->secrets[i].line, "secret: a whpk_ "
+			    "public key does not apply to signature_type %s "
+			    "(it takes a shared secret)", ep->scheme->name);
+	}
+}
+
+/*
+ * A scheme that checks with a secret or a public key has one.  A key
+ * that was given but refused has been reported already.
+ */
+static void
+conf_check_secrets(struct conf_parse *p, size_t i)
+{
+	struct endpoint			*ep = &p->conf->endpoints[i];
+	const struct verify_scheme	*sc = ep->scheme;
+	bool				 ed = (sc->flags & VERIFY_ED25519) != 0;
+	bool				 given;
+
+	given = ep->nsecrets > 0 || (ed && conf_seen(p, i, "public_key") != 0);
+	if ((sc->flags & VERIFY_WHSEC) != 0)
+		conf_decode_whsec(p, ep);
+	else if (!ed)
+		conf_refuse_whpk(p, ep);
+	if (sc->needs_secret && !given)
 		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
-		    "needs a secret or secret_file", ep->name, sc->name);
-	if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
+		    "needs a secret or secret_file%s", ep->name, sc->name,
+		    ed ? " (whsec_), or a public_key (whpk_)" : "");
+	if (!sc->needs_secret && ed && !given)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
+		    "needs a public_key", ep->name, sc->name);
+	if (!sc->needs_secret && ed && ep->nsecrets > 0)
+		conf_error(p, ep->secrets[0].line, "signature_type %s checks "
+		    "with public_key, not a secret", sc->name);
+	else if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
 	    ep->nsecrets > 0)
 		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
 		    "signature_type %s checks none; set signature_type",
 		    ep->name, sc->name);
-	if ((sc->flags & VERIFY_WHSEC) != 0)
-		conf_decode_whsec(p, ep);
+}
+
+/*
+ * hmac: a signature header; signed_content (default ${body}) may use
+ * ${timestamp} only with a timestamp_header, as may timestamp_pattern
+ * and timestamp_tolerance.
+ */
+static void
+conf_check_hmac(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[160];
+	int		 line;
+
+	if (ep->signature_header == NULL)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type hmac "
+		    "needs signature_header", ep->name);
+	if (ep->signed_content == NULL &&
+	    conf_seen(p, i, "signed_content") == 0) {
+		ep->signed_content = verify_template_parse("${body}", err,
+		    sizeof(err));
+		if (ep->signed_content == NULL)
+			p->oom = true;
+	}
+	if (ep->timestamp_header != NULL)
+		return;
+	line = conf_seen(p, i, "signed_content");
+	if (verify_template_has_timestamp(ep->signed_content))
+		conf_error(p, line, "signed_content: ${timestamp} needs "
+		    "timestamp_header");
+	line = conf_seen(p, i, "timestamp_pattern");
+	if (line != 0)
+		conf_error(p, line, "timestamp_pattern needs timestamp_header");
+	line = conf_seen(p, i, "timestamp_tolerance");
+	if (line != 0)
+		conf_error(p, line, "timestamp_tolerance needs "
+		    "timestamp_header");
 }
 
 static void
@@ -1683,10 +1935,12 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_error(p, ep->line, "[endpoint:%s] has no path", ep->name);
 	if (sc == NULL)
 		return;		/* ENOMEM or a broken default */
-	conf_check_secrets(p, ep);
+	conf_check_secrets(p, i);
 	conf_check_scheme_keys(p, i);
 	if ((sc->flags & VERIFY_JWT) != 0)
 		conf_check_jwt(p, i);
+	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+		conf_check_hmac(p, i);
 	if (ep->signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->signature_header,
 		    sc->default_header) == 0)
@@ -1963,6 +2217,13 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->name);
 	free(ep->path);
 	free(ep->signature_header);
+	verify_template_free(ep->signed_content);
+	verify_pattern_free(ep->signature_pattern);
+	free(ep->timestamp_header);
+	verify_pattern_free(ep->timestamp_pattern);
+	for (i = 0; i < ep->npublic_keys; i++)
+		EVP_PKEY_free(ep->public_keys[i]);
+	free(ep->public_keys);
 	EVP_PKEY_free(ep->jwt_key);
 	free(ep->jwt_key_file);
 	free(ep->jwt_issuer);

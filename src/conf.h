@@ -19,6 +19,8 @@ struct verify_scheme;
 struct command;
 struct filter;
 struct verify_jwt_alg;
+struct verify_template;
+struct verify_pattern;
 struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
 
 /* HTTP methods an endpoint accepts, as a bit set. */
@@ -64,6 +66,15 @@ struct endpoint {
 	bool				 enabled;
 	int				 signature_encoding; /* verify_encoding */
 	long				 timestamp_tolerance; /* seconds */
+	/* signature_type hmac: the rule, compiled at load */
+	struct verify_template		*signed_content;
+	struct verify_pattern		*signature_pattern; /* NULL: whole */
+	int				 signature_algorithm; /* verify_algorithm */
+	char				*timestamp_header; /* normalised, or NULL */
+	struct verify_pattern		*timestamp_pattern; /* NULL: whole */
+	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
+	struct evp_pkey_st		**public_keys;
+	size_t				 npublic_keys;
 	/* signature_type jwt */
 	const struct verify_jwt_alg	*jwt_alg;	/* NULL unless set */
 	struct evp_pkey_st		*jwt_key;	/* parsed at load */

@@ -538,6 +538,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 {
 	const struct endpoint	*ep;
 	struct verify_result	 vr;
+	struct verify_http	 http;
 	struct event		 ev;
 	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
@@ -580,7 +581,9 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 
 	resp->received_us = wall_us();
-	verify_request(ep, &req->headers, body, body_len,
+	http.method = req->method;
+	http.url = req->uri;
+	verify_request_http(ep, &http, &req->headers, body, body_len,
 	    (time_t)(resp->received_us / 1000000), &vr);
 	resp->verify = verify_status_name(vr.status);
 	if (vr.status != VERIFY_OK) {

@@ -6,7 +6,9 @@
  * flags saying which configuration keys apply.  A new scheme is one more
  * function and one more row.  This file holds the HMAC family (generic
  * hmac-*, GitHub, Stripe, Slack, Standard Webhooks, Shopify) and GitLab's
- * token; verify_jwt.c holds jwt.
+ * token; verify_jwt.c holds jwt, verify_ed25519.c Discord and the
+ * ed25519 half of Standard Webhooks, verify_hmac.c the HMAC rules
+ * written in the configuration (hmac).
  * Promises: every comparison of a signature runs in constant time over
  * the whole digest (CRYPTO_memcmp) and tries every secret and every
  * candidate signature without stopping at the first match; nothing here
@@ -73,10 +75,15 @@ static const struct verify_scheme schemes[] = {
 	{ "slack", true, "x-slack-signature", verify_slack,
 	    NEEDS | VERIFY_TIMESTAMPED },
 	{ "standard-webhooks", true, NULL, verify_standard_webhooks,
-	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_WHSEC | VERIFY_FIXED_HEADERS },
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_WHSEC | VERIFY_FIXED_HEADERS |
+	    VERIFY_ED25519 },
 	{ "shopify", true, "x-shopify-hmac-sha256", verify_shopify, NEEDS },
 	{ "gitlab", true, "x-gitlab-token", verify_gitlab,
 	    NEEDS | VERIFY_TOKEN },
+	{ "discord", false, "x-signature-ed25519", verify_discord,
+	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
+	{ "hmac", true, NULL, verify_hmac,
+	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
@@ -143,10 +150,34 @@ verify_status_name(enum verify_status st)
 	return status_names[st];
 }
 
+/*
+ * Whether ep has what its scheme checks with: a secret, or for the
+ * ed25519 schemes a public key (standard-webhooks takes either).
+ */
+static bool
+has_key(const struct endpoint *ep)
+{
+	const struct verify_scheme	*sc = ep->scheme;
+
+	if ((sc->flags & VERIFY_ED25519) != 0 && ep->npublic_keys > 0)
+		return true;
+	if (sc->needs_secret)
+		return ep->nsecrets > 0;
+	return (sc->flags & VERIFY_ED25519) == 0;
+}
+
 enum verify_status
 verify_request(const struct endpoint *ep, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
+{
+	return verify_request_http(ep, NULL, headers, body, len, now, res);
+}
+
+enum verify_status
+verify_request_http(const struct endpoint *ep, const struct verify_http *http,
+    const struct header_list *headers, const unsigned char *body, size_t len,
+    time_t now, struct verify_result *res)
 {
 	const struct verify_scheme	*sc;
 
@@ -157,12 +188,17 @@ verify_request(const struct endpoint *ep, const struct header_list *headers,
 		verify_result_set(res, VERIFY_ERROR, "no signature scheme");
 		return res->status;
 	}
-	/* A signed endpoint without a secret never accepts anything. */
-	if (sc->needs_secret && ep->nsecrets == 0) {
-		verify_result_set(res, VERIFY_ERROR, "no secret configured");
+	/* A signed endpoint without a key never accepts anything. */
+	if (!has_key(ep)) {
+		verify_result_set(res, VERIFY_ERROR, "no %s configured",
+		    (sc->flags & VERIFY_ED25519) == 0 ? "secret" :
+		    sc->needs_secret ? "secret or public key" : "public key");
 		return res->status;
 	}
-	sc->verify(ep, headers, body, len, now, res);
+	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+		verify_hmac_http(ep, http, headers, body, len, now, res);
+	else
+		sc->verify(ep, headers, body, len, now, res);
 	/* Claims belong to a verified request only. */
 	if (res->status != VERIFY_OK)
 		verify_result_clear(res);
@@ -202,8 +238,8 @@ verify_header_name(const struct endpoint *ep)
 }
 
 /* The value of header name, or NULL with res set to MISSING. */
-static const char *
-need_header(const struct header_list *headers, const char *name,
+const char *
+verify_header_need(const struct header_list *headers, const char *name,
     struct verify_result *res)
 {
 	const char	*value;
@@ -229,8 +265,8 @@ hexval(unsigned char c)
 }
 
 /* Decode exactly 2 * len hex digits of s into out.  -1 if not hex. */
-static int
-hex_decode(const char *s, unsigned char *out, size_t len)
+int
+verify_hex_decode(const char *s, unsigned char *out, size_t len)
 {
 	size_t	i;
 	int	hi, lo;
@@ -452,8 +488,8 @@ mac_match_body(struct verify_mac *m, const struct endpoint *ep,
 /* ---- timestamps ---- */
 
 /* A decimal unix time of s[0..n); -1 if it is not one. */
-static int
-ts_parse(const char *s, size_t n, long long *ts)
+int
+verify_ts_parse(const char *s, size_t n, long long *ts)
 {
 	size_t	i;
 
@@ -472,8 +508,8 @@ ts_parse(const char *s, size_t n, long long *ts)
  * A verified request whose timestamp is more than timestamp_tolerance
  * away from now, either way, is a replay (or a wrong clock): STALE.
  */
-static void
-ts_window(const struct endpoint *ep, long long ts, time_t now,
+void
+verify_ts_window(const struct endpoint *ep, long long ts, time_t now,
     struct verify_result *res)
 {
 	long long	age = (long long)now - ts;
@@ -489,14 +525,14 @@ ts_window(const struct endpoint *ep, long long ts, time_t now,
 }
 
 /* The timestamp header name: its value, parsed, or -1 with res set. */
-static int
-ts_header(const struct header_list *headers, const char *name,
+int
+verify_ts_header(const struct header_list *headers, const char *name,
     const char **raw, long long *ts, struct verify_result *res)
 {
-	*raw = need_header(headers, name, res);
+	*raw = verify_header_need(headers, name, res);
 	if (*raw == NULL)
 		return -1;
-	if (ts_parse(*raw, strlen(*raw), ts) == -1) {
+	if (verify_ts_parse(*raw, strlen(*raw), ts) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "%s is not a unix "
 		    "time", name);
 		return -1;
@@ -542,10 +578,10 @@ hmac_strip_prefix(const char *prefix, bool base64, const char **sig,
 	return -1;
 }
 
-/* Decode one hex or base64 signature of exactly m->len bytes. */
-static int
-sig_decode(const struct verify_mac *m, enum verify_encoding enc,
-    const char *sig, size_t n, unsigned char *out, struct verify_result *res)
+/* Decode one hex or base64 signature of exactly want bytes. */
+int
+verify_sig_decode(size_t want, enum verify_encoding enc, const char *sig,
+    size_t n, unsigned char *out, struct verify_result *res)
 {
 	size_t	got = 0;
 
@@ -553,26 +589,26 @@ sig_decode(const struct verify_mac *m, enum verify_encoding enc,
 		verify_result_set(res, VERIFY_MALFORMED, "empty signature");
 		return -1;
 	}
-	if (enc == VERIFY_BASE64) {
-		if (verify_base64_decode(sig, n, false, out, VERIFY_MAX_DIGEST,
-		    &got) == -1) {
+	if (enc == VERIFY_BASE64 || enc == VERIFY_BASE64URL) {
+		if (verify_base64_decode(sig, n, enc == VERIFY_BASE64URL, out,
+		    VERIFY_MAX_DIGEST, &got) == -1) {
 			verify_result_set(res, VERIFY_MALFORMED,
 			    "signature is not base64");
 			return -1;
 		}
-		if (got != m->len) {
+		if (got != want) {
 			verify_result_set(res, VERIFY_MALFORMED, "signature "
-			    "has %zu bytes, want %zu", got, m->len);
+			    "has %zu bytes, want %zu", got, want);
 			return -1;
 		}
 		return 0;
 	}
-	if (n != 2 * m->len) {
+	if (n != 2 * want) {
 		verify_result_set(res, VERIFY_MALFORMED,
-		    "signature has %zu hex digits, want %zu", n, 2 * m->len);
+		    "signature has %zu hex digits, want %zu", n, 2 * want);
 		return -1;
 	}
-	if (hex_decode(sig, out, m->len) == -1) {
+	if (verify_hex_decode(sig, out, want) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "signature is not hex");
 		return -1;
 	}
@@ -594,12 +630,12 @@ hmac_parse(const struct hmac_scheme *h, enum verify_encoding enc,
 	while (*sig == ' ' || *sig == '\t')
 		sig++;
 	if (h->prefix != NULL &&
-	    hmac_strip_prefix(h->prefix, enc == VERIFY_BASE64, &sig, res) == -1)
+	    hmac_strip_prefix(h->prefix, enc != VERIFY_HEX, &sig, res) == -1)
 		return -1;
 	n = strlen(sig);
 	while (n > 0 && (sig[n - 1] == ' ' || sig[n - 1] == '\t'))
 		n--;
-	return sig_decode(h->mac, enc, sig, n, want, res);
+	return verify_sig_decode(h->mac->len, enc, sig, n, want, res);
 }
 
 /* The body's HMAC in header name, hex or base64.  */
@@ -616,7 +652,7 @@ hmac_body(const struct hmac_scheme *h, enum verify_encoding enc,
 		verify_result_set(res, VERIFY_ERROR, "no signature header");
 		return;
 	}
-	value = need_header(headers, name, res);
+	value = verify_header_need(headers, name, res);
 	if (value == NULL)
 		return;
 	want.n = 1;
@@ -704,7 +740,7 @@ stripe_element(struct stripe_sig *ss, const char *e, size_t n,
 		}
 		ss->t = e + 2;
 		ss->tlen = n - 2;
-		if (ts_parse(ss->t, ss->tlen, &ss->ts) == -1) {
+		if (verify_ts_parse(ss->t, ss->tlen, &ss->ts) == -1) {
 			verify_result_set(res, VERIFY_MALFORMED,
 			    "t= is not a unix time");
 			return -1;
@@ -718,7 +754,7 @@ stripe_element(struct stripe_sig *ss, const char *e, size_t n,
 		    "signatures", VERIFY_MAX_SIGS);
 		return -1;
 	}
-	if (n - 3 != 64 || hex_decode(e + 3, ss->sigs.v[ss->sigs.n], 32) == -1)
+	if (n - 3 != 64 || verify_hex_decode(e + 3, ss->sigs.v[ss->sigs.n], 32) == -1)
 		ss->bad++;
 	else
 		ss->sigs.n++;
@@ -767,14 +803,14 @@ verify_stripe(const struct endpoint *ep, const struct header_list *headers,
 	struct verify_chunk	 msg[3];
 	const char		*value;
 
-	value = need_header(headers, verify_header_name(ep), res);
+	value = verify_header_need(headers, verify_header_name(ep), res);
 	if (value == NULL || stripe_parse(value, &ss, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ ss.t, ss.tlen };
 	msg[1] = (struct verify_chunk){ ".", 1 };
 	msg[2] = (struct verify_chunk){ body, len };
 	verify_mac_match(&verify_mac_sha256, ep, msg, 3, &ss.sigs, res);
-	ts_window(ep, ss.ts, now, res);
+	verify_ts_window(ep, ss.ts, now, res);
 }
 
 /*
@@ -792,10 +828,10 @@ verify_slack(const struct endpoint *ep, const struct header_list *headers,
 	long long		 ts = 0;
 	size_t			 n;
 
-	value = need_header(headers, verify_header_name(ep), res);
+	value = verify_header_need(headers, verify_header_name(ep), res);
 	if (value == NULL)
 		return;
-	if (ts_header(headers, "x-slack-request-timestamp", &raw, &ts,
+	if (verify_ts_header(headers, "x-slack-request-timestamp", &raw, &ts,
 	    res) == -1)
 		return;
 	value += strspn(value, " \t");
@@ -807,62 +843,111 @@ verify_slack(const struct endpoint *ep, const struct header_list *headers,
 	value += 3;
 	n = strcspn(value, " \t");
 	want.n = 1;
-	if (sig_decode(&verify_mac_sha256, VERIFY_HEX, value, n, want.v[0],
-	    res) == -1)
+	if (verify_sig_decode(verify_mac_sha256.len, VERIFY_HEX, value, n,
+	    want.v[0], res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ "v0:", 3 };
 	msg[1] = (struct verify_chunk){ raw, strlen(raw) };
 	msg[2] = (struct verify_chunk){ ":", 1 };
 	msg[3] = (struct verify_chunk){ body, len };
 	verify_mac_match(&verify_mac_sha256, ep, msg, 4, &want, res);
-	ts_window(ep, ts, now, res);
+	verify_ts_window(ep, ts, now, res);
 }
 
-/* The "v1,<base64>" entries of a webhook-signature header. */
+/* The entries of a webhook-signature header that the endpoint can check. */
+struct swh_sigs {
+	struct verify_sigs	v1;	/* HMAC-SHA256, under a whsec_ secret */
+	struct verify_sigs	v1a;	/* ed25519, under a whpk_ key */
+	size_t			other;	/* other versions, or no key for them */
+};
+
+/* One "<version>,<base64>" entry of want bytes into sigs. */
 static int
-swh_sigs(const char *value, struct verify_sigs *sigs,
+swh_entry(const char *b64, size_t n, size_t want, const char *version,
+    struct verify_sigs *sigs, struct verify_result *res)
+{
+	size_t	got = 0;
+
+	if (sigs->n == VERIFY_MAX_SIGS) {
+		verify_result_set(res, VERIFY_MALFORMED, "more than %d %s "
+		    "signatures", VERIFY_MAX_SIGS, version);
+		return -1;
+	}
+	if (verify_base64_decode(b64, n, false, sigs->v[sigs->n],
+	    VERIFY_MAX_DIGEST, &got) == -1 || got != want) {
+		verify_result_set(res, VERIFY_MALFORMED, "a %s signature is "
+		    "not %zu bytes of base64", version, want);
+		return -1;
+	}
+	sigs->n++;
+	return 0;
+}
+
+/*
+ * Sort the space-separated entries: v1 if the endpoint has secrets,
+ * v1a if it has public keys; any other is skipped.
+ */
+static int
+swh_sigs(const struct endpoint *ep, const char *value, struct swh_sigs *ss,
     struct verify_result *res)
 {
 	const char	*s = value;
-	size_t		 n, got, other = 0;
+	size_t		 n;
+	int		 rc = 0;
 
-	sigs->n = 0;
+	memset(ss, 0, sizeof(*ss));
 	for (;;) {
 		s += strspn(s, " ");
 		if (*s == '\0')
 			break;
 		n = strcspn(s, " ");
-		if (n < 3 || memcmp(s, "v1,", 3) != 0) {
-			other++;	/* v1a (asymmetric) and the like */
-		} else if (sigs->n == VERIFY_MAX_SIGS) {
-			verify_result_set(res, VERIFY_MALFORMED,
-			    "more than %d v1 signatures", VERIFY_MAX_SIGS);
+		if (n >= 3 && memcmp(s, "v1,", 3) == 0 && ep->nsecrets > 0)
+			rc = swh_entry(s + 3, n - 3, 32, "v1", &ss->v1, res);
+		else if (n >= 4 && memcmp(s, "v1a,", 4) == 0 &&
+		    ep->npublic_keys > 0)
+			rc = swh_entry(s + 4, n - 4, VERIFY_ED25519_SIG, "v1a",
+			    &ss->v1a, res);
+		else
+			ss->other++;
+		if (rc == -1)
 			return -1;
-		} else if (verify_base64_decode(s + 3, n - 3, false,
-		    sigs->v[sigs->n], VERIFY_MAX_DIGEST, &got) == 0 &&
-		    got == 32) {
-			sigs->n++;
-		} else {
-			verify_result_set(res, VERIFY_MALFORMED, "a v1 "
-			    "signature is not 32 bytes of base64");
-			return -1;
-		}
 		s += n;
 	}
-	if (sigs->n == 0) {
-		verify_result_set(res, other > 0 ? VERIFY_MISMATCH :
-		    VERIFY_MALFORMED, other > 0 ? "no v1 signature" :
-		    "empty signature list");
+	if (ss->v1.n + ss->v1a.n == 0) {
+		verify_result_set(res, ss->other > 0 ? VERIFY_MISMATCH :
+		    VERIFY_MALFORMED, ss->other == 0 ? "empty signature list" :
+		    ep->npublic_keys == 0 ? "no v1 signature" :
+		    ep->nsecrets == 0 ? "no v1a signature" :
+		    "no v1 or v1a signature");
 		return -1;
 	}
 	return 0;
 }
 
+/* HMAC of the v1 and ed25519 of the v1a entries: any one may match. */
+static void
+swh_match(const struct endpoint *ep, const struct verify_chunk *msg,
+    size_t nmsg, const struct swh_sigs *ss, struct verify_result *res)
+{
+	struct verify_result	ed = { .claims = NULL };
+
+	if (ss->v1.n > 0)
+		verify_mac_match(&verify_mac_sha256, ep, msg, nmsg, &ss->v1,
+		    res);
+	if (ss->v1a.n == 0)
+		return;
+	verify_ed25519_match(ep, msg, nmsg, &ss->v1a, &ed);
+	if (ss->v1.n == 0 || ed.status == VERIFY_OK ||
+	    (res->status == VERIFY_MISMATCH && ed.status == VERIFY_ERROR))
+		*res = ed;
+}
+
 /*
  * Standard Webhooks (and Svix, its origin): webhook-id, -timestamp and
  * -signature, or the same three with svix- in front, never mixed.  The
- * signed content is "<id>.<timestamp>.<body>"; the secrets were decoded
- * from whsec_<base64> at load time.
+ * signed content is "<id>.<timestamp>.<body>": v1 entries are its
+ * HMAC-SHA256 under a secret, decoded from whsec_<base64> at load time;
+ * v1a entries its ed25519 signature, checked with the whpk_ public keys.
  */
 static void
 verify_standard_webhooks(const struct endpoint *ep,
@@ -873,7 +958,7 @@ verify_standard_webhooks(const struct endpoint *ep,
 		{ "webhook-id", "webhook-timestamp", "webhook-signature" },
 		{ "svix-id", "svix-timestamp", "svix-signature" }
 	};
-	struct verify_sigs	 sigs;
+	struct swh_sigs		 ss;
 	struct verify_chunk	 msg[5];
 	const char		*id, *sig, *raw = NULL;
 	long long		 ts = 0;
@@ -881,20 +966,20 @@ verify_standard_webhooks(const struct endpoint *ep,
 
 	set = header_get(headers, names[0][2]) == NULL &&
 	    header_get(headers, names[1][2]) != NULL ? 1 : 0;
-	id = need_header(headers, names[set][0], res);
+	id = verify_header_need(headers, names[set][0], res);
 	if (id == NULL ||
-	    ts_header(headers, names[set][1], &raw, &ts, res) == -1)
+	    verify_ts_header(headers, names[set][1], &raw, &ts, res) == -1)
 		return;
-	sig = need_header(headers, names[set][2], res);
-	if (sig == NULL || swh_sigs(sig, &sigs, res) == -1)
+	sig = verify_header_need(headers, names[set][2], res);
+	if (sig == NULL || swh_sigs(ep, sig, &ss, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ id, strlen(id) };
 	msg[1] = (struct verify_chunk){ ".", 1 };
 	msg[2] = (struct verify_chunk){ raw, strlen(raw) };
 	msg[3] = (struct verify_chunk){ ".", 1 };
 	msg[4] = (struct verify_chunk){ body, len };
-	verify_mac_match(&verify_mac_sha256, ep, msg, 5, &sigs, res);
-	ts_window(ep, ts, now, res);
+	swh_match(ep, msg, 5, &ss, res);
+	verify_ts_window(ep, ts, now, res);
 }
 
 /*
@@ -933,7 +1018,7 @@ verify_gitlab(const struct endpoint *ep, const struct header_list *headers,
 	(void)body;
 	(void)len;
 	(void)now;
-	token = need_header(headers, verify_header_name(ep), res);
+	token = verify_header_need(headers, verify_header_name(ep), res);
 	if (token == NULL)
 		return;
 	if (token[0] == '\0') {

@@ -48,6 +48,13 @@ struct verify_result {
  * of the secret.
  */
 #define VERIFY_TOKEN		0x40
+/*
+ * ed25519 public keys apply (public_key, or a whpk_ secret): the
+ * scheme checks signatures a sender made with its private key.
+ */
+#define VERIFY_ED25519		0x80
+/* The rule is written in the file: signed_content and the like apply. */
+#define VERIFY_HMAC_RULE	0x100
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
@@ -62,8 +69,26 @@ struct verify_scheme {
 /* signature_encoding of the generic HMAC schemes. */
 enum verify_encoding {
 	VERIFY_HEX = 0,
-	VERIFY_BASE64
+	VERIFY_BASE64,
+	VERIFY_BASE64URL
 };
+
+/* signature_algorithm of signature_type hmac. */
+enum verify_algorithm {
+	VERIFY_SHA1 = 0,
+	VERIFY_SHA256,
+	VERIFY_SHA512
+};
+
+/* The request line, for what signature_type hmac may sign. */
+struct verify_http {
+	const char	*method;	/* "POST" */
+	const char	*url;		/* as requested: path and query */
+};
+
+/* signed_content and a pattern, compiled (signature_type hmac). */
+struct verify_template;
+struct verify_pattern;
 
 /* A JWT algorithm we verify, as named in jwt_algorithm. */
 enum verify_jwt_kind {
@@ -87,6 +112,11 @@ const char			*verify_scheme_names(void);
 
 /* Run the endpoint's scheme; fills res.  Returns res->status. */
 enum verify_status	 verify_request(const struct endpoint *,
+			    const struct header_list *, const unsigned char *body,
+			    size_t len, time_t now, struct verify_result *res);
+/* The same, with the request line that signed_content may use. */
+enum verify_status	 verify_request_http(const struct endpoint *,
+			    const struct verify_http *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *res);
 /* Release what a result owns (the claims); safe to call twice. */
@@ -118,5 +148,30 @@ int	verify_base64_decode(const char *s, size_t n, bool url,
  */
 int	verify_whsec_decode(const unsigned char *s, size_t n,
 	    unsigned char **out, size_t *outlen);
+/*
+ * An ed25519 public key written as 64 hex digits, or as the base64 of
+ * its 32 bytes with an optional whpk_ prefix (Standard Webhooks).
+ * Returns the key, or NULL with the reason in why (never the value).
+ */
+EVP_PKEY	*verify_ed25519_key(const char *s, size_t n, char *why,
+		    size_t whylen);
+
+/*
+ * A signed_content template: text with ${body}, ${method}, ${url},
+ * ${query}, ${timestamp} and ${header.NAME}.  NULL with the reason in
+ * err (an unknown variable, a ${ left open, too many pieces).
+ */
+struct verify_template	*verify_template_parse(const char *,
+			    char *err, size_t errlen);
+bool			 verify_template_has_timestamp(
+			    const struct verify_template *);
+void			 verify_template_free(struct verify_template *);
+/*
+ * A PCRE2 pattern with one named group (sig, ts) that picks the value
+ * out.  NULL with the reason in err (bad regex, no such group).
+ */
+struct verify_pattern	*verify_pattern_compile(const char *re,
+			    const char *group, char *err, size_t errlen);
+void			 verify_pattern_free(struct verify_pattern *);
 
 #endif

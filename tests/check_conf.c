@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "command.h"
 #include "conf.h"
@@ -415,7 +416,7 @@ START_TEST(test_bad_values)
 	    "13: path: \"hooks/a\" does not start with \"/\"",
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
-	    "standard-webhooks shopify gitlab)",
+	    "standard-webhooks shopify gitlab discord hmac)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
@@ -1495,7 +1496,9 @@ static const char *const all_keys[] = {
 	"methods", "enabled", "signature_encoding", "timestamp_tolerance",
 	"jwt_algorithm", "jwt_public_key_file", "jwt_leeway", "jwt_issuer",
 	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group",
-	"max_headers", "max_header_size", "redact_headers"
+	"max_headers", "max_header_size", "redact_headers", "public_key",
+	"signed_content", "signature_pattern", "signature_algorithm",
+	"timestamp_header", "timestamp_pattern"
 };
 
 START_TEST(test_example_file)
@@ -1749,9 +1752,9 @@ START_TEST(test_scheme_only_keys)
 	    "6: jwt_algorithm applies only to signature_type jwt, not "
 	    "hmac-sha256",
 	    "7: timestamp_tolerance applies only to signature_type stripe, "
-	    "slack and standard-webhooks, not hmac-sha256",
+	    "slack, standard-webhooks, discord and hmac, not hmac-sha256",
 	    "12: signature_encoding applies only to signature_type "
-	    "hmac-sha256 and hmac-sha1, not stripe",
+	    "hmac-sha256, hmac-sha1 and hmac, not stripe",
 	    "17: signature_header does not apply to signature_type "
 	    "standard-webhooks (it reads fixed headers)", NULL);
 }
@@ -1793,8 +1796,8 @@ START_TEST(test_provider_bad_values)
 	    "[endpoint:n]\npath = /n\nsignature_type = gitlab\n");
 	expect_errors("5: timestamp_tolerance: 0 is out of range (1 to 86400)",
 	    "10: timestamp_tolerance: 86401 is out of range (1 to 86400)",
-	    "15: signature_encoding: \"b64\" is neither \"hex\" nor "
-	    "\"base64\"",
+	    "15: signature_encoding: \"b64\" is none of \"hex\", "
+	    "\"base64\", \"base64url\"",
 	    "16: [endpoint:n]: signature_type gitlab needs a secret or "
 	    "secret_file", NULL);
 }
@@ -1838,6 +1841,179 @@ START_TEST(test_whsec_bad)
 	    "6: secret is not a Standard Webhooks secret (whsec_ and base64)",
 	    "7: secret is not a Standard Webhooks secret (whsec_ and base64)",
 	    NULL);
+}
+END_TEST
+
+/*
+ * ed25519 public keys: the key of the Standard Webhooks reference
+ * library's asymmetric test (libraries/go/webhook_asymmetric_test.go),
+ * written the three ways a key may be.
+ */
+#define ED_HEX	"6653787a0edd492aa2d26a17f61414937a2bacea2e2b74154129496b6e3c73f8"
+#define ED_B64	"ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="
+
+/* The raw bytes of key are ED_HEX's. */
+static bool
+ed_key_is(EVP_PKEY *key)
+{
+	unsigned char	raw[32];
+	char		hex[65];
+	size_t		len = sizeof(raw), i;
+
+	if (EVP_PKEY_get_raw_public_key(key, raw, &len) != 1 || len != 32)
+		return false;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return strcmp(hex, ED_HEX) == 0;
+}
+
+/* public_key in hex or base64; whpk_ secrets of standard-webhooks are
+ * keys too, from lines and from files, and leave the whsec_ ones. */
+START_TEST(test_ed25519_keys)
+{
+	static const char	 keys[] = "whpk_" ED_B64 "\nwhsec_ZGVm\n";
+	const struct endpoint	*ep;
+	const char		*sf;
+	char			 text[1024];
+	size_t			 i;
+
+	sf = put_file("swh.keys", keys, sizeof(keys) - 1, 0600);
+	snprintf(text, sizeof(text), "[endpoint:d]\npath = /d\n"
+	    "signature_type = discord\npublic_key = " ED_HEX "\n"
+	    "public_key = whpk_" ED_B64 "\ntimestamp_tolerance = 60\n"
+	    "[endpoint:w]\npath = /w\nsignature_type = standard-webhooks\n"
+	    "secret = whpk_" ED_B64 "\nsecret = whsec_YWJj\n"
+	    "secret_file = %s\npublic_key = " ED_B64 "\n"
+	    "[endpoint:k]\npath = /k\nsignature_type = standard-webhooks\n"
+	    "public_key = " ED_HEX "\n", sf);
+	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->scheme->name, "discord");
+	ck_assert_str_eq(ep->signature_header, "x-signature-ed25519");
+	ck_assert_int_eq(ep->timestamp_tolerance, 60);
+	ck_assert_uint_eq(ep->nsecrets, 0);
+	ck_assert_uint_eq(ep->npublic_keys, 2);
+	for (i = 0; i < ep->npublic_keys; i++)
+		ck_assert(ed_key_is(ep->public_keys[i]));
+	ep = &c->endpoints[1];
+	ck_assert_uint_eq(ep->nsecrets, 2);
+	ck_assert(secret_is(&ep->secrets[0], "abc"));
+	ck_assert(secret_is(&ep->secrets[1], "def"));
+	ck_assert_uint_eq(ep->npublic_keys, 3);
+	for (i = 0; i < ep->npublic_keys; i++)
+		ck_assert(ed_key_is(ep->public_keys[i]));
+	ep = &c->endpoints[2];
+	ck_assert_uint_eq(ep->nsecrets, 0);
+	ck_assert_uint_eq(ep->npublic_keys, 1);
+}
+END_TEST
+
+/* Every way to get a key wrong is an error at its line. */
+START_TEST(test_ed25519_key_errors)
+{
+	load("[endpoint:d]\npath = /d\nsignature_type = discord\n"
+	    "public_key = " ED_HEX "00\n"
+	    "public_key = 6653787a0edd492aa2d26a17f61414937a2bacea2e2b741541"
+	    "29496b6e3c73fx\n"
+	    "public_key = whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"
+	    "public_key = whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g*\n"
+	    "public_key = whpk_YWJj\n"
+	    "secret = " ED_HEX "\n"
+	    "[endpoint:e]\npath = /e\nsignature_type = discord\n"
+	    "[endpoint:s]\npath = /s\nsignature_type = stripe\n"
+	    "secret = whpk_" ED_B64 "\npublic_key = " ED_HEX "\n"
+	    "[endpoint:w]\npath = /w\nsignature_type = standard-webhooks\n"
+	    "secret = whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248\n"
+	    "[endpoint:n]\npath = /n\nsignature_type = standard-webhooks\n");
+	expect_errors("4: public_key: 66 hex digits, want 64 (an ed25519 "
+	    "public key is 64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "5: public_key: 64 characters, but not hex (an ed25519 public key "
+	    "is 64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "6: public_key: a whsec_ value is a shared secret, not a public "
+	    "key (an ed25519 public key is 64 hex digits, or whpk_ and the "
+	    "base64 of 32 bytes)",
+	    "7: public_key: whpk_ key is not base64 (an ed25519 public key is "
+	    "64 hex digits, or whpk_ and the base64 of 32 bytes)",
+	    "8: public_key: 3 bytes, want 32 (an ed25519 public key is 64 hex "
+	    "digits, or whpk_ and the base64 of 32 bytes)",
+	    "9: signature_type discord checks with public_key, not a secret",
+	    "10: [endpoint:e]: signature_type discord needs a public_key",
+	    "16: secret: a whpk_ public key does not apply to signature_type "
+	    "stripe (it takes a shared secret)",
+	    "17: public_key applies only to signature_type discord and "
+	    "standard-webhooks, not stripe",
+	    "21: secret: 30 bytes, want 32 (a Standard Webhooks public key is "
+	    "whpk_ and the base64 of 32 bytes)",
+	    "22: [endpoint:n]: signature_type standard-webhooks needs a secret "
+	    "or secret_file (whsec_), or a public_key (whpk_)", NULL);
+}
+END_TEST
+
+/* signature_type hmac: a rule that loads, and its defaults. */
+START_TEST(test_hmac_rule)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_msg(load("[endpoint:s]\npath = /s\nsignature_type = hmac\n"
+	    "signature_header = X-Slack-Signature\n"
+	    "signature_pattern = ^v0=(?<sig>[0-9a-f]+)$ ; a comment\n"
+	    "timestamp_header = X_Slack_Request_Timestamp\n"
+	    "signed_content = v0:${timestamp}:${body}\n"
+	    "signature_algorithm = sha512\nsignature_encoding = base64url\n"
+	    "timestamp_tolerance = 60\nsecret = x\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac\n"
+	    "signature_header = X-Sig\nsecret = x\n") != NULL, "%s",
+	    errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->signature_header, "x-slack-signature");
+	ck_assert_str_eq(ep->timestamp_header, "x-slack-request-timestamp");
+	ck_assert_ptr_nonnull(ep->signature_pattern);
+	ck_assert(verify_template_has_timestamp(ep->signed_content));
+	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA512);
+	ck_assert_int_eq(ep->signature_encoding, VERIFY_BASE64URL);
+	ep = &c->endpoints[1];
+	ck_assert_ptr_nonnull(ep->signed_content);	/* ${body} */
+	ck_assert_ptr_null(ep->signature_pattern);
+	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA256);
+	ck_assert_int_eq(ep->signature_encoding, VERIFY_HEX);
+}
+END_TEST
+
+/* Every way to get a rule wrong is an error at its line. */
+START_TEST(test_hmac_rule_errors)
+{
+	load("[endpoint:a]\npath = /a\nsignature_type = hmac\nsecret = x\n"
+	    "signature_header = X-Sig\n"
+	    "signed_content = ${header.X-Id}.${bdy}\n"
+	    "signature_pattern = v1=([0-9a-f]+)\n"
+	    "timestamp_pattern = t=(?<sig>[0-9]+)\n"
+	    "signature_algorithm = md5\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = hmac\nsecret = x\n"
+	    "signed_content = ${timestamp}.${body}\n"
+	    "timestamp_pattern = t=(?<ts>[0-9]+)\ntimestamp_tolerance = 5\n"
+	    "[endpoint:c]\npath = /c\nsignature_type = stripe\nsecret = x\n"
+	    "signed_content = ${body}\ntimestamp_header = X-Ts\n"
+	    "[endpoint:d]\npath = /d\nsignature_type = hmac\nsecret = x\n"
+	    "signature_header = X-Sig\nsigned_content = v0:${body\n"
+	    "signature_pattern = v1=(?<sig>[0-9a-f]+\n");
+	expect_errors("6: signed_content: unknown variable ${bdy} (known: "
+	    "body, method, url, query, timestamp, header.NAME)",
+	    "7: signature_pattern: no (?<sig>...) group",
+	    "8: timestamp_pattern: no (?<ts>...) group",
+	    "8: timestamp_pattern needs timestamp_header",
+	    "9: signature_algorithm: \"md5\" is none of \"sha1\", \"sha256\", "
+	    "\"sha512\"",
+	    "10: [endpoint:b]: signature_type hmac needs signature_header",
+	    "14: signed_content: ${timestamp} needs timestamp_header",
+	    "15: timestamp_pattern needs timestamp_header",
+	    "16: timestamp_tolerance needs timestamp_header",
+	    "21: signed_content applies only to signature_type hmac, not "
+	    "stripe",
+	    "22: timestamp_header applies only to signature_type hmac, not "
+	    "stripe",
+	    "28: signed_content: ${ without a closing }",
+	    "29: signature_pattern: bad regex: missing closing parenthesis at "
+	    "offset 19", NULL);
 }
 END_TEST
 
@@ -1987,6 +2163,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_provider_bad_values);
 	tcase_add_test(tc, test_whsec_secrets);
 	tcase_add_test(tc, test_whsec_bad);
+	tcase_add_test(tc, test_ed25519_keys);
+	tcase_add_test(tc, test_ed25519_key_errors);
+	tcase_add_test(tc, test_hmac_rule);
+	tcase_add_test(tc, test_hmac_rule_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handlers");

@@ -159,6 +159,7 @@ struct fixture {
 	struct endpoint		ep;
 	struct secret		secrets[4];
 	unsigned char		*owned[4];	/* decoded whsec_ secrets */
+	EVP_PKEY		*keys[4];	/* ed25519 public keys */
 	struct header_list	hl;
 	struct verify_result	res;
 	char			*token;		/* a jwt suite's token */
@@ -178,8 +179,10 @@ fx_teardown(void)
 	size_t	i;
 
 	header_list_free(&fx.hl);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		free(fx.owned[i]);
+		EVP_PKEY_free(fx.keys[i]);
+	}
 	verify_result_clear(&fx.res);
 	EVP_PKEY_free(fx.ep.jwt_key);
 	free(fx.token);

@@ -1,10 +1,12 @@
 /*
  * check_verify_providers: the providers' own signature formats (GitHub,
- * Stripe, Slack, Standard Webhooks, Shopify, GitLab), the generic HMAC
- * schemes with signature_encoding = base64, and the base64 codec they
- * share.  One suite per scheme, a fixed clock (NOW), published vectors
- * where the provider gives one (Slack, Standard Webhooks), else
- * signatures made here with OpenSSL's one-shot HMAC().
+ * Stripe, Slack, Standard Webhooks with HMAC and ed25519, Shopify,
+ * GitLab, Discord), the generic HMAC schemes with signature_encoding =
+ * base64, and the base64 codec they share.  One suite per scheme, a
+ * fixed clock (NOW), published vectors where the provider gives one
+ * (Slack, Standard Webhooks), else HMAC signatures made here with
+ * OpenSSL's one-shot HMAC() and ed25519 ones made once with openssl(1)
+ * and kept as fixed vectors.
  */
 #include "config.h"
 
@@ -21,29 +23,45 @@
 #include "verify.h"
 #define CHECK_UTIL_VERIFY
 #include "check_util.h"
+#include "verify_vectors.h"
 
 #define NOW		FX_NOW
 #define SECRET		"s3cret-for-tests"
 #define BODY		"{\"event\":\"test\",\"n\":1}"
 
-/* Slack's documented example (api.slack.com, "Verifying requests"). */
-#define SLACK_SECRET	"8f742231b10e8888abcd99yyyzzz85a5"
-#define SLACK_TS	"1531420618"
-#define SLACK_BODY	"token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&" \
-	"team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&" \
-	"user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&" \
-	"text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F" \
-	"T1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=" \
-	"398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
-#define SLACK_SIG	"v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd2" \
-	"7519666489c69b503"
+/*
+ * Standard Webhooks' asymmetric (v1a) example: the reference library's
+ * TestAsymmetricWebhookSign (libraries/go/webhook_asymmetric_test.go in
+ * github.com/standard-webhooks/standard-webhooks) signs the example
+ * above with the private key whose 32-byte seed is the base64
+ * "VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=" and expects SWH_V1A.
+ * SWH_WHPK is that key's public half, derived with openssl pkey.
+ */
+#define SWH_WHPK	"whpk_ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g="
+#define SWH_V1A		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkA" \
+	"TuDe6KYYUuxqtaiHeYGb7KaaBRdM5WqyeFiL8Ag=="
 
-/* The Standard Webhooks specification's example. */
-#define SWH_SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-#define SWH_ID		"msg_p5jXN8AQM9LWM0D4loKWxJek"
-#define SWH_TS		"1614265330"
-#define SWH_BODY	"{\"test\": 2432232314}"
-#define SWH_SIG		"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+/*
+ * Two keys made with "openssl genpkey -algorithm ed25519"; ED_PUB is the
+ * public half of the one that signed, ED_OTHER another.  The messages
+ * were signed with "openssl pkeyutl -sign -rawin".
+ */
+#define ED_PUB		"549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa11702fc"
+#define ED_PUB_B64	"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw="
+#define ED_OTHER	"046f17ae20246b9e977ea4b1bdba517511e38c552d8035d650365793227cc27d"
+#define ED_OTHER_B64	"BG8XriAka56XfqSxvbpRdRHjjFUtgDXWUDZXkyJ8wn0="
+/* Discord: ED_PUB's signature of DISCORD_TS followed by DISCORD_BODY. */
+#define DISCORD_TS	"1700000000"
+#define DISCORD_BODY	"{\"type\":1,\"id\":\"ping\"}"
+#define DISCORD_SIG	"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c" \
+	"2457966387099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408" \
+	"be680a"
+/* The Standard Webhooks example above, signed by ED_PUB and ED_OTHER. */
+#define SWH_V1A_ED	"v1a,v84b80PRl4a+EnSqg6NaUh1OYcl3RavDqFKOqPWEHvjpYrphSh5" \
+	"luPbEhnGgeUZ15VyUiwrBBDufFK3oXWL9Cg=="
+#define SWH_V1A_OTHER	"v1a,Cpd6kG4LMB+IUZR0gV8ar8DkljesbVnTrwM1EFO3F1K97RaJxh" \
+	"32y06Ye8/DloLZ6jzgsSp1hewHvEGJiuomDQ=="
+
 
 static void
 fx_endpoint(const char *scheme)
@@ -65,6 +83,41 @@ fx_whsec(const char *secret)
 	fx.secrets[n].data = fx.owned[n];
 	fx.secrets[n].len = len;
 	fx.ep.nsecrets++;
+}
+
+/* An ed25519 public key, parsed as conf.c does at load. */
+static void
+fx_pubkey(const char *text)
+{
+	size_t	n = fx.ep.npublic_keys;
+	char	why[96];
+
+	ck_assert_uint_lt(n, 4);
+	fx.keys[n] = verify_ed25519_key(text, strlen(text), why, sizeof(why));
+	ck_assert_msg(fx.keys[n] != NULL, "%s: %s", text, why);
+	fx.ep.public_keys = fx.keys;
+	fx.ep.npublic_keys++;
+}
+
+/* Drop the request's headers, for the next request of a test. */
+static void
+fx_headers_clear(void)
+{
+	header_list_free(&fx.hl);
+	memset(&fx.hl, 0, sizeof(fx.hl));
+}
+
+/*
+ * A request signed at t is good up to timestamp_tolerance (300 s) away
+ * from the clock, either way, and stale beyond.
+ */
+static void
+assert_window(const char *body, time_t t)
+{
+	ck_assert_int_eq(fx_verify_at(body, t + 301), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(body, t - 301), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(body, t + 300), VERIFY_OK);
+	ck_assert_int_eq(fx_verify_at(body, t - 300), VERIFY_OK);
 }
 
 /* HMAC(md, key, a || b || c) as lowercase hex into out (129 bytes). */
@@ -650,6 +703,347 @@ START_TEST(test_swh_stale_and_future)
 }
 END_TEST
 
+/* ---- standard webhooks, v1a (ed25519) ---- */
+
+START_TEST(test_swh_v1a_published)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	fx_assert_clean(NULL, SWH_V1A + 4);
+	fx_headers_clear();
+	swh_headers("svix", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_own_vector)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_PUB_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_ED);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_changed)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	/* One byte of the body. */
+	ck_assert_int_eq(fx_verify_at("{\"test\": 2432232315}", 1614265330),
+	    VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no public key matches");
+	/* The id and the timestamp are signed too. */
+	fx_headers_clear();
+	swh_headers("webhook", "msg_p5jXN8AQM9LWM0D4loKWxJeK", SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, "1614265331", SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_wrong_key)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_OTHER_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	/* The same key's signature of it is good. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_swh_v1a_malformed)
+{
+	static const char *const bad[] = {
+		"v1a,",					/* empty */
+		"v1a,not*base64",
+		/* 32 bytes: an HMAC's length, not a signature's */
+		"v1a,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
+		/* 63 bytes */
+		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUux"
+		    "qtaiHeYGb7KaaBRdM5WqyeFiL8",
+		/* 65 bytes */
+		"v1a,tQ9V2XOqn7jL/DQenEFpqIugdBVtiMmER5mhSkXBNwM0mkATuDe6KYYUux"
+		    "qtaiHeYGb7KaaBRdM5WqyeFiL8AgAA",
+		/* a good one after a bad one is still a bad header */
+		"v1a,YWJj " SWH_V1A,
+	};
+	size_t	i;
+
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fx_headers_clear();
+		swh_headers("webhook", SWH_ID, SWH_TS, bad[i]);
+		ck_assert_msg(fx_verify_at(SWH_BODY, 1614265330) ==
+		    VERIFY_MALFORMED, "%s: %s", bad[i], fx.res.detail);
+		ck_assert_str_eq(fx.res.detail, "a v1a signature is not 64 "
+		    "bytes of base64");
+	}
+}
+END_TEST
+
+START_TEST(test_swh_v1a_stale)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	assert_window(SWH_BODY, 1614265330);
+	/* A stale forgery is a mismatch, not stale. */
+	ck_assert_int_eq(fx_verify_at("{}", 1614265330 + 301),
+	    VERIFY_MISMATCH);
+}
+END_TEST
+
+/* Several entries of every version; any one that verifies passes. */
+START_TEST(test_swh_v1a_several)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey("whpk_" ED_PUB_B64);
+	swh_headers("webhook", SWH_ID, SWH_TS,
+	    "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_V1A_OTHER
+	    " v2,whatever " SWH_V1A_ED " " SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+	/* None by our key. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER " " SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	/* A key alone checks no v1: nothing to check. */
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_SIG);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no v1a signature");
+}
+END_TEST
+
+/* Rotation: every key is tried. */
+START_TEST(test_swh_v1a_rotation)
+{
+	fx_endpoint("standard-webhooks");
+	fx_pubkey(ED_OTHER);
+	fx_pubkey(SWH_WHPK);
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A);
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_OK);
+}
+END_TEST
+
+/* A secret and a key on one endpoint: v1 and v1a both count. */
+START_TEST(test_swh_v1_and_v1a)
+{
+	static const char *const good[] = {
+		SWH_SIG, SWH_V1A, SWH_V1A_OTHER " " SWH_SIG,
+		"v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= " SWH_V1A,
+	};
+	size_t	i;
+
+	fx_endpoint("standard-webhooks");
+	fx_whsec(SWH_SECRET);
+	fx_pubkey(SWH_WHPK);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		fx_headers_clear();
+		swh_headers("webhook", SWH_ID, SWH_TS, good[i]);
+		ck_assert_msg(fx_verify_at(SWH_BODY, 1614265330) == VERIFY_OK,
+		    "%s: %s", good[i], fx.res.detail);
+	}
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, SWH_V1A_OTHER
+	    " v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	fx_headers_clear();
+	swh_headers("webhook", SWH_ID, SWH_TS, "v2,abc");
+	ck_assert_int_eq(fx_verify_at(SWH_BODY, 1614265330), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no v1 or v1a signature");
+}
+END_TEST
+
+/* Keys are written as hex, whpk_ base64 or bare base64; nothing else. */
+START_TEST(test_ed25519_key_forms)
+{
+	static const char *const good[] = {
+		ED_PUB, "549E60C8E1AF3F74AE33DB873768469A77AEA0603CA4B7002F90D33"
+		    "AA11702FC", "whpk_" ED_PUB_B64, ED_PUB_B64,
+		"whpk_VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw",
+		"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw",
+		"VJ5gyOGvP3SuM9uHN2hGmneuoGA8pLcAL5DTOqEXAvw=",
+	};
+	static const struct {
+		const char	*text;
+		const char	*why;
+	} bad[] = {
+		{ "", "0 hex digits, want 64" },
+		{ "549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa117"
+		    "02", "62 hex digits, want 64" },
+		{ "549e60c8e1af3f74ae33db873768469a77aea0603ca4b7002f90d33aa117"
+		    "02g0", "64 characters, but not hex" },
+		{ "whpk_", "whpk_ key is not base64" },
+		{ "whpk_" ED_PUB, "48 bytes, want 32" },
+		{ "whpk_YWJj", "3 bytes, want 32" },
+		{ "whsec_" ED_PUB_B64, "a whsec_ value is a shared secret, not "
+		    "a public key" },
+		{ "key with spaces", "neither 64 hex digits nor base64" },
+	};
+	EVP_PKEY	*key;
+	char		 why[96];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		key = verify_ed25519_key(good[i], strlen(good[i]), why,
+		    sizeof(why));
+		ck_assert_msg(key != NULL, "%s: %s", good[i], why);
+		EVP_PKEY_free(key);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		key = verify_ed25519_key(bad[i].text, strlen(bad[i].text), why,
+		    sizeof(why));
+		ck_assert_msg(key == NULL, "%s was taken", bad[i].text);
+		ck_assert_str_eq(why, bad[i].why);
+	}
+}
+END_TEST
+
+/* ---- discord ---- */
+
+static void
+discord_headers(const char *sig, const char *ts)
+{
+	fx_headers_clear();
+	if (sig != NULL)
+		fx_header("X-Signature-Ed25519", sig);
+	if (ts != NULL)
+		fx_header("X-Signature-Timestamp", ts);
+}
+
+START_TEST(test_discord_valid)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+	ck_assert_str_eq(fx.res.detail, "signature ok");
+	fx_assert_clean(NULL, DISCORD_SIG);
+	/* Hex in either case, blanks around it. */
+	discord_headers("  20908A54565F44EFAC41BDCCEC04C13BDE4C347D627D25B76C573C"
+	    "2457966387099837EC4293B1FBD989A408768D2361D5ADEEF57D9911DE5B3E853408"
+	    "BE680A\t", DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_discord_changed)
+{
+	char	sig[] = DISCORD_SIG;
+
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify("{\"type\":1,\"id\":\"pinG\"}"),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(""), VERIFY_MISMATCH);
+	/* The timestamp is signed. */
+	discord_headers(DISCORD_SIG, "1700000001");
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	flip_last(sig);
+	discord_headers(sig, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	ck_assert_str_eq(fx.res.detail, "no public key matches");
+}
+END_TEST
+
+START_TEST(test_discord_wrong_key_and_rotation)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_OTHER);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISMATCH);
+	fx_pubkey("whpk_" ED_PUB_B64);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+}
+END_TEST
+
+START_TEST(test_discord_malformed)
+{
+	static const char *const bad[] = {
+		"",
+		/* 126 and 130 hex digits */
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387"
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be68",
+		DISCORD_SIG "00",
+		/* 128 digits, one not hex */
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387"
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be68"
+		    "0g",
+		/* base64 of the signature */
+		"IJCKVFZfRO+sQb3M7ATBO95MNH1ifSW3bFc8JFeWY4cJmDfsQpOx+9mJpAh2jSNh"
+		    "1a3u9X2ZEd5bPoU0CL5oCg==",
+		"20908a54565f44efac41bdccec04c13bde4c347d627d25b76c573c2457966387 "
+		    "099837ec4293b1fbd989a408768d2361d5adeef57d9911de5b3e853408be680a",
+	};
+	size_t	i;
+
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		discord_headers(bad[i], DISCORD_TS);
+		ck_assert_msg(fx_verify(DISCORD_BODY) == VERIFY_MALFORMED,
+		    "%s: %s", bad[i], fx.res.detail);
+	}
+	discord_headers(DISCORD_SIG "00", DISCORD_TS);
+	fx_verify(DISCORD_BODY);
+	ck_assert_str_eq(fx.res.detail, "signature has 130 hex digits, want "
+	    "128");
+	discord_headers(DISCORD_SIG, "17000000x0");
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MALFORMED);
+	ck_assert_str_eq(fx.res.detail, "x-signature-timestamp is not a unix "
+	    "time");
+	discord_headers(NULL, DISCORD_TS);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-signature-ed25519 header");
+	discord_headers(DISCORD_SIG, NULL);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	ck_assert_str_eq(fx.res.detail, "no x-signature-timestamp header");
+}
+END_TEST
+
+START_TEST(test_discord_stale_and_future)
+{
+	fx_endpoint("discord");
+	fx_pubkey(ED_PUB);
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	assert_window(DISCORD_BODY, NOW);
+	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 301), VERIFY_STALE);
+	ck_assert_str_eq(fx.res.detail, "timestamp 301 s old, tolerance 300 s");
+	fx.ep.timestamp_tolerance = 10;
+	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 11), VERIFY_STALE);
+}
+END_TEST
+
+START_TEST(test_discord_no_key_and_header)
+{
+	fx_endpoint("discord");
+	discord_headers(DISCORD_SIG, DISCORD_TS);
+	/* No key: never accepted. */
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_ERROR);
+	ck_assert_str_eq(fx.res.detail, "no public key configured");
+	/* A secret is no key. */
+	fx_secret(ED_PUB);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_ERROR);
+	/* signature_header moves the signature, not the timestamp. */
+	fx_pubkey(ED_PUB);
+	fx.ep.signature_header = (char *)"x-sig";
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
+	fx_header("X-Sig", DISCORD_SIG);
+	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
+}
+END_TEST
+
 /* ---- shopify ---- */
 
 START_TEST(test_shopify)
@@ -871,6 +1265,14 @@ START_TEST(test_scheme_flags)
 	ck_assert(!(sc->flags & VERIFY_TIMESTAMPED));
 	sc = verify_scheme_find("hmac-sha256");
 	ck_assert(sc->flags & VERIFY_ENCODING);
+	ck_assert(!(sc->flags & VERIFY_ED25519));
+	sc = verify_scheme_find("discord");
+	ck_assert(!sc->needs_secret);
+	ck_assert(sc->flags & VERIFY_ED25519);
+	ck_assert(sc->flags & VERIFY_TIMESTAMPED);
+	ck_assert_str_eq(sc->default_header, "x-signature-ed25519");
+	ck_assert(verify_scheme_find("standard-webhooks")->flags &
+	    VERIFY_ED25519);
 }
 END_TEST
 
@@ -941,6 +1343,28 @@ main(void)
 	tcase_add_test(tc, test_swh_missing_and_malformed);
 	tcase_add_test(tc, test_swh_stale_and_future);
 	srunner_add_suite(sr, suite_new("standard-webhooks", tc));
+
+	tc = tc_new("standard-webhooks-v1a");
+	tcase_add_test(tc, test_swh_v1a_published);
+	tcase_add_test(tc, test_swh_v1a_own_vector);
+	tcase_add_test(tc, test_swh_v1a_changed);
+	tcase_add_test(tc, test_swh_v1a_wrong_key);
+	tcase_add_test(tc, test_swh_v1a_malformed);
+	tcase_add_test(tc, test_swh_v1a_stale);
+	tcase_add_test(tc, test_swh_v1a_several);
+	tcase_add_test(tc, test_swh_v1a_rotation);
+	tcase_add_test(tc, test_swh_v1_and_v1a);
+	tcase_add_test(tc, test_ed25519_key_forms);
+	srunner_add_suite(sr, suite_new("standard-webhooks-v1a", tc));
+
+	tc = tc_new("discord");
+	tcase_add_test(tc, test_discord_valid);
+	tcase_add_test(tc, test_discord_changed);
+	tcase_add_test(tc, test_discord_wrong_key_and_rotation);
+	tcase_add_test(tc, test_discord_malformed);
+	tcase_add_test(tc, test_discord_stale_and_future);
+	tcase_add_test(tc, test_discord_no_key_and_header);
+	srunner_add_suite(sr, suite_new("discord", tc));
 
 	tc = tc_new("shopify");
 	tcase_add_test(tc, test_shopify);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every signature scheme through real nginx and wh-receive under
 # spawn-fcgi: requests signed here in shell with openssl, as each provider
-# signs them (GitHub, Stripe, Slack, Standard Webhooks, Shopify, GitLab,
-# generic HMAC in base64, JWT with HS256, RS256 and ES256), one good and
+# signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
+# ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
+# rule written in the file, JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -16,6 +17,14 @@ mkdir -m 0700 "$SPOOL"
 DATA=$top_srcdir/tests/data
 S='integration-secret-0123456789'
 SWH_KEY_B64=$(printf 'standard-webhooks-key-24b' | openssl base64 -A)
+# Two ed25519 key pairs, made now; the raw public key is the last 32
+# bytes of the DER form.
+for k in ed other; do
+	openssl genpkey -algorithm ed25519 -out "$T_DIR/$k.pem" 2>/dev/null ||
+		{ echo "schemes: openssl cannot make ed25519 keys"; exit 99; }
+done
+ED_HEX=$(openssl pkey -in "$T_DIR/ed.pem" -pubout -outform DER | tail -c 32 | xxd -p | tr -d '\n')
+ED_B64=$(openssl pkey -in "$T_DIR/ed.pem" -pubout -outform DER | tail -c 32 | openssl base64 -A)
 cat > "$T_DIR/hookspool.ini" <<INI
 [server]
 spool_dir = $SPOOL
@@ -43,6 +52,17 @@ path = /hooks/swh
 signature_type = standard-webhooks
 secret = whsec_$SWH_KEY_B64
 
+[endpoint:swh-ed]
+path = /hooks/swh-ed
+signature_type = standard-webhooks
+secret = whsec_$SWH_KEY_B64
+secret = whpk_$ED_B64
+
+[endpoint:discord]
+path = /hooks/discord
+signature_type = discord
+public_key = $ED_HEX
+
 [endpoint:shopify]
 path = /hooks/shopify
 signature_type = shopify
@@ -58,6 +78,17 @@ path = /hooks/b64
 signature_type = hmac-sha256
 signature_header = X-Signature
 signature_encoding = base64
+secret = $S
+
+[endpoint:rule]
+path = /hooks/rule
+signature_type = hmac
+signature_header = Acme-Signature
+signature_pattern = v1=(?<sig>[0-9a-f]+)
+signature_algorithm = sha512
+timestamp_header = Acme-Signature
+timestamp_pattern = t=(?<ts>[0-9]+)
+signed_content = \${timestamp}|\${method}|\${url}|\${query}|\${header.X-Delivery}|\${body}
 secret = $S
 
 [endpoint:jwt-hs]
@@ -161,6 +192,46 @@ old=$((NOW - 301 - 5))
 check "standard-webhooks: stale 401" 401 \
 	"$(post /hooks/swh -H 'webhook-id: msg_1' -H "webhook-timestamp: $old" -H "webhook-signature: v1,$(sw msg_1 "$old")")"
 
+# ---- ed25519: standard webhooks v1a, discord ----
+# ed_sign KEY PREFIX: the ed25519 signature of PREFIX followed by the body.
+ed_sign() {
+	{ printf '%s' "$2"; cat "$T_DIR/body"; } > "$T_DIR/signed"
+	openssl pkeyutl -sign -rawin -inkey "$T_DIR/$1.pem" -in "$T_DIR/signed"
+}
+v1a=$(ed_sign ed "msg_1.$NOW." | openssl base64 -A)
+v1a_other=$(ed_sign other "msg_1.$NOW." | openssl base64 -A)
+check "standard-webhooks v1a: 202" 202 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_1' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1,$(sw msg_1 1) v1a,$v1a_other v1a,$v1a")"
+check "standard-webhooks v1 beside a key: 202" 202 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_1' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1,$good")"
+check "standard-webhooks v1a: another key 401" 401 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_1' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1a,$v1a_other")"
+check "standard-webhooks v1a: another id 401" 401 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_2' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1a,$v1a")"
+check "standard-webhooks v1a: 32 bytes 401" 401 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_1' -H "webhook-timestamp: $NOW" -H "webhook-signature: v1a,$(sw msg_1 "$NOW")")"
+check "standard-webhooks v1a: the log says malformed" 1 "$(last_reason | grep -c 'endpoint=swh-ed .*verify=malformed.*a v1a signature is not 64 bytes')"
+old=$((NOW - 400))
+check "standard-webhooks v1a: stale 401" 401 \
+	"$(post /hooks/swh-ed -H 'webhook-id: msg_1' -H "webhook-timestamp: $old" -H "webhook-signature: v1a,$(ed_sign ed "msg_1.$old." | openssl base64 -A)")"
+dsig=$(ed_sign ed "$NOW" | xxd -p | tr -d '\n')
+check "discord: 202" 202 "$(post /hooks/discord -H "X-Signature-Ed25519: $dsig" -H "X-Signature-Timestamp: $NOW")"
+discord_id=$(jq -r .id "$T_DIR/resp")
+check "discord: another key 401" 401 \
+	"$(post /hooks/discord -H "X-Signature-Ed25519: $(ed_sign other "$NOW" | xxd -p | tr -d '\n')" -H "X-Signature-Timestamp: $NOW")"
+check "discord: another timestamp 401" 401 \
+	"$(post /hooks/discord -H "X-Signature-Ed25519: $dsig" -H "X-Signature-Timestamp: $((NOW + 1))")"
+check "discord: signature cut short 401" 401 \
+	"$(post /hooks/discord -H "X-Signature-Ed25519: ${dsig%??}" -H "X-Signature-Timestamp: $NOW")"
+check "discord: missing timestamp 401" 401 "$(post /hooks/discord -H "X-Signature-Ed25519: $dsig")"
+check "discord: stale 401" 401 \
+	"$(post /hooks/discord -H "X-Signature-Ed25519: $(ed_sign ed "$old" | xxd -p | tr -d '\n')" -H "X-Signature-Timestamp: $old")"
+check "discord: the log says stale" 1 "$(last_reason | grep -c 'endpoint=discord .*verify=stale.*timestamp 4[0-9][0-9] s old, tolerance 300 s')"
+cp "$T_DIR/body" "$T_DIR/body.signed"
+printf ' ' >> "$T_DIR/body"
+check "discord: one more byte of body 401" 401 "$(post /hooks/discord -H "X-Signature-Ed25519: $dsig" -H "X-Signature-Timestamp: $NOW")"
+mv "$T_DIR/body.signed" "$T_DIR/body"
+
 # ---- shopify ----
 check "shopify: 202" 202 "$(post /hooks/shopify -H "X-Shopify-Hmac-Sha256: $(mac_b64 "$S" < "$T_DIR/body")")"
 check "shopify: hex instead of base64 401" 401 "$(post /hooks/shopify -H "X-Shopify-Hmac-Sha256: $sig")"
@@ -173,6 +244,24 @@ check "gitlab: wrong token 401" 401 "$(post /hooks/gitlab -H "X-Gitlab-Token: ${
 # ---- generic hmac-sha256, base64 ----
 check "hmac-sha256 base64: 202" 202 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 "$S" < "$T_DIR/body")")"
 check "hmac-sha256 base64: wrong secret 401" 401 "$(post /hooks/b64 -H "X-Signature: $(mac_b64 other < "$T_DIR/body")")"
+
+# ---- hmac: a rule of the file's own ----
+# rule TS URL: v1 of TS|POST|URL|query|d-1|body, SHA-512, hex.
+rule() {
+	{ printf '%s|POST|%s|%s|d-1|' "$1" "$2" "${2#*\?}"; cat "$T_DIR/body"; } |
+	    openssl dgst -sha512 -hmac "$S" -r | cut -d' ' -f1
+}
+ms=$((NOW * 1000 + 123))
+check "hmac rule: 202" 202 "$(post '/hooks/rule?a=1&b=2' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?b=1'),v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+check "hmac rule: another query 401" 401 "$(post '/hooks/rule?a=1&b=3' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+check "hmac rule: no X-Delivery 401" 401 "$(post '/hooks/rule?a=1&b=2' \
+	-H "Acme-Signature: t=$ms,v1=$(rule "$ms" '/hooks/rule?a=1&b=2')")"
+old=$(((NOW - 400) * 1000))
+check "hmac rule: stale 401" 401 "$(post '/hooks/rule?a=1' -H 'X-Delivery: d-1' \
+	-H "Acme-Signature: t=$old,v1=$(rule "$old" '/hooks/rule?a=1')")"
+check "hmac rule: the log says stale" 1 "$(last_reason | grep -c 'endpoint=rule .*verify=stale.*timestamp 4[0-9][0-9] s old')"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
@@ -221,6 +310,9 @@ check "gitlab token redacted" "[redacted] Push Hook" \
 	"$(printf '%s' "$rec" | jq -r '.headers["x-gitlab-token"] + " " + .headers["x-gitlab-event"]')"
 check "no event of another scheme has claims" 0 \
 	"$(spool_events "$SPOOL" | jq -c 'select(.endpoint | startswith("jwt") | not) | select(has("claims"))' | wc -l)"
+rec=$(spool_events "$SPOOL" | jq -c "select(.id == \"$discord_id\")")
+check "discord: the event keeps the signature headers" "$dsig $NOW" \
+	"$(printf '%s' "$rec" | jq -r '.headers["x-signature-ed25519"] + " " + .headers["x-signature-timestamp"]')"
 check "no secret or token in the log" 0 "$(grep -c -F -e "$S" -e "${tok##*.}" -e "$good" "$T_DIR/wh.log")"
 check "202s and events agree" "$(grep -c 'status=202' "$T_DIR/wh.log")" "$(spool_events "$SPOOL" | wc -l)"
 t_done
