@@ -39,8 +39,8 @@ run(struct endpoint *ep, const struct header_list *hl, const uint8_t *body,
 
 	for (alg = VERIFY_SHA1; alg <= VERIFY_SHA512; alg++) {
 		for (enc = VERIFY_HEX; enc <= VERIFY_BASE64URL; enc++) {
-			ep->signature_algorithm = alg;
-			ep->signature_encoding = enc;
+			ep->verify.signature_algorithm = alg;
+			ep->verify.signature_encoding = enc;
 			verify_request_http(ep, &http, hl, body, len,
 			    1700000000, &vr);
 			verify_result_clear(&vr);
@@ -65,33 +65,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	ep.name = "fuzz";
 	ep.path = "/fuzz";
-	ep.scheme = verify_scheme_find("hmac");
-	ep.secrets = secrets;
-	ep.nsecrets = sizeof(secrets) / sizeof(secrets[0]);
-	ep.timestamp_tolerance = 300;
-	ep.signature_header = "x-sig";
-	ep.signed_content = verify_template_parse(part[0], err, sizeof(err));
+	ep.verify.scheme = verify_scheme_find("hmac");
+	ep.verify.secrets = secrets;
+	ep.verify.nsecrets = sizeof(secrets) / sizeof(secrets[0]);
+	ep.verify.timestamp_tolerance = 300;
+	ep.verify.signature_header = "x-sig";
+	ep.verify.signed_content = verify_template_parse(part[0], err, sizeof(err));
 	if (part[1][0] != '\0')
-		ep.signature_pattern = verify_pattern_compile(part[1], "sig",
+		ep.verify.signature_pattern = verify_pattern_compile(part[1], "sig",
 		    err, sizeof(err));
 	if (part[2][0] != '\0')
-		ep.timestamp_pattern = verify_pattern_compile(part[2], "ts",
+		ep.verify.timestamp_pattern = verify_pattern_compile(part[2], "ts",
 		    err, sizeof(err));
-	if (ep.signed_content == NULL ||
-	    (part[1][0] != '\0' && ep.signature_pattern == NULL) ||
-	    (part[2][0] != '\0' && ep.timestamp_pattern == NULL))
+	if (ep.verify.signed_content == NULL ||
+	    (part[1][0] != '\0' && ep.verify.signature_pattern == NULL) ||
+	    (part[2][0] != '\0' && ep.verify.timestamp_pattern == NULL))
 		goto out;
 	if (header_add(&hl, "X-Sig", part[3]) == -1 ||
 	    header_add(&hl, "X-Ts", part[4]) == -1 ||
 	    header_add(&hl, "X-Id", part[4]) == -1)
 		goto out;
 	run(&ep, &hl, p, (size_t)(end - p));
-	ep.timestamp_header = "x-ts";
+	ep.verify.timestamp_header = "x-ts";
 	run(&ep, &hl, p, (size_t)(end - p));
 out:
-	verify_template_free(ep.signed_content);
-	verify_pattern_free(ep.signature_pattern);
-	verify_pattern_free(ep.timestamp_pattern);
+	verify_template_free(ep.verify.signed_content);
+	verify_pattern_free(ep.verify.signature_pattern);
+	verify_pattern_free(ep.verify.timestamp_pattern);
 	header_list_free(&hl);
 	for (i = 0; i < 5; i++)
 		free(part[i]);

@@ -95,26 +95,26 @@ static void
 run_jwt(struct endpoint *ep, const struct header_list *hl,
     const uint8_t *body, size_t len)
 {
-	struct secret	*secrets = ep->secrets;
-	size_t		 nsecrets = ep->nsecrets;
+	struct secret	*secrets = ep->verify.secrets;
+	size_t		 nsecrets = ep->verify.nsecrets;
 
-	ep->scheme = verify_scheme_find("jwt");
-	ep->signature_header = NULL;
-	ep->jwt_alg = verify_jwt_alg_find("HS256");
-	ep->jwt_issuer = "iss";
-	ep->jwt_audience = "aud";
+	ep->verify.scheme = verify_scheme_find("jwt");
+	ep->verify.signature_header = NULL;
+	ep->verify.jwt_alg = verify_jwt_alg_find("HS256");
+	ep->verify.jwt_issuer = "iss";
+	ep->verify.jwt_audience = "aud";
 	run(ep, hl, body, len);
-	ep->secrets = NULL;
-	ep->nsecrets = 0;
-	ep->jwt_alg = verify_jwt_alg_find("RS256");
-	ep->jwt_key = rsa_key;
+	ep->verify.secrets = NULL;
+	ep->verify.nsecrets = 0;
+	ep->verify.jwt_alg = verify_jwt_alg_find("RS256");
+	ep->verify.jwt_key = rsa_key;
 	run(ep, hl, body, len);
-	ep->jwt_alg = verify_jwt_alg_find("ES256");
-	ep->jwt_key = ec_key;
+	ep->verify.jwt_alg = verify_jwt_alg_find("ES256");
+	ep->verify.jwt_key = ec_key;
 	run(ep, hl, body, len);
-	ep->secrets = secrets;
-	ep->nsecrets = nsecrets;
-	ep->jwt_key = NULL;
+	ep->verify.secrets = secrets;
+	ep->verify.nsecrets = nsecrets;
+	ep->verify.jwt_key = NULL;
 }
 
 /* The ed25519 schemes; with secrets too for standard-webhooks. */
@@ -122,23 +122,23 @@ static void
 run_ed25519(struct endpoint *ep, const struct header_list *hl,
     const uint8_t *body, size_t len)
 {
-	struct secret	*secrets = ep->secrets;
-	size_t		 nsecrets = ep->nsecrets;
+	struct secret	*secrets = ep->verify.secrets;
+	size_t		 nsecrets = ep->verify.nsecrets;
 
-	ep->public_keys = ed_pkeys;
-	ep->npublic_keys = 2;
-	ep->scheme = verify_scheme_find("standard-webhooks");
-	ep->signature_header = NULL;
+	ep->verify.public_keys = ed_pkeys;
+	ep->verify.npublic_keys = 2;
+	ep->verify.scheme = verify_scheme_find("standard-webhooks");
+	ep->verify.signature_header = NULL;
 	run(ep, hl, body, len);
-	ep->secrets = NULL;
-	ep->nsecrets = 0;
+	ep->verify.secrets = NULL;
+	ep->verify.nsecrets = 0;
 	run(ep, hl, body, len);
-	ep->scheme = verify_scheme_find("discord");
+	ep->verify.scheme = verify_scheme_find("discord");
 	run(ep, hl, body, len);
-	ep->secrets = secrets;
-	ep->nsecrets = nsecrets;
-	ep->public_keys = NULL;
-	ep->npublic_keys = 0;
+	ep->verify.secrets = secrets;
+	ep->verify.nsecrets = nsecrets;
+	ep->verify.public_keys = NULL;
+	ep->verify.npublic_keys = 0;
 }
 
 static void
@@ -197,17 +197,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memset(&ep, 0, sizeof(ep));
 	ep.name = "fuzz";
 	ep.path = "/fuzz";
-	ep.secrets = sec;
-	ep.nsecrets = 2;
+	ep.verify.secrets = sec;
+	ep.verify.nsecrets = 2;
 	ep.methods = METHOD_POST;
 	ep.enabled = true;
-	ep.timestamp_tolerance = 300;
+	ep.verify.timestamp_tolerance = 300;
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		ep.scheme = verify_scheme_find(schemes[i]);
-		if (ep.scheme == NULL)
+		ep.verify.scheme = verify_scheme_find(schemes[i]);
+		if (ep.verify.scheme == NULL)
 			abort();
-		ep.signature_header = i < 3 ? "x-signature" : NULL;
-		ep.signature_encoding = (int)(len & 1);
+		ep.verify.signature_header = i < 3 ? "x-signature" : NULL;
+		ep.verify.signature_encoding = (int)(len & 1);
 		run(&ep, &hl, p, (size_t)(end - p));
 	}
 	run_jwt(&ep, &hl, p, (size_t)(end - p));

@@ -158,9 +158,9 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_ENDPOINT, "public_key", set_public_key, NULL,
 	    0, 0, 0, KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "signature_type", set_scheme, "none",
-	    0, 0, E(scheme), 0, NULL },
+	    0, 0, E(verify.scheme), 0, NULL },
 	{ SECT_ENDPOINT, "signature_header", set_header, NULL,
-	    0, 0, E(signature_header), 0, NULL },
+	    0, 0, E(verify.signature_header), 0, NULL },
 	{ SECT_ENDPOINT, "redact_headers", set_header_names, NULL,
 	    0, 0, E(redact_headers), KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "methods", set_methods, "POST",
@@ -168,29 +168,29 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_ENDPOINT, "enabled", set_bool, "true",
 	    0, 0, E(enabled), 0, NULL },
 	{ SECT_ENDPOINT, "signature_encoding", set_choice, "hex",
-	    0, 0, E(signature_encoding), 0, encoding_choices },
+	    0, 0, E(verify.signature_encoding), 0, encoding_choices },
 	{ SECT_ENDPOINT, "timestamp_tolerance", set_long, "300",
-	    1, 86400, E(timestamp_tolerance), 0, NULL },
+	    1, 86400, E(verify.timestamp_tolerance), 0, NULL },
 	{ SECT_ENDPOINT, "signed_content", set_template, NULL,
-	    0, 0, E(signed_content), 0, NULL },
+	    0, 0, E(verify.signed_content), 0, NULL },
 	{ SECT_ENDPOINT, "signature_pattern", set_sig_pattern, NULL,
-	    0, 0, E(signature_pattern), 0, NULL },
+	    0, 0, E(verify.signature_pattern), 0, NULL },
 	{ SECT_ENDPOINT, "signature_algorithm", set_choice, "sha256",
-	    0, 0, E(signature_algorithm), 0, algorithm_choices },
+	    0, 0, E(verify.signature_algorithm), 0, algorithm_choices },
 	{ SECT_ENDPOINT, "timestamp_header", set_header, NULL,
-	    0, 0, E(timestamp_header), 0, NULL },
+	    0, 0, E(verify.timestamp_header), 0, NULL },
 	{ SECT_ENDPOINT, "timestamp_pattern", set_ts_pattern, NULL,
-	    0, 0, E(timestamp_pattern), 0, NULL },
+	    0, 0, E(verify.timestamp_pattern), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
-	    0, 0, E(jwt_alg), 0, NULL },
+	    0, 0, E(verify.jwt_alg), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
-	    0, 0, E(jwt_key), 0, NULL },
+	    0, 0, E(verify.jwt_key), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_leeway", set_long, "0",
-	    0, 3600, E(jwt_leeway), 0, NULL },
+	    0, 3600, E(verify.jwt_leeway), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_issuer", set_string, NULL,
-	    0, 0, E(jwt_issuer), 0, NULL },
+	    0, 0, E(verify.jwt_issuer), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
-	    0, 0, E(jwt_audience), 0, NULL },
+	    0, 0, E(verify.jwt_audience), 0, NULL },
 	{ SECT_HANDLER, "command", set_command, NULL,
 	    0, 0, H(command), 0, NULL },
 	/* the filter's criteria; a handler's methods are one of them */
@@ -1208,13 +1208,13 @@ set_jwt_key(struct conf_parse *p, const struct conf_key *k, void *obj,
 			    strerror(errno));
 		goto out;
 	}
-	ep->jwt_key = conf_pem_pubkey(buf, len);
-	if (ep->jwt_key == NULL) {
+	ep->verify.jwt_key = conf_pem_pubkey(buf, len);
+	if (ep->verify.jwt_key == NULL) {
 		conf_error(p, p->lineno, "%s %s: not a PEM public key (BEGIN "
 		    "PUBLIC KEY) or certificate", k->name, value);
 		goto out;
 	}
-	rc = conf_replace(p, &ep->jwt_key_file, value);
+	rc = conf_replace(p, &ep->verify.jwt_key_file, value);
 out:
 	free(buf);
 	if (fd != -1)
@@ -1359,22 +1359,22 @@ conf_secret_add(struct conf_parse *p, struct endpoint *ep,
 	struct secret	*v;
 	unsigned char	*copy;
 
-	v = reallocarray(ep->secrets, ep->nsecrets + 1, sizeof(*v));
+	v = reallocarray(ep->verify.secrets, ep->verify.nsecrets + 1, sizeof(*v));
 	if (v == NULL) {
 		p->oom = true;
 		return -1;
 	}
-	ep->secrets = v;
+	ep->verify.secrets = v;
 	copy = malloc(len);
 	if (copy == NULL) {
 		p->oom = true;
 		return -1;
 	}
 	memcpy(copy, data, len);
-	v[ep->nsecrets].data = copy;
-	v[ep->nsecrets].len = len;
-	v[ep->nsecrets].line = p->lineno;
-	ep->nsecrets++;
+	v[ep->verify.nsecrets].data = copy;
+	v[ep->verify.nsecrets].len = len;
+	v[ep->verify.nsecrets].line = p->lineno;
+	ep->verify.nsecrets++;
 	return 0;
 }
 
@@ -1478,14 +1478,14 @@ conf_public_key_add(struct conf_parse *p, struct endpoint *ep, EVP_PKEY *key)
 {
 	EVP_PKEY	**v;
 
-	v = reallocarray(ep->public_keys, ep->npublic_keys + 1, sizeof(*v));
+	v = reallocarray(ep->verify.public_keys, ep->verify.npublic_keys + 1, sizeof(*v));
 	if (v == NULL) {
 		EVP_PKEY_free(key);
 		p->oom = true;
 		return -1;
 	}
-	ep->public_keys = v;
-	v[ep->npublic_keys++] = key;
+	ep->verify.public_keys = v;
+	v[ep->verify.npublic_keys++] = key;
 	return 0;
 }
 
@@ -1711,7 +1711,7 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		{ "jwt_audience", VERIFY_JWT, "jwt" },
 	};
 	const struct endpoint		*ep = &p->conf->endpoints[i];
-	const struct verify_scheme	*sc = ep->scheme;
+	const struct verify_scheme	*sc = ep->verify.scheme;
 	size_t				 j;
 	int				 line;
 
@@ -1736,7 +1736,7 @@ static void
 conf_check_jwt(struct conf_parse *p, size_t i)
 {
 	struct endpoint			*ep = &p->conf->endpoints[i];
-	const struct verify_jwt_alg	*alg = ep->jwt_alg;
+	const struct verify_jwt_alg	*alg = ep->verify.jwt_alg;
 	const char			*why;
 	char				 buf[128];
 	int				 kline = conf_seen(p, i,
@@ -1749,7 +1749,7 @@ conf_check_jwt(struct conf_parse *p, size_t i)
 		return;
 	}
 	if (alg->kind == VERIFY_JWT_HMAC) {
-		if (ep->nsecrets == 0)
+		if (ep->verify.nsecrets == 0)
 			conf_error(p, ep->line, "[endpoint:%s]: jwt_algorithm "
 			    "%s needs a secret or secret_file", ep->name,
 			    alg->name);
@@ -1758,18 +1758,18 @@ conf_check_jwt(struct conf_parse *p, size_t i)
 			    "secret, not a public key", alg->name);
 		return;
 	}
-	if (ep->nsecrets > 0)
-		conf_error(p, ep->secrets[0].line, "jwt_algorithm %s checks "
+	if (ep->verify.nsecrets > 0)
+		conf_error(p, ep->verify.secrets[0].line, "jwt_algorithm %s checks "
 		    "with jwt_public_key_file, not a secret", alg->name);
 	if (kline == 0)
 		conf_error(p, ep->line, "[endpoint:%s]: jwt_algorithm %s needs "
 		    "jwt_public_key_file", ep->name, alg->name);
-	if (ep->jwt_key == NULL)
+	if (ep->verify.jwt_key == NULL)
 		return;		/* not given, or already reported */
-	why = verify_jwt_key_check(alg, ep->jwt_key, buf, sizeof(buf));
+	why = verify_jwt_key_check(alg, ep->verify.jwt_key, buf, sizeof(buf));
 	if (why != NULL)
 		conf_error(p, kline, "jwt_public_key_file %s: %s",
-		    ep->jwt_key_file, why);
+		    ep->verify.jwt_key_file, why);
 }
 
 #define WHPK_PREFIX	"whpk_"
@@ -1785,18 +1785,18 @@ conf_secret_is_whpk(const struct secret *sec)
 static void
 conf_secret_remove(struct endpoint *ep, size_t i)
 {
-	explicit_bzero(ep->secrets[i].data, ep->secrets[i].len);
-	free(ep->secrets[i].data);
-	memmove(&ep->secrets[i], &ep->secrets[i + 1],
-	    (ep->nsecrets - i - 1) * sizeof(ep->secrets[0]));
-	ep->nsecrets--;
+	explicit_bzero(ep->verify.secrets[i].data, ep->verify.secrets[i].len);
+	free(ep->verify.secrets[i].data);
+	memmove(&ep->verify.secrets[i], &ep->verify.secrets[i + 1],
+	    (ep->verify.nsecrets - i - 1) * sizeof(ep->verify.secrets[0]));
+	ep->verify.nsecrets--;
 }
 
 /* A whpk_ secret of standard-webhooks: moved to the public keys. */
 static void
 conf_whpk_move(struct conf_parse *p, struct endpoint *ep, size_t i)
 {
-	struct secret	*sec = &ep->secrets[i];
+	struct secret	*sec = &ep->verify.secrets[i];
 	EVP_PKEY	*key;
 	char		 why[96];
 
@@ -1821,8 +1821,8 @@ conf_decode_whsec(struct conf_parse *p, struct endpoint *ep)
 	unsigned char	*key = NULL;
 	size_t		 i = 0, len = 0;
 
-	while (i < ep->nsecrets) {
-		sec = &ep->secrets[i];
+	while (i < ep->verify.nsecrets) {
+		sec = &ep->verify.secrets[i];
 		if (conf_secret_is_whpk(sec)) {
 			conf_whpk_move(p, ep, i);
 			continue;
@@ -1846,11 +1846,11 @@ conf_refuse_whpk(struct conf_parse *p, const struct endpoint *ep)
 {
 	size_t	i;
 
-	for (i = 0; i < ep->nsecrets; i++) {
-		if (conf_secret_is_whpk(&ep->secrets[i]))
-			conf_error(p, ep->secrets[i].line, "secret: a whpk_ "
+	for (i = 0; i < ep->verify.nsecrets; i++) {
+		if (conf_secret_is_whpk(&ep->verify.secrets[i]))
+			conf_error(p, ep->verify.secrets[i].line, "secret: a whpk_ "
 			    "public key does not apply to signature_type %s "
-			    "(it takes a shared secret)", ep->scheme->name);
+			    "(it takes a shared secret)", ep->verify.scheme->name);
 	}
 }
 
@@ -1862,11 +1862,11 @@ static void
 conf_check_secrets(struct conf_parse *p, size_t i)
 {
 	struct endpoint			*ep = &p->conf->endpoints[i];
-	const struct verify_scheme	*sc = ep->scheme;
+	const struct verify_scheme	*sc = ep->verify.scheme;
 	bool				 ed = (sc->flags & VERIFY_ED25519) != 0;
 	bool				 given;
 
-	given = ep->nsecrets > 0 || (ed && conf_seen(p, i, "public_key") != 0);
+	given = ep->verify.nsecrets > 0 || (ed && conf_seen(p, i, "public_key") != 0);
 	if ((sc->flags & VERIFY_WHSEC) != 0)
 		conf_decode_whsec(p, ep);
 	else if (!ed)
@@ -1878,11 +1878,11 @@ conf_check_secrets(struct conf_parse *p, size_t i)
 	if (!sc->needs_secret && ed && !given)
 		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s "
 		    "needs a public_key", ep->name, sc->name);
-	if (!sc->needs_secret && ed && ep->nsecrets > 0)
-		conf_error(p, ep->secrets[0].line, "signature_type %s checks "
+	if (!sc->needs_secret && ed && ep->verify.nsecrets > 0)
+		conf_error(p, ep->verify.secrets[0].line, "signature_type %s checks "
 		    "with public_key, not a secret", sc->name);
 	else if (!sc->needs_secret && (sc->flags & VERIFY_JWT) == 0 &&
-	    ep->nsecrets > 0)
+	    ep->verify.nsecrets > 0)
 		conf_error(p, ep->line, "[endpoint:%s] has a secret but "
 		    "signature_type %s checks none; set signature_type",
 		    ep->name, sc->name);
@@ -1900,20 +1900,20 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 	char		 err[160];
 	int		 line;
 
-	if (ep->signature_header == NULL)
+	if (ep->verify.signature_header == NULL)
 		conf_error(p, ep->line, "[endpoint:%s]: signature_type hmac "
 		    "needs signature_header", ep->name);
-	if (ep->signed_content == NULL &&
+	if (ep->verify.signed_content == NULL &&
 	    conf_seen(p, i, "signed_content") == 0) {
-		ep->signed_content = verify_template_parse("${body}", err,
+		ep->verify.signed_content = verify_template_parse("${body}", err,
 		    sizeof(err));
-		if (ep->signed_content == NULL)
+		if (ep->verify.signed_content == NULL)
 			p->oom = true;
 	}
-	if (ep->timestamp_header != NULL)
+	if (ep->verify.timestamp_header != NULL)
 		return;
 	line = conf_seen(p, i, "signed_content");
-	if (verify_template_has_timestamp(ep->signed_content))
+	if (verify_template_has_timestamp(ep->verify.signed_content))
 		conf_error(p, line, "signed_content: ${timestamp} needs "
 		    "timestamp_header");
 	line = conf_seen(p, i, "timestamp_pattern");
@@ -1929,7 +1929,7 @@ static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
 	struct endpoint			*ep = &p->conf->endpoints[i];
-	const struct verify_scheme	*sc = ep->scheme;
+	const struct verify_scheme	*sc = ep->verify.scheme;
 
 	if (ep->path == NULL)
 		conf_error(p, ep->line, "[endpoint:%s] has no path", ep->name);
@@ -1941,10 +1941,10 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
 		conf_check_hmac(p, i);
-	if (ep->signature_header == NULL && sc->default_header != NULL) {
-		if (conf_replace(p, &ep->signature_header,
+	if (ep->verify.signature_header == NULL && sc->default_header != NULL) {
+		if (conf_replace(p, &ep->verify.signature_header,
 		    sc->default_header) == 0)
-			header_name_normalise(ep->signature_header);
+			header_name_normalise(ep->verify.signature_header);
 	}
 }
 
@@ -2209,25 +2209,25 @@ conf_endpoint_free(struct endpoint *ep)
 {
 	size_t	i;
 
-	for (i = 0; i < ep->nsecrets; i++) {
-		explicit_bzero(ep->secrets[i].data, ep->secrets[i].len);
-		free(ep->secrets[i].data);
+	for (i = 0; i < ep->verify.nsecrets; i++) {
+		explicit_bzero(ep->verify.secrets[i].data, ep->verify.secrets[i].len);
+		free(ep->verify.secrets[i].data);
 	}
-	free(ep->secrets);
+	free(ep->verify.secrets);
 	free(ep->name);
 	free(ep->path);
-	free(ep->signature_header);
-	verify_template_free(ep->signed_content);
-	verify_pattern_free(ep->signature_pattern);
-	free(ep->timestamp_header);
-	verify_pattern_free(ep->timestamp_pattern);
-	for (i = 0; i < ep->npublic_keys; i++)
-		EVP_PKEY_free(ep->public_keys[i]);
-	free(ep->public_keys);
-	EVP_PKEY_free(ep->jwt_key);
-	free(ep->jwt_key_file);
-	free(ep->jwt_issuer);
-	free(ep->jwt_audience);
+	free(ep->verify.signature_header);
+	verify_template_free(ep->verify.signed_content);
+	verify_pattern_free(ep->verify.signature_pattern);
+	free(ep->verify.timestamp_header);
+	verify_pattern_free(ep->verify.timestamp_pattern);
+	for (i = 0; i < ep->verify.npublic_keys; i++)
+		EVP_PKEY_free(ep->verify.public_keys[i]);
+	free(ep->verify.public_keys);
+	EVP_PKEY_free(ep->verify.jwt_key);
+	free(ep->verify.jwt_key_file);
+	free(ep->verify.jwt_issuer);
+	free(ep->verify.jwt_audience);
 	conf_names_free(&ep->redact_headers);
 }
 

@@ -14,14 +14,10 @@
 
 #include "log.h"
 #include "spool.h"			/* enum fsync_mode */
+#include "verify.h"			/* struct verify_conf */
 
-struct verify_scheme;
 struct command;
 struct filter;
-struct verify_jwt_alg;
-struct verify_template;
-struct verify_pattern;
-struct evp_pkey_st;			/* OpenSSL's EVP_PKEY */
 
 /* HTTP methods an endpoint accepts, as a bit set. */
 enum {
@@ -48,41 +44,14 @@ struct conf_names {
 	size_t	  n;
 };
 
-struct secret {
-	unsigned char	*data;		/* not NUL-terminated */
-	size_t		 len;
-	int		 line;		/* of its secret or secret_file key */
-};
-
 struct endpoint {
-	char				*name;		/* from [endpoint:NAME] */
-	int				 line;		/* of the section header */
-	char				*path;		/* "/hooks/github" */
-	const struct verify_scheme	*scheme;	/* never NULL once loaded */
-	char				*signature_header; /* normalised, or NULL */
-	struct secret			*secrets;	/* all tried (rotation) */
-	size_t				 nsecrets;
-	unsigned			 methods;	/* METHOD_* bits; default POST */
-	bool				 enabled;
-	int				 signature_encoding; /* verify_encoding */
-	long				 timestamp_tolerance; /* seconds */
-	/* signature_type hmac: the rule, compiled at load */
-	struct verify_template		*signed_content;
-	struct verify_pattern		*signature_pattern; /* NULL: whole */
-	int				 signature_algorithm; /* verify_algorithm */
-	char				*timestamp_header; /* normalised, or NULL */
-	struct verify_pattern		*timestamp_pattern; /* NULL: whole */
-	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
-	struct evp_pkey_st		**public_keys;
-	size_t				 npublic_keys;
-	/* signature_type jwt */
-	const struct verify_jwt_alg	*jwt_alg;	/* NULL unless set */
-	struct evp_pkey_st		*jwt_key;	/* parsed at load */
-	char				*jwt_key_file;
-	long				 jwt_leeway;	/* seconds */
-	char				*jwt_issuer;	/* NULL: not checked */
-	char				*jwt_audience;	/* NULL: not checked */
-	struct conf_names		 redact_headers; /* besides the server's */
+	char			*name;		/* from [endpoint:NAME] */
+	int			 line;		/* of the section header */
+	char			*path;		/* "/hooks/github" */
+	unsigned		 methods;	/* METHOD_* bits; default POST */
+	bool			 enabled;
+	struct verify_conf	 verify;	/* signature_type and its keys */
+	struct conf_names	 redact_headers; /* besides the server's */
 };
 
 struct server_conf {

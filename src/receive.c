@@ -522,9 +522,9 @@ redact_request(const struct conf *conf, const struct endpoint *ep,
 {
 	if (header_redact_secrets(hl) == -1)
 		return -1;
-	if ((ep->scheme->flags & VERIFY_TOKEN) != 0 &&
-	    ep->signature_header != NULL &&
-	    header_redact(hl, ep->signature_header) == -1)
+	if ((ep->verify.scheme->flags & VERIFY_TOKEN) != 0 &&
+	    ep->verify.signature_header != NULL &&
+	    header_redact(hl, ep->verify.signature_header) == -1)
 		return -1;
 	if (redact_names(hl, &conf->server.redact_headers) == -1 ||
 	    redact_names(hl, &ep->redact_headers) == -1)
@@ -583,7 +583,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	resp->received_us = wall_us();
 	http.method = req->method;
 	http.url = req->uri;
-	verify_request_http(ep, &http, &req->headers, body, body_len,
+	verify_request_http(&ep->verify, &http, &req->headers, body, body_len,
 	    (time_t)(resp->received_us / 1000000), &vr);
 	resp->verify = verify_status_name(vr.status);
 	if (vr.status != VERIFY_OK) {
@@ -603,7 +603,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 		goto out;
 	}
 	snprintf(verification, sizeof(verification), "%s %s",
-	    ep->scheme->name, resp->verify);
+	    ep->verify.scheme->name, resp->verify);
 	ev.received_us = resp->received_us;
 	ev.endpoint = ep->name;
 	ev.path = path;

@@ -29,7 +29,6 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "conf.h"
 #include "header.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -151,31 +150,31 @@ verify_status_name(enum verify_status st)
 }
 
 /*
- * Whether ep has what its scheme checks with: a secret, or for the
+ * Whether vc has what its scheme checks with: a secret, or for the
  * ed25519 schemes a public key (standard-webhooks takes either).
  */
 static bool
-has_key(const struct endpoint *ep)
+has_key(const struct verify_conf *vc)
 {
-	const struct verify_scheme	*sc = ep->scheme;
+	const struct verify_scheme	*sc = vc->scheme;
 
-	if ((sc->flags & VERIFY_ED25519) != 0 && ep->npublic_keys > 0)
+	if ((sc->flags & VERIFY_ED25519) != 0 && vc->npublic_keys > 0)
 		return true;
 	if (sc->needs_secret)
-		return ep->nsecrets > 0;
+		return vc->nsecrets > 0;
 	return (sc->flags & VERIFY_ED25519) == 0;
 }
 
 enum verify_status
-verify_request(const struct endpoint *ep, const struct header_list *headers,
+verify_request(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
-	return verify_request_http(ep, NULL, headers, body, len, now, res);
+	return verify_request_http(vc, NULL, headers, body, len, now, res);
 }
 
 enum verify_status
-verify_request_http(const struct endpoint *ep, const struct verify_http *http,
+verify_request_http(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
@@ -183,22 +182,22 @@ verify_request_http(const struct endpoint *ep, const struct verify_http *http,
 
 	res->claims = NULL;
 	verify_result_set(res, VERIFY_ERROR, "%s", "");
-	sc = ep->scheme;
+	sc = vc->scheme;
 	if (sc == NULL || sc->verify == NULL) {
 		verify_result_set(res, VERIFY_ERROR, "no signature scheme");
 		return res->status;
 	}
 	/* A signed endpoint without a key never accepts anything. */
-	if (!has_key(ep)) {
+	if (!has_key(vc)) {
 		verify_result_set(res, VERIFY_ERROR, "no %s configured",
 		    (sc->flags & VERIFY_ED25519) == 0 ? "secret" :
 		    sc->needs_secret ? "secret or public key" : "public key");
 		return res->status;
 	}
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
-		verify_hmac_http(ep, http, headers, body, len, now, res);
+		verify_hmac_http(vc, http, headers, body, len, now, res);
 	else
-		sc->verify(ep, headers, body, len, now, res);
+		sc->verify(vc, headers, body, len, now, res);
 	/* Claims belong to a verified request only. */
 	if (res->status != VERIFY_OK)
 		verify_result_clear(res);
@@ -213,11 +212,11 @@ verify_result_clear(struct verify_result *res)
 }
 
 static void
-verify_none(const struct endpoint *ep, const struct header_list *headers,
+verify_none(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
-	(void)ep;
+	(void)vc;
 	(void)headers;
 	(void)body;
 	(void)len;
@@ -230,11 +229,11 @@ verify_none(const struct endpoint *ep, const struct header_list *headers,
  * normalised by conf) or the scheme's default.
  */
 const char *
-verify_header_name(const struct endpoint *ep)
+verify_header_name(const struct verify_conf *vc)
 {
-	if (ep->signature_header != NULL)
-		return ep->signature_header;
-	return ep->scheme->default_header;
+	if (vc->signature_header != NULL)
+		return vc->signature_header;
+	return vc->scheme->default_header;
 }
 
 /* The value of header name, or NULL with res set to MISSING. */
@@ -435,7 +434,7 @@ mac_compute(EVP_MAC_CTX *ctx, const struct verify_mac *m,
  * which secret is current or which candidate was right.
  */
 void
-verify_mac_match(struct verify_mac *m, const struct endpoint *ep,
+verify_mac_match(struct verify_mac *m, const struct verify_conf *vc,
     const struct verify_chunk *msg, size_t nmsg,
     const struct verify_sigs *want, struct verify_result *res)
 {
@@ -450,11 +449,11 @@ verify_mac_match(struct verify_mac *m, const struct endpoint *ep,
 		    m->digest);
 		goto out;
 	}
-	for (i = 0; i < ep->nsecrets; i++) {
+	for (i = 0; i < vc->nsecrets; i++) {
 		/* An empty key is a key anyone has; never let it match. */
-		if (ep->secrets[i].len == 0)
+		if (vc->secrets[i].len == 0)
 			continue;
-		if (mac_compute(ctx, m, &ep->secrets[i], msg, nmsg,
+		if (mac_compute(ctx, m, &vc->secrets[i], msg, nmsg,
 		    got) == -1) {
 			failed = 1;
 			continue;
@@ -476,13 +475,13 @@ out:
 
 /* HMAC of the body alone against one decoded signature. */
 static void
-mac_match_body(struct verify_mac *m, const struct endpoint *ep,
+mac_match_body(struct verify_mac *m, const struct verify_conf *vc,
     const unsigned char *body, size_t len, const struct verify_sigs *want,
     struct verify_result *res)
 {
 	struct verify_chunk	msg = { body, len };
 
-	verify_mac_match(m, ep, &msg, 1, want, res);
+	verify_mac_match(m, vc, &msg, 1, want, res);
 }
 
 /* ---- timestamps ---- */
@@ -509,19 +508,19 @@ verify_ts_parse(const char *s, size_t n, long long *ts)
  * away from now, either way, is a replay (or a wrong clock): STALE.
  */
 void
-verify_ts_window(const struct endpoint *ep, long long ts, time_t now,
+verify_ts_window(const struct verify_conf *vc, long long ts, time_t now,
     struct verify_result *res)
 {
 	long long	age = (long long)now - ts;
 
 	if (res->status != VERIFY_OK)
 		return;
-	if (age > ep->timestamp_tolerance)
+	if (age > vc->timestamp_tolerance)
 		verify_result_set(res, VERIFY_STALE, "timestamp %lld s old, "
-		    "tolerance %ld s", age, ep->timestamp_tolerance);
-	else if (-age > ep->timestamp_tolerance)
+		    "tolerance %ld s", age, vc->timestamp_tolerance);
+	else if (-age > vc->timestamp_tolerance)
 		verify_result_set(res, VERIFY_STALE, "timestamp %lld s in the "
-		    "future, tolerance %ld s", -age, ep->timestamp_tolerance);
+		    "future, tolerance %ld s", -age, vc->timestamp_tolerance);
 }
 
 /* The timestamp header name: its value, parsed, or -1 with res set. */
@@ -641,7 +640,7 @@ hmac_parse(const struct hmac_scheme *h, enum verify_encoding enc,
 /* The body's HMAC in header name, hex or base64.  */
 static void
 hmac_body(const struct hmac_scheme *h, enum verify_encoding enc,
-    const struct endpoint *ep, const char *name,
+    const struct verify_conf *vc, const char *name,
     const struct header_list *headers, const unsigned char *body, size_t len,
     struct verify_result *res)
 {
@@ -658,27 +657,27 @@ hmac_body(const struct hmac_scheme *h, enum verify_encoding enc,
 	want.n = 1;
 	if (hmac_parse(h, enc, value, want.v[0], res) == -1)
 		return;
-	mac_match_body(h->mac, ep, body, len, &want, res);
+	mac_match_body(h->mac, vc, body, len, &want, res);
 }
 
 static void
-verify_hmac_sha256(const struct endpoint *ep,
+verify_hmac_sha256(const struct verify_conf *vc,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
 	(void)now;
-	hmac_body(&hmac_sha256, (enum verify_encoding)ep->signature_encoding,
-	    ep, verify_header_name(ep), headers, body, len, res);
+	hmac_body(&hmac_sha256, (enum verify_encoding)vc->signature_encoding,
+	    vc, verify_header_name(vc), headers, body, len, res);
 }
 
 static void
-verify_hmac_sha1(const struct endpoint *ep, const struct header_list *headers,
+verify_hmac_sha1(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
 	(void)now;
-	hmac_body(&hmac_sha1, (enum verify_encoding)ep->signature_encoding,
-	    ep, verify_header_name(ep), headers, body, len, res);
+	hmac_body(&hmac_sha1, (enum verify_encoding)vc->signature_encoding,
+	    vc, verify_header_name(vc), headers, body, len, res);
 }
 
 /* ---- providers ---- */
@@ -689,32 +688,32 @@ verify_hmac_sha1(const struct endpoint *ep, const struct header_list *headers,
  * A present but wrong SHA-256 signature never falls back to SHA-1.
  */
 static void
-verify_github(const struct endpoint *ep, const struct header_list *headers,
+verify_github(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
-	const char	*name = verify_header_name(ep);
+	const char	*name = verify_header_name(vc);
 
 	(void)now;
 	if (header_get(headers, name) == NULL &&
 	    header_get(headers, "x-hub-signature") != NULL) {
-		hmac_body(&hmac_sha1, VERIFY_HEX, ep, "x-hub-signature",
+		hmac_body(&hmac_sha1, VERIFY_HEX, vc, "x-hub-signature",
 		    headers, body, len, res);
 		return;
 	}
-	hmac_body(&hmac_sha256, VERIFY_HEX, ep, name, headers, body, len, res);
+	hmac_body(&hmac_sha256, VERIFY_HEX, vc, name, headers, body, len, res);
 }
 
 /* Shopify: X-Shopify-Hmac-Sha256: <base64 of HMAC-SHA256(body)>. */
 static void
-verify_shopify(const struct endpoint *ep, const struct header_list *headers,
+verify_shopify(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
 	static const struct hmac_scheme	bare = { &verify_mac_sha256, NULL };
 
 	(void)now;
-	hmac_body(&bare, VERIFY_BASE64, ep, verify_header_name(ep), headers,
+	hmac_body(&bare, VERIFY_BASE64, vc, verify_header_name(vc), headers,
 	    body, len, res);
 }
 
@@ -795,7 +794,7 @@ stripe_parse(const char *value, struct stripe_sig *ss,
 
 /* Stripe: Stripe-Signature: t=<ts>,v1=<hex>[,v1=...] over "<t>.<body>". */
 static void
-verify_stripe(const struct endpoint *ep, const struct header_list *headers,
+verify_stripe(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
@@ -803,14 +802,14 @@ verify_stripe(const struct endpoint *ep, const struct header_list *headers,
 	struct verify_chunk	 msg[3];
 	const char		*value;
 
-	value = verify_header_need(headers, verify_header_name(ep), res);
+	value = verify_header_need(headers, verify_header_name(vc), res);
 	if (value == NULL || stripe_parse(value, &ss, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ ss.t, ss.tlen };
 	msg[1] = (struct verify_chunk){ ".", 1 };
 	msg[2] = (struct verify_chunk){ body, len };
-	verify_mac_match(&verify_mac_sha256, ep, msg, 3, &ss.sigs, res);
-	verify_ts_window(ep, ss.ts, now, res);
+	verify_mac_match(&verify_mac_sha256, vc, msg, 3, &ss.sigs, res);
+	verify_ts_window(vc, ss.ts, now, res);
 }
 
 /*
@@ -818,7 +817,7 @@ verify_stripe(const struct endpoint *ep, const struct header_list *headers,
  * in X-Slack-Request-Timestamp.
  */
 static void
-verify_slack(const struct endpoint *ep, const struct header_list *headers,
+verify_slack(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
@@ -828,7 +827,7 @@ verify_slack(const struct endpoint *ep, const struct header_list *headers,
 	long long		 ts = 0;
 	size_t			 n;
 
-	value = verify_header_need(headers, verify_header_name(ep), res);
+	value = verify_header_need(headers, verify_header_name(vc), res);
 	if (value == NULL)
 		return;
 	if (verify_ts_header(headers, "x-slack-request-timestamp", &raw, &ts,
@@ -850,8 +849,8 @@ verify_slack(const struct endpoint *ep, const struct header_list *headers,
 	msg[1] = (struct verify_chunk){ raw, strlen(raw) };
 	msg[2] = (struct verify_chunk){ ":", 1 };
 	msg[3] = (struct verify_chunk){ body, len };
-	verify_mac_match(&verify_mac_sha256, ep, msg, 4, &want, res);
-	verify_ts_window(ep, ts, now, res);
+	verify_mac_match(&verify_mac_sha256, vc, msg, 4, &want, res);
+	verify_ts_window(vc, ts, now, res);
 }
 
 /* The entries of a webhook-signature header that the endpoint can check. */
@@ -888,7 +887,7 @@ swh_entry(const char *b64, size_t n, size_t want, const char *version,
  * v1a if it has public keys; any other is skipped.
  */
 static int
-swh_sigs(const struct endpoint *ep, const char *value, struct swh_sigs *ss,
+swh_sigs(const struct verify_conf *vc, const char *value, struct swh_sigs *ss,
     struct verify_result *res)
 {
 	const char	*s = value;
@@ -901,10 +900,10 @@ swh_sigs(const struct endpoint *ep, const char *value, struct swh_sigs *ss,
 		if (*s == '\0')
 			break;
 		n = strcspn(s, " ");
-		if (n >= 3 && memcmp(s, "v1,", 3) == 0 && ep->nsecrets > 0)
+		if (n >= 3 && memcmp(s, "v1,", 3) == 0 && vc->nsecrets > 0)
 			rc = swh_entry(s + 3, n - 3, 32, "v1", &ss->v1, res);
 		else if (n >= 4 && memcmp(s, "v1a,", 4) == 0 &&
-		    ep->npublic_keys > 0)
+		    vc->npublic_keys > 0)
 			rc = swh_entry(s + 4, n - 4, VERIFY_ED25519_SIG, "v1a",
 			    &ss->v1a, res);
 		else
@@ -916,8 +915,8 @@ swh_sigs(const struct endpoint *ep, const char *value, struct swh_sigs *ss,
 	if (ss->v1.n + ss->v1a.n == 0) {
 		verify_result_set(res, ss->other > 0 ? VERIFY_MISMATCH :
 		    VERIFY_MALFORMED, ss->other == 0 ? "empty signature list" :
-		    ep->npublic_keys == 0 ? "no v1 signature" :
-		    ep->nsecrets == 0 ? "no v1a signature" :
+		    vc->npublic_keys == 0 ? "no v1 signature" :
+		    vc->nsecrets == 0 ? "no v1a signature" :
 		    "no v1 or v1a signature");
 		return -1;
 	}
@@ -926,17 +925,17 @@ swh_sigs(const struct endpoint *ep, const char *value, struct swh_sigs *ss,
 
 /* HMAC of the v1 and ed25519 of the v1a entries: any one may match. */
 static void
-swh_match(const struct endpoint *ep, const struct verify_chunk *msg,
+swh_match(const struct verify_conf *vc, const struct verify_chunk *msg,
     size_t nmsg, const struct swh_sigs *ss, struct verify_result *res)
 {
 	struct verify_result	ed = { .claims = NULL };
 
 	if (ss->v1.n > 0)
-		verify_mac_match(&verify_mac_sha256, ep, msg, nmsg, &ss->v1,
+		verify_mac_match(&verify_mac_sha256, vc, msg, nmsg, &ss->v1,
 		    res);
 	if (ss->v1a.n == 0)
 		return;
-	verify_ed25519_match(ep, msg, nmsg, &ss->v1a, &ed);
+	verify_ed25519_match(vc, msg, nmsg, &ss->v1a, &ed);
 	if (ss->v1.n == 0 || ed.status == VERIFY_OK ||
 	    (res->status == VERIFY_MISMATCH && ed.status == VERIFY_ERROR))
 		*res = ed;
@@ -950,7 +949,7 @@ swh_match(const struct endpoint *ep, const struct verify_chunk *msg,
  * v1a entries its ed25519 signature, checked with the whpk_ public keys.
  */
 static void
-verify_standard_webhooks(const struct endpoint *ep,
+verify_standard_webhooks(const struct verify_conf *vc,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
@@ -971,15 +970,15 @@ verify_standard_webhooks(const struct endpoint *ep,
 	    verify_ts_header(headers, names[set][1], &raw, &ts, res) == -1)
 		return;
 	sig = verify_header_need(headers, names[set][2], res);
-	if (sig == NULL || swh_sigs(ep, sig, &ss, res) == -1)
+	if (sig == NULL || swh_sigs(vc, sig, &ss, res) == -1)
 		return;
 	msg[0] = (struct verify_chunk){ id, strlen(id) };
 	msg[1] = (struct verify_chunk){ ".", 1 };
 	msg[2] = (struct verify_chunk){ raw, strlen(raw) };
 	msg[3] = (struct verify_chunk){ ".", 1 };
 	msg[4] = (struct verify_chunk){ body, len };
-	swh_match(ep, msg, 5, &ss, res);
-	verify_ts_window(ep, ts, now, res);
+	swh_match(vc, msg, 5, &ss, res);
+	verify_ts_window(vc, ts, now, res);
 }
 
 /*
@@ -1006,7 +1005,7 @@ sha256(const void *data, size_t len, unsigned char out[32])
  * time whatever their lengths and wherever they first differ.
  */
 static void
-verify_gitlab(const struct endpoint *ep, const struct header_list *headers,
+verify_gitlab(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
@@ -1018,7 +1017,7 @@ verify_gitlab(const struct endpoint *ep, const struct header_list *headers,
 	(void)body;
 	(void)len;
 	(void)now;
-	token = verify_header_need(headers, verify_header_name(ep), res);
+	token = verify_header_need(headers, verify_header_name(vc), res);
 	if (token == NULL)
 		return;
 	if (token[0] == '\0') {
@@ -1029,10 +1028,10 @@ verify_gitlab(const struct endpoint *ep, const struct header_list *headers,
 		verify_result_set(res, VERIFY_ERROR, "SHA-256 unavailable");
 		return;
 	}
-	for (i = 0; i < ep->nsecrets; i++) {
-		if (ep->secrets[i].len == 0)
+	for (i = 0; i < vc->nsecrets; i++) {
+		if (vc->secrets[i].len == 0)
 			continue;
-		if (sha256(ep->secrets[i].data, ep->secrets[i].len, got) == -1)
+		if (sha256(vc->secrets[i].data, vc->secrets[i].len, got) == -1)
 			failed = 1;
 		else
 			matched |= CRYPTO_memcmp(got, want, 32) == 0;

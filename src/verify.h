@@ -1,6 +1,8 @@
 /*
  * verify: signature schemes as a table of pure functions of
- * (endpoint, headers, body, now).  Every comparison of a signature or
+ * (verify_conf, headers, body, now).  The configuration loader fills a
+ * struct verify_conf for each endpoint; this module knows nothing else
+ * of the configuration.  Every comparison of a signature or
  * token runs in constant time (CRYPTO_memcmp).  Nothing here logs, and
  * no detail string ever contains a secret, a signature or a token.
  */
@@ -14,8 +16,8 @@
 #include <jansson.h>
 #include <openssl/types.h>
 
-struct endpoint;
 struct header_list;
+struct verify_conf;
 
 enum verify_status {
 	VERIFY_OK = 0,		/* signature good (or scheme "none") */
@@ -60,7 +62,7 @@ struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
 	bool		 needs_secret;
 	const char	*default_header; /* NULL if the scheme has none */
-	void		(*verify)(const struct endpoint *,
+	void		(*verify)(const struct verify_conf *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *);
 	unsigned	 flags;		/* VERIFY_* above */
@@ -80,15 +82,52 @@ enum verify_algorithm {
 	VERIFY_SHA512
 };
 
+/* A secret of an endpoint (secret, secret_file). */
+struct secret {
+	unsigned char	*data;		/* not NUL-terminated */
+	size_t		 len;
+	int		 line;		/* of its secret or secret_file key */
+};
+
+struct verify_template;
+struct verify_pattern;
+struct verify_jwt_alg;
+
+/*
+ * What an endpoint's signature check needs, as the configuration
+ * loader leaves it: every string normalised, every key parsed.
+ */
+struct verify_conf {
+	const struct verify_scheme	*scheme;	/* never NULL once loaded */
+	char				*signature_header; /* normalised, or NULL */
+	struct secret			*secrets;	/* all tried (rotation) */
+	size_t				 nsecrets;
+	int				 signature_encoding; /* verify_encoding */
+	long				 timestamp_tolerance; /* seconds */
+	/* signature_type hmac: the rule, compiled at load */
+	struct verify_template		*signed_content;
+	struct verify_pattern		*signature_pattern; /* NULL: whole */
+	int				 signature_algorithm; /* verify_algorithm */
+	char				*timestamp_header; /* normalised, or NULL */
+	struct verify_pattern		*timestamp_pattern; /* NULL: whole */
+	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
+	EVP_PKEY			**public_keys;
+	size_t				 npublic_keys;
+	/* signature_type jwt */
+	const struct verify_jwt_alg	*jwt_alg;	/* NULL unless set */
+	EVP_PKEY			*jwt_key;	/* parsed at load */
+	char				*jwt_key_file;
+	long				 jwt_leeway;	/* seconds */
+	char				*jwt_issuer;	/* NULL: not checked */
+	char				*jwt_audience;	/* NULL: not checked */
+};
+
 /* The request line, for what signature_type hmac may sign. */
 struct verify_http {
 	const char	*method;	/* "POST" */
 	const char	*url;		/* as requested: path and query */
 };
 
-/* signed_content and a pattern, compiled (signature_type hmac). */
-struct verify_template;
-struct verify_pattern;
 
 /* A JWT algorithm we verify, as named in jwt_algorithm. */
 enum verify_jwt_kind {
@@ -110,12 +149,12 @@ const struct verify_scheme	*verify_scheme_find(const char *name);
 /* Space-separated list of all scheme names, for error messages. */
 const char			*verify_scheme_names(void);
 
-/* Run the endpoint's scheme; fills res.  Returns res->status. */
-enum verify_status	 verify_request(const struct endpoint *,
+/* Run the scheme of vc; fills res.  Returns res->status. */
+enum verify_status	 verify_request(const struct verify_conf *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *res);
 /* The same, with the request line that signed_content may use. */
-enum verify_status	 verify_request_http(const struct endpoint *,
+enum verify_status	 verify_request_http(const struct verify_conf *,
 			    const struct verify_http *,
 			    const struct header_list *, const unsigned char *body,
 			    size_t len, time_t now, struct verify_result *res);

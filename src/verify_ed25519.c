@@ -19,7 +19,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "conf.h"
 #include "header.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -151,7 +150,7 @@ ed25519_verify(EVP_PKEY *key, const unsigned char *sig,
 }
 
 void
-verify_ed25519_match(const struct endpoint *ep,
+verify_ed25519_match(const struct verify_conf *vc,
     const struct verify_chunk *msg, size_t nmsg,
     const struct verify_sigs *sigs, struct verify_result *res)
 {
@@ -164,9 +163,9 @@ verify_ed25519_match(const struct endpoint *ep,
 		verify_result_set(res, VERIFY_ERROR, "out of memory");
 		return;
 	}
-	for (i = 0; i < ep->npublic_keys; i++) {
+	for (i = 0; i < vc->npublic_keys; i++) {
 		for (j = 0; j < sigs->n; j++) {
-			rc = ed25519_verify(ep->public_keys[i], sigs->v[j],
+			rc = ed25519_verify(vc->public_keys[i], sigs->v[j],
 			    buf, len);
 			matched |= rc == 1;
 			failed |= rc == -1;
@@ -187,7 +186,7 @@ verify_ed25519_match(const struct endpoint *ep,
  * application's public key.
  */
 void
-verify_discord(const struct endpoint *ep, const struct header_list *headers,
+verify_discord(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
@@ -197,7 +196,7 @@ verify_discord(const struct endpoint *ep, const struct header_list *headers,
 	long long		 ts = 0;
 	size_t			 n;
 
-	value = verify_header_need(headers, verify_header_name(ep), res);
+	value = verify_header_need(headers, verify_header_name(vc), res);
 	if (value == NULL || verify_ts_header(headers,
 	    "x-signature-timestamp", &raw, &ts, res) == -1)
 		return;
@@ -211,6 +210,6 @@ verify_discord(const struct endpoint *ep, const struct header_list *headers,
 		return;
 	msg[0] = (struct verify_chunk){ raw, strlen(raw) };
 	msg[1] = (struct verify_chunk){ body, len };
-	verify_ed25519_match(ep, msg, 2, &sigs, res);
-	verify_ts_window(ep, ts, now, res);
+	verify_ed25519_match(vc, msg, 2, &sigs, res);
+	verify_ts_window(vc, ts, now, res);
 }

@@ -24,7 +24,6 @@
 #define PCRE2_CODE_UNIT_WIDTH	8
 #include <pcre2.h>
 
-#include "conf.h"
 #include "header.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -315,7 +314,7 @@ pattern_find(const struct verify_pattern *p, const char *s, size_t n,
 
 /* The signatures in value: the pattern's matches, or the whole value. */
 static int
-hmac_sigs(const struct endpoint *ep, const struct verify_mac *m,
+hmac_sigs(const struct verify_conf *vc, const struct verify_mac *m,
     const char *value, struct verify_sigs *sigs, struct verify_result *res)
 {
 	const char		*at[VERIFY_MAX_SIGS];
@@ -323,7 +322,7 @@ hmac_sigs(const struct endpoint *ep, const struct verify_mac *m,
 	int			 found;
 	struct verify_result	 bad = { .status = VERIFY_MALFORMED };
 
-	if (ep->signature_pattern == NULL) {
+	if (vc->signature_pattern == NULL) {
 		value += strspn(value, " \t");
 		at[0] = value;
 		len[0] = strlen(value);
@@ -331,7 +330,7 @@ hmac_sigs(const struct endpoint *ep, const struct verify_mac *m,
 			len[0]--;
 		found = 1;
 	} else {
-		found = pattern_find(ep->signature_pattern, value,
+		found = pattern_find(vc->signature_pattern, value,
 		    strlen(value), at, len, VERIFY_MAX_SIGS);
 	}
 	if (found < 0) {
@@ -354,7 +353,7 @@ hmac_sigs(const struct endpoint *ep, const struct verify_mac *m,
 	n = (size_t)found;
 	for (i = 0; i < n; i++) {
 		if (verify_sig_decode(m->len, (enum verify_encoding)
-		    ep->signature_encoding, at[i], len[i], sigs->v[sigs->n],
+		    vc->signature_encoding, at[i], len[i], sigs->v[sigs->n],
 		    &bad) == 0)
 			sigs->n++;
 	}
@@ -368,27 +367,27 @@ hmac_sigs(const struct endpoint *ep, const struct verify_mac *m,
 
 /* The timestamp: its text (as signed) and its value in seconds. */
 static int
-hmac_timestamp(const struct endpoint *ep, const struct header_list *headers,
+hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
     const char **raw, size_t *rawlen, long long *ts,
     struct verify_result *res)
 {
 	const char	*value;
 	int		 found;
 
-	value = verify_header_need(headers, ep->timestamp_header, res);
+	value = verify_header_need(headers, vc->timestamp_header, res);
 	if (value == NULL)
 		return -1;
-	if (ep->timestamp_pattern == NULL) {
+	if (vc->timestamp_pattern == NULL) {
 		*raw = value;
 		*rawlen = strlen(value);
 		found = 1;
 	} else {
-		found = pattern_find(ep->timestamp_pattern, value,
+		found = pattern_find(vc->timestamp_pattern, value,
 		    strlen(value), raw, rawlen, 1);
 	}
 	if (found != 1 || verify_ts_parse(*raw, *rawlen, ts) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "%s holds no unix "
-		    "time", ep->timestamp_header);
+		    "time", vc->timestamp_header);
 		return -1;
 	}
 	if (*ts >= TS_MS_FROM)
@@ -398,7 +397,7 @@ hmac_timestamp(const struct endpoint *ep, const struct header_list *headers,
 
 /* The pieces of signed_content for this request; -1 with res set. */
 static int
-hmac_content(const struct endpoint *ep, const struct verify_http *http,
+hmac_content(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
     const char *ts, size_t tslen, struct verify_chunk *msg,
     struct verify_result *res)
@@ -409,8 +408,8 @@ hmac_content(const struct endpoint *ep, const struct verify_http *http,
 
 	url = http != NULL && http->url != NULL ? http->url : "";
 	q = strchr(url, '?');
-	for (i = 0; i < ep->signed_content->n; i++) {
-		p = &ep->signed_content->v[i];
+	for (i = 0; i < vc->signed_content->n; i++) {
+		p = &vc->signed_content->v[i];
 		switch (p->kind) {
 		case TPL_TEXT:
 			msg[i] = (struct verify_chunk){ p->text, p->len };
@@ -445,7 +444,7 @@ hmac_content(const struct endpoint *ep, const struct verify_http *http,
 }
 
 void
-verify_hmac_http(const struct endpoint *ep, const struct verify_http *http,
+verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
@@ -456,32 +455,32 @@ verify_hmac_http(const struct endpoint *ep, const struct verify_http *http,
 	size_t			 tslen = 0;
 	long long		 when = 0;
 
-	if (ep->signed_content == NULL || ep->signature_header == NULL ||
-	    (size_t)ep->signature_algorithm >= sizeof(algorithms) /
+	if (vc->signed_content == NULL || vc->signature_header == NULL ||
+	    (size_t)vc->signature_algorithm >= sizeof(algorithms) /
 	    sizeof(algorithms[0])) {
 		verify_result_set(res, VERIFY_ERROR, "incomplete hmac rule");
 		return;
 	}
-	m = algorithms[ep->signature_algorithm];
-	value = verify_header_need(headers, ep->signature_header, res);
+	m = algorithms[vc->signature_algorithm];
+	value = verify_header_need(headers, vc->signature_header, res);
 	if (value == NULL)
 		return;
-	if (ep->timestamp_header != NULL && hmac_timestamp(ep, headers, &ts,
+	if (vc->timestamp_header != NULL && hmac_timestamp(vc, headers, &ts,
 	    &tslen, &when, res) == -1)
 		return;
-	if (hmac_content(ep, http, headers, body, len, ts, tslen, msg,
-	    res) == -1 || hmac_sigs(ep, m, value, &sigs, res) == -1)
+	if (hmac_content(vc, http, headers, body, len, ts, tslen, msg,
+	    res) == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
 		return;
-	verify_mac_match(m, ep, msg, ep->signed_content->n, &sigs, res);
-	if (ep->timestamp_header != NULL)
-		verify_ts_window(ep, when, now, res);
+	verify_mac_match(m, vc, msg, vc->signed_content->n, &sigs, res);
+	if (vc->timestamp_header != NULL)
+		verify_ts_window(vc, when, now, res);
 }
 
 /* The table's entry; without the request line, as verify_request has. */
 void
-verify_hmac(const struct endpoint *ep, const struct header_list *headers,
+verify_hmac(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
-	verify_hmac_http(ep, NULL, headers, body, len, now, res);
+	verify_hmac_http(vc, NULL, headers, body, len, now, res);
 }

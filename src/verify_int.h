@@ -49,11 +49,11 @@ void	verify_result_set(struct verify_result *, enum verify_status,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * HMAC the message under every secret of ep and compare with every
+ * HMAC the message under every secret of vc and compare with every
  * candidate, without stopping at a match.  Sets res to OK, MISMATCH or
  * ERROR.
  */
-void	verify_mac_match(struct verify_mac *, const struct endpoint *,
+void	verify_mac_match(struct verify_mac *, const struct verify_conf *,
 	    const struct verify_chunk *msg, size_t nmsg,
 	    const struct verify_sigs *, struct verify_result *);
 
@@ -77,19 +77,19 @@ int		 verify_ts_header(const struct header_list *,
 		    const char *name, const char **raw, long long *ts,
 		    struct verify_result *);
 /* An OK res becomes STALE if ts is further than the tolerance from now. */
-void		 verify_ts_window(const struct endpoint *, long long ts,
+void		 verify_ts_window(const struct verify_conf *, long long ts,
 		    time_t now, struct verify_result *);
 
 /*
  * The message made of msg[0..nmsg) against every ed25519 signature of
- * sigs (64 bytes each) under every public key of ep, without stopping
+ * sigs (64 bytes each) under every public key of vc, without stopping
  * at a match.  Sets res to OK, MISMATCH or ERROR.
  */
-void	verify_ed25519_match(const struct endpoint *,
+void	verify_ed25519_match(const struct verify_conf *,
 	    const struct verify_chunk *msg, size_t nmsg,
 	    const struct verify_sigs *, struct verify_result *);
 
-typedef void	verify_fn(const struct endpoint *, const struct header_list *,
+typedef void	verify_fn(const struct verify_conf *, const struct header_list *,
 		    const unsigned char *, size_t, time_t,
 		    struct verify_result *);
 
@@ -99,12 +99,12 @@ verify_fn	verify_jwt;
 verify_fn	verify_discord;
 /* signature_type hmac, in verify_hmac.c; _http with the request line. */
 verify_fn	verify_hmac;
-void		verify_hmac_http(const struct endpoint *,
+void		verify_hmac_http(const struct verify_conf *,
 		    const struct verify_http *, const struct header_list *,
 		    const unsigned char *, size_t, time_t,
 		    struct verify_result *);
 
 /* The header a scheme reads: signature_header, else the default. */
-const char	*verify_header_name(const struct endpoint *);
+const char	*verify_header_name(const struct verify_conf *);
 
 #endif

@@ -32,7 +32,6 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-#include "conf.h"
 #include "header.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -261,14 +260,14 @@ jwt_mac(const struct verify_jwt_alg *alg)
 }
 
 static void
-jwt_verify_hmac(const struct verify_jwt_alg *alg, const struct endpoint *ep,
+jwt_verify_hmac(const struct verify_jwt_alg *alg, const struct verify_conf *vc,
     const struct jwt_parts *p, const unsigned char *sig, size_t sig_len,
     struct verify_result *res)
 {
 	struct verify_sigs	sigs;
 	struct verify_chunk	msg = { p->signed_part, p->signed_len };
 
-	if (ep->nsecrets == 0) {
+	if (vc->nsecrets == 0) {
 		verify_result_set(res, VERIFY_ERROR, "no secret configured");
 		return;
 	}
@@ -279,7 +278,7 @@ jwt_verify_hmac(const struct verify_jwt_alg *alg, const struct endpoint *ep,
 	}
 	memcpy(sigs.v[0], sig, sig_len);
 	sigs.n = 1;
-	verify_mac_match(jwt_mac(alg), ep, &msg, 1, &sigs, res);
+	verify_mac_match(jwt_mac(alg), vc, &msg, 1, &sigs, res);
 }
 
 /*
@@ -320,7 +319,7 @@ out:
 
 /* RS* and ES* against the key parsed at load. */
 static void
-jwt_verify_pkey(const struct verify_jwt_alg *alg, const struct endpoint *ep,
+jwt_verify_pkey(const struct verify_jwt_alg *alg, const struct verify_conf *vc,
     const struct jwt_parts *p, const unsigned char *sig, size_t sig_len,
     struct verify_result *res)
 {
@@ -329,7 +328,7 @@ jwt_verify_pkey(const struct verify_jwt_alg *alg, const struct endpoint *ep,
 	size_t		 der_len = 0;
 	int		 ok;
 
-	if (ep->jwt_key == NULL) {
+	if (vc->jwt_key == NULL) {
 		verify_result_set(res, VERIFY_ERROR, "no jwt_public_key_file");
 		return;
 	}
@@ -346,7 +345,7 @@ jwt_verify_pkey(const struct verify_jwt_alg *alg, const struct endpoint *ep,
 	}
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, alg->digest,
-	    NULL, NULL, ep->jwt_key, NULL) != 1) {
+	    NULL, NULL, vc->jwt_key, NULL) != 1) {
 		verify_result_set(res, VERIFY_ERROR, "%s unavailable",
 		    alg->name);
 		goto out;
@@ -363,7 +362,7 @@ out:
 }
 
 static void
-jwt_verify_sig(const struct verify_jwt_alg *alg, const struct endpoint *ep,
+jwt_verify_sig(const struct verify_jwt_alg *alg, const struct verify_conf *vc,
     const struct jwt_parts *p, struct verify_result *res)
 {
 	unsigned char	sig[JWT_MAX_SIG];
@@ -377,9 +376,9 @@ jwt_verify_sig(const struct verify_jwt_alg *alg, const struct endpoint *ep,
 		return;
 	}
 	if (alg->kind == VERIFY_JWT_HMAC)
-		jwt_verify_hmac(alg, ep, p, sig, sig_len, res);
+		jwt_verify_hmac(alg, vc, p, sig, sig_len, res);
 	else
-		jwt_verify_pkey(alg, ep, p, sig, sig_len, res);
+		jwt_verify_pkey(alg, vc, p, sig, sig_len, res);
 }
 
 /* ---- the claims ---- */
@@ -399,11 +398,11 @@ jwt_time(json_t *claims, const char *name, double *v)
 }
 
 static int
-jwt_check_times(const struct endpoint *ep, json_t *claims, time_t now,
+jwt_check_times(const struct verify_conf *vc, json_t *claims, time_t now,
     struct verify_result *res)
 {
 	double	exp = 0, nbf = 0, t = (double)now;
-	double	leeway = (double)ep->jwt_leeway;
+	double	leeway = (double)vc->jwt_leeway;
 	int	e, b;
 
 	e = jwt_time(claims, "exp", &exp);
@@ -416,12 +415,12 @@ jwt_check_times(const struct endpoint *ep, json_t *claims, time_t now,
 	/* RFC 7519 4.1.4: now must be before exp. */
 	if (e == 0 && t >= exp + leeway) {
 		verify_result_set(res, VERIFY_STALE, "token expired %.0f s ago, "
-		    "leeway %ld s", t - exp, ep->jwt_leeway);
+		    "leeway %ld s", t - exp, vc->jwt_leeway);
 		return -1;
 	}
 	if (b == 0 && t + leeway < nbf) {
 		verify_result_set(res, VERIFY_STALE, "token not valid for "
-		    "another %.0f s, leeway %ld s", nbf - t, ep->jwt_leeway);
+		    "another %.0f s, leeway %ld s", nbf - t, vc->jwt_leeway);
 		return -1;
 	}
 	return 0;
@@ -444,23 +443,23 @@ jwt_aud_has(json_t *aud, const char *want)
 }
 
 static int
-jwt_check_claims(const struct endpoint *ep, json_t *claims, time_t now,
+jwt_check_claims(const struct verify_conf *vc, json_t *claims, time_t now,
     struct verify_result *res)
 {
 	const char	*iss;
 
-	if (jwt_check_times(ep, claims, now, res) == -1)
+	if (jwt_check_times(vc, claims, now, res) == -1)
 		return -1;
-	if (ep->jwt_issuer != NULL) {
+	if (vc->jwt_issuer != NULL) {
 		iss = json_string_value(json_object_get(claims, "iss"));
-		if (iss == NULL || strcmp(iss, ep->jwt_issuer) != 0) {
+		if (iss == NULL || strcmp(iss, vc->jwt_issuer) != 0) {
 			verify_result_set(res, VERIFY_MISMATCH, "iss is not "
 			    "jwt_issuer");
 			return -1;
 		}
 	}
-	if (ep->jwt_audience != NULL &&
-	    !jwt_aud_has(json_object_get(claims, "aud"), ep->jwt_audience)) {
+	if (vc->jwt_audience != NULL &&
+	    !jwt_aud_has(json_object_get(claims, "aud"), vc->jwt_audience)) {
 		verify_result_set(res, VERIFY_MISMATCH, "aud does not name "
 		    "jwt_audience");
 		return -1;
@@ -469,11 +468,11 @@ jwt_check_claims(const struct endpoint *ep, json_t *claims, time_t now,
 }
 
 void
-verify_jwt(const struct endpoint *ep, const struct header_list *headers,
+verify_jwt(const struct verify_conf *vc, const struct header_list *headers,
     const unsigned char *body, size_t len, time_t now,
     struct verify_result *res)
 {
-	const struct verify_jwt_alg	*alg = ep->jwt_alg;
+	const struct verify_jwt_alg	*alg = vc->jwt_alg;
 	struct jwt_parts		 p;
 	json_t				*claims = NULL;
 	const char			*name, *value, *tok;
@@ -485,7 +484,7 @@ verify_jwt(const struct endpoint *ep, const struct header_list *headers,
 		verify_result_set(res, VERIFY_ERROR, "no jwt_algorithm");
 		return;
 	}
-	name = verify_header_name(ep);
+	name = verify_header_name(vc);
 	value = header_get(headers, name);
 	if (value == NULL) {
 		verify_result_set(res, VERIFY_MISSING, "no %s header", name);
@@ -495,7 +494,7 @@ verify_jwt(const struct endpoint *ep, const struct header_list *headers,
 	if (tok == NULL || jwt_split(tok, n, &p, res) == -1 ||
 	    jwt_check_header(alg, &p, res) == -1)
 		return;
-	jwt_verify_sig(alg, ep, &p, res);
+	jwt_verify_sig(alg, vc, &p, res);
 	if (res->status != VERIFY_OK)
 		return;
 	claims = jwt_json(p.payload, p.payload_len);
@@ -504,7 +503,7 @@ verify_jwt(const struct endpoint *ep, const struct header_list *headers,
 		    "JSON object");
 		return;
 	}
-	if (jwt_check_claims(ep, claims, now, res) == -1) {
+	if (jwt_check_claims(vc, claims, now, res) == -1) {
 		json_decref(claims);
 		return;
 	}

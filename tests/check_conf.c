@@ -192,27 +192,27 @@ START_TEST(test_full)
 	ck_assert_ptr_nonnull(ep);
 	ck_assert_str_eq(ep->name, "github");
 	ck_assert_int_eq(ep->line, 16);
-	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha256"));
-	ck_assert_str_eq(ep->signature_header, "x-hub-signature-256");
-	ck_assert_uint_eq(ep->nsecrets, 1);
-	ck_assert(secret_is(&ep->secrets[0], "filesecret"));
+	ck_assert_ptr_eq(ep->verify.scheme, verify_scheme_find("hmac-sha256"));
+	ck_assert_str_eq(ep->verify.signature_header, "x-hub-signature-256");
+	ck_assert_uint_eq(ep->verify.nsecrets, 1);
+	ck_assert(secret_is(&ep->verify.secrets[0], "filesecret"));
 	ck_assert_uint_eq(ep->methods, METHOD_POST | METHOD_PUT);
 	ck_assert(!ep->enabled);
 
 	ep = conf_find_endpoint(c, "/hooks/legacy");
 	ck_assert_ptr_nonnull(ep);
-	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("hmac-sha1"));
-	ck_assert_str_eq(ep->signature_header, "x-hub-signature");
-	ck_assert_uint_eq(ep->nsecrets, 1);
-	ck_assert(secret_is(&ep->secrets[0], "s3cr3t"));
+	ck_assert_ptr_eq(ep->verify.scheme, verify_scheme_find("hmac-sha1"));
+	ck_assert_str_eq(ep->verify.signature_header, "x-hub-signature");
+	ck_assert_uint_eq(ep->verify.nsecrets, 1);
+	ck_assert(secret_is(&ep->verify.secrets[0], "s3cr3t"));
 	ck_assert_uint_eq(ep->methods, METHOD_POST);
 	ck_assert(ep->enabled);
 
 	ep = conf_find_endpoint(c, "/hooks/open");
 	ck_assert_ptr_nonnull(ep);
-	ck_assert_ptr_eq(ep->scheme, verify_scheme_find("none"));
-	ck_assert_ptr_null(ep->signature_header);
-	ck_assert_uint_eq(ep->nsecrets, 0);
+	ck_assert_ptr_eq(ep->verify.scheme, verify_scheme_find("none"));
+	ck_assert_ptr_null(ep->verify.signature_header);
+	ck_assert_uint_eq(ep->verify.nsecrets, 0);
 
 	ck_assert_ptr_null(conf_find_endpoint(c, "/hooks/open/"));
 	ck_assert_ptr_null(conf_find_endpoint(c, "/hooks"));
@@ -241,7 +241,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->server.log, LOG_TO_STDERR);
 	ck_assert_uint_eq(c->nendpoints, 1);
 	ck_assert_str_eq(c->endpoints[0].path, "/a");
-	ck_assert_ptr_eq(c->endpoints[0].scheme, verify_scheme_find("none"));
+	ck_assert_ptr_eq(c->endpoints[0].verify.scheme, verify_scheme_find("none"));
 	ck_assert_uint_eq(c->endpoints[0].methods, METHOD_POST);
 	ck_assert(c->endpoints[0].enabled);
 }
@@ -276,7 +276,7 @@ START_TEST(test_design_example)
 	ck_assert_int_eq(c->server.max_retry_attempts, 3);
 	ck_assert_int_eq(c->server.event_history_size, 1000);
 	ck_assert_ptr_null(c->server.listen);
-	ck_assert_ptr_eq(c->endpoints[0].scheme,
+	ck_assert_ptr_eq(c->endpoints[0].verify.scheme,
 	    verify_scheme_find("hmac-sha256"));
 }
 END_TEST
@@ -303,7 +303,7 @@ START_TEST(test_value_forms)
 	    METHOD_OPTIONS | METHOD_DELETE | METHOD_PATCH);
 	ck_assert(!c->endpoints[0].enabled);
 	ck_assert(c->endpoints[1].enabled);
-	ck_assert_str_eq(c->endpoints[1].signature_header, "x-custom-sig");
+	ck_assert_str_eq(c->endpoints[1].verify.signature_header, "x-custom-sig");
 }
 END_TEST
 
@@ -349,7 +349,7 @@ START_TEST(test_crlf)
 	ck_assert_ptr_nonnull(load("[endpoint:a]\r\npath = /a\r\n"
 	    "secret = abc\r\nsignature_type = hmac-sha1\r\n"));
 	ck_assert_str_eq(c->endpoints[0].path, "/a");
-	ck_assert(secret_is(&c->endpoints[0].secrets[0], "abc"));
+	ck_assert(secret_is(&c->endpoints[0].verify.secrets[0], "abc"));
 }
 END_TEST
 
@@ -727,8 +727,8 @@ START_TEST(test_line_limit)
 	snprintf(line, sizeof(line), "[endpoint:a]\npath = /a\n"
 	    "signature_type = hmac-sha256\nsecret = %s\n", v);
 	ck_assert_ptr_nonnull(load(line));
-	ck_assert_uint_eq(c->endpoints[0].nsecrets, 1);
-	ck_assert(secret_is(&c->endpoints[0].secrets[0], v));
+	ck_assert_uint_eq(c->endpoints[0].verify.nsecrets, 1);
+	ck_assert(secret_is(&c->endpoints[0].verify.secrets[0], v));
 	conf_free(c);
 	free(v);
 
@@ -805,12 +805,12 @@ START_TEST(test_secret_kept_whole)
 	    "secret = with spaces inside\n"
 	    "secret: a=b:c\n"));
 	ep = &c->endpoints[0];
-	ck_assert_uint_eq(ep->nsecrets, 5);
-	ck_assert(secret_is(&ep->secrets[0], "abc #def"));
-	ck_assert(secret_is(&ep->secrets[1], "#starts-with-hash"));
-	ck_assert(secret_is(&ep->secrets[2], "semi;colon"));
-	ck_assert(secret_is(&ep->secrets[3], "with spaces inside"));
-	ck_assert(secret_is(&ep->secrets[4], "a=b:c"));
+	ck_assert_uint_eq(ep->verify.nsecrets, 5);
+	ck_assert(secret_is(&ep->verify.secrets[0], "abc #def"));
+	ck_assert(secret_is(&ep->verify.secrets[1], "#starts-with-hash"));
+	ck_assert(secret_is(&ep->verify.secrets[2], "semi;colon"));
+	ck_assert(secret_is(&ep->verify.secrets[3], "with spaces inside"));
+	ck_assert(secret_is(&ep->verify.secrets[4], "a=b:c"));
 }
 END_TEST
 
@@ -823,7 +823,7 @@ START_TEST(test_secret_file_semicolon)
 	snprintf(text, sizeof(text), "[endpoint:a]\npath = /a\n"
 	    "signature_type = hmac-sha256\nsecret_file = %s\n", sf);
 	ck_assert_ptr_nonnull(load(text));
-	ck_assert(secret_is(&c->endpoints[0].secrets[0], "abc ;def"));
+	ck_assert(secret_is(&c->endpoints[0].verify.secrets[0], "abc ;def"));
 }
 END_TEST
 
@@ -877,11 +877,11 @@ START_TEST(test_rotation)
 	    "secret = second\n", sf);
 	ck_assert_ptr_nonnull(load(text));
 	ep = &c->endpoints[0];
-	ck_assert_uint_eq(ep->nsecrets, 4);
-	ck_assert(secret_is(&ep->secrets[0], "first"));
-	ck_assert(secret_is(&ep->secrets[1], "third"));
-	ck_assert(secret_is(&ep->secrets[2], "fourth"));
-	ck_assert(secret_is(&ep->secrets[3], "second"));
+	ck_assert_uint_eq(ep->verify.nsecrets, 4);
+	ck_assert(secret_is(&ep->verify.secrets[0], "first"));
+	ck_assert(secret_is(&ep->verify.secrets[1], "third"));
+	ck_assert(secret_is(&ep->verify.secrets[2], "fourth"));
+	ck_assert(secret_is(&ep->verify.secrets[3], "second"));
 }
 END_TEST
 
@@ -910,7 +910,7 @@ START_TEST(test_secret_file_modes)
 
 	ck_assert_int_eq(chmod(sf, 0600), 0);
 	ck_assert_ptr_nonnull(load(text));
-	ck_assert(secret_is(&c->endpoints[0].secrets[0], "x"));
+	ck_assert(secret_is(&c->endpoints[0].verify.secrets[0], "x"));
 	conf_free(c);
 	c = NULL;
 
@@ -1604,18 +1604,18 @@ START_TEST(test_jwt_good)
 	    TEST_DATA, TEST_DATA, TEST_DATA);
 	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
 	ep = &c->endpoints[0];
-	ck_assert_str_eq(ep->jwt_alg->name, "HS256");
-	ck_assert_uint_eq(ep->nsecrets, 2);
-	ck_assert_int_eq(ep->jwt_leeway, 30);
-	ck_assert_str_eq(ep->jwt_issuer, "ci.example");
-	ck_assert_str_eq(ep->jwt_audience, "hookspool");
-	ck_assert_str_eq(ep->signature_header, "authorization");
-	ck_assert_ptr_null(ep->jwt_key);
-	ck_assert_ptr_nonnull(c->endpoints[1].jwt_key);
-	ck_assert_int_eq(c->endpoints[1].jwt_leeway, 0);
-	ck_assert_ptr_null(c->endpoints[1].jwt_issuer);
-	ck_assert_ptr_nonnull(c->endpoints[2].jwt_key);
-	ck_assert_ptr_nonnull(c->endpoints[3].jwt_key);
+	ck_assert_str_eq(ep->verify.jwt_alg->name, "HS256");
+	ck_assert_uint_eq(ep->verify.nsecrets, 2);
+	ck_assert_int_eq(ep->verify.jwt_leeway, 30);
+	ck_assert_str_eq(ep->verify.jwt_issuer, "ci.example");
+	ck_assert_str_eq(ep->verify.jwt_audience, "hookspool");
+	ck_assert_str_eq(ep->verify.signature_header, "authorization");
+	ck_assert_ptr_null(ep->verify.jwt_key);
+	ck_assert_ptr_nonnull(c->endpoints[1].verify.jwt_key);
+	ck_assert_int_eq(c->endpoints[1].verify.jwt_leeway, 0);
+	ck_assert_ptr_null(c->endpoints[1].verify.jwt_issuer);
+	ck_assert_ptr_nonnull(c->endpoints[2].verify.jwt_key);
+	ck_assert_ptr_nonnull(c->endpoints[3].verify.jwt_key);
 }
 END_TEST
 
@@ -1771,17 +1771,17 @@ START_TEST(test_provider_defaults)
 	    "[endpoint:h]\npath = /h\nsignature_type = shopify\nsecret = x\n"
 	    "[endpoint:b]\npath = /b\nsignature_type = hmac-sha1\nsecret = x\n"
 	    "signature_encoding = BASE64\n"));
-	ck_assert_int_eq(c->endpoints[0].timestamp_tolerance, 300);
-	ck_assert_str_eq(c->endpoints[0].signature_header, "stripe-signature");
-	ck_assert_int_eq(c->endpoints[1].timestamp_tolerance, 86400);
-	ck_assert_str_eq(c->endpoints[1].signature_header, "x-slack-signature");
-	ck_assert_str_eq(c->endpoints[2].signature_header,
+	ck_assert_int_eq(c->endpoints[0].verify.timestamp_tolerance, 300);
+	ck_assert_str_eq(c->endpoints[0].verify.signature_header, "stripe-signature");
+	ck_assert_int_eq(c->endpoints[1].verify.timestamp_tolerance, 86400);
+	ck_assert_str_eq(c->endpoints[1].verify.signature_header, "x-slack-signature");
+	ck_assert_str_eq(c->endpoints[2].verify.signature_header,
 	    "x-hub-signature-256");
-	ck_assert_str_eq(c->endpoints[3].signature_header, "x-gitlab-token");
-	ck_assert_str_eq(c->endpoints[4].signature_header,
+	ck_assert_str_eq(c->endpoints[3].verify.signature_header, "x-gitlab-token");
+	ck_assert_str_eq(c->endpoints[4].verify.signature_header,
 	    "x-shopify-hmac-sha256");
-	ck_assert_int_eq(c->endpoints[0].signature_encoding, VERIFY_HEX);
-	ck_assert_int_eq(c->endpoints[5].signature_encoding, VERIFY_BASE64);
+	ck_assert_int_eq(c->endpoints[0].verify.signature_encoding, VERIFY_HEX);
+	ck_assert_int_eq(c->endpoints[5].verify.signature_encoding, VERIFY_BASE64);
 }
 END_TEST
 
@@ -1816,12 +1816,12 @@ START_TEST(test_whsec_secrets)
 	    "secret = whsec_YWJj\nsecret_file = %s\nsecret = YWI\n", sf);
 	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
 	ep = &c->endpoints[0];
-	ck_assert_uint_eq(ep->nsecrets, 4);
-	ck_assert(secret_is(&ep->secrets[0], "abc"));
-	ck_assert(secret_is(&ep->secrets[1], "def"));
-	ck_assert(secret_is(&ep->secrets[2], "ghi"));
-	ck_assert(secret_is(&ep->secrets[3], "ab"));
-	ck_assert_ptr_null(ep->signature_header);
+	ck_assert_uint_eq(ep->verify.nsecrets, 4);
+	ck_assert(secret_is(&ep->verify.secrets[0], "abc"));
+	ck_assert(secret_is(&ep->verify.secrets[1], "def"));
+	ck_assert(secret_is(&ep->verify.secrets[2], "ghi"));
+	ck_assert(secret_is(&ep->verify.secrets[3], "ab"));
+	ck_assert_ptr_null(ep->verify.signature_header);
 }
 END_TEST
 
@@ -1888,23 +1888,23 @@ START_TEST(test_ed25519_keys)
 	    "public_key = " ED_HEX "\n", sf);
 	ck_assert_msg(load(text) != NULL, "%s", errs.n ? errs.msg[0] : "");
 	ep = &c->endpoints[0];
-	ck_assert_str_eq(ep->scheme->name, "discord");
-	ck_assert_str_eq(ep->signature_header, "x-signature-ed25519");
-	ck_assert_int_eq(ep->timestamp_tolerance, 60);
-	ck_assert_uint_eq(ep->nsecrets, 0);
-	ck_assert_uint_eq(ep->npublic_keys, 2);
-	for (i = 0; i < ep->npublic_keys; i++)
-		ck_assert(ed_key_is(ep->public_keys[i]));
+	ck_assert_str_eq(ep->verify.scheme->name, "discord");
+	ck_assert_str_eq(ep->verify.signature_header, "x-signature-ed25519");
+	ck_assert_int_eq(ep->verify.timestamp_tolerance, 60);
+	ck_assert_uint_eq(ep->verify.nsecrets, 0);
+	ck_assert_uint_eq(ep->verify.npublic_keys, 2);
+	for (i = 0; i < ep->verify.npublic_keys; i++)
+		ck_assert(ed_key_is(ep->verify.public_keys[i]));
 	ep = &c->endpoints[1];
-	ck_assert_uint_eq(ep->nsecrets, 2);
-	ck_assert(secret_is(&ep->secrets[0], "abc"));
-	ck_assert(secret_is(&ep->secrets[1], "def"));
-	ck_assert_uint_eq(ep->npublic_keys, 3);
-	for (i = 0; i < ep->npublic_keys; i++)
-		ck_assert(ed_key_is(ep->public_keys[i]));
+	ck_assert_uint_eq(ep->verify.nsecrets, 2);
+	ck_assert(secret_is(&ep->verify.secrets[0], "abc"));
+	ck_assert(secret_is(&ep->verify.secrets[1], "def"));
+	ck_assert_uint_eq(ep->verify.npublic_keys, 3);
+	for (i = 0; i < ep->verify.npublic_keys; i++)
+		ck_assert(ed_key_is(ep->verify.public_keys[i]));
 	ep = &c->endpoints[2];
-	ck_assert_uint_eq(ep->nsecrets, 0);
-	ck_assert_uint_eq(ep->npublic_keys, 1);
+	ck_assert_uint_eq(ep->verify.nsecrets, 0);
+	ck_assert_uint_eq(ep->verify.npublic_keys, 1);
 }
 END_TEST
 
@@ -1965,17 +1965,17 @@ START_TEST(test_hmac_rule)
 	    "signature_header = X-Sig\nsecret = x\n") != NULL, "%s",
 	    errs.n ? errs.msg[0] : "");
 	ep = &c->endpoints[0];
-	ck_assert_str_eq(ep->signature_header, "x-slack-signature");
-	ck_assert_str_eq(ep->timestamp_header, "x-slack-request-timestamp");
-	ck_assert_ptr_nonnull(ep->signature_pattern);
-	ck_assert(verify_template_has_timestamp(ep->signed_content));
-	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA512);
-	ck_assert_int_eq(ep->signature_encoding, VERIFY_BASE64URL);
+	ck_assert_str_eq(ep->verify.signature_header, "x-slack-signature");
+	ck_assert_str_eq(ep->verify.timestamp_header, "x-slack-request-timestamp");
+	ck_assert_ptr_nonnull(ep->verify.signature_pattern);
+	ck_assert(verify_template_has_timestamp(ep->verify.signed_content));
+	ck_assert_int_eq(ep->verify.signature_algorithm, VERIFY_SHA512);
+	ck_assert_int_eq(ep->verify.signature_encoding, VERIFY_BASE64URL);
 	ep = &c->endpoints[1];
-	ck_assert_ptr_nonnull(ep->signed_content);	/* ${body} */
-	ck_assert_ptr_null(ep->signature_pattern);
-	ck_assert_int_eq(ep->signature_algorithm, VERIFY_SHA256);
-	ck_assert_int_eq(ep->signature_encoding, VERIFY_HEX);
+	ck_assert_ptr_nonnull(ep->verify.signed_content);	/* ${body} */
+	ck_assert_ptr_null(ep->verify.signature_pattern);
+	ck_assert_int_eq(ep->verify.signature_algorithm, VERIFY_SHA256);
+	ck_assert_int_eq(ep->verify.signature_encoding, VERIFY_HEX);
 }
 END_TEST
 

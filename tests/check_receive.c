@@ -65,10 +65,10 @@ signed_endpoint(struct endpoint *e, const char *name, const char *scheme,
 	snprintf(paths[e - ep], sizeof(paths[0]), "/hooks/%s", name);
 	e->name = (char *)name;
 	e->path = paths[e - ep];
-	e->scheme = verify_scheme_find(scheme);
-	e->signature_header = (char *)header;
-	e->secrets = &sec;
-	e->nsecrets = 1;
+	e->verify.scheme = verify_scheme_find(scheme);
+	e->verify.signature_header = (char *)header;
+	e->verify.secrets = &sec;
+	e->verify.nsecrets = 1;
 	e->methods = METHOD_POST;
 	e->enabled = true;
 }
@@ -84,7 +84,7 @@ setup(void)
 	signed_endpoint(&ep[0], "github", "hmac-sha256", "x-hub-signature-256");
 	ep[1].name = "open";
 	ep[1].path = "/hooks/open";
-	ep[1].scheme = verify_scheme_find("none");
+	ep[1].verify.scheme = verify_scheme_find("none");
 	ep[1].methods = METHOD_POST | METHOD_PUT;
 	ep[1].enabled = true;
 	signed_endpoint(&ep[2], "gitlab", "gitlab", "x-token");

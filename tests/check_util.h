@@ -156,7 +156,7 @@ file_slurp_in(const char *dir, const char *name, size_t *len)
 #define FX_NOW		1700000000
 
 struct fixture {
-	struct endpoint		ep;
+	struct verify_conf	vc;
 	struct secret		secrets[4];
 	unsigned char		*owned[4];	/* decoded whsec_ secrets */
 	EVP_PKEY		*keys[4];	/* ed25519 public keys */
@@ -184,32 +184,28 @@ fx_teardown(void)
 		EVP_PKEY_free(fx.keys[i]);
 	}
 	verify_result_clear(&fx.res);
-	EVP_PKEY_free(fx.ep.jwt_key);
+	EVP_PKEY_free(fx.vc.jwt_key);
 	free(fx.token);
 }
 
-/* An enabled POST endpoint of scheme, without secrets yet. */
+/* A check of scheme, without secrets yet. */
 static inline void
 fx_scheme(const char *scheme)
 {
-	fx.ep.name = (char *)"test";
-	fx.ep.path = (char *)"/hooks/test";
-	fx.ep.scheme = verify_scheme_find(scheme);
-	ck_assert_ptr_nonnull(fx.ep.scheme);
-	fx.ep.secrets = fx.secrets;
-	fx.ep.nsecrets = 0;
-	fx.ep.methods = METHOD_POST;
-	fx.ep.enabled = true;
+	fx.vc.scheme = verify_scheme_find(scheme);
+	ck_assert_ptr_nonnull(fx.vc.scheme);
+	fx.vc.secrets = fx.secrets;
+	fx.vc.nsecrets = 0;
 }
 
 /* One more secret (rotation: every one is tried). */
 static inline void
 fx_secret(const char *secret)
 {
-	ck_assert_uint_lt(fx.ep.nsecrets, 4);
-	fx.secrets[fx.ep.nsecrets].data = (unsigned char *)secret;
-	fx.secrets[fx.ep.nsecrets].len = strlen(secret);
-	fx.ep.nsecrets++;
+	ck_assert_uint_lt(fx.vc.nsecrets, 4);
+	fx.secrets[fx.vc.nsecrets].data = (unsigned char *)secret;
+	fx.secrets[fx.vc.nsecrets].len = strlen(secret);
+	fx.vc.nsecrets++;
 }
 
 static inline void
@@ -225,9 +221,9 @@ fx_verify_at(const char *body, time_t now)
 	enum verify_status	st;
 
 	verify_result_clear(&fx.res);
-	st = verify_request(&fx.ep, &fx.hl, (const unsigned char *)body,
+	st = verify_request(&fx.vc, &fx.hl, (const unsigned char *)body,
 	    strlen(body), now, &fx.res);
-	if (strcmp(fx.ep.scheme->name, "jwt") != 0)
+	if (strcmp(fx.vc.scheme->name, "jwt") != 0)
 		ck_assert_ptr_null(fx.res.claims);
 	return st;
 }

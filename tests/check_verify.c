@@ -330,7 +330,7 @@ END_TEST
 START_TEST(test_custom_header)
 {
 	fx_endpoint("hmac-sha256", GH_SECRET);
-	fx.ep.signature_header = (char *)"x-signature";
+	fx.vc.signature_header = (char *)"x-signature";
 	fx_header("X-Hub-Signature-256", "sha256=" GH_SIG);
 	ck_assert_int_eq(fx_verify(GH_BODY), VERIFY_MISSING);
 	fx_header("X_Signature", "sha256=" GH_SIG);

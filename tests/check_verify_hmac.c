@@ -78,9 +78,9 @@ side_secrets(struct side *s, const char *const *secrets, bool whsec)
 			s->sec[i].len = strlen(secrets[i]);
 		}
 	}
-	s->ep.secrets = s->sec;
-	s->ep.nsecrets = i;
-	s->ep.timestamp_tolerance = 300;
+	s->ep.verify.secrets = s->sec;
+	s->ep.verify.nsecrets = i;
+	s->ep.verify.timestamp_tolerance = 300;
 }
 
 static void
@@ -131,18 +131,18 @@ both(const char *scheme, const char *name, const char *const *secrets,
 	}
 	va_end(ap);
 	b.ep.name = (char *)"builtin";
-	b.ep.scheme = verify_scheme_find(scheme);
-	ck_assert_ptr_nonnull(b.ep.scheme);
-	b.ep.signature_encoding = strstr(name, "base64") != NULL ?
+	b.ep.verify.scheme = verify_scheme_find(scheme);
+	ck_assert_ptr_nonnull(b.ep.verify.scheme);
+	b.ep.verify.signature_encoding = strstr(name, "base64") != NULL ?
 	    VERIFY_BASE64 : VERIFY_HEX;
-	whsec = (b.ep.scheme->flags & VERIFY_WHSEC) != 0;
+	whsec = (b.ep.verify.scheme->flags & VERIFY_WHSEC) != 0;
 	side_secrets(&b, secrets, whsec);
 	r.ep = *rule(name);
 	side_secrets(&r, secrets, whsec);
-	verify_request(&b.ep, &hl, (const unsigned char *)body, strlen(body),
-	    now, &rb);
-	verify_request(&r.ep, &hl, (const unsigned char *)body, strlen(body),
-	    now, &rr);
+	verify_request(&b.ep.verify, &hl, (const unsigned char *)body,
+	    strlen(body), now, &rb);
+	verify_request(&r.ep.verify, &hl, (const unsigned char *)body,
+	    strlen(body), now, &rr);
 	ck_assert_msg(rr.status == (want_rule == SAME ? rb.status :
 	    (enum verify_status)want_rule), "%s: built-in %s (%s), rule %s "
 	    "(%s)", name, verify_status_name(rb.status), rb.detail,
@@ -552,24 +552,24 @@ own_rule(struct side *s, const char *content, const char *pattern,
 
 	memset(s, 0, sizeof(*s));
 	s->ep.name = (char *)"own";
-	s->ep.scheme = verify_scheme_find("hmac");
-	s->ep.signature_header = (char *)"x-sig";
-	s->ep.signed_content = verify_template_parse(content, err,
+	s->ep.verify.scheme = verify_scheme_find("hmac");
+	s->ep.verify.signature_header = (char *)"x-sig";
+	s->ep.verify.signed_content = verify_template_parse(content, err,
 	    sizeof(err));
-	ck_assert_msg(s->ep.signed_content != NULL, "%s", err);
+	ck_assert_msg(s->ep.verify.signed_content != NULL, "%s", err);
 	if (pattern != NULL) {
-		s->ep.signature_pattern = verify_pattern_compile(pattern, "sig",
+		s->ep.verify.signature_pattern = verify_pattern_compile(pattern, "sig",
 		    err, sizeof(err));
-		ck_assert_msg(s->ep.signature_pattern != NULL, "%s", err);
+		ck_assert_msg(s->ep.verify.signature_pattern != NULL, "%s", err);
 	}
-	s->ep.timestamp_header = (char *)ts_header;
+	s->ep.verify.timestamp_header = (char *)ts_header;
 	if (ts_pattern != NULL) {
-		s->ep.timestamp_pattern = verify_pattern_compile(ts_pattern,
+		s->ep.verify.timestamp_pattern = verify_pattern_compile(ts_pattern,
 		    "ts", err, sizeof(err));
-		ck_assert_msg(s->ep.timestamp_pattern != NULL, "%s", err);
+		ck_assert_msg(s->ep.verify.timestamp_pattern != NULL, "%s", err);
 	}
-	s->ep.signature_algorithm = alg;
-	s->ep.signature_encoding = enc;
+	s->ep.verify.signature_algorithm = alg;
+	s->ep.verify.signature_encoding = enc;
 	side_secrets(s, S(SECRET), false);
 	return &s->ep;
 }
@@ -577,9 +577,9 @@ own_rule(struct side *s, const char *content, const char *pattern,
 static void
 own_free(struct side *s)
 {
-	verify_template_free(s->ep.signed_content);
-	verify_pattern_free(s->ep.signature_pattern);
-	verify_pattern_free(s->ep.timestamp_pattern);
+	verify_template_free(s->ep.verify.signed_content);
+	verify_pattern_free(s->ep.verify.signature_pattern);
+	verify_pattern_free(s->ep.verify.timestamp_pattern);
 }
 
 static enum verify_status
@@ -598,7 +598,7 @@ own_verify(const struct endpoint *ep, const struct verify_http *http,
 		ck_assert_int_eq(header_add(&hl, hn, va_arg(ap,
 		    const char *)), 0);
 	va_end(ap);
-	verify_request_http(ep, http, &hl, (const unsigned char *)body,
+	verify_request_http(&ep->verify, http, &hl, (const unsigned char *)body,
 	    strlen(body), now, &res);
 	header_list_free(&hl);
 	return res.status;

@@ -54,11 +54,10 @@ static void
 fx_endpoint(const char *alg, const char *keyfile)
 {
 	fx_scheme("jwt");
-	fx.ep.path = (char *)"/hooks/jwt";
-	fx.ep.jwt_alg = verify_jwt_alg_find(alg);
-	ck_assert_ptr_nonnull(fx.ep.jwt_alg);
+	fx.vc.jwt_alg = verify_jwt_alg_find(alg);
+	ck_assert_ptr_nonnull(fx.vc.jwt_alg);
 	if (keyfile != NULL)
-		fx.ep.jwt_key = load_pub(keyfile);
+		fx.vc.jwt_key = load_pub(keyfile);
 	else
 		fx_secret(SECRET);
 }
@@ -163,7 +162,7 @@ START_TEST(test_hs384_hs512)
 	fx_endpoint("HS384", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS384, SECRET, CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	fx.ep.jwt_alg = verify_jwt_alg_find("HS512");
+	fx.vc.jwt_alg = verify_jwt_alg_find("HS512");
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	fx_bearer(make_token_hs(JWT_ALG_HS512, SECRET, CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
@@ -186,7 +185,7 @@ START_TEST(test_hs256_rotation)
 	fx.secrets[1] = fx.secrets[0];
 	fx.secrets[0].data = (unsigned char *)"old-secret";
 	fx.secrets[0].len = 10;
-	fx.ep.nsecrets = 2;
+	fx.vc.nsecrets = 2;
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, "old-secret", CLAIMS));
@@ -248,7 +247,7 @@ START_TEST(test_bearer_forms)
 		ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	}
 	/* Another header, as signature_header names it. */
-	fx.ep.signature_header = (char *)"x-webhook-token";
+	fx.vc.signature_header = (char *)"x-webhook-token";
 	fx_raw("X-Webhook-Token", tok);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	free(tok);
@@ -380,7 +379,7 @@ START_TEST(test_exp)
 	ck_assert_str_eq(fx.res.detail, "token expired 0 s ago, leeway 0 s");
 	ck_assert_ptr_null(fx.res.claims);
 	ck_assert_int_eq(fx_verify_at(BODY, 1700000700), VERIFY_STALE);
-	fx.ep.jwt_leeway = 120;
+	fx.vc.jwt_leeway = 120;
 	ck_assert_int_eq(fx_verify_at(BODY, 1700000700), VERIFY_OK);
 	ck_assert_int_eq(fx_verify_at(BODY, 1700000720), VERIFY_STALE);
 }
@@ -394,7 +393,7 @@ START_TEST(test_nbf)
 	ck_assert_int_eq(fx_verify_at(BODY, 1699999899), VERIFY_STALE);
 	ck_assert_str_eq(fx.res.detail,
 	    "token not valid for another 1 s, leeway 0 s");
-	fx.ep.jwt_leeway = 5;
+	fx.vc.jwt_leeway = 5;
 	ck_assert_int_eq(fx_verify_at(BODY, 1699999895), VERIFY_OK);
 }
 END_TEST
@@ -420,9 +419,9 @@ START_TEST(test_issuer)
 {
 	fx_endpoint("HS256", NULL);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
-	fx.ep.jwt_issuer = (char *)"ci.example";
+	fx.vc.jwt_issuer = (char *)"ci.example";
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
-	fx.ep.jwt_issuer = (char *)"ci.example.org";
+	fx.vc.jwt_issuer = (char *)"ci.example.org";
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 	ck_assert_str_eq(fx.res.detail, "iss is not jwt_issuer");
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, "{\"sub\":\"x\"}"));
@@ -433,7 +432,7 @@ END_TEST
 START_TEST(test_audience)
 {
 	fx_endpoint("HS256", NULL);
-	fx.ep.jwt_audience = (char *)"hookspool";
+	fx.vc.jwt_audience = (char *)"hookspool";
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET,
@@ -468,7 +467,7 @@ START_TEST(test_rs_family)
 
 	fx_endpoint("RS256", "jwt-rsa.pub");
 	for (i = 0; i < 3; i++) {
-		fx.ep.jwt_alg = verify_jwt_alg_find(rs[i].name);
+		fx.vc.jwt_alg = verify_jwt_alg_find(rs[i].name);
 		fx_bearer(make_token_pem(rs[i].alg, "jwt-rsa.key", CLAIMS));
 		ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 		ck_assert_ptr_nonnull(fx.res.claims);
@@ -504,9 +503,9 @@ START_TEST(test_es_family)
 	fx_bearer(tok);
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MALFORMED);
 	ck_assert_str_eq(fx.res.detail, "ES256 signature is 61 bytes, want 64");
-	EVP_PKEY_free(fx.ep.jwt_key);
-	fx.ep.jwt_key = load_pub("jwt-es384.pub");
-	fx.ep.jwt_alg = verify_jwt_alg_find("ES384");
+	EVP_PKEY_free(fx.vc.jwt_key);
+	fx.vc.jwt_key = load_pub("jwt-es384.pub");
+	fx.vc.jwt_alg = verify_jwt_alg_find("ES384");
 	fx_bearer(make_token_pem(JWT_ALG_ES384, "jwt-es384.key", CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
@@ -533,9 +532,9 @@ START_TEST(test_wrong_key)
 	BIO_free(bio);
 	EVP_PKEY_free(other);
 	/* ES256 token on an RS256 endpoint: the pin says no first. */
-	EVP_PKEY_free(fx.ep.jwt_key);
-	fx.ep.jwt_key = load_pub("jwt-rsa.pub");
-	fx.ep.jwt_alg = verify_jwt_alg_find("RS256");
+	EVP_PKEY_free(fx.vc.jwt_key);
+	fx.vc.jwt_key = load_pub("jwt-rsa.pub");
+	fx.vc.jwt_alg = verify_jwt_alg_find("RS256");
 	fx_bearer(make_token_pem(JWT_ALG_ES256, "jwt-es256.key", CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_MISMATCH);
 }
@@ -544,13 +543,13 @@ END_TEST
 START_TEST(test_no_key_or_secret)
 {
 	fx_endpoint("HS256", NULL);
-	fx.ep.nsecrets = 0;
+	fx.vc.nsecrets = 0;
 	fx_bearer(make_token_hs(JWT_ALG_HS256, SECRET, CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
-	fx.ep.jwt_alg = verify_jwt_alg_find("RS256");
+	fx.vc.jwt_alg = verify_jwt_alg_find("RS256");
 	fx_bearer(make_token_pem(JWT_ALG_RS256, "jwt-rsa.key", CLAIMS));
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
-	fx.ep.jwt_alg = NULL;
+	fx.vc.jwt_alg = NULL;
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_ERROR);
 }
 END_TEST

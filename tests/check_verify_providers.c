@@ -67,36 +67,36 @@ static void
 fx_endpoint(const char *scheme)
 {
 	fx_scheme(scheme);
-	fx.ep.signature_header = NULL;		/* the scheme's default */
-	fx.ep.timestamp_tolerance = 300;
+	fx.vc.signature_header = NULL;		/* the scheme's default */
+	fx.vc.timestamp_tolerance = 300;
 }
 
 /* A whsec_ secret, decoded as conf.c does at load. */
 static void
 fx_whsec(const char *secret)
 {
-	size_t	n = fx.ep.nsecrets, len = 0;
+	size_t	n = fx.vc.nsecrets, len = 0;
 
 	ck_assert_uint_lt(n, 4);
 	ck_assert_int_eq(verify_whsec_decode((const unsigned char *)secret,
 	    strlen(secret), &fx.owned[n], &len), 0);
 	fx.secrets[n].data = fx.owned[n];
 	fx.secrets[n].len = len;
-	fx.ep.nsecrets++;
+	fx.vc.nsecrets++;
 }
 
 /* An ed25519 public key, parsed as conf.c does at load. */
 static void
 fx_pubkey(const char *text)
 {
-	size_t	n = fx.ep.npublic_keys;
+	size_t	n = fx.vc.npublic_keys;
 	char	why[96];
 
 	ck_assert_uint_lt(n, 4);
 	fx.keys[n] = verify_ed25519_key(text, strlen(text), why, sizeof(why));
 	ck_assert_msg(fx.keys[n] != NULL, "%s: %s", text, why);
-	fx.ep.public_keys = fx.keys;
-	fx.ep.npublic_keys++;
+	fx.vc.public_keys = fx.keys;
+	fx.vc.npublic_keys++;
 }
 
 /* Drop the request's headers, for the next request of a test. */
@@ -379,7 +379,7 @@ START_TEST(test_stripe_stale_and_future)
 	    "timestamp 301 s in the future, tolerance 300 s");
 	ck_assert_int_eq(fx_verify_at(BODY, NOW + 1), VERIFY_OK);
 	/* A wider window, from the endpoint. */
-	fx.ep.timestamp_tolerance = 600;
+	fx.vc.timestamp_tolerance = 600;
 	ck_assert_int_eq(fx_verify(BODY), VERIFY_OK);
 }
 END_TEST
@@ -1020,7 +1020,7 @@ START_TEST(test_discord_stale_and_future)
 	assert_window(DISCORD_BODY, NOW);
 	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 301), VERIFY_STALE);
 	ck_assert_str_eq(fx.res.detail, "timestamp 301 s old, tolerance 300 s");
-	fx.ep.timestamp_tolerance = 10;
+	fx.vc.timestamp_tolerance = 10;
 	ck_assert_int_eq(fx_verify_at(DISCORD_BODY, NOW + 11), VERIFY_STALE);
 }
 END_TEST
@@ -1037,7 +1037,7 @@ START_TEST(test_discord_no_key_and_header)
 	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_ERROR);
 	/* signature_header moves the signature, not the timestamp. */
 	fx_pubkey(ED_PUB);
-	fx.ep.signature_header = (char *)"x-sig";
+	fx.vc.signature_header = (char *)"x-sig";
 	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_MISSING);
 	fx_header("X-Sig", DISCORD_SIG);
 	ck_assert_int_eq(fx_verify(DISCORD_BODY), VERIFY_OK);
@@ -1140,8 +1140,8 @@ START_TEST(test_hmac_base64)
 	char	b64[89], h[120];
 
 	fx_endpoint("hmac-sha256");
-	fx.ep.signature_encoding = VERIFY_BASE64;
-	fx.ep.signature_header = (char *)"x-signature";
+	fx.vc.signature_encoding = VERIFY_BASE64;
+	fx.vc.signature_header = (char *)"x-signature";
 	fx_secret(SECRET);
 	mac_b64(EVP_sha256(), (const unsigned char *)SECRET, strlen(SECRET),
 	    BODY, b64);
@@ -1166,7 +1166,7 @@ START_TEST(test_hmac_sha1_base64)
 	char	b64[89], hex[129];
 
 	fx_endpoint("hmac-sha1");
-	fx.ep.signature_encoding = VERIFY_BASE64;
+	fx.vc.signature_encoding = VERIFY_BASE64;
 	fx_secret(SECRET);
 	mac_b64(EVP_sha1(), (const unsigned char *)SECRET, strlen(SECRET),
 	    BODY, b64);
