@@ -16,12 +16,11 @@
 #include "filter.h"
 #include "header.h"
 #include "check_run.h"
+#define CHECK_UTIL_EVENT
+#include "check_util.h"
 
 static struct command		*cmd;
 static char			**argv;
-static struct header_list	 hl;
-static json_t			*payload;
-static struct filter_event	 ev;
 static char			 err[512];
 
 static void
@@ -29,12 +28,7 @@ setup(void)
 {
 	cmd = NULL;
 	argv = NULL;
-	memset(&hl, 0, sizeof(hl));
-	payload = NULL;
-	memset(&ev, 0, sizeof(ev));
-	ev.path = "/hooks/github";
-	ev.method = "POST";
-	ev.headers = &hl;
+	ev_setup();
 	err[0] = '\0';
 }
 
@@ -43,17 +37,14 @@ teardown(void)
 {
 	command_argv_free(argv);
 	command_free(cmd);
-	header_list_free(&hl);
-	json_decref(payload);
+	ev_teardown();
 }
 
 static void
 body(const char *json)
 {
-	json_decref(payload);
-	payload = filter_payload_parse(json, strlen(json));
+	ev_body(json);
 	ck_assert_ptr_nonnull(payload);
-	ev.payload = payload;
 }
 
 /* Payload {"v": s} built without JSON quoting, so s can be anything. */

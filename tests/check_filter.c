@@ -15,11 +15,10 @@
 #include "filter.h"
 #include "header.h"
 #include "check_run.h"
+#define CHECK_UTIL_EVENT
+#include "check_util.h"
 
 static struct filter		*f;
-static struct header_list	 hl;
-static json_t			*payload;
-static struct filter_event	 ev;
 static char			 err[512];
 
 static void
@@ -27,12 +26,7 @@ setup(void)
 {
 	f = filter_new();
 	ck_assert_ptr_nonnull(f);
-	memset(&hl, 0, sizeof(hl));
-	payload = NULL;
-	memset(&ev, 0, sizeof(ev));
-	ev.path = "/hooks/github";
-	ev.method = "POST";
-	ev.headers = &hl;
+	ev_setup();
 	err[0] = '\0';
 }
 
@@ -40,8 +34,7 @@ static void
 teardown(void)
 {
 	filter_free(f);
-	header_list_free(&hl);
-	json_decref(payload);
+	ev_teardown();
 }
 
 static void
@@ -62,14 +55,6 @@ add_fails(const char *key, const char *value, const char *want)
 }
 
 static void
-body(const char *json)
-{
-	json_decref(payload);
-	payload = filter_payload_parse(json, strlen(json));
-	ev.payload = payload;
-}
-
-static void
 hdr(const char *name, const char *value)
 {
 	header_list_free(&hl);
@@ -86,7 +71,7 @@ path_matches(const char *path)
 static bool
 action_matches(const char *json)
 {
-	body(json);
+	ev_body(json);
 	return filter_match(f, &ev);
 }
 
@@ -384,7 +369,7 @@ START_TEST(test_payload_index_forms)
 {
 	const char	*json = "{\"a\":[\"x\",\"y\"]}";
 
-	body(json);
+	ev_body(json);
 	ck_assert_ptr_nonnull(filter_payload_get(payload, "a.0"));
 	ck_assert_ptr_null(filter_payload_get(payload, "a.00"));
 	ck_assert_ptr_null(filter_payload_get(payload, "a.01"));
@@ -481,7 +466,7 @@ START_TEST(test_scalar_text)
 	size_t		 len, i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		body(cases[i].json);
+		ev_body(cases[i].json);
 		ck_assert_ptr_nonnull(payload);
 		text = NULL;
 		ck_assert_int_eq(filter_scalar_text(json_array_get(payload, 0),
@@ -489,7 +474,7 @@ START_TEST(test_scalar_text)
 		ck_assert_str_eq(text, cases[i].text);
 		ck_assert_uint_eq(len, strlen(cases[i].text));
 	}
-	body("[{}, []]");
+	ev_body("[{}, []]");
 	ck_assert_int_eq(filter_scalar_text(json_array_get(payload, 0), buf,
 	    &text, &len), -1);
 	ck_assert_int_eq(filter_scalar_text(json_array_get(payload, 1), buf,
@@ -504,7 +489,7 @@ START_TEST(test_payload_parse)
 	ck_assert_ptr_null(filter_payload_parse("{\"a\":\"\\u0000\"}", 14));
 	ck_assert_ptr_null(filter_payload_parse("[99999999999999999999]", 22));
 	ck_assert_ptr_null(filter_payload_parse("{} x", 4));
-	body("{\"a\":1}");
+	ev_body("{\"a\":1}");
 	ck_assert_ptr_nonnull(payload);
 }
 END_TEST

@@ -1,7 +1,8 @@
 /*
  * check_util: what several Check suites need: a scratch directory made
  * and removed, files written and read whole, and (with CHECK_UTIL_VERIFY
- * defined before the include) the endpoint fixture of the verify suites.
+ * defined before the include) the fixture of the verify suites, or
+ * (with CHECK_UTIL_EVENT) the event a filter or a command is given.
  * Every helper asserts its own success, so a test reads as its steps.
  */
 #ifndef HOOKSPOOL_CHECK_UTIL_H
@@ -142,8 +143,8 @@ file_slurp_in(const char *dir, const char *name, size_t *len)
 
 #ifdef CHECK_UTIL_VERIFY
 /*
- * The verify suites' fixture: an endpoint built by hand (so they do not
- * depend on conf.c), up to 4 secrets, the request's headers and the
+ * The verify suites' fixture: a struct verify_conf built by hand (so
+ * they do not depend on conf.c), up to 4 secrets, the request's headers and the
  * last result, at a fixed clock (FX_NOW).  fx_setup and fx_teardown are
  * the checked fixture; what a test gave fx to own goes with it.
  */
@@ -249,5 +250,48 @@ fx_assert_clean(const char *secret, const char *sig)
 	}
 }
 #endif /* CHECK_UTIL_VERIFY */
+
+#ifdef CHECK_UTIL_EVENT
+/*
+ * The event a filter or a command sees: POST /hooks/github, with the
+ * headers and payload a test gives it.  ev_setup and ev_teardown are the
+ * checked fixture.
+ */
+#include <jansson.h>
+
+#include "filter.h"
+#include "header.h"
+
+static struct header_list	 hl;
+static json_t			*payload;
+static struct filter_event	 ev;
+
+static inline void
+ev_setup(void)
+{
+	memset(&hl, 0, sizeof(hl));
+	payload = NULL;
+	memset(&ev, 0, sizeof(ev));
+	ev.path = "/hooks/github";
+	ev.method = "POST";
+	ev.headers = &hl;
+}
+
+static inline void
+ev_teardown(void)
+{
+	header_list_free(&hl);
+	json_decref(payload);
+}
+
+/* The payload as receive parses a body: NULL if json is not JSON. */
+static inline void
+ev_body(const char *json)
+{
+	json_decref(payload);
+	payload = filter_payload_parse(json, strlen(json));
+	ev.payload = payload;
+}
+#endif /* CHECK_UTIL_EVENT */
 
 #endif
