@@ -61,13 +61,33 @@ attempt(const char *id, int number, const char *state, int64_t t,
 	put(record_attempt_encode(&at, &len), &len);
 }
 
+/* The headers of event i: GitHub's, with its own delivery id. */
+static void
+headers(struct header_list *hl, long i)
+{
+	char	delivery[64];
+
+	memset(hl, 0, sizeof(*hl));
+	header_add(hl, "host", "hooks.example.com");
+	header_add(hl, "user-agent", "GitHub-Hookshot/5a3c9f1");
+	header_add(hl, "accept", "*/*");
+	header_add(hl, "content-type", "application/json");
+	header_add(hl, "x-github-event", "push");
+	header_add(hl, "x-github-hook-id", "412345678");
+	header_add(hl, "x-hub-signature-256", "sha256=0b8e3b0f5c2e7d6a9f1e4c"
+	    "3b2a1d0e9f8c7b6a5d4e3f2a1b0c9d8e7f6a5b4c3d");
+	snprintf(delivery, sizeof(delivery), "%08lx-1f2e-11ef-8a3b-"
+	    "0242ac120002", i);
+	header_add(hl, "x-github-delivery", delivery);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char *const handlers[] = { "sync" };
 	struct header_list	 hl;
 	struct event		 ev;
-	char			 body[2048], delivery[64], first[40] = "";
+	char			 body[2048], first[40] = "";
 	long			 n, due, i, every;
 	int			 is_due;
 	int64_t			 now, t;
@@ -83,23 +103,12 @@ main(int argc, char **argv)
 	}
 	now = (int64_t)time(NULL) * 1000000;
 	every = due > 0 ? n / due : 0;
-	memset(&hl, 0, sizeof(hl));
-	header_add(&hl, "host", "hooks.example.com");
-	header_add(&hl, "user-agent", "GitHub-Hookshot/5a3c9f1");
-	header_add(&hl, "accept", "*/*");
-	header_add(&hl, "content-type", "application/json");
-	header_add(&hl, "x-github-event", "push");
-	header_add(&hl, "x-github-hook-id", "412345678");
-	header_add(&hl, "x-hub-signature-256", "sha256=0b8e3b0f5c2e7d6a9f1e4c"
-	    "3b2a1d0e9f8c7b6a5d4e3f2a1b0c9d8e7f6a5b4c3d");
 	for (i = 0; i < n; i++) {
 		t = now - MONTH_US + (MONTH_US / n) * i;
 		memset(&ev, 0, sizeof(ev));
 		if (event_id_new(ev.id, t) == -1)
 			return 1;
-		snprintf(delivery, sizeof(delivery), "%08lx-1f2e-11ef-8a3b-"
-		    "0242ac120002", i);
-		header_add(&hl, "x-github-delivery", delivery);
+		headers(&hl, i);
 		snprintf(body, sizeof(body), "{\"ref\":\"refs/heads/main\","
 		    "\"before\":\"6113728f27ae82c7b1a177c8d03f9e96e0adf246\","
 		    "\"after\":\"76ae82c7b1a177c8d03f9e96e0adf2466113728f\","
@@ -127,9 +136,7 @@ main(int argc, char **argv)
 		is_due = every > 0 && i % every == every / 2 && due > 0;
 		ev.nhandlers = is_due || i % 5 != 4 ? 1 : 0;
 		put(record_event_encode(&ev, &len), &len);
-		hl.n--;			/* drop this event's delivery id */
-		free(hl.v[hl.n].name);
-		free(hl.v[hl.n].value);
+		header_list_free(&hl);
 		if (i == 0)
 			memcpy(first, ev.id, sizeof(ev.id));
 		if (ev.nhandlers == 0)
@@ -145,6 +152,5 @@ main(int argc, char **argv)
 	}
 	printf("%s %s\n", first, ev.id);
 	spool_close(sp);
-	header_list_free(&hl);
 	return 0;
 }
