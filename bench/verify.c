@@ -17,7 +17,6 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "conf.h"
 #include "header.h"
 #include "verify.h"
 
@@ -86,7 +85,7 @@ mac(const void *key, size_t keylen, const char *prefix, unsigned char *out)
 }
 
 static void
-run(const char *name, const struct endpoint *ep,
+run(const char *name, const struct verify_conf *ep,
     const struct header_list *hl, long n)
 {
 	struct verify_result	res;
@@ -110,15 +109,34 @@ run(const char *name, const struct endpoint *ep,
 }
 
 static void
-endpoint_init(struct endpoint *ep, struct secret *sec, const char *scheme)
+endpoint_init(struct verify_conf *ep, struct secret *sec, const char *scheme)
 {
 	memset(ep, 0, sizeof(*ep));
-	ep->name = "bench";
-	ep->path = "/bench";
 	ep->scheme = verify_scheme_find(scheme);
 	ep->secrets = sec;
 	ep->nsecrets = 1;
 	ep->timestamp_tolerance = 300;
+}
+
+/* signature_type hmac, written as hookspool.ini(5) writes github. */
+static void
+hmac_rule(struct verify_conf *ep, struct secret *sec)
+{
+	char	err[256];
+
+	endpoint_init(ep, sec, "hmac");
+	ep->signature_header = "x-hub-signature-256";
+	ep->signature_algorithm = VERIFY_SHA256;
+	ep->signature_encoding = VERIFY_HEX;
+	ep->signed_content = verify_template_parse("${body}", err,
+	    sizeof(err));
+	ep->signature_pattern = verify_pattern_compile(
+	    "^[ \\t]*(?i:sha256=)?(?<sig>[^ \\t]*)[ \\t]*$", "sig", err,
+	    sizeof(err));
+	if (ep->signed_content == NULL || ep->signature_pattern == NULL) {
+		fprintf(stderr, "hmac rule: %s\n", err);
+		exit(1);
+	}
 }
 
 static char *
@@ -146,7 +164,7 @@ bench_jwt(const char *data, const char *name, jwt_alg_t alg,
 	struct header_list	 hl = { NULL, 0, 0 };
 	struct secret		 sec = { (unsigned char *)SECRET,
 				    sizeof(SECRET) - 1, 0 };
-	struct endpoint		 ep;
+	struct verify_conf	 ep;
 	char			*key = NULL, *hdr;
 	size_t			 len = sizeof(SECRET) - 1;
 	BIO			*bio;
@@ -177,7 +195,7 @@ main(int argc, char **argv)
 	struct header_list	 hl = { NULL, 0, 0 };
 	struct secret		 sec = { (unsigned char *)SECRET,
 				    sizeof(SECRET) - 1, 0 };
-	struct endpoint		 ep;
+	struct verify_conf	 ep;
 	unsigned char		 d[32], swkey[24];
 	char			 h[256], x[65], b64[45];
 	const char		*data = argc > 1 ? argv[1] : "tests/data";
@@ -193,6 +211,12 @@ main(int argc, char **argv)
 	snprintf(h, sizeof(h), "sha256=%s", x);
 	header_add(&hl, "X-Hub-Signature-256", h);
 	run("hmac-sha256", &ep, &hl, n);
+	endpoint_init(&ep, &sec, "github");
+	run("github", &ep, &hl, n);
+	hmac_rule(&ep, &sec);
+	run("hmac, as github", &ep, &hl, n);
+	verify_template_free(ep.signed_content);
+	verify_pattern_free(ep.signature_pattern);
 	header_list_free(&hl);
 
 	endpoint_init(&ep, &sec, "stripe");
