@@ -330,7 +330,6 @@ hs_eventgrid(const struct handshake_conf *hc, const struct verify_conf *vc,
 	    strcmp(type, "Microsoft.EventGrid.SubscriptionValidationEvent") != 0)
 		goto out;
 	rc = 1;
-	reply->verify = "-";
 	data = json_object_get(ev, "data");
 	code = member(data, "validationCode");
 	if (json_array_size(j) != 1 || code == NULL ||
@@ -475,7 +474,6 @@ hs_meta(const struct handshake_conf *hc, const struct verify_conf *vc,
 	if (!method_is(req, "GET") ||
 	    (rc = param(req, "hub.mode", mode, &mlen, reply)) == 0)
 		return 0;
-	reply->verify = "-";
 	if (rc == -1)
 		return 1;
 	if (strcmp(mode, "subscribe") != 0)
@@ -511,7 +509,6 @@ echo_param(const struct handshake_request *req, const char *method,
 	if (!method_is(req, method) ||
 	    (rc = param(req, name, value, &len, reply)) == 0)
 		return 0;
-	reply->verify = "-";
 	if (rc == -1)
 		return 1;
 	return echo(reply, value, len);
@@ -554,7 +551,6 @@ hs_xcrc(const struct handshake_conf *hc, const struct verify_conf *vc,
 	if (!method_is(req, "GET") ||
 	    (rc = param(req, "crc_token", token, &len, reply)) == 0)
 		return 0;
-	reply->verify = "-";
 	if (rc == -1)
 		return 1;
 	if (!challenge_ok(token, len))
