@@ -3,8 +3,9 @@
 # 127.0.0.1:8080 in front of wh-receive with a demo configuration and a
 # spool under ./demo/, send one webhook of each scheme (GitHub, Stripe,
 # Slack, Standard Webhooks, Shopify, GitLab, a JWT), each signed here
-# with openssl as its provider signs it, run a handler for the GitHub
-# one, print wh-retry list and a curl line to send more.  Ctrl-C stops it.
+# with openssl as its provider signs it, answer Slack's url_verification
+# handshake (never spooled), run a handler for the GitHub one, print
+# wh-retry list and a curl line to send more.  Ctrl-C stops it.
 # Run as root on a fresh Debian 12 machine, missing packages are installed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -71,10 +72,12 @@ path = /hooks/stripe
 signature_type = stripe
 secret_file = $T_DIR/github.secret
 
+; Also answers the Events API's url_verification with its challenge.
 [endpoint:slack]
 path = /hooks/slack
 signature_type = slack
 secret_file = $T_DIR/github.secret
+handshake = slack
 
 [endpoint:svix]
 path = /hooks/svix
@@ -151,6 +154,14 @@ send() {
 }
 
 echo "demo: wh-receive is behind nginx on http://127.0.0.1:$PORT/hooks/"
+echo "demo: Slack's url_verification handshake, answered at once, not spooled:"
+HS='{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"demo-challenge-'$NOW'","type":"url_verification"}'
+printf '  %-18s %-15s ' slack-handshake /hooks/slack
+curl -s -w ' %{http_code} %{content_type}' -H 'Content-Type: application/json' \
+    -H "X-Slack-Request-Timestamp: $NOW" \
+    -H "X-Slack-Signature: v0=$(printf 'v0:%s:%s' "$NOW" "$HS" | mac_hex)" \
+    --data-binary "$HS" "http://127.0.0.1:$PORT/hooks/slack"
+echo
 echo "demo: sending one webhook of each scheme:"
 send github /hooks/github -H 'X-GitHub-Event: push' \
     -H "X-Hub-Signature-256: sha256=$(printf '%s' "$BODY" | mac_hex)"

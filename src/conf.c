@@ -93,6 +93,13 @@ static const struct conf_choice encoding_choices[] = {
 	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 },
 	{ "base64url", VERIFY_BASE64URL }, { NULL, 0 }
 };
+static const struct conf_choice handshake_choices[] = {
+	{ "none", HANDSHAKE_NONE }, { "slack", HANDSHAKE_SLACK },
+	{ "zoom", HANDSHAKE_ZOOM }, { "twitch", HANDSHAKE_TWITCH },
+	{ "meta", HANDSHAKE_META }, { "msgraph", HANDSHAKE_MSGRAPH },
+	{ "eventgrid", HANDSHAKE_EVENTGRID }, { "dropbox", HANDSHAKE_DROPBOX },
+	{ "x-crc", HANDSHAKE_XCRC }, { NULL, 0 }
+};
 static const struct conf_choice algorithm_choices[] = {
 	{ "sha1", VERIFY_SHA1 }, { "sha256", VERIFY_SHA256 },
 	{ "sha512", VERIFY_SHA512 }, { NULL, 0 }
@@ -105,6 +112,7 @@ static const struct conf_choice algorithm_choices[] = {
 
 static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
+			set_handshake_token, set_handshake_token_file,
 			set_header, set_header_names, set_int, set_jwt_alg,
 			set_jwt_key,
 			set_long, set_methods, set_path, set_public_key,
@@ -181,6 +189,12 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.timestamp_header), 0, NULL },
 	{ SECT_ENDPOINT, "timestamp_pattern", set_ts_pattern, NULL,
 	    0, 0, E(verify.timestamp_pattern), 0, NULL },
+	{ SECT_ENDPOINT, "handshake", set_choice, "none",
+	    0, 0, E(handshake.kind), 0, handshake_choices },
+	{ SECT_ENDPOINT, "handshake_token", set_handshake_token, NULL,
+	    0, 0, 0, KEY_RAW, NULL },
+	{ SECT_ENDPOINT, "handshake_token_file", set_handshake_token_file,
+	    NULL, 0, 0, 0, 0, NULL },
 	{ SECT_ENDPOINT, "jwt_algorithm", set_jwt_alg, NULL,
 	    0, 0, E(verify.jwt_alg), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_public_key_file", set_jwt_key, NULL,
@@ -1417,14 +1431,17 @@ conf_secret_lines(struct conf_parse *p, struct endpoint *ep,
 	return count;
 }
 
+/*
+ * A file of secrets (secret_file, handshake_token_file): an absolute
+ * path to a regular file, mode 0600 or stricter, at most 64 KiB, read
+ * into a malloc'd *buf the caller wipes.  -1 once reported.
+ */
 static int
-set_secret_file(struct conf_parse *p, const struct conf_key *k, void *obj,
-    const char *value)
+conf_secret_file_read(struct conf_parse *p, const struct conf_key *k,
+    const char *value, char **bufp, size_t *lenp)
 {
 	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	int		 fd = -1, rc = -1, n;
+	int		 fd = -1, rc = -1;
 
 	if (value[0] != '/') {
 		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
@@ -1448,7 +1465,7 @@ set_secret_file(struct conf_parse *p, const struct conf_key *k, void *obj,
 		    (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	if (conf_read_fd(fd, CONF_MAX_SECRET_FILE, &buf, &len) == -1) {
+	if (conf_read_fd(fd, CONF_MAX_SECRET_FILE, bufp, lenp) == -1) {
 		if (errno == ENOMEM)
 			p->oom = true;
 		else
@@ -1457,18 +1474,94 @@ set_secret_file(struct conf_parse *p, const struct conf_key *k, void *obj,
 			    strerror(errno));
 		goto out;
 	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+static void
+conf_secret_file_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+static int
+set_secret_file(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 n;
+
+	if (conf_secret_file_read(p, k, value, &buf, &len) == -1)
+		return -1;
 	n = conf_secret_lines(p, obj, buf, len);
 	if (n == 0)
 		conf_error(p, p->lineno, "secret file %s holds no secret",
 		    value);
-	rc = n > 0 ? 0 : -1;
-out:
-	if (buf != NULL) {
-		explicit_bzero(buf, len);
-		free(buf);
+	conf_secret_file_free(buf, len);
+	return n > 0 ? 0 : -1;
+}
+
+/* handshake_token: Meta's verify token, one per endpoint. */
+static int
+conf_handshake_token_set(struct conf_parse *p, struct endpoint *ep,
+    const char *data, size_t len)
+{
+	struct secret	*tok = &ep->handshake.token;
+
+	if (tok->data != NULL) {
+		conf_error(p, p->lineno, "handshake_token and "
+		    "handshake_token_file both set (first on line %d)",
+		    tok->line);
+		return -1;
 	}
-	if (fd != -1)
-		close(fd);
+	if ((tok->data = malloc(len)) == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	memcpy(tok->data, data, len);
+	tok->len = len;
+	tok->line = p->lineno;
+	return 0;
+}
+
+static int
+set_handshake_token(struct conf_parse *p, const struct conf_key *k,
+    void *obj, const char *value)
+{
+	(void)k;
+	if (p->others_read)
+		conf_warning(p, p->lineno, "warning: inline handshake_token in "
+		    "a file readable by others (chmod o-r %s, or use "
+		    "handshake_token_file)", p->file);
+	return conf_handshake_token_set(p, obj, value, strlen(value));
+}
+
+/* The file's first line is the token (without its line end). */
+static int
+set_handshake_token_file(struct conf_parse *p, const struct conf_key *k,
+    void *obj, const char *value)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, n;
+	int	 rc = -1;
+
+	if (conf_secret_file_read(p, k, value, &buf, &len) == -1)
+		return -1;
+	for (n = 0; n < len && buf[n] != '\r' && buf[n] != '\n'; n++)
+		;
+	if (n == 0 || memchr(buf, '\0', n) != NULL)
+		conf_error(p, p->lineno, "handshake_token_file %s: the first "
+		    "line is no token", value);
+	else
+		rc = conf_handshake_token_set(p, obj, buf, n);
+	conf_secret_file_free(buf, len);
 	return rc;
 }
 
@@ -1925,6 +2018,31 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 		    "timestamp_header");
 }
 
+/*
+ * handshake: handshake_token is Meta's and Meta needs one; Zoom and X
+ * answer with an HMAC under the endpoint's secret.
+ */
+static void
+conf_check_handshake(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	int		 kind = ep->handshake.kind;
+	int		 line = ep->handshake.token.line;
+
+	if (kind != HANDSHAKE_META && line != 0)
+		conf_error(p, line, "handshake_token applies only to handshake "
+		    "meta, not %s", handshake_name(kind));
+	if (kind == HANDSHAKE_META && ep->handshake.token.data == NULL &&
+	    conf_seen(p, i, "handshake_token") == 0 &&
+	    conf_seen(p, i, "handshake_token_file") == 0)
+		conf_error(p, ep->line, "[endpoint:%s]: handshake meta needs "
+		    "handshake_token or handshake_token_file", ep->name);
+	if (handshake_needs_secret(kind) && ep->verify.nsecrets == 0)
+		conf_error(p, ep->line, "[endpoint:%s]: handshake %s needs a "
+		    "secret or secret_file (its answer is an HMAC under it)",
+		    ep->name, handshake_name(kind));
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -1937,6 +2055,7 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		return;		/* ENOMEM or a broken default */
 	conf_check_secrets(p, i);
 	conf_check_scheme_keys(p, i);
+	conf_check_handshake(p, i);
 	if ((sc->flags & VERIFY_JWT) != 0)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
@@ -2214,6 +2333,10 @@ conf_endpoint_free(struct endpoint *ep)
 		free(ep->verify.secrets[i].data);
 	}
 	free(ep->verify.secrets);
+	if (ep->handshake.token.data != NULL) {
+		explicit_bzero(ep->handshake.token.data, ep->handshake.token.len);
+		free(ep->handshake.token.data);
+	}
 	free(ep->name);
 	free(ep->path);
 	free(ep->verify.signature_header);

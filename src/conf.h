@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "handshake.h"			/* struct handshake_conf */
 #include "log.h"
 #include "spool.h"			/* enum fsync_mode */
 #include "verify.h"			/* struct verify_conf */
@@ -51,6 +52,7 @@ struct endpoint {
 	unsigned		 methods;	/* METHOD_* bits; default POST */
 	bool			 enabled;
 	struct verify_conf	 verify;	/* signature_type and its keys */
+	struct handshake_conf	 handshake;	/* handshake, handshake_token */
 	struct conf_names	 redact_headers; /* besides the server's */
 };
 

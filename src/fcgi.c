@@ -280,8 +280,8 @@ conn_settle(struct conn *c)
 static void
 conn_finish(struct server *srv, struct conn *c)
 {
-	unsigned char	buf[1024];
 	char		head[512 + sizeof(c->resp.body)];
+	unsigned char	buf[sizeof(head) + 64];
 	size_t		n;
 	int		hl;
 

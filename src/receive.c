@@ -2,7 +2,8 @@
  * receive: one webhook request, start to answer.  The order of checks
  * is that of wh-receive(8): header limits (431, before anything is built
  * from them), endpoint (404), enabled (503), method (405), size (413,
- * before reading), body, signature (401), spool (503), 202.  Once the
+ * before reading), body, a provider's handshake (answered at once,
+ * never spooled: handshake.c), signature (401), spool (503), 202.  Once the
  * signature is verified, the headers that carry credentials are
  * redacted, so that filters, placeholders, the spool and the handlers
  * all see one and the same set of headers.
@@ -27,6 +28,7 @@
 #include "attempt.h"
 #include "dispatcher.h"
 #include "filter.h"
+#include "handshake.h"
 #include "log.h"
 #include "receive.h"
 #include "record.h"
@@ -40,9 +42,11 @@ const char *
 receive_status_text(int status)
 {
 	switch (status) {
+	case 200: return "200 OK";
 	case 202: return "202 Accepted";
 	case 400: return "400 Bad Request";
 	case 401: return "401 Unauthorized";
+	case 403: return "403 Forbidden";
 	case 404: return "404 Not Found";
 	case 405: return "405 Method Not Allowed";
 	case 413: return "413 Content Too Large";
@@ -65,10 +69,13 @@ receive_format_head(const struct response *resp, char *buf, size_t len)
 		snprintf(retry, sizeof(retry), "Retry-After: %d\r\n",
 		    resp->retry_after);
 	n = snprintf(buf, len, "Status: %s\r\n"
-	    "Content-Type: application/json\r\n"
+	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
 	    "Cache-Control: no-store\r\n%s%s\r\n",
-	    receive_status_text(resp->status), resp->body_len, allow, retry);
+	    receive_status_text(resp->status),
+	    resp->content_type ? resp->content_type : "application/json",
+	    resp->body_len, allow, retry);
 	return n < (int)len ? n : (int)len - 1;
 }
 
@@ -532,6 +539,50 @@ redact_request(const struct conf *conf, const struct endpoint *ep,
 	return 0;
 }
 
+static void
+refuse_method(struct receiver *rcv, const struct endpoint *ep,
+    struct response *resp)
+{
+	conf_methods_format(ep->methods, rcv->allow, sizeof(rcv->allow));
+	resp->allow = rcv->allow;
+	answer(resp, 405, "method not allowed", NULL);
+}
+
+/*
+ * A provider's verification request, answered from the request alone:
+ * 1 when it was one (resp is its answer), else 0.
+ */
+static int
+handshake(const struct endpoint *ep, const struct request *req,
+    const unsigned char *body, size_t body_len, struct response *resp)
+{
+	struct handshake_request	hr;
+	struct handshake_reply		hy;
+
+	if (ep->handshake.kind == HANDSHAKE_NONE)
+		return 0;
+	hr.method = req->method;
+	hr.url = req->uri;
+	hr.headers = &req->headers;
+	hr.body = body;
+	hr.body_len = body_len;
+	hr.now = (time_t)(resp->received_us / 1000000);
+	if (handshake_answer(&ep->handshake, &ep->verify, &hr, &hy) == 0)
+		return 0;
+	resp->handshake = handshake_name(ep->handshake.kind);
+	resp->verify = hy.verify;
+	if (hy.status != 200) {
+		answer(resp, hy.status, hy.error, hy.reason);
+		return 1;
+	}
+	_Static_assert(sizeof(hy.body) <= sizeof(resp->body), "room");
+	memcpy(resp->body, hy.body, hy.body_len);
+	resp->body_len = hy.body_len;
+	resp->content_type = hy.content_type;
+	resp->status = 200;
+	return 1;
+}
+
 void
 receive_handle(struct receiver *rcv, struct request *req,
     struct response *resp)
@@ -566,10 +617,9 @@ receive_handle(struct receiver *rcv, struct request *req,
 		goto out;
 	}
 	bit = conf_method_bit(req->method);
-	if (bit == 0 || (ep->methods & bit) == 0) {
-		conf_methods_format(ep->methods, rcv->allow, sizeof(rcv->allow));
-		resp->allow = rcv->allow;
-		answer(resp, 405, "method not allowed", NULL);
+	if (bit == 0 || ((ep->methods & bit) == 0 &&
+	    !handshake_takes(&ep->handshake, req->method))) {
+		refuse_method(rcv, ep, resp);
 		goto out;
 	}
 	if (read_body(req, rcv->conf->server.max_body_size, &body, &body_len,
@@ -581,6 +631,12 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 
 	resp->received_us = wall_us();
+	if (handshake(ep, req, body, body_len, resp))
+		goto out;
+	if ((ep->methods & bit) == 0) {	/* a GET that was no handshake */
+		refuse_method(rcv, ep, resp);
+		goto out;
+	}
 	http.method = req->method;
 	http.url = req->uri;
 	verify_request_http(&ep->verify, &http, &req->headers, body, body_len,
@@ -722,12 +778,14 @@ receive_log(const struct request *req, const struct response *resp,
 	char	m[16], p[LOG_FIELD_MAX], a[64];
 
 	log_info("id=%s endpoint=%s method=%s path=%s from=%s status=%d "
-	    "verify=%s us=%lld%s%s",
+	    "verify=%s%s%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",
 	    resp->endpoint ? resp->endpoint : "-",
 	    loggable(req->method, m, sizeof(m)),
 	    loggable(req->uri ? req->uri : req->path_info, p, sizeof(p)),
 	    loggable(req->remote_addr, a, sizeof(a)),
-	    resp->status, resp->verify, (long long)elapsed_us,
+	    resp->status, resp->verify,
+	    resp->handshake ? " handshake=" : "",
+	    resp->handshake ? resp->handshake : "", (long long)elapsed_us,
 	    resp->reason[0] ? " reason=" : "", resp->reason);
 }

@@ -42,13 +42,15 @@ struct response {
 	int		 status;
 	const char	*allow;		/* Allow: value for 405, else NULL */
 	int		 retry_after;	/* seconds for 503, 0 for none */
-	char		 body[160];	/* JSON, always */
+	const char	*content_type;	/* NULL: application/json */
+	char		 body[512];	/* JSON, but a handshake's */
 	size_t		 body_len;
 	int64_t		 received_us;	/* when the body was in */
 	/* For the log line. */
 	char		 id[EVENT_ID_LEN + 1];	/* "" unless spooled */
 	const char	*endpoint;		/* NULL when unmatched */
 	const char	*verify;		/* verify_status_name() or "-" */
+	const char	*handshake;		/* its name, if it was one */
 	char		 reason[256];		/* why it failed, for the log */
 	/* Handlers to run once the answer is out; NULL if none matched. */
 	struct attempt_job *job;

@@ -1498,7 +1498,8 @@ static const char *const all_keys[] = {
 	"jwt_audience", "command", "endpoint_paths", "timeout", "user", "group",
 	"max_headers", "max_header_size", "redact_headers", "public_key",
 	"signed_content", "signature_pattern", "signature_algorithm",
-	"timestamp_header", "timestamp_pattern"
+	"timestamp_header", "timestamp_pattern", "handshake", "handshake_token",
+	"handshake_token_file"
 };
 
 START_TEST(test_example_file)

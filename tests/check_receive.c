@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "receive.h"
 #include "record.h"
+#include "handshake.h"
 #include "spool.h"
 #include "verify.h"
 #include "check_run.h"
@@ -627,6 +628,45 @@ START_TEST(test_redacted_in_spool)
 }
 END_TEST
 
+/*
+ * A GET handshake on an endpoint whose methods do not list GET: answered
+ * 200 as text, never spooled; a GET that is no handshake is still 405;
+ * a POST there is still an event.
+ */
+START_TEST(test_handshake_answered)
+{
+	struct body_src	src = { "", 0, 0, 0, 0, 0 };
+	struct body_src	ev = { "{}", 2, 0, 0, 0, 0 };
+	struct response	resp;
+	char		head[512];
+
+	ep[1].handshake.kind = HANDSHAKE_DROPBOX;
+	ck_assert_int_eq(run("GET", "/hooks/open?challenge=abc123", NULL, &src,
+	    NULL, &resp), 200);
+	ck_assert_uint_eq(resp.body_len, 6);
+	ck_assert_int_eq(memcmp(resp.body, "abc123", 6), 0);
+	ck_assert_str_eq(resp.handshake, "dropbox");
+	ck_assert_str_eq(resp.id, "");
+	ck_assert_ptr_null(resp.job);
+	receive_format_head(&resp, head, sizeof(head));
+	ck_assert_ptr_nonnull(strstr(head, "Status: 200 OK\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 6\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"));
+	src.off = 0;
+	ck_assert_int_eq(run("GET", "/hooks/open?challenge=%3Cb%3E", NULL, &src,
+	    NULL, &resp), 400);
+	ck_assert_ptr_null(strstr(resp.reason, "<b>"));
+	src.off = 0;
+	ck_assert_int_eq(run("GET", "/hooks/open?x=1", NULL, &src, NULL, &resp),
+	    405);
+	ck_assert_str_eq(resp.allow, "POST, PUT");
+	ck_assert_int_eq(count_lines(), 0);
+	ck_assert_int_eq(run("POST", "/hooks/open?challenge=abc", "2", &ev,
+	    NULL, &resp), 202);
+	ck_assert_int_eq(count_lines(), 1);
+}
+END_TEST
+
 static Suite *
 receive_suite(void)
 {
@@ -640,6 +680,7 @@ receive_suite(void)
 	tcase_add_test(tc, test_exact_limit_accepted);
 	tcase_add_test(tc, test_read_error_is_400);
 	tcase_add_test(tc, test_statuses);
+	tcase_add_test(tc, test_handshake_answered);
 	tcase_add_test(tc, test_spool_missing_then_back);
 	tcase_add_test(tc, test_deferred_answers);
 	tcase_add_test(tc, test_request_from_env);

@@ -32,6 +32,16 @@ check "the $seeds seeds are copied into the run's corpus" 1 \
     "$([ "${found:-0}" -ge "$seeds" ] && [ "$seeds" -gt 0 ] && echo 1)"
 check "the dictionary is used" 1 \
     "$(grep -c '^Dictionary: [1-9][0-9]* entries' "$T_DIR/out/fuzz_record.log")"
+# Every target is wired the same way: seeds in fuzz/corpus/TARGET and a
+# row in fuzz/README.md saying what its input is.
+for f in "$top_srcdir"/fuzz/fuzz_*.c; do
+	t=$(basename "$f" .c)
+	t=${t#fuzz_}
+	check "$t: seeds in fuzz/corpus/$t" 1 \
+	    "$([ -n "$(ls "$top_srcdir/fuzz/corpus/$t" 2>/dev/null)" ] && echo 1)"
+	check "$t: a row in fuzz/README.md" 1 \
+	    "$(grep -q "^| \`$t\` | " "$top_srcdir/fuzz/README.md" && echo 1)"
+done
 # The fuzz/ directory is in the tarball, and making the tarball runs no
 # fuzzer (a "fuzz" entry in EXTRA_DIST would name the target, not the
 # directory).
