@@ -144,7 +144,7 @@ signature_type = github
 secret = $SECRET
 INI
 check "the configuration keeps its mode when edited" "640 root hookspool" "$(stat -c '%a %U %G' "$CONF")"
-if [ -d /run/systemd/system ] && systemctl is-system-running >/dev/null 2>&1; then
+if [ -d /run/systemd/system ]; then
 	systemctl try-reload-or-restart wh-receive.service
 	check "systemd listens on the socket" active "$(systemctl is-active wh-receive.socket)"
 else
