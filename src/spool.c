@@ -566,7 +566,9 @@ seg_write(int fd, off_t size, const char *rec, size_t len, off_t *end)
 		*end = lseek(fd, 0, SEEK_CUR);	/* O_APPEND: our record's end */
 	if (*end == -1) {
 		save = errno;
-		(void)ftruncate(fd, size);
+		if (ftruncate(fd, size) == -1) {
+			/* The torn tail stays; the next fence ends it. */
+		}
 		errno = save;
 		return -1;
 	}
