@@ -89,6 +89,9 @@ static const struct conf_choice fsync_choices[] = {
 static const struct conf_choice log_choices[] = {
 	{ "stderr", LOG_TO_STDERR }, { "syslog", LOG_TO_SYSLOG }, { NULL, 0 }
 };
+static const struct conf_choice log_format_choices[] = {
+	{ "text", LOG_FORMAT_TEXT }, { "json", LOG_FORMAT_JSON }, { NULL, 0 }
+};
 static const struct conf_choice encoding_choices[] = {
 	{ "hex", VERIFY_HEX }, { "base64", VERIFY_BASE64 },
 	{ "base64url", VERIFY_BASE64URL }, { NULL, 0 }
@@ -158,6 +161,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
+	{ SECT_SERVER, "log_format", set_choice, "text", 0, 0, S(log_format),
+	    0, log_format_choices },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },

@@ -292,7 +292,7 @@ conn_finish(struct server *srv, struct conn *c)
 	if (c->busy)
 		srv->nbusy--;
 	c->busy = 0;
-	receive_log(&c->req, &c->resp, mono_us() - c->t0);
+	receive_log(srv->rcv, &c->req, &c->resp, mono_us() - c->t0);
 	receive_request_free(&c->req);
 	fcgirec_answered(&c->rec);
 	if (n == 0 || conn_send(c, buf, n) == -1)

@@ -8,6 +8,12 @@
 
 #include <stdarg.h>
 
+/* How wh-receive writes a request's log line (log_format). */
+enum log_format {
+	LOG_FORMAT_TEXT,
+	LOG_FORMAT_JSON
+};
+
 enum log_target {
 	LOG_TO_STDERR,
 	LOG_TO_SYSLOG

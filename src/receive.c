@@ -771,12 +771,56 @@ loggable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-void
-receive_log(const struct request *req, const struct response *resp,
+/* The request's log line as one JSON object (log_format = json). */
+static void
+log_json(const struct request *req, const struct response *resp,
     int64_t elapsed_us)
+{
+	char	m[16], p[LOG_FIELD_MAX], a[64], r[sizeof(resp->reason)], *line;
+	json_t	*o;
+	size_t	i;
+
+	o = json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:i, s:s, s:I}",
+	    "id", resp->id[0] ? resp->id : NULL,
+	    "endpoint", resp->endpoint,
+	    "method", loggable(req->method, m, sizeof(m)),
+	    "path", loggable(req->uri ? req->uri : req->path_info, p,
+	    sizeof(p)),
+	    "from", loggable(req->remote_addr, a, sizeof(a)),
+	    "status", resp->status, "verify", resp->verify,
+	    "us", (json_int_t)elapsed_us);
+	if (o != NULL && resp->handshake != NULL)
+		json_object_set_new(o, "handshake",
+		    json_string(resp->handshake));
+	if (o != NULL && resp->reason[0] != '\0') {
+		/* ASCII text: a reason may quote a file name. */
+		for (i = 0; resp->reason[i] != '\0' && i + 1 < sizeof(r); i++)
+			r[i] = resp->reason[i] >= ' ' && resp->reason[i] < 0x7f ?
+			    resp->reason[i] : '?';
+		r[i] = '\0';
+		json_object_set_new(o, "reason", json_string(r));
+	}
+	line = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) :
+	    NULL;
+	if (line != NULL)
+		log_info("%s", line);
+	else
+		log_warnx("id=%s: the log line could not be made",
+		    resp->id[0] ? resp->id : "-");
+	free(line);
+	json_decref(o);
+}
+
+void
+receive_log(const struct receiver *rcv, const struct request *req,
+    const struct response *resp, int64_t elapsed_us)
 {
 	char	m[16], p[LOG_FIELD_MAX], a[64];
 
+	if (rcv->conf->server.log_format == LOG_FORMAT_JSON) {
+		log_json(req, resp, elapsed_us);
+		return;
+	}
 	log_info("id=%s endpoint=%s method=%s path=%s from=%s status=%d "
 	    "verify=%s%s%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",

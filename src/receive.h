@@ -110,7 +110,8 @@ void	receive_dispatch(struct receiver *, struct response *, int detach);
 /* Drop the open spool (after a reload, or on shutdown). */
 void	receive_reset(struct receiver *);
 /* Write the one log line for a finished request. */
-void	receive_log(const struct request *, const struct response *,
+void	receive_log(const struct receiver *, const struct request *,
+	    const struct response *,
 	    int64_t elapsed_us);
 /*
  * The CGI response header block ("Status: ...\r\n" ... "\r\n") into

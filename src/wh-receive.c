@@ -301,7 +301,7 @@ serve_cgi(struct receiver *rcv)
 	fwrite(resp.body, 1, resp.body_len, stdout);
 	fflush(stdout);
 	receive_dispatch(rcv, &resp, 1);
-	receive_log(&req, &resp, mono_us() - t0);
+	receive_log(rcv, &req, &resp, mono_us() - t0);
 	receive_request_free(&req);
 	return 0;
 }

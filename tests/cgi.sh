@@ -97,6 +97,31 @@ check "spooled record fields" "github /hooks/github POST 127.0.0.1 push" \
 	"$(printf '%s' "$rec" | jq -r '[.endpoint, .path, .method, .remote_addr, .headers["x-github-event"]] | join(" ")')"
 check "log line has id and status" 1 "$(grep -c "id=$id .*status=202" "$T_DIR/err")"
 check "secret never in the log" 0 "$(grep -c "Secret to Everybody\|757107ea" "$T_DIR/err")"
+# --- log_format = json: the same request, its line one JSON object --------
+sed 's/^\[server\]$/[server]\nlog_format = json/' "$CONF" > "$T_DIR/json.ini"
+chmod 0600 "$T_DIR/json.ini"
+CONF_TEXT=$CONF CONF=$T_DIR/json.ini
+cgi POST '/hooks/github?token=q-secret-7' "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256="$sig" HTTP_X_GITHUB_EVENT=push
+check "json log: signed request 202" 202 "$(status)"
+jid=$(json_body | jq -r .id)
+line=$(sed -n 's/^wh-receive\[[0-9]*\]: //p' "$T_DIR/err")
+check "json log: one line, one object with the request's fields" \
+    "$jid github POST /hooks/github 127.0.0.1 202 ok" \
+    "$(printf '%s\n' "$line" | jq -r '[.id, .endpoint, .method, .path, .from, .status, .verify] | join(" ")')"
+check "json log: elapsed time is a number" number "$(printf '%s\n' "$line" | jq -r '.us | type')"
+cgi POST '/hooks/github?token=q-secret-7' "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256=sha256=00
+line=$(sed -n 's/^wh-receive\[[0-9]*\]: //p' "$T_DIR/err")
+check "json log: a refusal has a null id and its reason" "null 401 malformed true" \
+    "$(printf '%s\n' "$line" | jq -r '[.id, .status, .verify, (.reason | length > 0)] | map(tostring) | join(" ")')"
+CONF=$CONF_TEXT
+cgi POST '/hooks/github?token=q-secret-7' "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256="$sig" HTTP_X_GITHUB_EVENT=push
+cat "$T_DIR/err" >> "$T_DIR/both.log"
+CONF=$T_DIR/json.ini
+cgi POST '/hooks/github?token=q-secret-7' "$T_DIR/hello" HTTP_X_HUB_SIGNATURE_256="$sig" HTTP_X_GITHUB_EVENT=push
+cat "$T_DIR/err" >> "$T_DIR/both.log"
+CONF=$CONF_TEXT
+check "both formats: two lines, no secret, signature or query value" "2 0" \
+    "$(grep -c 'status' "$T_DIR/both.log") $(grep -c 'Secret to Everybody\|757107ea\|q-secret-7' "$T_DIR/both.log")"
 perm=$(stat -c %a "$SPOOL"/seg-*.jsonl | sort -u)
 check "spool file mode 0600" 600 "$perm"
 
