@@ -161,6 +161,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
+	{ SECT_SERVER, "health_path", set_path, NULL, 0, 0, S(health_path), 0,
+	    NULL },
 	{ SECT_SERVER, "log_format", set_choice, "text", 0, 0, S(log_format),
 	    0, log_format_choices },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
@@ -2211,9 +2213,19 @@ conf_server_check(struct conf_parse *p)
 {
 	struct server_conf	*s = &p->conf->server;
 	int			 line;
+	const struct endpoint	*ep;
+	size_t			 i;
 
 	s->spool_dir_line = p->server.seen[conf_key_index(SECT_SERVER,
 	    "spool_dir")];
+	for (i = 0; s->health_path != NULL && i < p->conf->nendpoints; i++) {
+		ep = &p->conf->endpoints[i];
+		if (ep->path != NULL && strcmp(ep->path, s->health_path) == 0)
+			conf_error(p, p->server.seen[conf_key_index(
+			    SECT_SERVER, "health_path")], "health_path %s is "
+			    "the path of [endpoint:%s] (line %d)",
+			    s->health_path, ep->name, ep->line);
+	}
 	if (s->retry_max_delay_seconds >= s->retry_delay_seconds)
 		return;
 	line = p->server.seen[conf_key_index(SECT_SERVER,
@@ -2383,6 +2395,7 @@ conf_free(struct conf *conf)
 	free(conf->handlers);
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
+	free(conf->server.health_path);
 	conf_names_free(&conf->server.redact_headers);
 	conf_errors_free(&conf->warnings);
 	free(conf->file);

@@ -74,6 +74,7 @@ struct server_conf {
 	int		 workers;	/* with a socket of its own; 0: CPUs */
 	enum log_target	 log;
 	enum log_format	 log_format;
+	char		*health_path;	/* NULL: none */
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */
 };

@@ -173,6 +173,21 @@ dispatcher_send(int fd, const struct dispatcher_ref *ref)
 	return n == -1 ? -1 : 0;
 }
 
+int
+dispatcher_alive(const struct dispatcher *d)
+{
+	struct pollfd	pfd;
+
+	if (d->fd == -1)
+		return 1;
+	pfd.fd = d->fd;
+	pfd.events = 0;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == -1)
+		return 1;		/* no news is not bad news */
+	return (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) == 0;
+}
+
 void
 dispatcher_init(struct dispatcher *d, int listen_fd)
 {

@@ -70,6 +70,11 @@ struct dispatcher {
 	int	listen_fd;	/* the responder's, which it must not keep */
 };
 
+/*
+ * Whether the dispatcher this responder started is still there (its
+ * socket not hung up); true when none was needed yet.
+ */
+int			 dispatcher_alive(const struct dispatcher *);
 /* None running yet, for a responder serving on listen_fd. */
 void			 dispatcher_init(struct dispatcher *, int listen_fd);
 /*

@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <sys/statvfs.h>
+
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
@@ -22,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -549,6 +553,59 @@ refuse_method(struct receiver *rcv, const struct endpoint *ep,
 }
 
 /*
+ * health_path: 200 {"status":"ok"} when the spool directory is usable
+ * and has room and the dispatcher is there, else 503 with the reason.
+ * 1 when path was it (resp is the answer), else 0.
+ */
+static int
+health(struct receiver *rcv, const struct request *req, const char *path,
+    struct response *resp)
+{
+	const char	*dir = rcv->conf->server.spool_dir;
+	char		 why[sizeof(resp->reason) - 32];
+	struct statvfs	 sv;
+	json_t		*o;
+	char		*s;
+
+	if (rcv->conf->server.health_path == NULL ||
+	    strcmp(path, rcv->conf->server.health_path) != 0)
+		return 0;
+	if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0) {
+		resp->allow = "GET, HEAD";
+		answer(resp, 405, "method not allowed", NULL);
+		return 1;
+	}
+	why[0] = '\0';
+	if (spool_dir_check(dir, why, sizeof(why)) == 0) {
+		if (statvfs(dir, &sv) == -1)
+			snprintf(why, sizeof(why), "statvfs %s: %s", dir,
+			    strerror(errno));
+		else if (sv.f_bavail == 0)
+			snprintf(why, sizeof(why), "the spool's filesystem "
+			    "is full");
+		else if (!dispatcher_alive(&rcv->dispatcher))
+			snprintf(why, sizeof(why), "the dispatcher is gone");
+	}
+	if (why[0] == '\0') {
+		resp->status = 200;
+		resp->body_len = (size_t)snprintf(resp->body,
+		    sizeof(resp->body), "{\"status\":\"ok\"}\n");
+		resp->quiet = 1;
+		return 1;
+	}
+	answer(resp, 503, "unhealthy", why);
+	o = json_pack("{s:s, s:s}", "status", "unhealthy", "reason", why);
+	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	if (s != NULL && strlen(s) + 2 <= sizeof(resp->body))
+		resp->body_len = (size_t)snprintf(resp->body,
+		    sizeof(resp->body), "%s\n", s);
+	free(s);
+	json_decref(o);
+	return 1;
+}
+
+/*
  * A provider's verification request, answered from the request alone:
  * 1 when it was one (resp is its answer), else 0.
  */
@@ -606,6 +663,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 		answer(resp, 400, "bad request", "no method or path");
 		goto out;
 	}
+	if (health(rcv, req, path, resp))
+		goto out;
 	ep = conf_find_endpoint(rcv->conf, path);
 	if (ep == NULL) {
 		answer(resp, 404, "not found", NULL);
@@ -817,6 +876,8 @@ receive_log(const struct receiver *rcv, const struct request *req,
 {
 	char	m[16], p[LOG_FIELD_MAX], a[64];
 
+	if (resp->quiet)
+		return;
 	if (rcv->conf->server.log_format == LOG_FORMAT_JSON) {
 		log_json(req, resp, elapsed_us);
 		return;

@@ -57,6 +57,7 @@ struct response {
 	unsigned	 segno;		/* where the event's record is */
 	off_t		 offset;
 	int		 owed;		/* a 202 that waits for receive_commit */
+	int		 quiet;		/* not logged: a healthy health_path */
 };
 
 struct receiver {

@@ -364,6 +364,19 @@ START_TEST(test_unknown_key)
 }
 END_TEST
 
+START_TEST(test_health_path_taken)
+{
+	load("[server]\nspool_dir = /x\nhealth_path = /a\n"
+	    "[endpoint:a]\npath = /a\nsignature_type = none\n");
+	expect_errors("3: health_path /a is the path of [endpoint:a] (line 4)",
+	    NULL);
+	conf_errors_free(&errs);
+	load("[server]\nhealth_path = health\n");
+	expect_errors("2: health_path: \"health\" does not start with \"/\"",
+	    NULL);
+}
+END_TEST
+
 START_TEST(test_unknown_section)
 {
 	load("[server]\n\n[handlers:push]\ncommand = /bin/true\n"
@@ -2096,6 +2109,7 @@ conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bom_not_first);
 	tcase_add_test(tc, test_unknown_key);
+	tcase_add_test(tc, test_health_path_taken);
 	tcase_add_test(tc, test_unknown_section);
 	tcase_add_test(tc, test_key_outside_section);
 	tcase_add_test(tc, test_bad_values);

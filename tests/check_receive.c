@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <check.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dispatcher.h"
 #include "receive.h"
 #include "record.h"
 #include "handshake.h"
@@ -235,6 +237,44 @@ START_TEST(test_statuses)
 	ck_assert_int_eq(run("POST", "/hooks/open", "2", &src, NULL, &resp),
 	    503);
 	ck_assert_int_gt(resp.retry_after, 0);
+	ck_assert_int_eq(count_lines(), 0);
+}
+END_TEST
+
+START_TEST(test_health)
+{
+	struct body_src	src = { "", 0, 0, 0, 0, 0 };
+	struct response	resp;
+	int		sv[2];
+
+	dispatcher_init(&rcv.dispatcher, -1);
+	ck_assert_int_eq(run("GET", "/health", NULL, &src, NULL, &resp), 404);
+	cf.server.health_path = "/health";
+	ck_assert_int_eq(run("GET", "/health", NULL, &src, NULL, &resp), 200);
+	ck_assert_str_eq(resp.body, "{\"status\":\"ok\"}\n");
+	ck_assert_int_eq(resp.quiet, 1);
+	ck_assert_int_eq(run("HEAD", "/health?x=1", NULL, &src, NULL, &resp),
+	    200);
+	ck_assert_int_eq(run("POST", "/health", "0", &src, NULL, &resp), 405);
+	ck_assert_str_eq(resp.allow, "GET, HEAD");
+	ck_assert_int_eq(resp.quiet, 0);
+	/* A dispatcher whose socket hung up is gone. */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	rcv.dispatcher.fd = sv[0];
+	ck_assert_int_eq(run("GET", "/health", NULL, &src, NULL, &resp), 200);
+	close(sv[1]);
+	ck_assert_int_eq(run("GET", "/health", NULL, &src, NULL, &resp), 503);
+	ck_assert_ptr_nonnull(strstr(resp.body, "\"reason\":\"the dispatcher "
+	    "is gone\""));
+	ck_assert_int_eq(resp.quiet, 0);
+	close(sv[0]);
+	rcv.dispatcher.fd = -1;
+	/* A spool others may write is not one. */
+	ck_assert_int_eq(chmod(spool_dir, 0770), 0);
+	ck_assert_int_eq(run("GET", "/health", NULL, &src, NULL, &resp), 503);
+	ck_assert_ptr_nonnull(strstr(resp.body, "writable by group"));
+	ck_assert_int_gt(resp.retry_after, 0);
+	ck_assert_int_eq(chmod(spool_dir, 0700), 0);
 	ck_assert_int_eq(count_lines(), 0);
 }
 END_TEST
@@ -680,6 +720,7 @@ receive_suite(void)
 	tcase_add_test(tc, test_exact_limit_accepted);
 	tcase_add_test(tc, test_read_error_is_400);
 	tcase_add_test(tc, test_statuses);
+	tcase_add_test(tc, test_health);
 	tcase_add_test(tc, test_handshake_answered);
 	tcase_add_test(tc, test_spool_missing_then_back);
 	tcase_add_test(tc, test_deferred_answers);
