@@ -41,7 +41,7 @@ run(struct endpoint *ep, const struct header_list *hl, const uint8_t *body,
 		for (enc = VERIFY_HEX; enc <= VERIFY_BASE64URL; enc++) {
 			ep->verify.signature_algorithm = alg;
 			ep->verify.signature_encoding = enc;
-			verify_request_http(ep, &http, hl, body, len,
+			verify_request_http(&ep->verify, &http, hl, body, len,
 			    1700000000, &vr);
 			verify_result_clear(&vr);
 		}

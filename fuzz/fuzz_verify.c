@@ -87,7 +87,7 @@ run(struct endpoint *ep, const struct header_list *hl, const uint8_t *body,
 {
 	struct verify_result	vr;
 
-	verify_request(ep, hl, body, len, 1700000000, &vr);
+	verify_request(&ep->verify, hl, body, len, 1700000000, &vr);
 	verify_result_clear(&vr);
 }
 

@@ -23,7 +23,8 @@ LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8) -lm"
 # what the sources take from its config.h is the system extensions
 # (AC_USE_SYSTEM_EXTENSIONS), which on glibc is _GNU_SOURCE.
 printf '#define _GNU_SOURCE 1\n' > "$out/config.h"
-CFLAGS="-g -O1 -std=gnu11 -I$out -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+# Type errors C only warns of (a pointer of the wrong type) fail the build.
+CFLAGS="-g -O1 -std=gnu11 -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Werror=int-conversion -I$out -Isrc -DSYSCONFDIR=\"/etc\" -DTEST_DATA=\"$top/tests/data\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 # The dictionary a target's input syntax shares with others, if any.
 dict_for() {

@@ -113,7 +113,7 @@ static const struct conf_choice algorithm_choices[] = {
 #define KEY_MIN_OPEN	0x04	/* value must be greater than min */
 #define KEY_PREFIX	0x08	/* name is a prefix: "header." + NAME */
 
-static conf_setter	set_abspath, set_bool, set_command, set_criterion,
+static conf_setter	set_space, set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_handshake_token, set_handshake_token_file,
 			set_header, set_header_names, set_int, set_jwt_alg,
@@ -161,6 +161,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
+	{ SECT_SERVER, "min_free_space", set_space, "0", 0, 0,
+	    S(min_free_space), 0, NULL },
 	{ SECT_SERVER, "health_path", set_path, NULL, 0, 0, S(health_path), 0,
 	    NULL },
 	{ SECT_SERVER, "log_format", set_choice, "text", 0, 0, S(log_format),
@@ -1046,6 +1048,40 @@ set_size(struct conf_parse *p, const struct conf_key *k, void *obj,
 	if (conf_range(p, k, value, v) == -1)
 		return -1;
 	*(size_t *)((char *)obj + k->off) = (size_t)v;
+	return 0;
+}
+
+/* A size, or a percentage of the filesystem below 100 ("5%"). */
+static int
+set_space(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct conf_space	*sp = (void *)((char *)obj + k->off);
+	size_t			 n = strlen(value);
+	char			*end = NULL;
+	long long		 b;
+	double			 v;
+
+	if (n > 1 && value[n - 1] == '%') {
+		errno = 0;
+		v = strtod(value, &end);
+		if (!isdigit((unsigned char)value[0]) || end != value + n - 1 ||
+		    errno != 0 || !(v > 0 && v < 100)) {
+			conf_error(p, p->lineno, "%s: \"%s\" is not a "
+			    "percentage above 0 and below 100", k->name, value);
+			return -1;
+		}
+		sp->bytes = 0;
+		sp->percent = v;
+		return 0;
+	}
+	if (conf_size(value, &b) == -1) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or "
+		    "a number with k, M or G) or a percentage", k->name, value);
+		return -1;
+	}
+	sp->bytes = (unsigned long long)b;
+	sp->percent = 0;
 	return 0;
 }
 

@@ -56,6 +56,12 @@ struct endpoint {
 	struct conf_names	 redact_headers; /* besides the server's */
 };
 
+/* min_free_space: bytes, or a percentage of the filesystem; 0: none. */
+struct conf_space {
+	unsigned long long	bytes;
+	double			percent;
+};
+
 struct server_conf {
 	char		*spool_dir;
 	int		 spool_dir_line; /* of the key; 0: the default */
@@ -75,6 +81,7 @@ struct server_conf {
 	enum log_target	 log;
 	enum log_format	 log_format;
 	char		*health_path;	/* NULL: none */
+	struct conf_space min_free_space; /* refuse events below it */
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */
 };

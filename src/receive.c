@@ -553,6 +553,42 @@ refuse_method(struct receiver *rcv, const struct endpoint *ep,
 }
 
 /*
+ * min_free_space: 0 while the spool's filesystem has more room than
+ * it, else -1 with the 503 in resp, before anything is written.  The
+ * log says so when it starts, then at most once a minute.
+ */
+static int
+room_check(struct receiver *rcv, struct response *resp)
+{
+	const struct conf_space	*min = &rcv->conf->server.min_free_space;
+	struct statvfs		 sv;
+	unsigned long long	 avail, want;
+	int64_t			 now;
+
+	if (min->bytes == 0 && min->percent == 0)
+		return 0;
+	if (statvfs(rcv->conf->server.spool_dir, &sv) == -1)
+		return 0;		/* the append says what is wrong */
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	want = min->percent > 0 ? (unsigned long long)((double)sv.f_blocks *
+	    (double)sv.f_frsize * min->percent / 100) : min->bytes;
+	if (avail >= want) {
+		rcv->low_space_logged_us = 0;
+		return 0;
+	}
+	now = mono_us();
+	if (rcv->low_space_logged_us == 0 ||
+	    now - rcv->low_space_logged_us >= 60 * INT64_C(1000000)) {
+		log_warnx("spool %s: %llu bytes free, below min_free_space "
+		    "(%llu): events are refused with 503",
+		    rcv->conf->server.spool_dir, avail, want);
+		rcv->low_space_logged_us = now;
+	}
+	answer(resp, 503, "spool nearly full", "below min_free_space");
+	return -1;
+}
+
+/*
  * health_path: 200 {"status":"ok"} when the spool directory is usable
  * and has room and the dispatcher is there, else 503 with the reason.
  * 1 when path was it (resp is the answer), else 0.
@@ -584,6 +620,8 @@ health(struct receiver *rcv, const struct request *req, const char *path,
 		else if (sv.f_bavail == 0)
 			snprintf(why, sizeof(why), "the spool's filesystem "
 			    "is full");
+		else if (room_check(rcv, resp) == -1)
+			snprintf(why, sizeof(why), "below min_free_space");
 		else if (!dispatcher_alive(&rcv->dispatcher))
 			snprintf(why, sizeof(why), "the dispatcher is gone");
 	}
@@ -707,6 +745,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 		    "bad signature", vr.detail[0] ? vr.detail : resp->verify);
 		goto out;
 	}
+	if (room_check(rcv, resp) == -1)
+		goto out;
 	if (redact_request(rcv->conf, ep, &req->headers) == -1) {
 		answer(resp, 503, "out of memory", NULL);
 		goto out;

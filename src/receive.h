@@ -68,6 +68,7 @@ struct receiver {
 	struct dispatcher	 dispatcher;	/* runs FastCGI's handlers */
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
+	int64_t			 low_space_logged_us; /* 0: room enough */
 };
 
 /* An idle receiver for conf, serving on listen_fd (-1 as CGI). */

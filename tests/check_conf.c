@@ -377,6 +377,32 @@ START_TEST(test_health_path_taken)
 }
 END_TEST
 
+START_TEST(test_min_free_space)
+{
+	load("[server]\nmin_free_space = 512M\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->server.min_free_space.bytes, 512ULL << 20);
+	ck_assert(c->server.min_free_space.percent == 0);
+	conf_free(c);
+	load("[server]\nmin_free_space = 2.5%\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->server.min_free_space.bytes, 0);
+	ck_assert(c->server.min_free_space.percent == 2.5);
+	conf_free(c);
+	load("[server]\nmin_free_space = 100%\n");
+	expect_errors("2: min_free_space: \"100%\" is not a percentage above "
+	    "0 and below 100", NULL);
+	conf_errors_free(&errs);
+	load("[server]\nmin_free_space = -1\n");
+	expect_errors("2: min_free_space: \"-1\" is not a size (bytes, or a "
+	    "number with k, M or G) or a percentage", NULL);
+	conf_errors_free(&errs);
+	load("[server]\nmin_free_space = %\n");
+	expect_errors("2: min_free_space: \"%\" is not a size (bytes, or a "
+	    "number with k, M or G) or a percentage", NULL);
+}
+END_TEST
+
 START_TEST(test_unknown_section)
 {
 	load("[server]\n\n[handlers:push]\ncommand = /bin/true\n"
@@ -2110,6 +2136,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_bom_not_first);
 	tcase_add_test(tc, test_unknown_key);
 	tcase_add_test(tc, test_health_path_taken);
+	tcase_add_test(tc, test_min_free_space);
 	tcase_add_test(tc, test_unknown_section);
 	tcase_add_test(tc, test_key_outside_section);
 	tcase_add_test(tc, test_bad_values);

@@ -4,8 +4,10 @@
 # bodies through nginx to a pool of two wh-receive workers.  Once the
 # disk is full every request gets 503 with Retry-After, every 202 before
 # it is in the spool with its own body, no torn line is left unfenced,
-# and with the filler gone requests get 202 again.  Mounting needs
-# root: others SKIP.
+# and with the filler gone requests get 202 again.  Then min_free_space:
+# events are refused before anything is written while the free space is
+# below it, and taken again once it is above.  Mounting needs root:
+# others SKIP.
 set -u
 . "$(dirname "$0")/../lib.sh"
 need nginx curl jq
@@ -90,4 +92,31 @@ spool_stamped "$SPOOL" > "$T_DIR/table"
 check "... and the event is in the spool" 1 "$(acked_kept "$T_DIR/acked" "$T_DIR/table")"
 check "... which wh-retry list lists" $((n202 + 1)) \
     "$("$WH_RETRY" -c "$T_DIR/hookspool.ini" list --json 2>/dev/null | wc -l)"
+# min_free_space: refused before the disk is full, and nothing written.
+avail=$(df -B1 --output=avail "$SPOOL" | tail -1 | tr -d ' ')
+open_conf "$SPOOL" "workers = 2" "max_body_size = 65536" \
+    "min_free_space = $((avail / 2))" "health_path = /hooks/health"
+kill -HUP "$WH_PID"
+wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T_DIR/wh.log') -ge 2 ]" ||
+    not_ok "both workers reloaded" "$(tail -5 "$T_DIR/wh.log")"
+line=$(post "$SIZE-4-1")
+check "min_free_space with room above it: 202" 202 "${line%% *}"
+check "... health 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/hooks/health")"
+head -c $((avail / 2 + 65536)) /dev/zero > "$SPOOL/filler"
+before=$(spool_stamped "$SPOOL" | wc -l)
+line=$(post "$SIZE-4-2")
+check "below min_free_space: 503" 503 "${line%% *}"
+check "... with Retry-After" 1 "$(echo "$line" | awk '$3 ~ /^[0-9]+$/' | wc -l)"
+line=$(post "$SIZE-4-3")
+check "... again" 503 "${line%% *}"
+check "... and nothing written" "$before" "$(spool_stamped "$SPOOL" | wc -l)"
+check "... health 503 with the reason" 'unhealthy below min_free_space' \
+    "$(curl -s "$URL/hooks/health" | jq -r '"\(.status) \(.reason)"')"
+case $(grep -c "below min_free_space (" "$T_DIR/wh.log") in
+1 | 2) ok "the log says why, once per worker" ;;
+*) not_ok "the log says why, once per worker" "$(grep -c "below min_free_space (" "$T_DIR/wh.log")" ;;
+esac
+rm "$SPOOL/filler"
+line=$(post "$SIZE-4-4")
+check "room again: 202" 202 "${line%% *}"
 t_done
