@@ -110,7 +110,7 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_long, set_methods, set_path, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
 			set_string, set_user, set_template, set_sig_pattern,
-			set_ts_pattern;
+			set_ts_pattern, set_duration;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
@@ -150,6 +150,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
+	{ SECT_SERVER, "dedup_max_keys", set_long, "100000",
+	    16, 1e8, S(dedup_max_keys), 0, NULL },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
@@ -191,6 +193,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(jwt_issuer), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
 	    0, 0, E(jwt_audience), 0, NULL },
+	{ SECT_ENDPOINT, "dedup_key", set_command, NULL,
+	    0, 0, E(dedup_key), 0, NULL },
+	{ SECT_ENDPOINT, "dedup_window", set_duration, "72h",
+	    1, 366.0 * 86400, E(dedup_window), 0, NULL },
 	{ SECT_HANDLER, "command", set_command, NULL,
 	    0, 0, H(command), 0, NULL },
 	/* the filter's criteria; a handler's methods are one of them */
@@ -988,9 +994,24 @@ set_long(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
-/* Bytes, with an optional binary suffix: 64k, 10M, 1G; -1 if not. */
+/* A unit letter and what it multiplies by. */
+struct conf_unit {
+	char		c;
+	long long	mult;
+};
+
+static const struct conf_unit size_units[] = {
+	{ 'k', 1024 }, { 'K', 1024 }, { 'm', 1024 * 1024 },
+	{ 'M', 1024 * 1024 }, { 'g', 1024 * 1024 * 1024 },
+	{ 'G', 1024 * 1024 * 1024 }, { '\0', 0 }
+};
+static const struct conf_unit duration_units[] = {
+	{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { '\0', 0 }
+};
+
+/* A number with an optional unit letter (64k, 72h); -1 if not. */
 static int
-conf_size(const char *value, long long *v)
+conf_scaled(const char *value, const struct conf_unit *units, long long *v)
 {
 	const char	*end = NULL;
 	long long	 mult = 1;
@@ -999,15 +1020,38 @@ conf_size(const char *value, long long *v)
 		return -1;
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		mult = 1024;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1024 * 1024;
-	else if (*end == 'g' || *end == 'G')
-		mult = 1024 * 1024 * 1024;
-	else if (*end != '\0')
+	for (; *end != '\0' && units->c != '\0'; units++) {
+		if (units->c == *end)
+			break;
+	}
+	if (*end != '\0' && units->c == '\0')
 		return -1;
+	if (*end != '\0')
+		mult = units->mult;
 	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
+	return 0;
+}
+
+/* size_t bytes (set_size) or long seconds (set_duration). */
+static int
+set_scaled(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, int bytes)
+{
+	long long	v;
+
+	if (conf_scaled(value, bytes ? size_units : duration_units, &v) ==
+	    -1) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a %s", k->name,
+		    value, bytes ? "size (bytes, or a number with k, M or G)" :
+		    "duration (seconds, or a number with s, m, h or d)");
+		return -1;
+	}
+	if (conf_range(p, k, value, v) == -1)
+		return -1;
+	if (bytes)
+		*(size_t *)((char *)obj + k->off) = (size_t)v;
+	else
+		*(long *)((char *)obj + k->off) = (long)v;
 	return 0;
 }
 
@@ -1015,17 +1059,14 @@ static int
 set_size(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
-	long long	v;
+	return set_scaled(p, k, obj, value, 1);
+}
 
-	if (conf_size(value, &v) == -1) {
-		conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or "
-		    "a number with k, M or G)", k->name, value);
-		return -1;
-	}
-	if (conf_range(p, k, value, v) == -1)
-		return -1;
-	*(size_t *)((char *)obj + k->off) = (size_t)v;
-	return 0;
+static int
+set_duration(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_scaled(p, k, obj, value, 0);
 }
 
 static int
@@ -1575,7 +1616,10 @@ set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
 	struct command	 *cmd;
 	char		  err[256];
 
-	cmd = command_parse(value, err, sizeof(err));
+	if (strcmp(k->name, "dedup_key") == 0)
+		cmd = command_parse_alternatives(value, err, sizeof(err));
+	else
+		cmd = command_parse(value, err, sizeof(err));
 	if (cmd == NULL) {
 		conf_error(p, p->lineno, "%s: %s", k->name, err);
 		return -1;
@@ -2218,6 +2262,7 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->path);
 	free(ep->signature_header);
 	verify_template_free(ep->signed_content);
+	command_free(ep->dedup_key);
 	verify_pattern_free(ep->signature_pattern);
 	free(ep->timestamp_header);
 	verify_pattern_free(ep->timestamp_pattern);

@@ -83,6 +83,9 @@ struct endpoint {
 	char				*jwt_issuer;	/* NULL: not checked */
 	char				*jwt_audience;	/* NULL: not checked */
 	struct conf_names		 redact_headers; /* besides the server's */
+	/* one event per delivery: the key's alternatives, NULL: none */
+	struct command			*dedup_key;
+	long				 dedup_window;	/* seconds */
 };
 
 struct server_conf {
@@ -104,6 +107,7 @@ struct server_conf {
 	enum log_target	 log;
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */
+	long		 dedup_max_keys; /* the dedup index's size */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */

@@ -17,6 +17,7 @@
 
 struct conf;
 struct attempt_job;
+struct dedup;
 struct spool;
 
 struct request {
@@ -55,6 +56,7 @@ struct response {
 	unsigned	 segno;		/* where the event's record is */
 	off_t		 offset;
 	int		 owed;		/* a 202 that waits for receive_commit */
+	int		 duplicate;	/* a 200 naming an earlier event */
 };
 
 struct receiver {
@@ -63,6 +65,7 @@ struct receiver {
 	char			 allow[64];	/* scratch for Allow: */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
 	struct dispatcher	 dispatcher;	/* runs FastCGI's handlers */
+	struct dedup		*dedup;		/* the index, opened lazily */
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
 };

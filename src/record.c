@@ -540,6 +540,10 @@ record_event_encode(const struct event *ev, size_t *len)
 	jb_raw(&b, "]", 1);
 	jb_key(&b, "replay_of");
 	jb_cstr(&b, ev->replay_of);
+	if (ev->dedup_key != NULL) {
+		jb_key(&b, "dedup_key");
+		jb_cstr(&b, ev->dedup_key);
+	}
 	return jb_finish(&b, len);
 }
 
