@@ -22,6 +22,7 @@ chmod +x "$T_DIR/ran.sh"
 cat > "$T_DIR/hookspool.ini" <<INI
 [server]
 spool_dir = $SPOOL
+workers = 4
 
 [endpoint:github]
 path = /hooks/github
@@ -40,7 +41,14 @@ endpoint_paths = /hooks/github
 INI
 PORT=$(free_port)
 SOCK=$T_DIR/wh.sock
-wh_start "$SOCK" "$T_DIR/hookspool.ini" 4 || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
+# A pool of four workers on its own socket (master.c), as in
+# production with --listen or systemd.
+pool_start() {
+	$WH_RECEIVE -d -c "$T_DIR/hookspool.ini" --listen "$SOCK" 2>>"$T_DIR/wh.log" &
+	WH_PID=$! WH_PIDS=$!
+	wait_for pool_is $WH_PID 4
+}
+pool_start || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
 nginx_start "$PORT" "$SOCK" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
 URL=http://127.0.0.1:$PORT
 
@@ -71,13 +79,15 @@ sleep 1
 check "the handler ran once per event" "2 1" "$(wc -l < "$OUT/ran" | tr -d ' ') $(grep -c "$id" "$OUT/ran")"
 
 # Many identical posts at once, spread over the four processes.
+racers=
 for i in $(seq 1 40); do
 	gh d-race "$T_DIR/race.$i" > "$T_DIR/race.$i.status" &
+	racers="$racers $!"
 done
-wait $(jobs -p | grep -v "^${NGINX_PID}$") 2>/dev/null
+wait $racers
 check "racing posts: one event" 1 "$(keyed d-race)"
 check "racing posts: one 202, the rest 200" "1 39" \
-	"$(cat "$T_DIR"/race.*.status | grep -c 202) $(cat "$T_DIR"/race.*.status | grep -c 200)"
+	"$(cat "$T_DIR"/race.*.status | grep -o 202 | wc -l) $(cat "$T_DIR"/race.*.status | grep -o 200 | wc -l)"
 check "racing posts: one id in every answer" 1 "$(cat "$T_DIR"/race.? "$T_DIR"/race.?? | jq -r .id | sort -u | wc -l)"
 
 # The payload's id, on an endpoint without a signature.
@@ -105,7 +115,7 @@ check "d-race still one event" 1 "$(keyed d-race)"
 
 # A restart keeps deduplicating.
 wh_stop
-wh_start "$SOCK" "$T_DIR/hookspool.ini" 4 || { echo "wh-receive did not restart"; cat "$T_DIR/wh.log"; exit 99; }
+pool_start || { echo "wh-receive did not restart"; cat "$T_DIR/wh.log"; exit 99; }
 check "after a restart: 200" "200 $id" "$(gh d-1) $(jq -r .id "$T_DIR/resp")"
 check "after a restart: new keys are new" 202 "$(gh d-3)"
 check "every spool line is intact JSON" 0 "$(cat "$SPOOL"/seg-*.jsonl | jq -c . >/dev/null 2>&1; echo $?)"
