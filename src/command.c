@@ -419,10 +419,36 @@ command_parse(const char *line, char *err, size_t errlen)
 	return command_parse_words(line, false, err, errlen);
 }
 
+/* 1 if w has a placeholder. */
+static bool
+command_word_varies(const struct command_word *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->parts[i].kind != PART_TEXT)
+			return true;
+	}
+	return false;
+}
+
 struct command *
 command_parse_alternatives(const char *line, char *err, size_t errlen)
 {
-	return command_parse_words(line, true, err, errlen);
+	struct command	*cmd;
+	size_t		 i;
+
+	if ((cmd = command_parse_words(line, true, err, errlen)) == NULL)
+		return NULL;
+	for (i = 0; i < cmd->n; i++) {
+		if (!command_word_varies(&cmd->words[i])) {
+			snprintf(err, errlen, "word %zu has no placeholder: "
+			    "every delivery would have the same key", i + 1);
+			command_free(cmd);
+			return NULL;
+		}
+	}
+	return cmd;
 }
 
 const char *

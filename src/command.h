@@ -29,7 +29,7 @@ struct command	*command_parse(const char *line, char *err, size_t errlen);
 
 /*
  * The same language for a template of alternatives (dedup_key): each
- * word is one, placeholders may start the first, and
+ * word is one and must hold a placeholder (one may start the first), and
  * command_expand_first() gives the expansion of the first word whose
  * placeholders all have a value (present, not empty, not null, not a
  * redacted credential), or "" if none has.  NULL only on ENOMEM.

@@ -1616,9 +1616,15 @@ set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
 	struct command	 *cmd;
 	char		  err[256];
 
-	if (strcmp(k->name, "dedup_key") == 0)
+	if (strcmp(k->name, "dedup_key") == 0) {
+		/* auto: the scheme's, known once the section is read. */
+		((struct endpoint *)obj)->dedup_auto = strcmp(value, "auto") == 0;
+		command_free(*field);
+		*field = NULL;
+		if (strcmp(value, "auto") == 0)
+			return 0;
 		cmd = command_parse_alternatives(value, err, sizeof(err));
-	else
+	} else
 		cmd = command_parse(value, err, sizeof(err));
 	if (cmd == NULL) {
 		conf_error(p, p->lineno, "%s: %s", k->name, err);
@@ -1969,6 +1975,49 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 		    "timestamp_header");
 }
 
+/*
+ * dedup_key = auto: the delivery id of the provider the scheme is for.
+ * Only on request: an endpoint without dedup_key keeps every request.
+ */
+static void
+conf_check_dedup(struct conf_parse *p, size_t i)
+{
+	static const struct {
+		const char	*scheme;
+		const char	*key;
+	} keys[] = {
+		{ "github", "${header.X-GitHub-Delivery}" },
+		{ "standard-webhooks", "${header.webhook-id}" },
+		{ "stripe", "${payload.id}" },
+		{ "slack", "${payload.event_id}" },
+		{ "shopify", "${header.X-Shopify-Webhook-Id}" },
+		{ "gitlab",
+		    "${header.Idempotency-Key} ${header.X-Gitlab-Event-UUID}" },
+	};
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[256];
+	size_t		 k;
+
+	if (!ep->dedup_auto || ep->dedup_key != NULL)
+		return;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if (strcmp(keys[k].scheme, ep->scheme->name) == 0)
+			break;
+	}
+	if (k == sizeof(keys) / sizeof(keys[0])) {
+		conf_error(p, conf_seen(p, i, "dedup_key"), "dedup_key = auto: "
+		    "signature_type %s has no delivery id of its own; write "
+		    "the key, as ${header.NAME} or ${payload.PATH}",
+		    ep->scheme->name);
+		return;
+	}
+	ep->dedup_key = command_parse_alternatives(keys[k].key, err,
+	    sizeof(err));
+	if (ep->dedup_key == NULL)
+		conf_error(p, conf_seen(p, i, "dedup_key"), "dedup_key: %s",
+		    err);
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -1985,6 +2034,7 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
 		conf_check_hmac(p, i);
+	conf_check_dedup(p, i);
 	if (ep->signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->signature_header,
 		    sc->default_header) == 0)

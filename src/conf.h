@@ -85,6 +85,7 @@ struct endpoint {
 	struct conf_names		 redact_headers; /* besides the server's */
 	/* one event per delivery: the key's alternatives, NULL: none */
 	struct command			*dedup_key;
+	bool				 dedup_auto;	/* the scheme's key */
 	long				 dedup_window;	/* seconds */
 };
 
