@@ -191,7 +191,8 @@ append_keyed(struct spool *sp, const char *key, const char *id,
 	ck_assert_ptr_nonnull(rec);
 	/* Before "handlers" and "replay_of", which readers find last. */
 	ck_assert_ptr_nonnull(strstr(rec, "\"dedup_key\":\""));
-	ck_assert_ptr_lt(strstr(rec, "\"dedup_key\":\""),
+	ck_assert_ptr_nonnull(strstr(rec, "\",\"handlers\":[]"));
+	ck_assert(strstr(rec, "\"dedup_key\":\"") <
 	    strstr(rec, ",\"handlers\":[]"));
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
 	spool_last(sp, segno, &off);
