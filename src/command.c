@@ -66,6 +66,7 @@ struct command_parser {
 	struct command_word	 word;		/* being read */
 	struct command_buf	 lit;		/* its pending literal */
 	bool			 inword;
+	bool			 alternatives;	/* a key: no program */
 };
 
 static void	command_error(struct command_parser *, const char *, ...)
@@ -267,7 +268,7 @@ command_placeholder(struct command_parser *p)
 	if (command_placeholder_name(p, at, s + 2, (size_t)(end - s - 2),
 	    &kind, &name) == -1)
 		return -1;
-	if (p->cmd->n == 0) {
+	if (p->cmd->n == 0 && !p->alternatives) {
 		free(name);
 		command_error(p, "placeholder at offset %zu in the program "
 		    "name: an event may not choose the program", at);
@@ -364,14 +365,16 @@ command_step(struct command_parser *p)
 	return 0;
 }
 
-struct command *
-command_parse(const char *line, char *err, size_t errlen)
+static struct command *
+command_parse_words(const char *line, bool alternatives, char *err,
+    size_t errlen)
 {
 	struct command_parser	p;
 	struct command		*ret = NULL;
 	char			 c;
 
 	memset(&p, 0, sizeof(p));
+	p.alternatives = alternatives;
 	p.line = line;
 	p.err = err;
 	p.errlen = errlen;
@@ -393,10 +396,11 @@ command_parse(const char *line, char *err, size_t errlen)
 		}
 	}
 	if (p.cmd->n == 0) {
-		command_error(&p, "empty command");
+		command_error(&p, alternatives ? "empty template" :
+		    "empty command");
 		goto out;
 	}
-	if (p.cmd->words[0].n == 0) {
+	if (!alternatives && p.cmd->words[0].n == 0) {
 		command_error(&p, "empty program name");
 		goto out;
 	}
@@ -407,6 +411,44 @@ out:
 	free(p.lit.s);
 	command_free(p.cmd);
 	return ret;
+}
+
+struct command *
+command_parse(const char *line, char *err, size_t errlen)
+{
+	return command_parse_words(line, false, err, errlen);
+}
+
+/* 1 if w has a placeholder. */
+static bool
+command_word_varies(const struct command_word *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->parts[i].kind != PART_TEXT)
+			return true;
+	}
+	return false;
+}
+
+struct command *
+command_parse_alternatives(const char *line, char *err, size_t errlen)
+{
+	struct command	*cmd;
+	size_t		 i;
+
+	if ((cmd = command_parse_words(line, true, err, errlen)) == NULL)
+		return NULL;
+	for (i = 0; i < cmd->n; i++) {
+		if (!command_word_varies(&cmd->words[i])) {
+			snprintf(err, errlen, "word %zu has no placeholder: "
+			    "every delivery would have the same key", i + 1);
+			command_free(cmd);
+			return NULL;
+		}
+	}
+	return cmd;
 }
 
 const char *
@@ -497,6 +539,55 @@ command_expand(const struct command *cmd, const struct filter_event *ev)
 		}
 	}
 	return argv;
+}
+
+/*
+ * 1 if every placeholder of w has a value for ev that is not empty and
+ * not a redacted credential (a key made of "[redacted]" would make
+ * every delivery the same).
+ */
+static bool
+command_word_complete(const struct command_word *w,
+    const struct filter_event *ev)
+{
+	const struct command_part	*part;
+	const json_t			*v;
+	const char			*text;
+	size_t				 i, n;
+
+	for (i = 0; i < w->n; i++) {
+		part = &w->parts[i];
+		if (part->kind == PART_HEADER) {
+			text = ev->headers != NULL ?
+			    header_get(ev->headers, part->s) : NULL;
+			if (text == NULL || *text == '\0')
+				return false;
+			n = strlen(text);
+			if (n >= strlen(HEADER_REDACTED) &&
+			    strcmp(text + n - strlen(HEADER_REDACTED),
+			    HEADER_REDACTED) == 0)
+				return false;
+		} else if (part->kind == PART_PAYLOAD) {
+			v = filter_payload_get(ev->payload, part->s);
+			if (v == NULL || json_is_null(v) ||
+			    (json_is_string(v) && json_string_length(v) == 0))
+				return false;
+		}
+	}
+	return true;
+}
+
+char *
+command_expand_first(const struct command *cmd,
+    const struct filter_event *ev)
+{
+	size_t	i;
+
+	for (i = 0; i < cmd->n; i++) {
+		if (command_word_complete(&cmd->words[i], ev))
+			return command_word_expand(&cmd->words[i], ev);
+	}
+	return strdup("");
 }
 
 /* Bytes of the strings of v and their pointers; *big: the first too long. */

@@ -27,6 +27,18 @@ struct filter_event;
  */
 struct command	*command_parse(const char *line, char *err, size_t errlen);
 
+/*
+ * The same language for a template of alternatives (dedup_key): each
+ * word is one and must hold a placeholder (one may start the first), and
+ * command_expand_first() gives the expansion of the first word whose
+ * placeholders all have a value (present, not empty, not null, not a
+ * redacted credential), or "" if none has.  NULL only on ENOMEM.
+ */
+struct command	*command_parse_alternatives(const char *line, char *err,
+		    size_t errlen);
+char		*command_expand_first(const struct command *,
+		    const struct filter_event *ev);
+
 /* The program (argv[0]) as written, for checks and logs. */
 const char	*command_program(const struct command *);
 /* Number of words (argv entries). */

@@ -121,7 +121,7 @@ static conf_setter	set_space, set_abspath, set_bool, set_command, set_criterion,
 			set_long, set_methods, set_path, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
 			set_string, set_user, set_template, set_sig_pattern,
-			set_ts_pattern;
+			set_ts_pattern, set_duration;
 
 #define S(f)	offsetof(struct server_conf, f)
 #define E(f)	offsetof(struct endpoint, f)
@@ -167,6 +167,8 @@ static const struct conf_key conf_keys[] = {
 	    NULL },
 	{ SECT_SERVER, "log_format", set_choice, "text", 0, 0, S(log_format),
 	    0, log_format_choices },
+	{ SECT_SERVER, "dedup_max_keys", set_long, "100000",
+	    16, 1e8, S(dedup_max_keys), 0, NULL },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
@@ -214,6 +216,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.jwt_issuer), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
 	    0, 0, E(verify.jwt_audience), 0, NULL },
+	{ SECT_ENDPOINT, "dedup_key", set_command, NULL,
+	    0, 0, E(dedup_key), 0, NULL },
+	{ SECT_ENDPOINT, "dedup_window", set_duration, "72h",
+	    1, 366.0 * 86400, E(dedup_window), 0, NULL },
 	{ SECT_HANDLER, "command", set_command, NULL,
 	    0, 0, H(command), 0, NULL },
 	/* the filter's criteria; a handler's methods are one of them */
@@ -1011,9 +1017,24 @@ set_long(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
-/* Bytes, with an optional binary suffix: 64k, 10M, 1G; -1 if not. */
+/* A unit letter and what it multiplies by. */
+struct conf_unit {
+	char		c;
+	long long	mult;
+};
+
+static const struct conf_unit size_units[] = {
+	{ 'k', 1024 }, { 'K', 1024 }, { 'm', 1024 * 1024 },
+	{ 'M', 1024 * 1024 }, { 'g', 1024 * 1024 * 1024 },
+	{ 'G', 1024 * 1024 * 1024 }, { '\0', 0 }
+};
+static const struct conf_unit duration_units[] = {
+	{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { '\0', 0 }
+};
+
+/* A number with an optional unit letter (64k, 72h); -1 if not. */
 static int
-conf_size(const char *value, long long *v)
+conf_scaled(const char *value, const struct conf_unit *units, long long *v)
 {
 	const char	*end = NULL;
 	long long	 mult = 1;
@@ -1022,15 +1043,38 @@ conf_size(const char *value, long long *v)
 		return -1;
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		mult = 1024;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1024 * 1024;
-	else if (*end == 'g' || *end == 'G')
-		mult = 1024 * 1024 * 1024;
-	else if (*end != '\0')
+	for (; *end != '\0' && units->c != '\0'; units++) {
+		if (units->c == *end)
+			break;
+	}
+	if (*end != '\0' && units->c == '\0')
 		return -1;
+	if (*end != '\0')
+		mult = units->mult;
 	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
+	return 0;
+}
+
+/* size_t bytes (set_size) or long seconds (set_duration). */
+static int
+set_scaled(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, int bytes)
+{
+	long long	v;
+
+	if (conf_scaled(value, bytes ? size_units : duration_units, &v) ==
+	    -1) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a %s", k->name,
+		    value, bytes ? "size (bytes, or a number with k, M or G)" :
+		    "duration (seconds, or a number with s, m, h or d)");
+		return -1;
+	}
+	if (conf_range(p, k, value, v) == -1)
+		return -1;
+	if (bytes)
+		*(size_t *)((char *)obj + k->off) = (size_t)v;
+	else
+		*(long *)((char *)obj + k->off) = (long)v;
 	return 0;
 }
 
@@ -1038,17 +1082,14 @@ static int
 set_size(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
 {
-	long long	v;
+	return set_scaled(p, k, obj, value, 1);
+}
 
-	if (conf_size(value, &v) == -1) {
-		conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or "
-		    "a number with k, M or G)", k->name, value);
-		return -1;
-	}
-	if (conf_range(p, k, value, v) == -1)
-		return -1;
-	*(size_t *)((char *)obj + k->off) = (size_t)v;
-	return 0;
+static int
+set_duration(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_scaled(p, k, obj, value, 0);
 }
 
 /* A size, or a percentage of the filesystem below 100 ("5%"). */
@@ -1075,7 +1116,7 @@ set_space(struct conf_parse *p, const struct conf_key *k, void *obj,
 		sp->percent = v;
 		return 0;
 	}
-	if (conf_size(value, &b) == -1) {
+	if (conf_scaled(value, size_units, &b) == -1) {
 		conf_error(p, p->lineno, "%s: \"%s\" is not a size (bytes, or "
 		    "a number with k, M or G) or a percentage", k->name, value);
 		return -1;
@@ -1711,7 +1752,16 @@ set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
 	struct command	 *cmd;
 	char		  err[256];
 
-	cmd = command_parse(value, err, sizeof(err));
+	if (strcmp(k->name, "dedup_key") == 0) {
+		/* auto: the scheme's, known once the section is read. */
+		((struct endpoint *)obj)->dedup_auto = strcmp(value, "auto") == 0;
+		command_free(*field);
+		*field = NULL;
+		if (strcmp(value, "auto") == 0)
+			return 0;
+		cmd = command_parse_alternatives(value, err, sizeof(err));
+	} else
+		cmd = command_parse(value, err, sizeof(err));
 	if (cmd == NULL) {
 		conf_error(p, p->lineno, "%s: %s", k->name, err);
 		return -1;
@@ -2086,6 +2136,49 @@ conf_check_handshake(struct conf_parse *p, size_t i)
 		    ep->name, handshake_name(kind));
 }
 
+/*
+ * dedup_key = auto: the delivery id of the provider the scheme is for.
+ * Only on request: an endpoint without dedup_key keeps every request.
+ */
+static void
+conf_check_dedup(struct conf_parse *p, size_t i)
+{
+	static const struct {
+		const char	*scheme;
+		const char	*key;
+	} keys[] = {
+		{ "github", "${header.X-GitHub-Delivery}" },
+		{ "standard-webhooks", "${header.webhook-id}" },
+		{ "stripe", "${payload.id}" },
+		{ "slack", "${payload.event_id}" },
+		{ "shopify", "${header.X-Shopify-Webhook-Id}" },
+		{ "gitlab",
+		    "${header.Idempotency-Key} ${header.X-Gitlab-Event-UUID}" },
+	};
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[256];
+	size_t		 k;
+
+	if (!ep->dedup_auto || ep->dedup_key != NULL)
+		return;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		if (strcmp(keys[k].scheme, ep->verify.scheme->name) == 0)
+			break;
+	}
+	if (k == sizeof(keys) / sizeof(keys[0])) {
+		conf_error(p, conf_seen(p, i, "dedup_key"), "dedup_key = auto: "
+		    "signature_type %s has no delivery id of its own; write "
+		    "the key, as ${header.NAME} or ${payload.PATH}",
+		    ep->verify.scheme->name);
+		return;
+	}
+	ep->dedup_key = command_parse_alternatives(keys[k].key, err,
+	    sizeof(err));
+	if (ep->dedup_key == NULL)
+		conf_error(p, conf_seen(p, i, "dedup_key"), "dedup_key: %s",
+		    err);
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -2103,6 +2196,7 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
 		conf_check_hmac(p, i);
+	conf_check_dedup(p, i);
 	if (ep->verify.signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->verify.signature_header,
 		    sc->default_header) == 0)
@@ -2394,6 +2488,7 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->path);
 	free(ep->verify.signature_header);
 	verify_template_free(ep->verify.signed_content);
+	command_free(ep->dedup_key);
 	verify_pattern_free(ep->verify.signature_pattern);
 	free(ep->verify.timestamp_header);
 	verify_pattern_free(ep->verify.timestamp_pattern);

@@ -54,6 +54,10 @@ struct endpoint {
 	struct verify_conf	 verify;	/* signature_type and its keys */
 	struct handshake_conf	 handshake;	/* handshake, handshake_token */
 	struct conf_names	 redact_headers; /* besides the server's */
+	/* one event per delivery: the key's alternatives, NULL: none */
+	struct command		*dedup_key;
+	bool			 dedup_auto;	/* the scheme's key */
+	long			 dedup_window;	/* seconds */
 };
 
 /* min_free_space: bytes, or a percentage of the filesystem; 0: none. */
@@ -84,6 +88,7 @@ struct server_conf {
 	struct conf_space min_free_space; /* refuse events below it */
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */
+	long		 dedup_max_keys; /* the dedup index's size */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */

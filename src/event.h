@@ -31,6 +31,7 @@ struct event {
 	const char *const		*handlers;	/* names that matched */
 	size_t				 nhandlers;
 	const char			*replay_of;	/* event id or NULL */
+	const char			*dedup_key;	/* NULL: none */
 };
 
 /*

@@ -28,8 +28,10 @@
 #include <jansson.h>
 
 #include "clock.h"
+#include "command.h"
 #include "conf.h"
 #include "attempt.h"
+#include "dedup.h"
 #include "dispatcher.h"
 #include "filter.h"
 #include "handshake.h"
@@ -383,24 +385,32 @@ why_refused(const struct receiver *rcv, struct response *resp,
 }
 
 static int
+open_spool(struct receiver *rcv, struct response *resp)
+{
+	if (rcv->spool != NULL)
+		return 0;
+	rcv->spool = spool_open(rcv->conf->server.spool_dir,
+	    rcv->conf->server.fsync);
+	if (rcv->spool == NULL) {
+		why_refused(rcv, resp, "spool");
+		return -1;
+	}
+	spool_set_segment_size(rcv->spool,
+	    (off_t)rcv->conf->server.segment_size);
+	spool_set_deferred(rcv->spool, rcv->defer);
+	return 0;
+}
+
+static int
 append_event(struct receiver *rcv, const struct event *ev,
-    struct response *resp)
+    struct response *resp, off_t *end)
 {
 	char	*rec = NULL;
 	size_t	 len;
 	int	 rc = -1;
 
-	if (rcv->spool == NULL) {
-		rcv->spool = spool_open(rcv->conf->server.spool_dir,
-		    rcv->conf->server.fsync);
-		if (rcv->spool == NULL) {
-			why_refused(rcv, resp, "spool");
-			goto out;
-		}
-		spool_set_segment_size(rcv->spool,
-		    (off_t)rcv->conf->server.segment_size);
-		spool_set_deferred(rcv->spool, rcv->defer);
-	}
+	if (open_spool(rcv, resp) == -1)
+		goto out;
 	if ((rec = record_event_encode(ev, &len)) == NULL) {
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
 		    strerror(errno));
@@ -413,11 +423,171 @@ append_event(struct receiver *rcv, const struct event *ev,
 		goto out;
 	}
 	spool_last(rcv->spool, &resp->segno, &resp->offset);
+	*end = resp->offset + (off_t)len;
 	resp->owed = spool_pending(rcv->spool);
 	rc = 0;
 out:
 	free(rec);
 	return rc;
+}
+
+/* Deduplication (see dedup.h). */
+
+/* The window of the endpoint named so in the running configuration. */
+static int64_t
+endpoint_window(const char *name, void *arg)
+{
+	const struct conf	*conf = arg;
+	size_t			 i;
+
+	for (i = 0; i < conf->nendpoints; i++) {
+		if (strcmp(conf->endpoints[i].name, name) == 0)
+			return conf->endpoints[i].dedup_key == NULL ? 0 :
+			    (int64_t)conf->endpoints[i].dedup_window * 1000000;
+	}
+	return 0;
+}
+
+static int64_t
+max_window(const struct conf *conf)
+{
+	int64_t	w, max = 0;
+	size_t	i;
+
+	for (i = 0; i < conf->nendpoints; i++) {
+		w = endpoint_window(conf->endpoints[i].name, (void *)conf);
+		if (w > max)
+			max = w;
+	}
+	return max;
+}
+
+static void
+dedup_log(struct receiver *rcv)
+{
+	unsigned long	forgotten, rebuilt;
+
+	dedup_stats(rcv->dedup, &forgotten, &rebuilt);
+	if (rebuilt > 0)
+		log_warnx("dedup: index %s/%s made anew from the spool",
+		    rcv->conf->server.spool_dir, DEDUP_FILE);
+	if (forgotten > 0)
+		log_warnx("dedup: index full: %lu key%s forgotten before "
+		    "the end of %s window (raise dedup_max_keys)", forgotten,
+		    forgotten == 1 ? "" : "s", forgotten == 1 ? "its" :
+		    "their");
+}
+
+/* The first event of this key, found under the lock: answer with it
+ * once its record is as durable as ours would have been. */
+static int
+answer_duplicate(struct receiver *rcv, const struct dedup_hit *hit,
+    struct response *resp)
+{
+	if (spool_owe(rcv->spool, hit->segno, hit->end) == -1) {
+		why_refused(rcv, resp, "spool sync");
+		return -1;
+	}
+	memcpy(resp->id, hit->id, sizeof(resp->id));
+	resp->duplicate = 1;
+	resp->owed = spool_pending(rcv->spool);
+	return 0;
+}
+
+/*
+ * append_event() for an event with a dedup key: under the index's lock,
+ * look the key up and append only if it is new.  The lock is let go
+ * before the sync, which stays shared with other writers (group
+ * commit).
+ */
+static int
+append_event_once(struct receiver *rcv, const struct endpoint *ep,
+    const struct event *ev, struct response *resp)
+{
+	const struct conf	*conf = rcv->conf;
+	struct dedup_hit	 hit;
+	int64_t			 now = ev->received_us;
+	int			 rc = -1, found;
+	off_t			 end;
+
+	if (open_spool(rcv, resp) == -1)
+		return -1;
+	if (rcv->dedup == NULL && (rcv->dedup = dedup_open(
+	    conf->server.spool_dir, (size_t)conf->server.dedup_max_keys)) ==
+	    NULL) {
+		why_refused(rcv, resp, "dedup index");
+		return -1;
+	}
+	if (dedup_lock(rcv->dedup, now, endpoint_window, (void *)conf,
+	    max_window(conf)) == -1) {
+		why_refused(rcv, resp, "dedup index");
+		dedup_close(rcv->dedup);
+		rcv->dedup = NULL;
+		return -1;
+	}
+	found = dedup_find(rcv->dedup, ep->name, ev->dedup_key, now, &hit);
+	spool_set_deferred(rcv->spool, 1);
+	if (found)
+		rc = 0;
+	else if (append_event(rcv, ev, resp, &end) == 0) {
+		rc = 0;
+		if (rcv->dedup != NULL)
+			(void)dedup_add(rcv->dedup, ep->name, ev->dedup_key,
+			    ev->id, now, now + (int64_t)ep->dedup_window *
+			    1000000, resp->segno, end);
+	}
+	if (rcv->dedup != NULL)
+		dedup_unlock(rcv->dedup);
+	if (rcv->spool != NULL)
+		spool_set_deferred(rcv->spool, rcv->defer);
+	if (rcv->dedup != NULL)
+		dedup_log(rcv);
+	if (rc == 0 && found)
+		rc = answer_duplicate(rcv, &hit, resp);
+	else if (rc == 0 && !rcv->defer && resp->owed) {
+		resp->owed = 0;
+		if (spool_commit(rcv->spool) == -1) {
+			why_refused(rcv, resp, "spool sync");
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/*
+ * The event's dedup key into *key (malloc'd), or NULL when the endpoint
+ * has none, or when it has no usable value (empty, too long: the event
+ * is kept, not deduplicated, and a line says so).  -1 on ENOMEM.
+ */
+static int
+dedup_key_of(const struct endpoint *ep, const struct request *req,
+    const char *path, const unsigned char *body, size_t body_len,
+    char **key)
+{
+	struct filter_event	 fe;
+	json_t			*payload = NULL;
+	size_t			 n;
+
+	*key = NULL;
+	if (ep->dedup_key == NULL)
+		return 0;
+	payload = filter_payload_parse(body, body_len);
+	fe.path = path;
+	fe.method = req->method;
+	fe.headers = &req->headers;
+	fe.payload = payload;
+	*key = command_expand_first(ep->dedup_key, &fe);
+	json_decref(payload);
+	if (*key == NULL)
+		return -1;
+	n = strlen(*key);
+	if (n > 0 && n <= DEDUP_KEY_MAX)
+		return 0;
+	log_warnx("endpoint %s: %s dedup key: the event is kept, not "
+	    "deduplicated", ep->name, n == 0 ? "no" : "over 256 bytes of");
+	free(*key);
+	*key = NULL;
+	return 0;
 }
 
 /*
@@ -689,7 +859,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
 	size_t			 body_len = 0;
-	char			 path[1024], verification[128];
+	char			 path[1024], verification[128], *key = NULL;
+	off_t			 end;
 	unsigned		 bit;
 
 	memset(resp, 0, sizeof(*resp));
@@ -778,11 +949,25 @@ receive_handle(struct receiver *rcv, struct request *req,
 		ev.handlers = job->names;
 		ev.nhandlers = job->nhandlers;
 	}
-	if (append_event(rcv, &ev, resp) == -1) {
+	if (dedup_key_of(ep, req, path, body, body_len, &key) == -1) {
+		answer(resp, 503, "out of memory", NULL);
+		goto out;
+	}
+	ev.dedup_key = key;
+	if ((key != NULL ? append_event_once(rcv, ep, &ev, resp) :
+	    append_event(rcv, &ev, resp, &end)) == -1) {
 		char reason[sizeof(resp->reason)];
 
 		memcpy(reason, resp->reason, sizeof(reason));
 		answer(resp, 503, "spool unavailable", reason);
+		goto out;
+	}
+	if (resp->duplicate) {
+		resp->status = 200;
+		resp->body_len = (size_t)snprintf(resp->body,
+		    sizeof(resp->body), "{\"id\":\"%s\",\"duplicate\":true}\n",
+		    resp->id);
+		snprintf(resp->reason, sizeof(resp->reason), "duplicate");
 		goto out;
 	}
 	memcpy(resp->id, ev.id, sizeof(resp->id));
@@ -805,11 +990,14 @@ out:
 	verify_result_clear(&vr);
 	attempt_job_free(job);
 	free(body);
+	free(key);
 }
 
 void
 receive_reset(struct receiver *rcv)
 {
+	dedup_close(rcv->dedup);
+	rcv->dedup = NULL;
 	if (rcv->spool == NULL)
 		return;
 	/* Records of this batch written so far are owed their sync. */

@@ -17,6 +17,7 @@
 
 struct conf;
 struct attempt_job;
+struct dedup;
 struct spool;
 
 struct request {
@@ -58,6 +59,7 @@ struct response {
 	off_t		 offset;
 	int		 owed;		/* a 202 that waits for receive_commit */
 	int		 quiet;		/* not logged: a healthy health_path */
+	int		 duplicate;	/* a 200 naming an earlier event */
 };
 
 struct receiver {
@@ -66,6 +68,7 @@ struct receiver {
 	char			 allow[64];	/* scratch for Allow: */
 	int			 listen_fd;	/* FastCGI's; -1 as CGI */
 	struct dispatcher	 dispatcher;	/* runs FastCGI's handlers */
+	struct dedup		*dedup;		/* the index, opened lazily */
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
 	int64_t			 low_space_logged_us; /* 0: room enough */

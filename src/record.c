@@ -530,6 +530,11 @@ record_event_encode(const struct event *ev, size_t *len)
 	jb_key(&b, "verification");
 	jb_cstr(&b, ev->verification);
 	jb_claims(&b, ev->claims);
+	/* Before "handlers" and "replay_of", which readers look for last. */
+	if (ev->dedup_key != NULL) {
+		jb_key(&b, "dedup_key");
+		jb_cstr(&b, ev->dedup_key);
+	}
 	jb_key(&b, "handlers");
 	jb_raw(&b, "[", 1);
 	for (i = 0; i < ev->nhandlers; i++) {

@@ -732,6 +732,33 @@ spool_commit(struct spool *sp)
 	return rc;
 }
 
+int
+spool_owe(struct spool *sp, unsigned segno, off_t end)
+{
+	char	name[32];
+	int	fd, r, save;
+
+	if (sp->fsync != FSYNC_ALWAYS)
+		return 0;
+	if (segno == sp->segno) {
+		if (!sp->defer)
+			return sync_upto(sp, end);
+		if (end > sp->owed)
+			sp->owed = end;
+		return 0;
+	}
+	/* A segment left behind: rare, and synced at once. */
+	seg_name(name, sizeof(name), segno);
+	fd = openat(sp->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = fdatasync(fd);
+	save = errno;
+	close(fd);
+	errno = save;
+	return r;
+}
+
 void
 spool_last(const struct spool *sp, unsigned *segno, off_t *offset)
 {

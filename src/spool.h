@@ -54,6 +54,15 @@ int		 spool_append(struct spool *, const char *rec, size_t len);
 void		 spool_set_deferred(struct spool *, int defer);
 int		 spool_pending(const struct spool *);
 int		 spool_commit(struct spool *);
+/*
+ * Owe a sync for segment segno up to end as if this handle had written
+ * it: an answer that names a record another writer appended (dedup)
+ * must not be sent before that record is on disk either.  With
+ * FSYNC_ALWAYS and a deferred handle the sync is owed like an
+ * append's when segno is the segment appends go to; otherwise it is
+ * made now.  0, or -1 with errno set.
+ */
+int		 spool_owe(struct spool *, unsigned segno, off_t end);
 /* Where the last record appended through this handle begins. */
 void		 spool_last(const struct spool *, unsigned *segno,
 		    off_t *offset);

@@ -303,6 +303,7 @@ serve_cgi(struct receiver *rcv)
 	receive_dispatch(rcv, &resp, 1);
 	receive_log(rcv, &req, &resp, mono_us() - t0);
 	receive_request_free(&req);
+	receive_reset(rcv);	/* the spool and the dedup index */
 	return 0;
 }
 

@@ -320,6 +320,41 @@ START_TEST(test_size_suffixes)
 }
 END_TEST
 
+START_TEST(test_dedup_keys)
+{
+	ck_assert_ptr_nonnull(load("[endpoint:a]\npath = /a\n"));
+	ck_assert_ptr_null(c->endpoints[0].dedup_key);
+	ck_assert_int_eq(c->endpoints[0].dedup_window, 72 * 3600);
+	ck_assert_int_eq(c->server.dedup_max_keys, 100000);
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[server]\ndedup_max_keys = 64\n"
+	    "[endpoint:a]\npath = /a\n"
+	    "dedup_key = ${header.X-Id} id-${payload.id}\n"
+	    "dedup_window = 90m\n"));
+	ck_assert_ptr_nonnull(c->endpoints[0].dedup_key);
+	ck_assert_int_eq(c->endpoints[0].dedup_window, 90 * 60);
+	ck_assert_int_eq(c->server.dedup_max_keys, 64);
+	conf_free(c);
+	/* auto: the scheme's own key, whatever the order of the keys. */
+	ck_assert_ptr_nonnull(load("[endpoint:a]\npath = /a\n"
+	    "dedup_key = auto\nsignature_type = github\nsecret = s\n"));
+	ck_assert_ptr_nonnull(c->endpoints[0].dedup_key);
+	conf_free(c);
+	load("[endpoint:a]\npath = /a\ndedup_key = auto\n");
+	expect_errors("3: dedup_key = auto: signature_type none has no "
+	    "delivery id of its own; write the key, as ${header.NAME} or "
+	    "${payload.PATH}", NULL);
+	conf_errors_free(&errs);
+	memset(&errs, 0, sizeof(errs));
+	load("[endpoint:a]\npath = /a\ndedup_key = ${header.A} same\n"
+	    "dedup_window = 3x\n");
+	expect_errors("3: dedup_key: word 2 has no placeholder: every "
+	    "delivery would have the same key",
+	    "4: dedup_window: \"3x\" is not a duration (seconds, or a number "
+	    "with s, m, h or d)", NULL);
+}
+END_TEST
+
 START_TEST(test_empty_file)
 {
 	ck_assert_ptr_nonnull(load(""));
@@ -2126,6 +2161,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_design_example);
 	tcase_add_test(tc, test_value_forms);
 	tcase_add_test(tc, test_size_suffixes);
+	tcase_add_test(tc, test_dedup_keys);
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_crlf);

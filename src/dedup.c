@@ -1,0 +1,622 @@
+/*
+ * dedup: the index of delivery keys beside the spool.  Promises:
+ *
+ *  - the spool is the truth: an event record holds its dedup_key, and
+ *    the index only caches what the spool says, so it may be deleted
+ *    or damaged at any time and is rebuilt from the segments that may
+ *    hold keys still within their window;
+ *  - check, append and entry happen under one flock(2) of the index
+ *    file, so two writers with the same key make one event;
+ *  - a writer that dies after its append but before its entry leaves a
+ *    record the next dedup_lock() finds (the catch-up scan from where
+ *    the index was last brought up to date);
+ *  - lookups read one set of DEDUP_WAYS slots: O(1); the table never
+ *    grows, and a full set forgets the key that expires first;
+ *  - nothing in the file is trusted: the header is checked as a whole
+ *    and each slot on its own (a damaged slot is an empty one).
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "dedup.h"
+#include "record.h"
+#include "spool.h"
+
+#define DEDUP_MAGIC	"HSDEDUP1"
+#define DEDUP_SETS_MAX	(1u << 24)
+
+struct dedup_head {
+	char		magic[8];
+	uint32_t	nsets;
+	uint32_t	covered_segno;
+	uint64_t	covered_off;
+	uint8_t		salt[16];
+	uint8_t		pad[16];
+	uint64_t	check;
+};
+
+struct dedup_slot {
+	uint8_t		hash[16];	/* of salt, endpoint and key */
+	uint8_t		id[16];		/* the event's UUID */
+	int64_t		expires_us;	/* 0: empty */
+	uint64_t	end;		/* the record's end in its segment */
+	uint32_t	segno;
+	uint32_t	pad;
+	uint64_t	check;
+};
+
+struct dedup {
+	char		*dir;
+	int		 dirfd;
+	int		 fd;
+	ino_t		 ino;
+	void		*map;
+	size_t		 maplen;
+	uint32_t	 nsets;
+	unsigned long	 forgotten;
+	unsigned long	 rebuilt;
+};
+
+_Static_assert(sizeof(struct dedup_head) == 64, "dedup head size");
+_Static_assert(sizeof(struct dedup_slot) == 64, "dedup slot size");
+
+/* The pure table. */
+
+/* FNV-1a over the bytes before the check, seeded with the salt. */
+static uint64_t
+mix(const uint8_t salt[16], const void *p, size_t len)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ salt[i]) * 0x100000001b3ULL;
+	for (i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+static struct dedup_head *
+head_of(const void *buf)
+{
+	return (struct dedup_head *)(uintptr_t)buf;
+}
+
+static struct dedup_slot *
+slots_of(const void *buf)
+{
+	return (struct dedup_slot *)((char *)(uintptr_t)buf +
+	    sizeof(struct dedup_head));
+}
+
+static void
+head_seal(struct dedup_head *h)
+{
+	h->check = mix(h->salt, h, offsetof(struct dedup_head, check));
+}
+
+static void
+slot_seal(const struct dedup_head *h, struct dedup_slot *s)
+{
+	s->check = mix(h->salt, s, offsetof(struct dedup_slot, check));
+}
+
+static int
+slot_intact(const struct dedup_head *h, const struct dedup_slot *s)
+{
+	return s->expires_us > 0 &&
+	    s->check == mix(h->salt, s, offsetof(struct dedup_slot, check));
+}
+
+size_t
+dedup_table_size(uint32_t nsets)
+{
+	return sizeof(struct dedup_head) +
+	    (size_t)nsets * DEDUP_WAYS * sizeof(struct dedup_slot);
+}
+
+uint32_t
+dedup_table_sets(size_t max_keys)
+{
+	uint32_t	n = 1;
+
+	/* Twice the slots asked for: sets fill unevenly. */
+	while (n < DEDUP_SETS_MAX && (size_t)n * DEDUP_WAYS < max_keys * 2)
+		n *= 2;
+	return n;
+}
+
+void
+dedup_table_init(void *buf, uint32_t nsets, const uint8_t salt[16])
+{
+	struct dedup_head	*h = head_of(buf);
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, DEDUP_MAGIC, sizeof(h->magic));
+	h->nsets = nsets;
+	memcpy(h->salt, salt, sizeof(h->salt));
+	head_seal(h);
+}
+
+int
+dedup_table_valid(const void *buf, size_t len, uint32_t nsets)
+{
+	const struct dedup_head	*h = head_of(buf);
+
+	if (len < sizeof(*h) || nsets == 0 || nsets > DEDUP_SETS_MAX ||
+	    len != dedup_table_size(nsets))
+		return 0;
+	return memcmp(h->magic, DEDUP_MAGIC, sizeof(h->magic)) == 0 &&
+	    h->nsets == nsets &&
+	    h->check == mix(h->salt, h, offsetof(struct dedup_head, check));
+}
+
+static void
+key_hash(const struct dedup_head *h, const char *endpoint, const char *key,
+    uint8_t out[16])
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned	 mdlen = 0;
+
+	memset(md, 0, sizeof(md));
+	ctx = EVP_MD_CTX_new();
+	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+		EVP_DigestUpdate(ctx, h->salt, sizeof(h->salt));
+		EVP_DigestUpdate(ctx, endpoint, strlen(endpoint) + 1);
+		EVP_DigestUpdate(ctx, key, strlen(key));
+		EVP_DigestFinal_ex(ctx, md, &mdlen);
+	}
+	EVP_MD_CTX_free(ctx);
+	memcpy(out, md, 16);
+}
+
+static struct dedup_slot *
+set_of(const void *buf, const uint8_t hash[16])
+{
+	const struct dedup_head	*h = head_of(buf);
+	uint32_t		 i;
+
+	memcpy(&i, hash, sizeof(i));
+	return slots_of(buf) + (size_t)(i & (h->nsets - 1)) * DEDUP_WAYS;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+id_pack(const char *id, uint8_t out[16])
+{
+	size_t	i, n = 0;
+
+	if (!event_id_valid(id))
+		return -1;
+	for (i = 0; id[i] != '\0' && n < 16; i++) {
+		if (id[i] == '-')
+			continue;
+		out[n++] = (uint8_t)(hexval(id[i]) << 4 | hexval(id[i + 1]));
+		i++;
+	}
+	return 0;
+}
+
+static void
+id_unpack(const uint8_t in[16], char out[EVENT_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	i, n = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[n++] = '-';
+		out[n++] = hex[in[i] >> 4];
+		out[n++] = hex[in[i] & 15];
+	}
+	out[n] = '\0';
+}
+
+static struct dedup_slot *
+slot_find(const void *buf, const uint8_t hash[16], int64_t now_us)
+{
+	const struct dedup_head	*h = head_of(buf);
+	struct dedup_slot	*set = set_of(buf, hash);
+	size_t			 i;
+
+	for (i = 0; i < DEDUP_WAYS; i++) {
+		if (slot_intact(h, &set[i]) && set[i].expires_us > now_us &&
+		    memcmp(set[i].hash, hash, 16) == 0)
+			return &set[i];
+	}
+	return NULL;
+}
+
+int
+dedup_table_find(const void *buf, const char *endpoint, const char *key,
+    int64_t now_us, struct dedup_hit *hit)
+{
+	const struct dedup_slot	*s;
+	uint8_t			 hash[16];
+
+	key_hash(head_of(buf), endpoint, key, hash);
+	s = slot_find(buf, hash, now_us);
+	if (s == NULL)
+		return 0;
+	id_unpack(s->id, hit->id);
+	hit->segno = s->segno;
+	hit->end = (off_t)(s->end > (uint64_t)INT64_MAX ? 0 : s->end);
+	return 1;
+}
+
+/* The slot a new key takes: a free or expired one, else the one that
+ * expires first (*evicted set). */
+static struct dedup_slot *
+slot_victim(const void *buf, const uint8_t hash[16], int64_t now_us,
+    int *evicted)
+{
+	const struct dedup_head	*h = head_of(buf);
+	struct dedup_slot	*set = set_of(buf, hash), *v = NULL;
+	size_t			 i;
+
+	*evicted = 0;
+	for (i = 0; i < DEDUP_WAYS; i++) {
+		if (!slot_intact(h, &set[i]) || set[i].expires_us <= now_us)
+			return &set[i];
+		if (v == NULL || set[i].expires_us < v->expires_us)
+			v = &set[i];
+	}
+	*evicted = 1;
+	return v;
+}
+
+int
+dedup_table_add(void *buf, const char *endpoint, const char *key,
+    const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
+    off_t end)
+{
+	struct dedup_slot	*s, n;
+	uint8_t			 hash[16];
+	int			 evicted;
+
+	memset(&n, 0, sizeof(n));
+	if (id_pack(id, n.id) == -1 || expires_us <= 0 || end < 0)
+		return -1;
+	key_hash(head_of(buf), endpoint, key, hash);
+	if (slot_find(buf, hash, now_us) != NULL)
+		return 0;
+	s = slot_victim(buf, hash, now_us, &evicted);
+	memcpy(n.hash, hash, sizeof(n.hash));
+	n.expires_us = expires_us;
+	n.end = (uint64_t)end;
+	n.segno = segno;
+	slot_seal(head_of(buf), &n);
+	*s = n;
+	return evicted;
+}
+
+void
+dedup_table_covered(const void *buf, unsigned *segno, off_t *off)
+{
+	const struct dedup_head	*h = head_of(buf);
+
+	*segno = h->covered_segno;
+	*off = (off_t)(h->covered_off > (uint64_t)INT64_MAX ? 0 :
+	    h->covered_off);
+}
+
+void
+dedup_table_set_covered(void *buf, unsigned segno, off_t off)
+{
+	struct dedup_head	*h = head_of(buf);
+
+	h->covered_segno = segno;
+	h->covered_off = (uint64_t)off;
+	head_seal(h);
+}
+
+/* The file. */
+
+struct dedup *
+dedup_open(const char *dir, size_t max_keys)
+{
+	struct dedup	*d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->fd = -1;
+	d->nsets = dedup_table_sets(max_keys);
+	d->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->dirfd == -1 || (d->dir = strdup(dir)) == NULL) {
+		dedup_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+static void
+dedup_unmap(struct dedup *d)
+{
+	if (d->map != NULL)
+		(void)munmap(d->map, d->maplen);
+	d->map = NULL;
+	d->maplen = 0;
+}
+
+static void
+dedup_drop(struct dedup *d)
+{
+	dedup_unmap(d);
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+}
+
+void
+dedup_close(struct dedup *d)
+{
+	int	save = errno;
+
+	if (d == NULL)
+		return;
+	dedup_drop(d);
+	if (d->dirfd != -1)
+		close(d->dirfd);
+	free(d->dir);
+	free(d);
+	errno = save;
+}
+
+/* Lock the file the name leads to now (it may have been replaced). */
+static int
+dedup_lock_file(struct dedup *d)
+{
+	struct stat	st, cur;
+
+	for (;;) {
+		if (d->fd == -1) {
+			d->fd = openat(d->dirfd, DEDUP_FILE, O_RDWR | O_CREAT |
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (d->fd == -1)
+				return -1;
+		}
+		while (flock(d->fd, LOCK_EX) == -1) {
+			if (errno != EINTR)
+				return -1;
+		}
+		if (fstat(d->fd, &st) == -1)
+			return -1;
+		if (!S_ISREG(st.st_mode)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (fstatat(d->dirfd, DEDUP_FILE, &cur, AT_SYMLINK_NOFOLLOW)
+		    == 0 && cur.st_ino == st.st_ino && cur.st_dev == st.st_dev)
+			break;
+		dedup_drop(d);		/* removed or replaced: theirs now */
+	}
+	if (d->ino != st.st_ino || d->maplen != (size_t)st.st_size)
+		dedup_unmap(d);
+	d->ino = st.st_ino;
+	return 0;
+}
+
+/* Make the file an empty table of the size we want, with a new salt. */
+static int
+dedup_reset(struct dedup *d)
+{
+	uint8_t	salt[16];
+	size_t	len = dedup_table_size(d->nsets);
+
+	dedup_unmap(d);
+	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt) ||
+	    fchmod(d->fd, 0600) == -1 || ftruncate(d->fd, 0) == -1 ||
+	    ftruncate(d->fd, (off_t)len) == -1)
+		return -1;
+	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
+	if (d->map == MAP_FAILED) {
+		d->map = NULL;
+		return -1;
+	}
+	d->maplen = len;
+	dedup_table_init(d->map, d->nsets, salt);
+	d->rebuilt++;
+	return 0;
+}
+
+static int
+dedup_map(struct dedup *d)
+{
+	struct stat	st;
+	void		*p;
+
+	if (d->map == NULL) {
+		if (fstat(d->fd, &st) == -1)
+			return -1;
+		if (st.st_size != (off_t)dedup_table_size(d->nsets))
+			return dedup_reset(d);
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, d->fd, 0);
+		if (p == MAP_FAILED)
+			return -1;
+		d->map = p;
+		d->maplen = (size_t)st.st_size;
+	}
+	if (!dedup_table_valid(d->map, d->maplen, d->nsets))
+		return dedup_reset(d);
+	return 0;
+}
+
+/* The catch-up scan: every event record with a key, from a position. */
+struct catchup {
+	struct dedup	*d;
+	unsigned	 segno;
+	int64_t		 now_us;
+	dedup_window_fn	 window;
+	void		*arg;
+};
+
+static int
+catchup_line(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	struct catchup	*c = arg;
+	json_t		*rec;
+	const char	*key, *id, *ep, *at;
+	int64_t		 us, w;
+
+	rec = record_decode(line, len, NULL, 0);
+	if (rec == NULL)
+		return 0;
+	key = json_string_value(json_object_get(rec, "dedup_key"));
+	id = json_string_value(json_object_get(rec, "id"));
+	ep = json_string_value(json_object_get(rec, "endpoint"));
+	at = json_string_value(json_object_get(rec, "received_at"));
+	if (key != NULL && ep != NULL && at != NULL &&
+	    strcmp(json_string_value(json_object_get(rec, "type")),
+	    "event") == 0 &&
+	    record_time_parse(at, strlen(at), &us) == 0 &&
+	    (w = c->window(ep, c->arg)) > 0 && us + w > c->now_us &&
+	    dedup_table_add(c->d->map, ep, key, id, us, us + w, c->segno,
+	    pos->offset + (off_t)len + 1) == 1)
+		c->d->forgotten++;
+	json_decref(rec);
+	return 0;
+}
+
+static off_t
+seg_size(int dirfd, unsigned no)
+{
+	struct stat	st;
+	char		name[32];
+
+	spool_segment_name(no, name, sizeof(name));
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	return st.st_size;
+}
+
+/* 1 if segment no was last written before since_us (holds no key of
+ * the window). */
+static int
+seg_old(int dirfd, unsigned no, int64_t since_us)
+{
+	struct stat	st;
+	char		name[32];
+
+	spool_segment_name(no, name, sizeof(name));
+	if (fstatat(dirfd, name, &st, 0) == -1)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000 +
+	    st.st_mtim.tv_nsec / 1000 < since_us;
+}
+
+static int
+dedup_catchup(struct dedup *d, int64_t now_us, dedup_window_fn window,
+    void *arg, int64_t max_window_us)
+{
+	struct catchup	 c = { d, 0, now_us, window, arg };
+	unsigned	*segs = NULL, cseg;
+	size_t		 n = 0, i;
+	off_t		 coff, from;
+	int		 rc = -1;
+
+	dedup_table_covered(d->map, &cseg, &coff);
+	if (spool_segments(d->dir, &segs, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (segs[i] < cseg)
+			continue;
+		if (cseg == 0 && seg_old(d->dirfd, segs[i],
+		    now_us - max_window_us))
+			continue;
+		from = segs[i] == cseg ? coff : 0;
+		/* Shorter than the mark: not the file it was. */
+		if (from > 0 && seg_size(d->dirfd, segs[i]) < from)
+			from = 0;
+		c.segno = segs[i];
+		if (spool_scan_segment(d->dir, segs[i], from, 0,
+		    "\"dedup_key\":\"", catchup_line, NULL, &c) == -1)
+			goto out;
+	}
+	/* Rescanning is harmless (an entry is made once), but need not
+	 * start from the beginning again. */
+	if (n > 0 && segs[n - 1] != cseg)
+		dedup_table_set_covered(d->map, segs[n - 1], 0);
+	rc = 0;
+out:
+	free(segs);
+	return rc;
+}
+
+int
+dedup_lock(struct dedup *d, int64_t now_us, dedup_window_fn window,
+    void *arg, int64_t max_window_us)
+{
+	if (dedup_lock_file(d) == -1 || dedup_map(d) == -1 ||
+	    dedup_catchup(d, now_us, window, arg, max_window_us) == -1) {
+		if (d->fd != -1)
+			dedup_unlock(d);
+		return -1;
+	}
+	return 0;
+}
+
+void
+dedup_unlock(struct dedup *d)
+{
+	int	save = errno;
+
+	(void)flock(d->fd, LOCK_UN);
+	errno = save;
+}
+
+int
+dedup_find(struct dedup *d, const char *endpoint, const char *key,
+    int64_t now_us, struct dedup_hit *hit)
+{
+	return dedup_table_find(d->map, endpoint, key, now_us, hit);
+}
+
+int
+dedup_add(struct dedup *d, const char *endpoint, const char *key,
+    const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
+    off_t end)
+{
+	int	r;
+
+	r = dedup_table_add(d->map, endpoint, key, id, now_us, expires_us,
+	    segno, end);
+	if (r == 1)
+		d->forgotten++;
+	dedup_table_set_covered(d->map, segno, end);
+	return r == -1 ? -1 : 0;
+}
+
+void
+dedup_stats(struct dedup *d, unsigned long *forgotten, unsigned long *rebuilt)
+{
+	*forgotten = d->forgotten;
+	*rebuilt = d->rebuilt;
+	d->forgotten = 0;
+	d->rebuilt = 0;
+}

@@ -1,0 +1,311 @@
+/*
+ * check_dedup: the dedup index.  The pure table (find, expiry, a full
+ * set forgetting the key that expires first, hostile and damaged
+ * bytes) and the file beside a real spool: made anew from the spool
+ * when missing, damaged or resized, and the catch-up scan that finds
+ * a record whose writer died before making its entry.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dedup.h"
+#include "event.h"
+#include "header.h"
+#include "record.h"
+#include "spool.h"
+#include "check_run.h"
+#include "check_util.h"
+
+#define NOW	((int64_t)1764900000 * 1000000)
+#define HOUR	((int64_t)3600 * 1000000)
+#define ID1	"01a243fc-2d9a-73f6-849d-d2db1c85db49"
+#define ID2	"01a243fc-2faf-7666-b384-789af1f818f2"
+
+static const uint8_t salt[16] = "0123456789abcdef";
+
+static void *
+table_new(uint32_t nsets)
+{
+	void	*buf = calloc(1, dedup_table_size(nsets));
+
+	ck_assert_ptr_nonnull(buf);
+	dedup_table_init(buf, nsets, salt);
+	ck_assert_int_eq(dedup_table_valid(buf, dedup_table_size(nsets),
+	    nsets), 1);
+	return buf;
+}
+
+START_TEST(test_find_and_expire)
+{
+	void			*t = table_new(4);
+	struct dedup_hit	 hit;
+
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW, &hit), 0);
+	ck_assert_int_eq(dedup_table_add(t, "gh", "k1", ID1, NOW,
+	    NOW + HOUR, 3, 1234), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW + 1, &hit), 1);
+	ck_assert_str_eq(hit.id, ID1);
+	ck_assert_uint_eq(hit.segno, 3);
+	ck_assert_int_eq(hit.end, 1234);
+	/* Another endpoint's key, another key, the end of the window. */
+	ck_assert_int_eq(dedup_table_find(t, "gl", "k1", NOW, &hit), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k2", NOW, &hit), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW + HOUR, &hit),
+	    0);
+	/* A second entry of a live key changes nothing. */
+	ck_assert_int_eq(dedup_table_add(t, "gh", "k1", ID2, NOW,
+	    NOW + HOUR, 4, 1), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW, &hit), 1);
+	ck_assert_str_eq(hit.id, ID1);
+	/* Once expired, the key is new again. */
+	ck_assert_int_eq(dedup_table_add(t, "gh", "k1", ID2, NOW + HOUR,
+	    NOW + 2 * HOUR, 4, 1), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW + HOUR, &hit),
+	    1);
+	ck_assert_str_eq(hit.id, ID2);
+	/* A bad id is refused. */
+	ck_assert_int_eq(dedup_table_add(t, "gh", "k3", "nope", NOW,
+	    NOW + HOUR, 1, 1), -1);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_full_set_forgets_oldest)
+{
+	void			*t = table_new(1);
+	struct dedup_hit	 hit;
+	char			 key[32];
+	int			 i, forgot = 0;
+
+	ck_assert_uint_eq(dedup_table_sets(8), 1);
+	for (i = 0; i < DEDUP_WAYS + 2; i++) {
+		snprintf(key, sizeof(key), "key-%d", i);
+		forgot += dedup_table_add(t, "gh", key, ID1, NOW + i,
+		    NOW + HOUR + i, 1, 1);
+	}
+	ck_assert_int_eq(forgot, 2);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "key-0", NOW, &hit), 0);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "key-1", NOW, &hit), 0);
+	for (i = 2; i < DEDUP_WAYS + 2; i++) {
+		snprintf(key, sizeof(key), "key-%d", i);
+		ck_assert_int_eq(dedup_table_find(t, "gh", key, NOW, &hit), 1);
+	}
+	free(t);
+}
+END_TEST
+
+START_TEST(test_hostile_header)
+{
+	void		*t = table_new(2);
+	size_t		 len = dedup_table_size(2);
+	unsigned char	*b = t;
+	size_t		 i;
+
+	ck_assert_int_eq(dedup_table_valid(t, len, 4), 0);	/* resized */
+	ck_assert_int_eq(dedup_table_valid(t, len - 1, 2), 0);
+	ck_assert_int_eq(dedup_table_valid(t, 10, 2), 0);
+	ck_assert_int_eq(dedup_table_valid(t, len, 0), 0);
+	/* Any byte of the header changed: not a table. */
+	for (i = 0; i < 64; i++) {
+		b[i] ^= 0x40;
+		ck_assert_int_eq(dedup_table_valid(t, len, 2), 0);
+		b[i] ^= 0x40;
+	}
+	ck_assert_int_eq(dedup_table_valid(t, len, 2), 1);
+	memset(t, 0, len);
+	ck_assert_int_eq(dedup_table_valid(t, len, 2), 0);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_damaged_slots)
+{
+	void			*t = table_new(1);
+	unsigned char		*b = t;
+	struct dedup_hit	 hit;
+	size_t			 len = dedup_table_size(1), i;
+
+	ck_assert_int_eq(dedup_table_add(t, "gh", "k1", ID1, NOW,
+	    NOW + HOUR, 1, 1), 0);
+	/* Garbage over every slot: read as empty, never a match, and
+	 * the set takes keys again without forgetting any. */
+	for (i = 64; i < len; i++)
+		b[i] = (unsigned char)(i * 131 + 7);
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW, &hit), 0);
+	for (i = 0; i < DEDUP_WAYS; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		ck_assert_int_eq(dedup_table_add(t, "gh", key, ID2, NOW,
+		    NOW + HOUR, 1, 1), 0);
+	}
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k3", NOW, &hit), 1);
+	ck_assert_str_eq(hit.id, ID2);
+	free(t);
+}
+END_TEST
+
+/* The file, beside a spool. */
+
+static int64_t
+window_hour(const char *endpoint, void *arg)
+{
+	(void)arg;
+	return strcmp(endpoint, "gh") == 0 ? HOUR : 0;
+}
+
+/* Append an event record of endpoint gh with this key and id. */
+static void
+append_keyed(struct spool *sp, const char *key, const char *id,
+    int64_t at, unsigned *segno, off_t *end)
+{
+	struct header_list	hl;
+	struct event		ev;
+	char			*rec;
+	size_t			 len;
+	off_t			 off;
+
+	memset(&hl, 0, sizeof(hl));
+	memset(&ev, 0, sizeof(ev));
+	memcpy(ev.id, id, sizeof(ev.id));
+	ev.received_us = at;
+	ev.endpoint = "gh";
+	ev.path = "/hooks/gh";
+	ev.method = "POST";
+	ev.headers = &hl;
+	ev.body = (const unsigned char *)"{}";
+	ev.body_len = 2;
+	ev.verification = "none ok";
+	ev.dedup_key = key;
+	rec = record_event_encode(&ev, &len);
+	ck_assert_ptr_nonnull(rec);
+	/* Before "handlers" and "replay_of", which readers find last. */
+	ck_assert_ptr_nonnull(strstr(rec, "\"dedup_key\":\""));
+	ck_assert_ptr_nonnull(strstr(rec, "\",\"handlers\":[]"));
+	ck_assert(strstr(rec, "\"dedup_key\":\"") <
+	    strstr(rec, ",\"handlers\":[]"));
+	ck_assert_int_eq(spool_append(sp, rec, len), 0);
+	spool_last(sp, segno, &off);
+	*end = off + (off_t)len;
+	free(rec);
+}
+
+static int
+lock_find(struct dedup *d, const char *key, int64_t now,
+    struct dedup_hit *hit)
+{
+	int	r;
+
+	ck_assert_int_eq(dedup_lock(d, now, window_hour, NULL, HOUR), 0);
+	r = dedup_find(d, "gh", key, now, hit);
+	dedup_unlock(d);
+	return r;
+}
+
+static void
+write_file(const char *dir, const char *name, const void *buf, size_t len)
+{
+	char	*p = path_of(dir, name);
+	int	 fd;
+
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(p);
+}
+
+START_TEST(test_file_rebuilt)
+{
+	char			*dir = tmpdir_new("check_dedup");
+	struct spool		*sp;
+	struct dedup		*d;
+	struct dedup_hit	 hit;
+	unsigned long		 forgot, rebuilt;
+	unsigned		 segno;
+	off_t			 end;
+	int64_t			 now;
+	char			*p;
+
+	/* The window is measured against the segments' mtime: now. */
+	now = (int64_t)time(NULL) * 1000000;
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	append_keyed(sp, "delivery-1", ID1, now, &segno, &end);
+	d = dedup_open(dir, 100);
+	ck_assert_ptr_nonnull(d);
+	/* No index: made from the spool. */
+	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_str_eq(hit.id, ID1);
+	ck_assert_int_eq(hit.end, end);
+	dedup_stats(d, &forgot, &rebuilt);
+	ck_assert_uint_eq(rebuilt, 1);
+	/* A writer that died after its append: the catch-up finds it. */
+	append_keyed(sp, "delivery-2", ID2, now, &segno, &end);
+	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	ck_assert_str_eq(hit.id, ID2);
+	dedup_stats(d, &forgot, &rebuilt);
+	ck_assert_uint_eq(rebuilt, 0);
+	/* Damaged: garbage of the right size, then a short file. */
+	p = calloc(1, dedup_table_size(dedup_table_sets(100)));
+	ck_assert_ptr_nonnull(p);
+	memset(p, 'x', dedup_table_size(dedup_table_sets(100)));
+	write_file(dir, DEDUP_FILE, p, dedup_table_size(dedup_table_sets(100)));
+	free(p);
+	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	write_file(dir, DEDUP_FILE, "HSDEDUP1", 8);
+	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	ck_assert_str_eq(hit.id, ID2);
+	/* Deleted while open: the new file is the one used. */
+	p = path_of(dir, DEDUP_FILE);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	free(p);
+	/* Another size (dedup_max_keys changed): made anew, keys kept. */
+	dedup_close(d);
+	d = dedup_open(dir, 100000);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_str_eq(hit.id, ID1);
+	dedup_stats(d, &forgot, &rebuilt);
+	ck_assert_uint_eq(rebuilt, 1);
+	/* Outside the window: new. */
+	ck_assert_int_eq(lock_find(d, "delivery-1", now + HOUR, &hit), 0);
+	dedup_close(d);
+	spool_close(sp);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+static Suite *
+dedup_suite(void)
+{
+	Suite	*s = suite_create("dedup");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_find_and_expire);
+	tcase_add_test(tc, test_full_set_forgets_oldest);
+	tcase_add_test(tc, test_hostile_header);
+	tcase_add_test(tc, test_damaged_slots);
+	tcase_add_test(tc, test_file_rebuilt);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return check_run(dedup_suite());
+}
