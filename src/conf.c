@@ -1925,6 +1925,18 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 		    "timestamp_header");
 }
 
+/* A preset: its rule, fixed in verify_preset.c. */
+static void
+conf_apply_preset(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[160];
+
+	if (verify_preset_apply(&ep->verify, err, sizeof(err)) == -1)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s: %s",
+		    ep->name, ep->verify.scheme->name, err);
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -1941,6 +1953,8 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
 		conf_check_hmac(p, i);
+	if ((sc->flags & VERIFY_PRESET) != 0)
+		conf_apply_preset(p, i);
 	if (ep->verify.signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->verify.signature_header,
 		    sc->default_header) == 0)

@@ -83,6 +83,21 @@ static const struct verify_scheme schemes[] = {
 	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
 	{ "hmac", true, NULL, verify_hmac,
 	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE },
+	/* Presets: rules hmac can write, filled in at load. */
+	{ "zoom", true, "x-zm-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "twitch", true, "twitch-eventsub-message-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "paddle", true, "paddle-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "linear", true, "linear-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "pagerduty", true, "x-pagerduty-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "sentry", true, "sentry-hook-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "typeform", true, "typeform-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
@@ -194,7 +209,7 @@ verify_request_http(const struct verify_conf *vc, const struct verify_http *http
 		    sc->needs_secret ? "secret or public key" : "public key");
 		return res->status;
 	}
-	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+	if ((sc->flags & (VERIFY_HMAC_RULE | VERIFY_PRESET)) != 0)
 		verify_hmac_http(vc, http, headers, body, len, now, res);
 	else
 		sc->verify(vc, headers, body, len, now, res);

@@ -57,6 +57,8 @@ struct verify_result {
 #define VERIFY_ED25519		0x80
 /* The rule is written in the file: signed_content and the like apply. */
 #define VERIFY_HMAC_RULE	0x100
+/* A provider's rule that hmac can write, by name (verify_preset.c). */
+#define VERIFY_PRESET		0x200
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
@@ -121,6 +123,12 @@ struct verify_conf {
 	char				*jwt_issuer;	/* NULL: not checked */
 	char				*jwt_audience;	/* NULL: not checked */
 };
+
+/*
+ * Fill vc's hmac rule from the preset its scheme names.  0, or -1 with
+ * the reason in err.  Called at configuration load.
+ */
+int	verify_preset_apply(struct verify_conf *vc, char *err, size_t errlen);
 
 /* The request line, for what signature_type hmac may sign. */
 struct verify_http {

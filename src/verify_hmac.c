@@ -365,6 +365,78 @@ hmac_sigs(const struct verify_conf *vc, const struct verify_mac *m,
 	return 0;
 }
 
+/* n digits of s as a number, or -1. */
+static int
+rfc3339_num(const char *s, size_t n)
+{
+	int	v = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * An RFC 3339 date-time, "2019-11-16T10:11:12.634234626Z" or with a
+ * +hh:mm offset, as unix seconds (the fraction dropped).  -1 if it is
+ * not one.
+ */
+static int
+rfc3339_parse(const char *s, size_t n, long long *ts)
+{
+	static const char	 form[] = "dddd-dd-ddTdd:dd:dd";
+	int			 y, mo, d, h, mi, sec, off = 0;
+	int			 era, yoe, doy;
+	size_t			 i, f = sizeof(form) - 1;
+	long long		 days;
+
+	if (n < f + 1)
+		return -1;
+	for (i = 0; i < f; i++) {
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' :
+		    (form[i] == 'T' ? s[i] != 'T' && s[i] != 't' :
+		    s[i] != form[i]))
+			return -1;
+	}
+	y = rfc3339_num(s, 4);
+	mo = rfc3339_num(s + 5, 2);
+	d = rfc3339_num(s + 8, 2);
+	h = rfc3339_num(s + 11, 2);
+	mi = rfc3339_num(s + 14, 2);
+	sec = rfc3339_num(s + 17, 2);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	if (s[f] == '.') {
+		for (f++; f < n && s[f] >= '0' && s[f] <= '9'; f++)
+			;
+	}
+	if (f + 1 == n && (s[f] == 'Z' || s[f] == 'z'))
+		off = 0;
+	else if (f + 6 == n && (s[f] == '+' || s[f] == '-') &&
+	    s[f + 3] == ':' && rfc3339_num(s + f + 1, 2) >= 0 &&
+	    rfc3339_num(s + f + 4, 2) >= 0) {
+		off = rfc3339_num(s + f + 1, 2) * 3600 +
+		    rfc3339_num(s + f + 4, 2) * 60;
+		if (s[f] == '-')
+			off = -off;
+	} else
+		return -1;
+	/* Days from the civil date (proleptic Gregorian), 1970-01-01 = 0. */
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	days = (long long)era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 +
+	    doy - 719468;
+	*ts = days * 86400 + h * 3600 + mi * 60 + sec - off;
+	return 0;
+}
+
 /* The timestamp: its text (as signed) and its value in seconds. */
 static int
 hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
@@ -385,9 +457,11 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 		found = pattern_find(vc->timestamp_pattern, value,
 		    strlen(value), raw, rawlen, 1);
 	}
+	if (found == 1 && rfc3339_parse(*raw, *rawlen, ts) == 0)
+		return 0;
 	if (found != 1 || verify_ts_parse(*raw, *rawlen, ts) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "%s holds no unix "
-		    "time", vc->timestamp_header);
+		    "or RFC 3339 time", vc->timestamp_header);
 		return -1;
 	}
 	if (*ts >= TS_MS_FROM)

@@ -1,0 +1,285 @@
+/*
+ * check_verify_presets: the signature_type presets (zoom, twitch,
+ * paddle, linear, pagerduty, sentry, typeform), loaded from
+ * tests/data/presets.ini as the configuration gives them: a secret
+ * only.  Each accepts its vector and refuses a wrong secret, an altered
+ * body, a malformed header and, where the provider signs a time, a
+ * stale one.
+ *
+ * No provider's documentation prints a complete example (secret, body,
+ * signature) for these schemes, so every vector was computed with
+ * openssl, as each test's comment shows, with
+ *	S=presets-test-secret  B='{"event":"ping","id":7}'
+ * following the provider's description of what is signed.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "conf.h"
+#include "header.h"
+#include "verify.h"
+#include "check_run.h"
+
+#define PRESETS		TEST_DATA "/presets.ini"
+#define NOW		1700000000	/* 2023-11-14T22:13:20Z */
+#define BODY		"{\"event\":\"ping\",\"id\":7}"
+#define OTHER		"{\"event\":\"ping\",\"id\":8}"
+
+static struct conf		*conf;
+static struct conf_errors	 errs;
+
+static void
+setup(void)
+{
+	memset(&errs, 0, sizeof(errs));
+	conf = conf_load(PRESETS, &errs);
+	ck_assert_msg(conf != NULL, "%s", errs.n > 0 ? errs.msg[0] : "");
+}
+
+static void
+teardown(void)
+{
+	conf_free(conf);
+	conf = NULL;
+	conf_errors_free(&errs);
+}
+
+/*
+ * Run endpoint name (its secret replaced by secret, unless NULL) on
+ * body at now, with the NULL-ended header name, value pairs.
+ */
+static enum verify_status
+run(const char *name, const char *secret, const char *body, time_t now,
+    ...)
+{
+	const struct endpoint	*ep;
+	struct verify_conf	 vc;
+	struct secret		 sec;
+	struct header_list	 hl = { NULL, 0, 0 };
+	struct verify_http	 http = { "POST", "/" };
+	struct verify_result	 res;
+	const char		*hn;
+	va_list			 ap;
+	char			 path[64];
+
+	snprintf(path, sizeof(path), "/%s", name);
+	ep = conf_find_endpoint(conf, path);
+	ck_assert_msg(ep != NULL, "no endpoint %s", name);
+	vc = ep->verify;
+	if (secret != NULL) {
+		sec = (struct secret){ (unsigned char *)secret,
+		    strlen(secret), 0 };
+		vc.secrets = &sec;
+		vc.nsecrets = 1;
+	}
+	va_start(ap, now);
+	while ((hn = va_arg(ap, const char *)) != NULL)
+		ck_assert_int_eq(header_add(&hl, hn, va_arg(ap,
+		    const char *)), 0);
+	va_end(ap);
+	memset(&res, 0, sizeof(res));
+	verify_request_http(&vc, &http, &hl, (const unsigned char *)body,
+	    strlen(body), now, &res);
+	verify_result_clear(&res);
+	header_list_free(&hl);
+	return res.status;
+}
+
+/*
+ * Zoom: x-zm-signature = v0= hex HMAC-SHA256 of v0:TS:BODY.
+ * printf '%s' "v0:1700000000:$B" | openssl dgst -sha256 -hmac "$S"
+ */
+#define ZOOM_SIG "v0=cb88809bb77aa65c3f6aef085fd9e039c7d674a487b9ee288bfba289137d1e34"
+#define ZOOM(sec, body, now, sig, ts) run("zoom", sec, body, now, \
+    "x-zm-signature", sig, "x-zm-request-timestamp", ts, (char *)NULL)
+
+START_TEST(test_zoom)
+{
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW, ZOOM_SIG, "1700000000"),
+	    VERIFY_OK);
+	/* Within timestamp_tolerance (300 s), either way. */
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW + 10, ZOOM_SIG, "1700000000"),
+	    VERIFY_OK);
+	ck_assert_int_eq(ZOOM("wrong", BODY, NOW, ZOOM_SIG, "1700000000"),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(ZOOM(NULL, OTHER, NOW, ZOOM_SIG, "1700000000"),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW, ZOOM_SIG, "1700000001"),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW + 301, ZOOM_SIG, "1700000000"),
+	    VERIFY_STALE);
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW, ZOOM_SIG + 3, "1700000000"),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(ZOOM(NULL, BODY, NOW, ZOOM_SIG, "yesterday"),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(run("zoom", NULL, BODY, NOW, "x-zm-signature",
+	    ZOOM_SIG, (char *)NULL), VERIFY_MISSING);
+}
+END_TEST
+
+/*
+ * Twitch EventSub: Twitch-Eventsub-Message-Signature = sha256= hex
+ * HMAC-SHA256 of message id, timestamp (RFC 3339) and body, joined.
+ * printf '%s' "msg-12023-11-14T22:13:20.123456789Z$B" |
+ *     openssl dgst -sha256 -hmac "$S"
+ */
+#define TW_SIG "sha256=d1dcbd5024a850cfeed483b60eb77fbfb66b51334747cb95d76f980cf3c3abbd"
+#define TW_TS "2023-11-14T22:13:20.123456789Z"
+#define TWITCH(sec, body, now, id, ts, sig) run("twitch", sec, body, now, \
+    "Twitch-Eventsub-Message-Id", id, \
+    "Twitch-Eventsub-Message-Timestamp", ts, \
+    "Twitch-Eventsub-Message-Signature", sig, (char *)NULL)
+
+START_TEST(test_twitch)
+{
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW, "msg-1", TW_TS, TW_SIG),
+	    VERIFY_OK);
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW - 300, "msg-1", TW_TS,
+	    TW_SIG), VERIFY_OK);
+	ck_assert_int_eq(TWITCH("wrong", BODY, NOW, "msg-1", TW_TS, TW_SIG),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(TWITCH(NULL, OTHER, NOW, "msg-1", TW_TS, TW_SIG),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW, "msg-2", TW_TS, TW_SIG),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW + 301, "msg-1", TW_TS,
+	    TW_SIG), VERIFY_STALE);
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW, "msg-1", "2023-11-14 22:13",
+	    TW_SIG), VERIFY_MALFORMED);
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW, "msg-1", TW_TS,
+	    TW_SIG + 7), VERIFY_MALFORMED);
+	/* The same instant with an offset: the time parses, the text signed. */
+	ck_assert_int_eq(TWITCH(NULL, BODY, NOW + 301, "msg-1",
+	    "2023-11-15T00:13:20+02:00", TW_SIG), VERIFY_MISMATCH);
+}
+END_TEST
+
+/*
+ * Paddle: Paddle-Signature = ts=TS;h1=hex HMAC-SHA256 of TS:BODY; more
+ * than one h1 while a secret rotates.  The endpoint sets
+ * timestamp_tolerance = 5, as Paddle's SDKs do.
+ * printf '%s' "1700000000:$B" | openssl dgst -sha256 -hmac "$S"
+ */
+#define PADDLE_H1 "h1=54a1a9e72968a5dbfeebb4c4e4c3194761b8b5a92f33dc4ee3b702fbf84f099f"
+#define PADDLE(sec, body, now, v) run("paddle", sec, body, now, \
+    "Paddle-Signature", v, (char *)NULL)
+
+START_TEST(test_paddle)
+{
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW, "ts=1700000000;" PADDLE_H1),
+	    VERIFY_OK);
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW, "ts=1700000000;h1=00ff;"
+	    PADDLE_H1), VERIFY_OK);
+	ck_assert_int_eq(PADDLE("wrong", BODY, NOW, "ts=1700000000;"
+	    PADDLE_H1), VERIFY_MISMATCH);
+	ck_assert_int_eq(PADDLE(NULL, OTHER, NOW, "ts=1700000000;"
+	    PADDLE_H1), VERIFY_MISMATCH);
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW, "ts=1700000001;"
+	    PADDLE_H1), VERIFY_MISMATCH);
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW + 6, "ts=1700000000;"
+	    PADDLE_H1), VERIFY_STALE);
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW, PADDLE_H1),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(PADDLE(NULL, BODY, NOW, "ts=1700000000"),
+	    VERIFY_MALFORMED);
+}
+END_TEST
+
+/*
+ * Linear, Sentry: the header is the hex HMAC-SHA256 of the body; PagerDuty
+ * writes it v1=hex, a comma-separated list while a secret rotates.
+ * printf '%s' "$B" | openssl dgst -sha256 -hmac "$S"
+ */
+#define BODY_HEX "5dbbc2f6e4121e4d01bc4369ddd5c0774d19d6752b9838d54e5ad73d5af5f1bb"
+
+static void
+body_hex(const char *ep, const char *hdr)
+{
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, hdr, BODY_HEX, (char *)NULL),
+	    VERIFY_OK);
+	ck_assert_int_eq(run(ep, "wrong", BODY, NOW, hdr, BODY_HEX,
+	    (char *)NULL), VERIFY_MISMATCH);
+	ck_assert_int_eq(run(ep, NULL, OTHER, NOW, hdr, BODY_HEX,
+	    (char *)NULL), VERIFY_MISMATCH);
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, hdr, "sha256=" BODY_HEX,
+	    (char *)NULL), VERIFY_MALFORMED);
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, (char *)NULL),
+	    VERIFY_MISSING);
+}
+
+START_TEST(test_linear)
+{
+	body_hex("linear", "Linear-Signature");
+}
+END_TEST
+
+START_TEST(test_sentry)
+{
+	body_hex("sentry", "Sentry-Hook-Signature");
+}
+END_TEST
+
+#define PD(sec, body, v) run("pagerduty", sec, body, NOW, \
+    "X-PagerDuty-Signature", v, (char *)NULL)
+
+START_TEST(test_pagerduty)
+{
+	ck_assert_int_eq(PD(NULL, BODY, "v1=" BODY_HEX), VERIFY_OK);
+	ck_assert_int_eq(PD(NULL, BODY, "v1=00ff,v1=" BODY_HEX), VERIFY_OK);
+	ck_assert_int_eq(PD(NULL, BODY, "v1=" BODY_HEX ", v1=00ff"),
+	    VERIFY_OK);
+	ck_assert_int_eq(PD("wrong", BODY, "v1=" BODY_HEX), VERIFY_MISMATCH);
+	ck_assert_int_eq(PD(NULL, OTHER, "v1=" BODY_HEX), VERIFY_MISMATCH);
+	ck_assert_int_eq(PD(NULL, BODY, BODY_HEX), VERIFY_MALFORMED);
+	ck_assert_int_eq(PD(NULL, BODY, "v2=" BODY_HEX), VERIFY_MALFORMED);
+}
+END_TEST
+
+/*
+ * Typeform: Typeform-Signature = sha256= base64 HMAC-SHA256 of the body.
+ * printf '%s' "$B" | openssl dgst -sha256 -hmac "$S" -binary | base64
+ */
+#define TF_SIG "sha256=XbvC9uQSHk0BvENp3dXAd00Z1nUrmDjVTlrXPVr18bs="
+#define TF(sec, body, v) run("typeform", sec, body, NOW, \
+    "Typeform-Signature", v, (char *)NULL)
+
+START_TEST(test_typeform)
+{
+	ck_assert_int_eq(TF(NULL, BODY, TF_SIG), VERIFY_OK);
+	ck_assert_int_eq(TF("wrong", BODY, TF_SIG), VERIFY_MISMATCH);
+	ck_assert_int_eq(TF(NULL, OTHER, TF_SIG), VERIFY_MISMATCH);
+	ck_assert_int_eq(TF(NULL, BODY, TF_SIG + 7), VERIFY_MALFORMED);
+	ck_assert_int_eq(TF(NULL, BODY, "sha256=" BODY_HEX),
+	    VERIFY_MALFORMED);
+}
+END_TEST
+
+static Suite *
+presets_suite(void)
+{
+	Suite	*s = suite_create("verify_presets");
+	TCase	*tc = tcase_create("presets");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_zoom);
+	tcase_add_test(tc, test_twitch);
+	tcase_add_test(tc, test_paddle);
+	tcase_add_test(tc, test_linear);
+	tcase_add_test(tc, test_sentry);
+	tcase_add_test(tc, test_pagerduty);
+	tcase_add_test(tc, test_typeform);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return check_run(presets_suite());
+}
