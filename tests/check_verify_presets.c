@@ -4,7 +4,8 @@
  * tests/data/presets.ini as the configuration gives them: a secret
  * only.  Each accepts its vector and refuses a wrong secret, an altered
  * body, a malformed header and, where the provider signs a time, a
- * stale one.
+ * stale one; and its written-out form in hookspool.ini(5), an hmac rule
+ * of the same file, gets the same status for every request.
  *
  * No provider's documentation prints a complete example (secret, body,
  * signature) for these schemes, so every vector was computed with
@@ -50,27 +51,19 @@ teardown(void)
 	conf_errors_free(&errs);
 }
 
-/*
- * Run endpoint name (its secret replaced by secret, unless NULL) on
- * body at now, with the NULL-ended header name, value pairs.
- */
+/* Endpoint path of conf, its secret replaced by secret unless NULL. */
 static enum verify_status
-run(const char *name, const char *secret, const char *body, time_t now,
-    ...)
+run_one(const char *path, const char *secret, const char *body, time_t now,
+    const struct header_list *hl)
 {
 	const struct endpoint	*ep;
 	struct verify_conf	 vc;
 	struct secret		 sec;
-	struct header_list	 hl = { NULL, 0, 0 };
 	struct verify_http	 http = { "POST", "/" };
 	struct verify_result	 res;
-	const char		*hn;
-	va_list			 ap;
-	char			 path[64];
 
-	snprintf(path, sizeof(path), "/%s", name);
 	ep = conf_find_endpoint(conf, path);
-	ck_assert_msg(ep != NULL, "no endpoint %s", name);
+	ck_assert_msg(ep != NULL, "no endpoint %s", path);
 	vc = ep->verify;
 	if (secret != NULL) {
 		sec = (struct secret){ (unsigned char *)secret,
@@ -78,17 +71,40 @@ run(const char *name, const char *secret, const char *body, time_t now,
 		vc.secrets = &sec;
 		vc.nsecrets = 1;
 	}
+	memset(&res, 0, sizeof(res));
+	verify_request_http(&vc, &http, hl, (const unsigned char *)body,
+	    strlen(body), now, &res);
+	verify_result_clear(&res);
+	return res.status;
+}
+
+/*
+ * Run preset name on body at now, with the NULL-ended header name,
+ * value pairs; its written-out form (name-rule) must agree.
+ */
+static enum verify_status
+run(const char *name, const char *secret, const char *body, time_t now,
+    ...)
+{
+	struct header_list	 hl = { NULL, 0, 0 };
+	enum verify_status	 st, rule;
+	const char		*hn;
+	char			 path[64];
+	va_list			 ap;
+
 	va_start(ap, now);
 	while ((hn = va_arg(ap, const char *)) != NULL)
 		ck_assert_int_eq(header_add(&hl, hn, va_arg(ap,
 		    const char *)), 0);
 	va_end(ap);
-	memset(&res, 0, sizeof(res));
-	verify_request_http(&vc, &http, &hl, (const unsigned char *)body,
-	    strlen(body), now, &res);
-	verify_result_clear(&res);
+	snprintf(path, sizeof(path), "/%s", name);
+	st = run_one(path, secret, body, now, &hl);
+	snprintf(path, sizeof(path), "/%s-rule", name);
+	rule = run_one(path, secret, body, now, &hl);
+	ck_assert_msg(st == rule, "%s: preset %s, written out %s", name,
+	    verify_status_name(st), verify_status_name(rule));
 	header_list_free(&hl);
-	return res.status;
+	return st;
 }
 
 /*
