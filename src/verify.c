@@ -82,7 +82,8 @@ static const struct verify_scheme schemes[] = {
 	{ "discord", false, "x-signature-ed25519", verify_discord,
 	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
 	{ "hmac", true, NULL, verify_hmac,
-	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE },
+	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE |
+	    VERIFY_FULL_URL },
 	/* Presets: rules hmac can write, filled in at load. */
 	{ "zoom", true, "x-zm-signature", verify_hmac,
 	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
@@ -98,6 +99,11 @@ static const struct verify_scheme schemes[] = {
 	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
 	{ "typeform", true, "typeform-signature", verify_hmac,
 	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "hubspot", true, "x-hubspot-signature-v3", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET |
+	    VERIFY_FULL_URL },
+	{ "square", true, "x-square-hmacsha256-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET | VERIFY_FULL_URL },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))

@@ -40,6 +40,7 @@ enum tpl_kind {
 	TPL_HEADER,
 	TPL_METHOD,
 	TPL_URL,
+	TPL_FULL_URL,
 	TPL_QUERY,
 	TPL_TIMESTAMP
 };
@@ -68,6 +69,7 @@ static const struct {
 	{ "body", TPL_BODY },
 	{ "method", TPL_METHOD },
 	{ "url", TPL_URL },
+	{ "full_url", TPL_FULL_URL },
 	{ "query", TPL_QUERY },
 	{ "timestamp", TPL_TIMESTAMP },
 };
@@ -155,7 +157,7 @@ tpl_var(struct verify_template *t, const char *s, size_t n, char *err,
 			    errlen);
 	}
 	snprintf(err, errlen, "unknown variable ${%.*s} (known: body, "
-	    "method, url, query, timestamp, header.NAME)", (int)(n > 64 ?
+	    "method, url, full_url, query, timestamp, header.NAME)", (int)(n > 64 ?
 	    64 : n), s);
 	return -1;
 }
@@ -195,16 +197,28 @@ fail:
 	return NULL;
 }
 
-bool
-verify_template_has_timestamp(const struct verify_template *t)
+static bool
+tpl_has(const struct verify_template *t, enum tpl_kind kind)
 {
 	size_t	i;
 
 	for (i = 0; t != NULL && i < t->n; i++) {
-		if (t->v[i].kind == TPL_TIMESTAMP)
+		if (t->v[i].kind == kind)
 			return true;
 	}
 	return false;
+}
+
+bool
+verify_template_has_timestamp(const struct verify_template *t)
+{
+	return tpl_has(t, TPL_TIMESTAMP);
+}
+
+bool
+verify_template_has_full_url(const struct verify_template *t)
+{
+	return tpl_has(t, TPL_FULL_URL);
 }
 
 /* ---- signature_pattern, timestamp_pattern ---- */
@@ -469,7 +483,11 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 	return 0;
 }
 
-/* The pieces of signed_content for this request; -1 with res set. */
+/*
+ * The pieces of signed_content for this request, at most two a part
+ * (${full_url}: public_url and the query); their count, or -1 with res
+ * set.
+ */
 static int
 hmac_content(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
@@ -478,7 +496,7 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 {
 	const struct tpl_part	*p;
 	const char		*s, *url, *q;
-	size_t			 i;
+	size_t			 i, n = 0;
 
 	url = http != NULL && http->url != NULL ? http->url : "";
 	q = strchr(url, '?');
@@ -486,35 +504,42 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 		p = &vc->signed_content->v[i];
 		switch (p->kind) {
 		case TPL_TEXT:
-			msg[i] = (struct verify_chunk){ p->text, p->len };
+			msg[n++] = (struct verify_chunk){ p->text, p->len };
 			break;
 		case TPL_BODY:
-			msg[i] = (struct verify_chunk){ body, len };
+			msg[n++] = (struct verify_chunk){ body, len };
 			break;
 		case TPL_HEADER:
 			s = verify_header_need(headers, p->text, res);
 			if (s == NULL)
 				return -1;
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			break;
 		case TPL_METHOD:
 			s = http != NULL && http->method != NULL ?
 			    http->method : "";
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			break;
 		case TPL_URL:
-			msg[i] = (struct verify_chunk){ url, strlen(url) };
+			msg[n++] = (struct verify_chunk){ url, strlen(url) };
 			break;
 		case TPL_QUERY:
 			s = q != NULL ? q + 1 : "";
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
+			break;
+		case TPL_FULL_URL:
+			/* public_url, then the query as requested. */
+			s = vc->public_url != NULL ? vc->public_url : "";
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
+			if (q != NULL)
+				msg[n++] = (struct verify_chunk){ q, strlen(q) };
 			break;
 		case TPL_TIMESTAMP:
-			msg[i] = (struct verify_chunk){ ts, tslen };
+			msg[n++] = (struct verify_chunk){ ts, tslen };
 			break;
 		}
 	}
-	return 0;
+	return (int)n;
 }
 
 void
@@ -522,8 +547,9 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
-	struct verify_chunk	 msg[TPL_MAX_PARTS];
+	struct verify_chunk	 msg[2 * TPL_MAX_PARTS];
 	struct verify_sigs	 sigs;
+	int			 n;
 	struct verify_mac	*m;
 	const char		*value, *ts = NULL;
 	size_t			 tslen = 0;
@@ -542,10 +568,10 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	if (vc->timestamp_header != NULL && hmac_timestamp(vc, headers, &ts,
 	    &tslen, &when, res) == -1)
 		return;
-	if (hmac_content(vc, http, headers, body, len, ts, tslen, msg,
-	    res) == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
+	n = hmac_content(vc, http, headers, body, len, ts, tslen, msg, res);
+	if (n == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
 		return;
-	verify_mac_match(m, vc, msg, vc->signed_content->n, &sigs, res);
+	verify_mac_match(m, vc, msg, (size_t)n, &sigs, res);
 	if (vc->timestamp_header != NULL)
 		verify_ts_window(vc, when, now, res);
 }

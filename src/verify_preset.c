@@ -43,6 +43,11 @@ static const struct verify_preset presets[] = {
 	{ "sentry", "${body}", NULL, VERIFY_HEX, VERIFY_SHA256, NULL, NULL },
 	{ "typeform", "${body}", "^sha256=(?<sig>[A-Za-z0-9+/]+=*)$",
 	    VERIFY_BASE64, VERIFY_SHA256, NULL, NULL },
+	/* HubSpot v3: the timestamp is in milliseconds. */
+	{ "hubspot", "${method}${full_url}${body}${timestamp}", NULL,
+	    VERIFY_BASE64, VERIFY_SHA256, "x-hubspot-request-timestamp", NULL },
+	{ "square", "${full_url}${body}", NULL, VERIFY_BASE64, VERIFY_SHA256,
+	    NULL, NULL },
 };
 
 static const struct verify_preset *

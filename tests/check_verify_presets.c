@@ -1,6 +1,6 @@
 /*
  * check_verify_presets: the signature_type presets (zoom, twitch,
- * paddle, linear, pagerduty, sentry, typeform), loaded from
+ * paddle, linear, pagerduty, sentry, typeform, hubspot, square), loaded from
  * tests/data/presets.ini as the configuration gives them: a secret
  * only.  Each accepts its vector and refuses a wrong secret, an altered
  * body, a malformed header and, where the provider signs a time, a
@@ -262,17 +262,78 @@ END_TEST
  * printf '%s' "$B" | openssl dgst -sha256 -hmac "$S" -binary | base64
  */
 #define TF_SIG "sha256=XbvC9uQSHk0BvENp3dXAd00Z1nUrmDjVTlrXPVr18bs="
-#define TF(sec, body, v) run("typeform", sec, body, NOW, \
-    "Typeform-Signature", v, (char *)NULL)
+
+/* A header of one base64 signature: good verifies, bad is malformed. */
+static void
+base64_sig(const char *ep, const char *hdr, const char *good,
+    const char *bad)
+{
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, hdr, good, (char *)NULL),
+	    VERIFY_OK);
+	ck_assert_int_eq(run(ep, "wrong", BODY, NOW, hdr, good,
+	    (char *)NULL), VERIFY_MISMATCH);
+	ck_assert_int_eq(run(ep, NULL, OTHER, NOW, hdr, good, (char *)NULL),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, hdr, bad, (char *)NULL),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(run(ep, NULL, BODY, NOW, (char *)NULL),
+	    VERIFY_MISSING);
+}
 
 START_TEST(test_typeform)
 {
-	ck_assert_int_eq(TF(NULL, BODY, TF_SIG), VERIFY_OK);
-	ck_assert_int_eq(TF("wrong", BODY, TF_SIG), VERIFY_MISMATCH);
-	ck_assert_int_eq(TF(NULL, OTHER, TF_SIG), VERIFY_MISMATCH);
-	ck_assert_int_eq(TF(NULL, BODY, TF_SIG + 7), VERIFY_MALFORMED);
-	ck_assert_int_eq(TF(NULL, BODY, "sha256=" BODY_HEX),
-	    VERIFY_MALFORMED);
+	base64_sig("typeform", "Typeform-Signature", TF_SIG, TF_SIG + 7);
+	base64_sig("typeform", "Typeform-Signature", TF_SIG,
+	    "sha256=" BODY_HEX);
+}
+END_TEST
+
+/*
+ * HubSpot v3: X-HubSpot-Signature-v3 = base64 HMAC-SHA256 of method,
+ * full URL, body and X-HubSpot-Request-Timestamp (milliseconds).
+ * printf '%s' "POSThttps://hooks.example.com/hooks/hubspot${B}1700000000000" |
+ *     openssl dgst -sha256 -hmac "$S" -binary | base64
+ */
+#define HS_SIG "crm6NDw1GDTwv1aZ6y+qR5Ve1Ar95Lag4ZOGcM06l0U="
+#define HS(sec, body, now, sig, ts) run("hubspot", sec, body, now, \
+    "X-HubSpot-Signature-v3", sig, "X-HubSpot-Request-Timestamp", ts, \
+    (char *)NULL)
+
+START_TEST(test_hubspot)
+{
+	static const struct {
+		const char		*secret, *body, *sig, *ts;
+		time_t			 now;
+		enum verify_status	 want;
+	} t[] = {
+		{ NULL, BODY, HS_SIG, "1700000000000", NOW, VERIFY_OK },
+		{ "wrong", BODY, HS_SIG, "1700000000000", NOW, VERIFY_MISMATCH },
+		{ NULL, OTHER, HS_SIG, "1700000000000", NOW, VERIFY_MISMATCH },
+		{ NULL, BODY, HS_SIG, "1700000000001", NOW, VERIFY_MISMATCH },
+		{ NULL, BODY, HS_SIG, "1700000000000", NOW + 301, VERIFY_STALE },
+		{ NULL, BODY, "not base64!", "1700000000000", NOW,
+		    VERIFY_MALFORMED },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_int_eq(HS(t[i].secret, t[i].body, t[i].now, t[i].sig,
+		    t[i].ts), t[i].want);
+}
+END_TEST
+
+/*
+ * Square: x-square-hmacsha256-signature = base64 HMAC-SHA256 of the
+ * notification URL and the body.
+ * printf '%s' "https://hooks.example.com/hooks/square$B" |
+ *     openssl dgst -sha256 -hmac "$S" -binary | base64
+ */
+#define SQ_SIG "pkttuEXIQYNszNx2A0GsbO+aNFaulSOc4uSVEmiqyP8="
+
+START_TEST(test_square)
+{
+	base64_sig("square", "x-square-hmacsha256-signature", SQ_SIG,
+	    "sha256=" SQ_SIG);
 }
 END_TEST
 
@@ -290,6 +351,8 @@ presets_suite(void)
 	tcase_add_test(tc, test_sentry);
 	tcase_add_test(tc, test_pagerduty);
 	tcase_add_test(tc, test_typeform);
+	tcase_add_test(tc, test_hubspot);
+	tcase_add_test(tc, test_square);
 	suite_add_tcase(s, tc);
 	return s;
 }
