@@ -145,7 +145,7 @@ verify_scheme_find(const char *name)
 const char *
 verify_scheme_names(void)
 {
-	static char	names[256];
+	static char	names[512];
 	size_t		i, off = 0;
 	int		n;
 
