@@ -4,7 +4,7 @@
 # signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
 # ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
 # rule written in the file, the presets (Zoom, Twitch, Paddle, Linear,
-# Sentry, PagerDuty, Typeform), JWT with HS256, RS256 and ES256), one good and
+# Sentry, PagerDuty, Typeform, HubSpot, Square), JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -134,6 +134,18 @@ secret = $S
 [endpoint:typeform]
 path = /hooks/typeform
 signature_type = typeform
+secret = $S
+
+[endpoint:hubspot]
+path = /hooks/hubspot
+signature_type = hubspot
+public_url = https://hooks.example.com/hooks/hubspot
+secret = $S
+
+[endpoint:square]
+path = /hooks/square
+signature_type = square
+public_url = https://hooks.example.com/in/square
 secret = $S
 
 [endpoint:jwt-rs]
@@ -329,6 +341,18 @@ check "pagerduty: two v1, one good: 202" 202 "$(post /hooks/pagerduty -H "X-Page
 check "pagerduty: none good 401" 401 "$(post /hooks/pagerduty -H "X-PagerDuty-Signature: v1=$(flip "$sig")")"
 check "typeform: 202" 202 "$(post /hooks/typeform -H "Typeform-Signature: sha256=$(mac_b64 "$S" < "$T_DIR/body")")"
 check "typeform: hex 401" 401 "$(post /hooks/typeform -H "Typeform-Signature: sha256=$sig")"
+# The URL signed is public_url (a proxy's), then the query as requested.
+hs() { { printf 'POSThttps://hooks.example.com/hooks/hubspot%s' "$1"; cat "$T_DIR/body"; printf '%s' "$2"; } | mac_b64 "$S"; }
+ms=$((NOW * 1000))
+check "hubspot: 202" 202 "$(post '/hooks/hubspot?portal=7' -H "X-HubSpot-Signature-v3: $(hs '?portal=7' "$ms")" -H "X-HubSpot-Request-Timestamp: $ms")"
+check "hubspot: another query 401" 401 "$(post '/hooks/hubspot?portal=8' -H "X-HubSpot-Signature-v3: $(hs '?portal=7' "$ms")" -H "X-HubSpot-Request-Timestamp: $ms")"
+old=$(((NOW - 400) * 1000))
+check "hubspot: stale 401" 401 "$(post /hooks/hubspot -H "X-HubSpot-Signature-v3: $(hs '' "$old")" -H "X-HubSpot-Request-Timestamp: $old")"
+sq() { { printf '%s' "$1"; cat "$T_DIR/body"; } | mac_b64 "$2"; }
+check "square: 202" 202 "$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq https://hooks.example.com/in/square "$S")")"
+check "square: the URL nginx sees is not the one signed: 401" 401 \
+	"$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq "$URL/hooks/square" "$S")")"
+check "square: wrong secret 401" 401 "$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq https://hooks.example.com/in/square nope)")"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
