@@ -212,6 +212,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.jwt_key), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_leeway", set_long, "0",
 	    0, 3600, E(verify.jwt_leeway), 0, NULL },
+	{ SECT_ENDPOINT, "public_url", set_string, NULL,
+	    0, 0, E(verify.public_url), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_issuer", set_string, NULL,
 	    0, 0, E(verify.jwt_issuer), 0, NULL },
 	{ SECT_ENDPOINT, "jwt_audience", set_string, NULL,
@@ -1890,6 +1892,7 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		{ "public_key", VERIFY_ED25519,
 		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
+		{ "public_url", VERIFY_FULL_URL, "hmac, hubspot and square" },
 		{ "jwt_algorithm", VERIFY_JWT, "jwt" },
 		{ "jwt_public_key_file", VERIFY_JWT, "jwt" },
 		{ "jwt_leeway", VERIFY_JWT, "jwt" },
@@ -2179,6 +2182,41 @@ conf_check_dedup(struct conf_parse *p, size_t i)
 		    err);
 }
 
+/*
+ * ${full_url} is public_url, the URL the provider signed (a proxy in
+ * front may change scheme, host and port), and the request's query.
+ */
+static void
+conf_check_public_url(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	const char	*u = ep->verify.public_url;
+
+	if (u == NULL) {
+		if (verify_template_has_full_url(ep->verify.signed_content))
+			conf_error(p, ep->line, "[endpoint:%s]: signature_type "
+			    "%s signs ${full_url}, which needs public_url",
+			    ep->name, ep->verify.scheme->name);
+		return;
+	}
+	if ((strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) ||
+	    strpbrk(u, "?# \t") != NULL)
+		conf_error(p, conf_seen(p, i, "public_url"), "public_url: "
+		    "an http:// or https:// URL without query or fragment");
+}
+
+/* A preset: its rule, fixed in verify_preset.c. */
+static void
+conf_apply_preset(struct conf_parse *p, size_t i)
+{
+	struct endpoint	*ep = &p->conf->endpoints[i];
+	char		 err[160];
+
+	if (verify_preset_apply(&ep->verify, err, sizeof(err)) == -1)
+		conf_error(p, ep->line, "[endpoint:%s]: signature_type %s: %s",
+		    ep->name, ep->verify.scheme->name, err);
+}
+
 static void
 conf_endpoint_check(struct conf_parse *p, size_t i)
 {
@@ -2196,6 +2234,10 @@ conf_endpoint_check(struct conf_parse *p, size_t i)
 		conf_check_jwt(p, i);
 	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
 		conf_check_hmac(p, i);
+	if ((sc->flags & VERIFY_PRESET) != 0)
+		conf_apply_preset(p, i);
+	if ((sc->flags & VERIFY_FULL_URL) != 0)
+		conf_check_public_url(p, i);
 	conf_check_dedup(p, i);
 	if (ep->verify.signature_header == NULL && sc->default_header != NULL) {
 		if (conf_replace(p, &ep->verify.signature_header,
@@ -2498,6 +2540,7 @@ conf_endpoint_free(struct endpoint *ep)
 	EVP_PKEY_free(ep->verify.jwt_key);
 	free(ep->verify.jwt_key_file);
 	free(ep->verify.jwt_issuer);
+	free(ep->verify.public_url);
 	free(ep->verify.jwt_audience);
 	conf_names_free(&ep->redact_headers);
 }

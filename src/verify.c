@@ -82,7 +82,28 @@ static const struct verify_scheme schemes[] = {
 	{ "discord", false, "x-signature-ed25519", verify_discord,
 	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
 	{ "hmac", true, NULL, verify_hmac,
-	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE },
+	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE |
+	    VERIFY_FULL_URL },
+	/* Presets: rules hmac can write, filled in at load. */
+	{ "zoom", true, "x-zm-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "twitch", true, "twitch-eventsub-message-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "paddle", true, "paddle-signature", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "linear", true, "linear-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "pagerduty", true, "x-pagerduty-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "sentry", true, "sentry-hook-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "typeform", true, "typeform-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET },
+	{ "hubspot", true, "x-hubspot-signature-v3", verify_hmac,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS | VERIFY_PRESET |
+	    VERIFY_FULL_URL },
+	{ "square", true, "x-square-hmacsha256-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET | VERIFY_FULL_URL },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
@@ -124,7 +145,7 @@ verify_scheme_find(const char *name)
 const char *
 verify_scheme_names(void)
 {
-	static char	names[256];
+	static char	names[512];
 	size_t		i, off = 0;
 	int		n;
 
@@ -194,7 +215,7 @@ verify_request_http(const struct verify_conf *vc, const struct verify_http *http
 		    sc->needs_secret ? "secret or public key" : "public key");
 		return res->status;
 	}
-	if ((sc->flags & VERIFY_HMAC_RULE) != 0)
+	if ((sc->flags & (VERIFY_HMAC_RULE | VERIFY_PRESET)) != 0)
 		verify_hmac_http(vc, http, headers, body, len, now, res);
 	else
 		sc->verify(vc, headers, body, len, now, res);

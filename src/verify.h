@@ -57,6 +57,10 @@ struct verify_result {
 #define VERIFY_ED25519		0x80
 /* The rule is written in the file: signed_content and the like apply. */
 #define VERIFY_HMAC_RULE	0x100
+/* A provider's rule that hmac can write, by name (verify_preset.c). */
+#define VERIFY_PRESET		0x200
+/* ${full_url} may be signed: public_url applies. */
+#define VERIFY_FULL_URL		0x400
 
 struct verify_scheme {
 	const char	*name;		/* "hmac-sha256", as in signature_type */
@@ -110,6 +114,7 @@ struct verify_conf {
 	int				 signature_algorithm; /* verify_algorithm */
 	char				*timestamp_header; /* normalised, or NULL */
 	struct verify_pattern		*timestamp_pattern; /* NULL: whole */
+	char				*public_url; /* the URL signed, or NULL */
 	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
 	EVP_PKEY			**public_keys;
 	size_t				 npublic_keys;
@@ -121,6 +126,12 @@ struct verify_conf {
 	char				*jwt_issuer;	/* NULL: not checked */
 	char				*jwt_audience;	/* NULL: not checked */
 };
+
+/*
+ * Fill vc's hmac rule from the preset its scheme names.  0, or -1 with
+ * the reason in err.  Called at configuration load.
+ */
+int	verify_preset_apply(struct verify_conf *vc, char *err, size_t errlen);
 
 /* The request line, for what signature_type hmac may sign. */
 struct verify_http {
@@ -197,12 +208,14 @@ EVP_PKEY	*verify_ed25519_key(const char *s, size_t n, char *why,
 
 /*
  * A signed_content template: text with ${body}, ${method}, ${url},
- * ${query}, ${timestamp} and ${header.NAME}.  NULL with the reason in
+ * ${full_url}, ${query}, ${timestamp} and ${header.NAME}.  NULL with the reason in
  * err (an unknown variable, a ${ left open, too many pieces).
  */
 struct verify_template	*verify_template_parse(const char *,
 			    char *err, size_t errlen);
 bool			 verify_template_has_timestamp(
+			    const struct verify_template *);
+bool			 verify_template_has_full_url(
 			    const struct verify_template *);
 void			 verify_template_free(struct verify_template *);
 /*

@@ -40,6 +40,7 @@ enum tpl_kind {
 	TPL_HEADER,
 	TPL_METHOD,
 	TPL_URL,
+	TPL_FULL_URL,
 	TPL_QUERY,
 	TPL_TIMESTAMP
 };
@@ -68,6 +69,7 @@ static const struct {
 	{ "body", TPL_BODY },
 	{ "method", TPL_METHOD },
 	{ "url", TPL_URL },
+	{ "full_url", TPL_FULL_URL },
 	{ "query", TPL_QUERY },
 	{ "timestamp", TPL_TIMESTAMP },
 };
@@ -155,7 +157,7 @@ tpl_var(struct verify_template *t, const char *s, size_t n, char *err,
 			    errlen);
 	}
 	snprintf(err, errlen, "unknown variable ${%.*s} (known: body, "
-	    "method, url, query, timestamp, header.NAME)", (int)(n > 64 ?
+	    "method, url, full_url, query, timestamp, header.NAME)", (int)(n > 64 ?
 	    64 : n), s);
 	return -1;
 }
@@ -195,16 +197,28 @@ fail:
 	return NULL;
 }
 
-bool
-verify_template_has_timestamp(const struct verify_template *t)
+static bool
+tpl_has(const struct verify_template *t, enum tpl_kind kind)
 {
 	size_t	i;
 
 	for (i = 0; t != NULL && i < t->n; i++) {
-		if (t->v[i].kind == TPL_TIMESTAMP)
+		if (t->v[i].kind == kind)
 			return true;
 	}
 	return false;
+}
+
+bool
+verify_template_has_timestamp(const struct verify_template *t)
+{
+	return tpl_has(t, TPL_TIMESTAMP);
+}
+
+bool
+verify_template_has_full_url(const struct verify_template *t)
+{
+	return tpl_has(t, TPL_FULL_URL);
 }
 
 /* ---- signature_pattern, timestamp_pattern ---- */
@@ -365,6 +379,78 @@ hmac_sigs(const struct verify_conf *vc, const struct verify_mac *m,
 	return 0;
 }
 
+/* n digits of s as a number, or -1. */
+static int
+rfc3339_num(const char *s, size_t n)
+{
+	int	v = 0;
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * An RFC 3339 date-time, "2019-11-16T10:11:12.634234626Z" or with a
+ * +hh:mm offset, as unix seconds (the fraction dropped).  -1 if it is
+ * not one.
+ */
+static int
+rfc3339_parse(const char *s, size_t n, long long *ts)
+{
+	static const char	 form[] = "dddd-dd-ddTdd:dd:dd";
+	int			 y, mo, d, h, mi, sec, off = 0;
+	int			 era, yoe, doy;
+	size_t			 i, f = sizeof(form) - 1;
+	long long		 days;
+
+	if (n < f + 1)
+		return -1;
+	for (i = 0; i < f; i++) {
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' :
+		    (form[i] == 'T' ? s[i] != 'T' && s[i] != 't' :
+		    s[i] != form[i]))
+			return -1;
+	}
+	y = rfc3339_num(s, 4);
+	mo = rfc3339_num(s + 5, 2);
+	d = rfc3339_num(s + 8, 2);
+	h = rfc3339_num(s + 11, 2);
+	mi = rfc3339_num(s + 14, 2);
+	sec = rfc3339_num(s + 17, 2);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	if (s[f] == '.') {
+		for (f++; f < n && s[f] >= '0' && s[f] <= '9'; f++)
+			;
+	}
+	if (f + 1 == n && (s[f] == 'Z' || s[f] == 'z'))
+		off = 0;
+	else if (f + 6 == n && (s[f] == '+' || s[f] == '-') &&
+	    s[f + 3] == ':' && rfc3339_num(s + f + 1, 2) >= 0 &&
+	    rfc3339_num(s + f + 4, 2) >= 0) {
+		off = rfc3339_num(s + f + 1, 2) * 3600 +
+		    rfc3339_num(s + f + 4, 2) * 60;
+		if (s[f] == '-')
+			off = -off;
+	} else
+		return -1;
+	/* Days from the civil date (proleptic Gregorian), 1970-01-01 = 0. */
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	days = (long long)era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 +
+	    doy - 719468;
+	*ts = days * 86400 + h * 3600 + mi * 60 + sec - off;
+	return 0;
+}
+
 /* The timestamp: its text (as signed) and its value in seconds. */
 static int
 hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
@@ -385,9 +471,11 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 		found = pattern_find(vc->timestamp_pattern, value,
 		    strlen(value), raw, rawlen, 1);
 	}
+	if (found == 1 && rfc3339_parse(*raw, *rawlen, ts) == 0)
+		return 0;
 	if (found != 1 || verify_ts_parse(*raw, *rawlen, ts) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "%s holds no unix "
-		    "time", vc->timestamp_header);
+		    "or RFC 3339 time", vc->timestamp_header);
 		return -1;
 	}
 	if (*ts >= TS_MS_FROM)
@@ -395,7 +483,11 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 	return 0;
 }
 
-/* The pieces of signed_content for this request; -1 with res set. */
+/*
+ * The pieces of signed_content for this request, at most two a part
+ * (${full_url}: public_url and the query); their count, or -1 with res
+ * set.
+ */
 static int
 hmac_content(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
@@ -404,7 +496,7 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 {
 	const struct tpl_part	*p;
 	const char		*s, *url, *q;
-	size_t			 i;
+	size_t			 i, n = 0;
 
 	url = http != NULL && http->url != NULL ? http->url : "";
 	q = strchr(url, '?');
@@ -412,35 +504,42 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 		p = &vc->signed_content->v[i];
 		switch (p->kind) {
 		case TPL_TEXT:
-			msg[i] = (struct verify_chunk){ p->text, p->len };
+			msg[n++] = (struct verify_chunk){ p->text, p->len };
 			break;
 		case TPL_BODY:
-			msg[i] = (struct verify_chunk){ body, len };
+			msg[n++] = (struct verify_chunk){ body, len };
 			break;
 		case TPL_HEADER:
 			s = verify_header_need(headers, p->text, res);
 			if (s == NULL)
 				return -1;
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			break;
 		case TPL_METHOD:
 			s = http != NULL && http->method != NULL ?
 			    http->method : "";
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			break;
 		case TPL_URL:
-			msg[i] = (struct verify_chunk){ url, strlen(url) };
+			msg[n++] = (struct verify_chunk){ url, strlen(url) };
 			break;
 		case TPL_QUERY:
 			s = q != NULL ? q + 1 : "";
-			msg[i] = (struct verify_chunk){ s, strlen(s) };
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
+			break;
+		case TPL_FULL_URL:
+			/* public_url, then the query as requested. */
+			s = vc->public_url != NULL ? vc->public_url : "";
+			msg[n++] = (struct verify_chunk){ s, strlen(s) };
+			if (q != NULL)
+				msg[n++] = (struct verify_chunk){ q, strlen(q) };
 			break;
 		case TPL_TIMESTAMP:
-			msg[i] = (struct verify_chunk){ ts, tslen };
+			msg[n++] = (struct verify_chunk){ ts, tslen };
 			break;
 		}
 	}
-	return 0;
+	return (int)n;
 }
 
 void
@@ -448,8 +547,9 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
     time_t now, struct verify_result *res)
 {
-	struct verify_chunk	 msg[TPL_MAX_PARTS];
+	struct verify_chunk	 msg[2 * TPL_MAX_PARTS];
 	struct verify_sigs	 sigs;
+	int			 n;
 	struct verify_mac	*m;
 	const char		*value, *ts = NULL;
 	size_t			 tslen = 0;
@@ -468,10 +568,10 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	if (vc->timestamp_header != NULL && hmac_timestamp(vc, headers, &ts,
 	    &tslen, &when, res) == -1)
 		return;
-	if (hmac_content(vc, http, headers, body, len, ts, tslen, msg,
-	    res) == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
+	n = hmac_content(vc, http, headers, body, len, ts, tslen, msg, res);
+	if (n == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
 		return;
-	verify_mac_match(m, vc, msg, vc->signed_content->n, &sigs, res);
+	verify_mac_match(m, vc, msg, (size_t)n, &sigs, res);
 	if (vc->timestamp_header != NULL)
 		verify_ts_window(vc, when, now, res);
 }

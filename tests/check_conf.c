@@ -490,7 +490,8 @@ START_TEST(test_bad_values)
 	    "13: path: \"hooks/a\" does not start with \"/\"",
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
-	    "standard-webhooks shopify gitlab discord hmac)",
+	    "standard-webhooks shopify gitlab discord hmac zoom twitch paddle "
+	    "linear pagerduty sentry typeform hubspot square)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "
@@ -2072,7 +2073,7 @@ START_TEST(test_hmac_rule_errors)
 	    "signature_header = X-Sig\nsigned_content = v0:${body\n"
 	    "signature_pattern = v1=(?<sig>[0-9a-f]+\n");
 	expect_errors("6: signed_content: unknown variable ${bdy} (known: "
-	    "body, method, url, query, timestamp, header.NAME)",
+	    "body, method, url, full_url, query, timestamp, header.NAME)",
 	    "7: signature_pattern: no (?<sig>...) group",
 	    "8: timestamp_pattern: no (?<ts>...) group",
 	    "8: timestamp_pattern needs timestamp_header",

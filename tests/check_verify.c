@@ -20,7 +20,8 @@
 #include "verify_vectors.h"
 
 #define ALL_SCHEMES	"none hmac-sha256 hmac-sha1 jwt github stripe slack " \
-	"standard-webhooks shopify gitlab discord hmac"
+	"standard-webhooks shopify gitlab discord hmac zoom twitch paddle " \
+	"linear pagerduty sentry typeform hubspot square"
 
 /* Endpoint with scheme name and one secret (NULL: none). */
 static void

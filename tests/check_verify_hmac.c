@@ -706,11 +706,11 @@ START_TEST(test_parse_errors)
 		const char	*err;
 	} tpl[] = {
 		{ "${nope}", "unknown variable ${nope} (known: body, method, "
-		    "url, query, timestamp, header.NAME)" },
+		    "url, full_url, query, timestamp, header.NAME)" },
 		{ "${header.}", "unknown variable ${header.} (known: body, "
-		    "method, url, query, timestamp, header.NAME)" },
+		    "method, url, full_url, query, timestamp, header.NAME)" },
 		{ "${header.a b}", "unknown variable ${header.a b} (known: "
-		    "body, method, url, query, timestamp, header.NAME)" },
+		    "body, method, url, full_url, query, timestamp, header.NAME)" },
 		{ "v0:${body", "${ without a closing }" },
 		{ "", "empty" },
 	};

@@ -3,7 +3,8 @@
 # spawn-fcgi: requests signed here in shell with openssl, as each provider
 # signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
 # ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
-# rule written in the file, JWT with HS256, RS256 and ES256), one good and
+# rule written in the file, the presets (Zoom, Twitch, Paddle, Linear,
+# Sentry, PagerDuty, Typeform, HubSpot, Square), JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -98,6 +99,54 @@ jwt_algorithm = HS256
 secret = $S
 jwt_issuer = ci.example
 jwt_audience = hookspool
+
+[endpoint:zoom]
+path = /hooks/zoom
+signature_type = zoom
+secret = $S
+
+[endpoint:twitch]
+path = /hooks/twitch
+signature_type = twitch
+secret = $S
+timestamp_tolerance = 600
+
+[endpoint:paddle]
+path = /hooks/paddle
+signature_type = paddle
+secret = $S
+
+[endpoint:linear]
+path = /hooks/linear
+signature_type = linear
+secret = $S
+
+[endpoint:pagerduty]
+path = /hooks/pagerduty
+signature_type = pagerduty
+secret = $S
+
+[endpoint:sentry]
+path = /hooks/sentry
+signature_type = sentry
+secret = $S
+
+[endpoint:typeform]
+path = /hooks/typeform
+signature_type = typeform
+secret = $S
+
+[endpoint:hubspot]
+path = /hooks/hubspot
+signature_type = hubspot
+public_url = https://hooks.example.com/hooks/hubspot
+secret = $S
+
+[endpoint:square]
+path = /hooks/square
+signature_type = square
+public_url = https://hooks.example.com/in/square
+secret = $S
 
 [endpoint:jwt-rs]
 path = /hooks/jwt-rs
@@ -262,6 +311,48 @@ old=$(((NOW - 400) * 1000))
 check "hmac rule: stale 401" 401 "$(post '/hooks/rule?a=1' -H 'X-Delivery: d-1' \
 	-H "Acme-Signature: t=$old,v1=$(rule "$old" '/hooks/rule?a=1')")"
 check "hmac rule: the log says stale" 1 "$(last_reason | grep -c 'endpoint=rule .*verify=stale.*timestamp 4[0-9][0-9] s old')"
+
+# ---- presets ----
+zm() { { printf 'v0:%s:' "$1"; cat "$T_DIR/body"; } | mac_hex "$2"; }
+check "zoom: 202" 202 "$(post /hooks/zoom -H "x-zm-signature: v0=$(zm "$NOW" "$S")" -H "x-zm-request-timestamp: $NOW")"
+check "zoom: wrong secret 401" 401 "$(post /hooks/zoom -H "x-zm-signature: v0=$(zm "$NOW" nope)" -H "x-zm-request-timestamp: $NOW")"
+old=$((NOW - 400))
+check "zoom: stale 401" 401 "$(post /hooks/zoom -H "x-zm-signature: v0=$(zm "$old" "$S")" -H "x-zm-request-timestamp: $old")"
+tw_ts=$(date -u -d "@$NOW" +%Y-%m-%dT%H:%M:%S.123456789Z)
+tw() { { printf '%s%s' "$1" "$2"; cat "$T_DIR/body"; } | mac_hex "$3"; }
+check "twitch: 202" 202 "$(post /hooks/twitch -H 'Twitch-Eventsub-Message-Id: m-1' \
+	-H "Twitch-Eventsub-Message-Timestamp: $tw_ts" -H "Twitch-Eventsub-Message-Signature: sha256=$(tw m-1 "$tw_ts" "$S")")"
+check "twitch: another message id 401" 401 "$(post /hooks/twitch -H 'Twitch-Eventsub-Message-Id: m-2' \
+	-H "Twitch-Eventsub-Message-Timestamp: $tw_ts" -H "Twitch-Eventsub-Message-Signature: sha256=$(tw m-1 "$tw_ts" "$S")")"
+tw_old=$(date -u -d "@$((NOW - 700))" +%Y-%m-%dT%H:%M:%SZ)
+check "twitch: older than 600 s 401" 401 "$(post /hooks/twitch -H 'Twitch-Eventsub-Message-Id: m-1' \
+	-H "Twitch-Eventsub-Message-Timestamp: $tw_old" -H "Twitch-Eventsub-Message-Signature: sha256=$(tw m-1 "$tw_old" "$S")")"
+check "twitch: the log says stale" 1 "$(last_reason | grep -c 'endpoint=twitch .*verify=stale')"
+pd() { { printf '%s:' "$1"; cat "$T_DIR/body"; } | mac_hex "$2"; }
+check "paddle: 202" 202 "$(post /hooks/paddle -H "Paddle-Signature: ts=$NOW;h1=$(pd "$NOW" nope);h1=$(pd "$NOW" "$S")")"
+check "paddle: wrong secret 401" 401 "$(post /hooks/paddle -H "Paddle-Signature: ts=$NOW;h1=$(pd "$NOW" nope)")"
+check "paddle: no ts 401" 401 "$(post /hooks/paddle -H "Paddle-Signature: h1=$(pd "$NOW" "$S")")"
+sig=$(mac_hex "$S" < "$T_DIR/body")
+check "linear: 202" 202 "$(post /hooks/linear -H "Linear-Signature: $sig")"
+check "linear: flipped 401" 401 "$(post /hooks/linear -H "Linear-Signature: $(flip "$sig")")"
+check "sentry: 202" 202 "$(post /hooks/sentry -H "Sentry-Hook-Signature: $sig")"
+check "sentry: flipped 401" 401 "$(post /hooks/sentry -H "Sentry-Hook-Signature: $(flip "$sig")")"
+check "pagerduty: two v1, one good: 202" 202 "$(post /hooks/pagerduty -H "X-PagerDuty-Signature: v1=$(flip "$sig"),v1=$sig")"
+check "pagerduty: none good 401" 401 "$(post /hooks/pagerduty -H "X-PagerDuty-Signature: v1=$(flip "$sig")")"
+check "typeform: 202" 202 "$(post /hooks/typeform -H "Typeform-Signature: sha256=$(mac_b64 "$S" < "$T_DIR/body")")"
+check "typeform: hex 401" 401 "$(post /hooks/typeform -H "Typeform-Signature: sha256=$sig")"
+# The URL signed is public_url (a proxy's), then the query as requested.
+hs() { { printf 'POSThttps://hooks.example.com/hooks/hubspot%s' "$1"; cat "$T_DIR/body"; printf '%s' "$2"; } | mac_b64 "$S"; }
+ms=$((NOW * 1000))
+check "hubspot: 202" 202 "$(post '/hooks/hubspot?portal=7' -H "X-HubSpot-Signature-v3: $(hs '?portal=7' "$ms")" -H "X-HubSpot-Request-Timestamp: $ms")"
+check "hubspot: another query 401" 401 "$(post '/hooks/hubspot?portal=8' -H "X-HubSpot-Signature-v3: $(hs '?portal=7' "$ms")" -H "X-HubSpot-Request-Timestamp: $ms")"
+old=$(((NOW - 400) * 1000))
+check "hubspot: stale 401" 401 "$(post /hooks/hubspot -H "X-HubSpot-Signature-v3: $(hs '' "$old")" -H "X-HubSpot-Request-Timestamp: $old")"
+sq() { { printf '%s' "$1"; cat "$T_DIR/body"; } | mac_b64 "$2"; }
+check "square: 202" 202 "$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq https://hooks.example.com/in/square "$S")")"
+check "square: the URL nginx sees is not the one signed: 401" 401 \
+	"$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq "$URL/hooks/square" "$S")")"
+check "square: wrong secret 401" 401 "$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq https://hooks.example.com/in/square nope)")"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
