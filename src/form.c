@@ -15,18 +15,7 @@
 #include <jansson.h>
 
 #include "form.h"
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "verify_int.h"
 
 /*
  * s[0..n) decoded into buf (NUL-terminated, *len bytes): 0, or -1 if it
@@ -36,8 +25,8 @@ int
 form_decode(const char *s, size_t n, char *buf, size_t cap, size_t *len)
 {
 	size_t	i, o = 0;
-	int	hi, lo;
-	char	c;
+	unsigned char	byte;
+	char		c;
 
 	for (i = 0; i < n; i++) {
 		if (o + 1 >= cap)
@@ -47,10 +36,9 @@ form_decode(const char *s, size_t n, char *buf, size_t cap, size_t *len)
 			c = ' ';
 		else if (c == '%') {
 			if (n - i < 3 ||
-			    (hi = hexval((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)s[i + 2])) == -1)
+			    verify_hex_decode(s + i + 1, &byte, 1) == -1)
 				return -1;
-			c = (char)(hi << 4 | lo);
+			c = (char)byte;
 			i += 2;
 		}
 		if (c == '\0')
