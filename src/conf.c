@@ -136,6 +136,8 @@ static const struct conf_key conf_keys[] = {
 	    1024, CONF_MAX_HEADER_SIZE, S(max_header_size), 0, NULL },
 	{ SECT_SERVER, "redact_headers", set_header_names, NULL,
 	    0, 0, S(redact_headers), KEY_REPEAT, NULL },
+	{ SECT_SERVER, "redact_query", set_header_names, NULL,
+	    0, 0, S(redact_query), KEY_REPEAT, NULL },
 	{ SECT_SERVER, "fsync", set_choice, "always", 0, 0, S(fsync), 0,
 	    fsync_choices },
 	{ SECT_SERVER, "max_retry_attempts", set_int, "3",
@@ -171,6 +173,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.signature_header), 0, NULL },
 	{ SECT_ENDPOINT, "redact_headers", set_header_names, NULL,
 	    0, 0, E(redact_headers), KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "redact_query", set_header_names, NULL,
+	    0, 0, E(redact_query), KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "payload_json_field", set_string, NULL,
+	    0, 0, E(payload_json_field), 0, NULL },
 	{ SECT_ENDPOINT, "methods", set_methods, "POST",
 	    0, 0, E(methods), 0, NULL },
 	{ SECT_ENDPOINT, "enabled", set_bool, "true",
@@ -214,6 +220,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_HANDLER, "header.", set_criterion, NULL,
 	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "payload.", set_criterion, NULL,
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
+	{ SECT_HANDLER, "query.", set_criterion, NULL,
 	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "timeout", set_int, "30",
 	    1, 86400, H(timeout), 0, NULL },
@@ -2352,6 +2360,8 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->verify.jwt_issuer);
 	free(ep->verify.jwt_audience);
 	conf_names_free(&ep->redact_headers);
+	conf_names_free(&ep->redact_query);
+	free(ep->payload_json_field);
 }
 
 static void
@@ -2379,6 +2389,7 @@ conf_free(struct conf *conf)
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
 	conf_names_free(&conf->server.redact_headers);
+	conf_names_free(&conf->server.redact_query);
 	conf_errors_free(&conf->warnings);
 	free(conf->file);
 	free(conf);

@@ -829,6 +829,7 @@ replay_handlers(const struct conf *conf, struct attempt_job *job,
 		fe.method = job->method;
 		fe.headers = &job->headers;
 		fe.payload = job->payload;
+		fe.query = job->query_fields;
 		job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	}
 	for (i = 0; i < job->nhandlers; i++)
@@ -881,7 +882,7 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	size_t			 i;
 	int			 rc = EX_OK;
 
-	if ((job = record_job(rec)) == NULL ||
+	if ((job = record_job(conf, rec)) == NULL ||
 	    replay_handlers(conf, job, only) == -1) {
 		log_warn("replay: event record");
 		rc = EX_DATAERR;

@@ -1281,8 +1281,9 @@ START_TEST(test_handler_errors)
 	conf_errors_free(&errs);
 	load("[handler:a]\ncommand = /bin/echo $(touch x)\n"
 	    "[handler:b]\ncommand = ${payload.prog}\n");
-	expect_errors("2: command: '$' at offset 10: only ${payload.PATH} and "
-	    "${header.NAME} are expanded; write \\$ for a dollar",
+	expect_errors("2: command: '$' at offset 10: only ${payload.PATH}, "
+	    "${header.NAME} and ${query.NAME} are expanded; write \\$ for a "
+	    "dollar",
 	    "4: command: placeholder at offset 0 in the program name: an "
 	    "event may not choose the program", NULL);
 }

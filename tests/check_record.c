@@ -792,7 +792,7 @@ START_TEST(test_job)
 	line = encode_line(&ev, &n);
 	rec = record_decode(line, n - 1, NULL, 0);
 	ck_assert_ptr_nonnull(rec);
-	job = record_job(rec);
+	job = record_job(NULL, rec);
 	ck_assert_ptr_nonnull(job);
 	ck_assert_str_eq(job->id, FIXED_ID);
 	ck_assert_str_eq(job->endpoint, "github");
@@ -808,7 +808,7 @@ START_TEST(test_job)
 	/* Not an event id: no job. */
 	json_object_set_new(rec, "id", json_string("x"));
 	errno = 0;
-	ck_assert_ptr_null(record_job(rec));
+	ck_assert_ptr_null(record_job(NULL, rec));
 	ck_assert_int_eq(errno, EINVAL);
 	json_decref(rec);
 	free(line);
