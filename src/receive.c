@@ -845,14 +845,18 @@ void
 receive_log(const struct request *req, const struct response *resp,
     int64_t elapsed_us)
 {
-	char	m[16], p[LOG_FIELD_MAX], a[64];
+	char		 m[16], p[LOG_FIELD_MAX], a[64], path[LOG_FIELD_MAX];
+	const char	*u = req->uri ? req->uri : req->path_info;
 
+	/* The path only: a query's values may be credentials. */
+	if (u != NULL)
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(u, "?#"), u);
 	log_info("id=%s endpoint=%s method=%s path=%s from=%s status=%d "
 	    "verify=%s%s%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",
 	    resp->endpoint ? resp->endpoint : "-",
 	    loggable(req->method, m, sizeof(m)),
-	    loggable(req->uri ? req->uri : req->path_info, p, sizeof(p)),
+	    loggable(u != NULL ? path : NULL, p, sizeof(p)),
 	    loggable(req->remote_addr, a, sizeof(a)),
 	    resp->status, resp->verify,
 	    resp->handshake ? " handshake=" : "",
