@@ -10,11 +10,9 @@ need nginx spawn-fcgi curl jq
 
 t_tmpdir
 trap 'servers_stop; rm -rf "$T_DIR"' EXIT
-cd "$T_DIR" || exit 99
-SPOOL=$T_DIR/spool
-OUT=$T_DIR/out
-mkdir -m 0700 "$SPOOL" "$OUT"
 TOKEN=t0ken-Value-9f3a
+SPOOL=$T_DIR/spool OUT=$T_DIR/out
+mkdir -m 0700 "$SPOOL" "$OUT" && cd "$T_DIR" || exit 99
 
 cat > "$T_DIR/record.sh" <<SH
 #!/bin/sh
