@@ -114,6 +114,7 @@ static conf_setter	set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_handshake_token, set_handshake_token_file,
 			set_header, set_header_names, set_int, set_jwt_alg,
+			set_query_names,
 			set_jwt_key,
 			set_long, set_methods, set_path, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
@@ -136,7 +137,7 @@ static const struct conf_key conf_keys[] = {
 	    1024, CONF_MAX_HEADER_SIZE, S(max_header_size), 0, NULL },
 	{ SECT_SERVER, "redact_headers", set_header_names, NULL,
 	    0, 0, S(redact_headers), KEY_REPEAT, NULL },
-	{ SECT_SERVER, "redact_query", set_header_names, NULL,
+	{ SECT_SERVER, "redact_query", set_query_names, NULL,
 	    0, 0, S(redact_query), KEY_REPEAT, NULL },
 	{ SECT_SERVER, "fsync", set_choice, "always", 0, 0, S(fsync), 0,
 	    fsync_choices },
@@ -173,7 +174,7 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.signature_header), 0, NULL },
 	{ SECT_ENDPOINT, "redact_headers", set_header_names, NULL,
 	    0, 0, E(redact_headers), KEY_REPEAT, NULL },
-	{ SECT_ENDPOINT, "redact_query", set_header_names, NULL,
+	{ SECT_ENDPOINT, "redact_query", set_query_names, NULL,
 	    0, 0, E(redact_query), KEY_REPEAT, NULL },
 	{ SECT_ENDPOINT, "payload_json_field", set_string, NULL,
 	    0, 0, E(payload_json_field), 0, NULL },
@@ -1282,22 +1283,24 @@ set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
 }
 
 /*
- * Header names separated by commas and/or white space, added to the
- * list (the key may be given again), each stored normalised.
+ * Names (token characters) separated by commas and/or white space,
+ * added to the list (the key may be given again); header names are
+ * stored normalised, query field names as given.
  */
 static int
-set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
-    const char *value)
+set_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, const char *what)
 {
 	struct conf_names	*l = (struct conf_names *)((char *)obj + k->off);
 	const char		*s = value;
 	char			**v;
 	size_t			 n, given = 0;
+	bool			 header = strcmp(what, "header") == 0;
 
 	for (; (n = conf_list_next(&s)) > 0; s += n) {
 		if (conf_header_name_len(s) < n) {
-			conf_error(p, p->lineno, "%s: \"%.*s\" is not a header "
-			    "name", k->name, (int)n, s);
+			conf_error(p, p->lineno, "%s: \"%.*s\" is not a %s "
+			    "name", k->name, (int)n, s, what);
 			return -1;
 		}
 		v = reallocarray(l->v, l->n + 1, sizeof(*v));
@@ -1310,14 +1313,30 @@ set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
 			p->oom = true;
 			return -1;
 		}
-		header_name_normalise(v[l->n++]);
+		if (header)
+			header_name_normalise(v[l->n]);
+		l->n++;
 		given++;
 	}
 	if (given == 0) {
-		conf_error(p, p->lineno, "%s: no header name given", k->name);
+		conf_error(p, p->lineno, "%s: no %s name given", k->name, what);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_names(p, k, obj, value, "header");
+}
+
+static int
+set_query_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_names(p, k, obj, value, "query field");
 }
 
 static void

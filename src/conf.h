@@ -54,7 +54,7 @@ struct endpoint {
 	struct verify_conf	 verify;	/* signature_type and its keys */
 	struct handshake_conf	 handshake;	/* handshake, handshake_token */
 	struct conf_names	 redact_headers; /* besides the server's */
-	struct conf_names	 redact_query;	/* query keys, lower case */
+	struct conf_names	 redact_query;	/* query field names */
 	char			*payload_json_field; /* of a form body */
 };
 

@@ -733,6 +733,10 @@ show_text(const struct found *f)
 	put_safe(jstr(ev, "endpoint"));
 	putchar(' ');
 	put_safe(jstr(ev, "path"));
+	if (json_is_string(json_object_get(ev, "query"))) {
+		putchar('?');
+		put_safe(jstr(ev, "query"));
+	}
 	putchar('\n');
 	show_field("method:       ", ev, "method");
 	show_field("remote_addr:  ", ev, "remote_addr");
@@ -852,6 +856,7 @@ replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 		return -1;
 	ev.endpoint = jstr(rec, "endpoint");
 	ev.path = job->path;
+	ev.query = job->query;
 	ev.method = job->method;
 	ev.remote_addr = json_string_value(json_object_get(rec,
 	    "remote_addr"));

@@ -532,6 +532,30 @@ START_TEST(test_redact_headers)
 }
 END_TEST
 
+/* Query field names are kept as given: '_' is no '-' in a query. */
+START_TEST(test_redact_query)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_ptr_nonnull(load("[server]\nredact_query = access_token\n"
+	    "[endpoint:a]\npath = /a\nredact_query = Sig, key\n"
+	    "payload_json_field = payload\n"));
+	ck_assert_uint_eq(c->server.redact_query.n, 1);
+	ck_assert_str_eq(c->server.redact_query.v[0], "access_token");
+	ep = &c->endpoints[0];
+	ck_assert_uint_eq(ep->redact_query.n, 2);
+	ck_assert_str_eq(ep->redact_query.v[0], "Sig");
+	ck_assert_str_eq(ep->redact_query.v[1], "key");
+	ck_assert_str_eq(ep->payload_json_field, "payload");
+	conf_free(c);
+	load("[server]\nredact_query = a=b\n"
+	    "[endpoint:a]\npath = /a\nredact_query = ,\n");
+	expect_errors(
+	    "2: redact_query: \"a=b\" is not a query field name",
+	    "5: redact_query: no query field name given", NULL);
+}
+END_TEST
+
 START_TEST(test_retry_delay_order)
 {
 	load("[server]\nretry_delay_seconds = 60\n"
@@ -2104,6 +2128,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_ranges);
 	tcase_add_test(tc, test_header_limits);
 	tcase_add_test(tc, test_redact_headers);
+	tcase_add_test(tc, test_redact_query);
 	tcase_add_test(tc, test_range_edges);
 	tcase_add_test(tc, test_retry_delay_order);
 	tcase_add_test(tc, test_missing_path);
