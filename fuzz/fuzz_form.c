@@ -88,7 +88,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lookups(s, size, strict, buf);
 	}
 	redacted(s, size, buf);
-	(void)form_content_type(s);
+	/* As a Content-Type value: a C string. */
+	memcpy(buf, s, size);
+	buf[size] = '\0';
+	(void)form_content_type(buf);
 	json_decref(strict);
 	json_decref(lenient);
 	free(buf);

@@ -185,7 +185,8 @@ form_listed(const char *s, size_t n, char *const *names, size_t nnames,
 /*
  * A copy of query s[0..n) with the value of every field whose key is
  * one of names replaced by FORM_REDACTED (a field without '=' gets
- * one).  NULL: ENOMEM.
+ * one).  The text ends at a NUL byte if it has one, so the copy is a C
+ * string of all of it.  NULL: ENOMEM.
  */
 char *
 form_redact(const char *s, size_t n, char *const *names, size_t nnames)
@@ -194,6 +195,8 @@ form_redact(const char *s, size_t n, char *const *names, size_t nnames)
 	char		*out, *o, *kbuf;
 	size_t		 fl, kn, nf = 1, i;
 
+	n = strnlen(s, n);
+	end = s + n;
 	for (i = 0; i < n; i++)
 		nf += s[i] == '&';
 	if ((kbuf = malloc(n + 1)) == NULL ||

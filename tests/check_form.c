@@ -163,6 +163,9 @@ START_TEST(test_redact)
 	r = form_redact("&&token&", 8, names, 2);
 	ck_assert_str_eq(r, "&&token=" FORM_REDACTED "&");
 	free(r);
+	r = form_redact("a=1&sig\0=x&token=y", 18, names, 2);	/* ends at NUL */
+	ck_assert_str_eq(r, "a=1&sig=" FORM_REDACTED);
+	free(r);
 	r = form_redact("", 0, names, 2);
 	ck_assert_str_eq(r, "");
 	free(r);
