@@ -608,9 +608,18 @@ filter_payload_request(const void *body, size_t len,
 {
 	json_t		*obj, *doc;
 	const char	*s;
+	size_t		 i;
 
 	if (!form_content_type(content_type))
 		return filter_payload_parse(body, len);
+	/* JSON sent with a form's type (curl's default, some senders'):
+	 * an object or array is never a form anyone sends. */
+	s = body;
+	for (i = 0; i < len && strchr(" \t\r\n", s[i]) != NULL; i++)
+		;
+	if (i < len && (s[i] == '{' || s[i] == '[') &&
+	    (obj = filter_payload_parse(body, len)) != NULL)
+		return obj;
 	if ((obj = form_object(body, len, true)) == NULL)
 		return NULL;
 	if (json_field != NULL &&

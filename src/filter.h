@@ -77,7 +77,8 @@ json_t		*filter_payload_parse(const void *body, size_t len);
  * type is application/x-www-form-urlencoded an object of its fields
  * (form.h has the rules, strict) with string values, json_field's value
  * (if json_field is not NULL and the field is there) replaced by the
- * JSON document it holds if it parses.  NULL: not JSON, or a form body
+ * JSON document it holds if it parses.  A form-typed body that is a JSON
+ * object or array is taken as JSON.  NULL: not JSON, or a form body
  * that is malformed (errno EINVAL) or out of memory.
  */
 json_t		*filter_payload_request(const void *body, size_t len,

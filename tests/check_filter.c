@@ -636,6 +636,12 @@ START_TEST(test_payload_form)
 	/* Not a form: the same text is no JSON, so no payload. */
 	ck_assert_ptr_null(filter_payload_request(twilio, sizeof(twilio) - 1,
 	    "text/plain", NULL));
+	/* JSON with a form's type (curl's default) is JSON. */
+	json_decref(payload);
+	payload = filter_payload_request(" {\"a\":\"100%\"}", 13,
+	    "application/x-www-form-urlencoded", NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "a")),
+	    "100%");
 	errno = 0;
 	ck_assert_ptr_null(filter_payload_request("a=%0", 4,
 	    "application/x-www-form-urlencoded", NULL));
