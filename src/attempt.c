@@ -348,6 +348,7 @@ spawn(const struct handler *h, const struct attempt_job *job, int attempt,
 	fe.method = job->method;
 	fe.headers = &job->headers;
 	fe.payload = job->payload;
+	fe.query = job->query_fields;
 	if ((argv = command_expand(h->command, &fe)) == NULL ||
 	    (env = child_env(h, job, attempt)) == NULL) {
 		at->error = "cannot build the command line";

@@ -22,6 +22,8 @@ attempt_job_free(struct attempt_job *job)
 	header_list_free(&job->headers);
 	free(job->body);
 	json_decref(job->payload);
+	free(job->query);
+	json_decref(job->query_fields);
 	free(job->handlers);
 	free(job->names);
 	free(job);

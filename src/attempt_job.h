@@ -23,6 +23,8 @@ struct attempt_job {
 	unsigned char		*body;
 	size_t			 body_len;
 	json_t			*payload;	/* NULL: body not JSON */
+	char			*query;		/* redacted; NULL: none */
+	json_t			*query_fields;	/* of query, lenient */
 	size_t			*handlers;	/* indexes into conf->handlers */
 	const char		**names;	/* theirs, for the event record */
 	size_t			 nhandlers;

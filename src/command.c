@@ -31,7 +31,8 @@
 enum part_kind {
 	PART_TEXT,		/* s: literal bytes (len of them) */
 	PART_PAYLOAD,		/* s: payload path */
-	PART_HEADER		/* s: header name, normalised */
+	PART_HEADER,		/* s: header name, normalised */
+	PART_QUERY		/* s: query field name */
 };
 
 struct command_part {
@@ -215,10 +216,13 @@ command_placeholder_name(struct command_parser *p, size_t at,
 	} else if (n >= 7 && strncmp(s, "header.", 7) == 0) {
 		*kind = PART_HEADER;
 		skip = 7;
+	} else if (n >= 7 && strncmp(s, "query.", 6) == 0) {
+		*kind = PART_QUERY;
+		skip = 6;
 	} else {
 		command_error(p, "unknown placeholder \"${%.*s}\" at offset "
-		    "%zu: use ${payload.PATH} or ${header.NAME}", (int)n, s,
-		    at);
+		    "%zu: use ${payload.PATH}, ${header.NAME} or "
+		    "${query.NAME}", (int)n, s, at);
 		goto out;
 	}
 	*out = strndup(s + skip, n - skip);
@@ -228,6 +232,8 @@ command_placeholder_name(struct command_parser *p, size_t at,
 	}
 	if (*kind == PART_PAYLOAD)
 		rc = filter_payload_path_check(*out, msg, sizeof(msg));
+	else if (*kind == PART_QUERY)
+		rc = 0;
 	else
 		rc = filter_header_name_check(*out, msg, sizeof(msg));
 	if (rc == -1) {
@@ -256,8 +262,9 @@ command_placeholder(struct command_parser *p)
 	size_t		 at = p->pos;
 
 	if (s[1] != '{') {
-		command_error(p, "'$' at offset %zu: only ${payload.PATH} and "
-		    "${header.NAME} are expanded; write \\$ for a dollar", at);
+		command_error(p, "'$' at offset %zu: only ${payload.PATH}, "
+		    "${header.NAME} and ${query.NAME} are expanded; write \\$ "
+		    "for a dollar", at);
 		return -1;
 	}
 	end = strchr(s + 2, '}');
@@ -486,6 +493,10 @@ command_part_expand(const struct command_part *part,
 		text = header_get(ev->headers, part->s);
 		if (text == NULL)
 			text = "";
+		len = strlen(text);
+	} else if (part->kind == PART_QUERY) {
+		v = json_object_get(ev->query, part->s);
+		text = json_string_value(v) != NULL ? json_string_value(v) : "";
 		len = strlen(text);
 	} else if (part->kind == PART_PAYLOAD) {
 		v = filter_payload_get(ev->payload, part->s);

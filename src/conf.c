@@ -117,6 +117,7 @@ static conf_setter	set_space, set_abspath, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_handshake_token, set_handshake_token_file,
 			set_header, set_header_names, set_int, set_jwt_alg,
+			set_query_names,
 			set_jwt_key,
 			set_long, set_methods, set_path, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
@@ -139,6 +140,8 @@ static const struct conf_key conf_keys[] = {
 	    1024, CONF_MAX_HEADER_SIZE, S(max_header_size), 0, NULL },
 	{ SECT_SERVER, "redact_headers", set_header_names, NULL,
 	    0, 0, S(redact_headers), KEY_REPEAT, NULL },
+	{ SECT_SERVER, "redact_query", set_query_names, NULL,
+	    0, 0, S(redact_query), KEY_REPEAT, NULL },
 	{ SECT_SERVER, "fsync", set_choice, "always", 0, 0, S(fsync), 0,
 	    fsync_choices },
 	{ SECT_SERVER, "max_retry_attempts", set_int, "3",
@@ -182,6 +185,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.signature_header), 0, NULL },
 	{ SECT_ENDPOINT, "redact_headers", set_header_names, NULL,
 	    0, 0, E(redact_headers), KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "redact_query", set_query_names, NULL,
+	    0, 0, E(redact_query), KEY_REPEAT, NULL },
+	{ SECT_ENDPOINT, "payload_json_field", set_string, NULL,
+	    0, 0, E(payload_json_field), 0, NULL },
 	{ SECT_ENDPOINT, "methods", set_methods, "POST",
 	    0, 0, E(methods), 0, NULL },
 	{ SECT_ENDPOINT, "enabled", set_bool, "true",
@@ -231,6 +238,8 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_HANDLER, "header.", set_criterion, NULL,
 	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "payload.", set_criterion, NULL,
+	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
+	{ SECT_HANDLER, "query.", set_criterion, NULL,
 	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "timeout", set_int, "30",
 	    1, 86400, H(timeout), 0, NULL },
@@ -1360,22 +1369,24 @@ set_header(struct conf_parse *p, const struct conf_key *k, void *obj,
 }
 
 /*
- * Header names separated by commas and/or white space, added to the
- * list (the key may be given again), each stored normalised.
+ * Names (token characters) separated by commas and/or white space,
+ * added to the list (the key may be given again); header names are
+ * stored normalised, query field names as given.
  */
 static int
-set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
-    const char *value)
+set_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value, const char *what)
 {
 	struct conf_names	*l = (struct conf_names *)((char *)obj + k->off);
 	const char		*s = value;
 	char			**v;
 	size_t			 n, given = 0;
+	bool			 header = strcmp(what, "header") == 0;
 
 	for (; (n = conf_list_next(&s)) > 0; s += n) {
 		if (conf_header_name_len(s) < n) {
-			conf_error(p, p->lineno, "%s: \"%.*s\" is not a header "
-			    "name", k->name, (int)n, s);
+			conf_error(p, p->lineno, "%s: \"%.*s\" is not a %s "
+			    "name", k->name, (int)n, s, what);
 			return -1;
 		}
 		v = reallocarray(l->v, l->n + 1, sizeof(*v));
@@ -1388,14 +1399,30 @@ set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
 			p->oom = true;
 			return -1;
 		}
-		header_name_normalise(v[l->n++]);
+		if (header)
+			header_name_normalise(v[l->n]);
+		l->n++;
 		given++;
 	}
 	if (given == 0) {
-		conf_error(p, p->lineno, "%s: no header name given", k->name);
+		conf_error(p, p->lineno, "%s: no %s name given", k->name, what);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+set_header_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_names(p, k, obj, value, "header");
+}
+
+static int
+set_query_names(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	return set_names(p, k, obj, value, "query field");
 }
 
 static void
@@ -2543,6 +2570,8 @@ conf_endpoint_free(struct endpoint *ep)
 	free(ep->verify.public_url);
 	free(ep->verify.jwt_audience);
 	conf_names_free(&ep->redact_headers);
+	conf_names_free(&ep->redact_query);
+	free(ep->payload_json_field);
 }
 
 static void
@@ -2571,6 +2600,7 @@ conf_free(struct conf *conf)
 	free(conf->server.listen);
 	free(conf->server.health_path);
 	conf_names_free(&conf->server.redact_headers);
+	conf_names_free(&conf->server.redact_query);
 	conf_errors_free(&conf->warnings);
 	free(conf->file);
 	free(conf);

@@ -54,6 +54,8 @@ struct endpoint {
 	struct verify_conf	 verify;	/* signature_type and its keys */
 	struct handshake_conf	 handshake;	/* handshake, handshake_token */
 	struct conf_names	 redact_headers; /* besides the server's */
+	struct conf_names	 redact_query;	/* query field names */
+	char			*payload_json_field; /* of a form body */
 	/* one event per delivery: the key's alternatives, NULL: none */
 	struct command		*dedup_key;
 	bool			 dedup_auto;	/* the scheme's key */
@@ -73,6 +75,7 @@ struct server_conf {
 	int		 max_headers;	/* a request's, counted as sent */
 	size_t		 max_header_size; /* their names and values, bytes */
 	struct conf_names redact_headers; /* for every endpoint */
+	struct conf_names redact_query;	/* for every endpoint */
 	enum fsync_mode	 fsync;
 	int		 max_retry_attempts;
 	double		 retry_delay_seconds;

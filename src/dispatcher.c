@@ -409,7 +409,7 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 		    "to wh-retry", ref->id, seg, (long long)ref->offset);
 		goto out;
 	}
-	if ((job = record_job(rec)) == NULL ||
+	if ((job = record_job(l->conf, rec)) == NULL ||
 	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
 		log_warn("id=%s: handlers left to wh-retry", ref->id);
 		attempt_job_free(job);

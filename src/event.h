@@ -21,6 +21,7 @@ struct event {
 	int64_t				 received_us;	/* since the epoch */
 	const char			*endpoint;	/* endpoint name */
 	const char			*path;
+	const char			*query;		/* redacted; NULL: none */
 	const char			*method;
 	const char			*remote_addr;	/* may be NULL */
 	const struct header_list	*headers;

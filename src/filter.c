@@ -1,13 +1,13 @@
 /*
  * filter: event filters of [handler:NAME] sections.  Each key
  * becomes one criterion, compiled once: endpoint_paths into glob token
- * strings, methods into a bit set, header.NAME and payload.PATH regexes
- * into PCRE2 code (JIT when the platform has it).
+ * strings, methods into a bit set, header.NAME, payload.PATH and
+ * query.NAME regexes into PCRE2 code (JIT when the platform has it).
  * Promises: a regex matches the whole value or nothing (anchored at both
  * ends), never runs more than FILTER_MATCH_LIMIT steps, never sees a
  * subject over FILTER_MAX_SUBJECT bytes; a missing header, a missing
- * payload path, a path ending at an object or array, and a body that is
- * not JSON all fail their criterion; nothing here allocates per event.
+ * payload path, a path ending at an object or array, a body that is
+ * not JSON and a missing query field all fail their criterion; nothing here allocates per event.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 #include <pcre2.h>
 
 #include "filter.h"
+#include "form.h"
 #include "header.h"
 
 /*
@@ -45,7 +46,8 @@ enum criterion_kind {
 	CRIT_PATHS,
 	CRIT_METHODS,
 	CRIT_HEADER,
-	CRIT_PAYLOAD
+	CRIT_PAYLOAD,
+	CRIT_QUERY
 };
 
 struct glob {
@@ -75,7 +77,7 @@ typedef int	filter_adder(struct criterion *, const char *key,
 		    size_t errlen);
 
 static filter_adder	filter_add_paths, filter_add_methods,
-			filter_add_header, filter_add_payload;
+			filter_add_header, filter_add_payload, filter_add_query;
 
 /* Every key a filter knows; rest is what follows a prefix key. */
 static const struct {
@@ -87,6 +89,7 @@ static const struct {
 	{ "methods", false, filter_add_methods },
 	{ "header.", true, filter_add_header },
 	{ "payload.", true, filter_add_payload },
+	{ "query.", true, filter_add_query },
 };
 #define NFILTER_KEYS	(sizeof(filter_keys) / sizeof(filter_keys[0]))
 
@@ -405,6 +408,23 @@ filter_add_payload(struct criterion *c, const char *key, const char *rest,
 	return filter_regex_compile(c, key, value, err, errlen);
 }
 
+/* query.NAME: NAME is a decoded query field name, compared exactly. */
+static int
+filter_add_query(struct criterion *c, const char *key, const char *rest,
+    const char *value, char *err, size_t errlen)
+{
+	c->kind = CRIT_QUERY;
+	if (*rest == '\0') {
+		filter_error(err, errlen, "%s: no query field name", key);
+		return -1;
+	}
+	if ((c->name = strdup(rest)) == NULL) {
+		filter_error(err, errlen, "%s: out of memory", key);
+		return -1;
+	}
+	return filter_regex_compile(c, key, value, err, errlen);
+}
+
 int
 filter_payload_path_check(const char *path, char *err, size_t errlen)
 {
@@ -550,6 +570,9 @@ filter_criterion_match(const struct filter *f, const struct criterion *c,
 		return s != NULL && filter_regex_match(f, c, s, strlen(s));
 	case CRIT_PAYLOAD:
 		return filter_payload_match(f, c, ev->payload);
+	case CRIT_QUERY:
+		s = json_string_value(json_object_get(ev->query, c->name));
+		return s != NULL && filter_regex_match(f, c, s, strlen(s));
 	}
 	return false;
 }
@@ -577,6 +600,33 @@ filter_payload_parse(const void *body, size_t len)
 	if (body == NULL || len == 0)
 		return NULL;
 	return json_loadb(body, len, 0, NULL);
+}
+
+json_t *
+filter_payload_request(const void *body, size_t len,
+    const char *content_type, const char *json_field)
+{
+	json_t		*obj, *doc;
+	const char	*s;
+	size_t		 i;
+
+	if (!form_content_type(content_type))
+		return filter_payload_parse(body, len);
+	/* JSON sent with a form's type (curl's default, some senders'):
+	 * an object or array is never a form anyone sends. */
+	s = body;
+	for (i = 0; i < len && strchr(" \t\r\n", s[i]) != NULL; i++)
+		;
+	if (i < len && (s[i] == '{' || s[i] == '[') &&
+	    (obj = filter_payload_parse(body, len)) != NULL)
+		return obj;
+	if ((obj = form_object(body, len, true)) == NULL)
+		return NULL;
+	if (json_field != NULL &&
+	    (s = json_string_value(json_object_get(obj, json_field))) !=
+	    NULL && (doc = filter_payload_parse(s, strlen(s))) != NULL)
+		json_object_set_new(obj, json_field, doc);
+	return obj;
 }
 
 /* A canonical decimal array index: digits, no sign, no leading zero. */

@@ -31,6 +31,7 @@ struct filter_event {
 	const char			*method;	/* "POST" */
 	const struct header_list	*headers;	/* may be NULL */
 	const json_t			*payload;	/* NULL: body not JSON */
+	const json_t			*query;		/* fields; may be NULL */
 };
 
 struct filter	*filter_new(void);
@@ -69,6 +70,19 @@ void		 filter_free(struct filter *);
  * integer beyond 64 bits).  Parse once per event; the caller owns it.
  */
 json_t		*filter_payload_parse(const void *body, size_t len);
+
+/*
+ * The payload of a request's body by its content type, the same in
+ * wh-receive and wh-retry: filter_payload_parse() of it, or when the
+ * type is application/x-www-form-urlencoded an object of its fields
+ * (form.h has the rules, strict) with string values, json_field's value
+ * (if json_field is not NULL and the field is there) replaced by the
+ * JSON document it holds if it parses.  A form-typed body that is a JSON
+ * object or array is taken as JSON.  NULL: not JSON, or a form body
+ * that is malformed (errno EINVAL) or out of memory.
+ */
+json_t		*filter_payload_request(const void *body, size_t len,
+		    const char *content_type, const char *json_field);
 
 /*
  * The value at a dotted payload path ("commits.0.id") under root, or

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "form.h"
 #include "handshake.h"
 #include "header.h"
 #include "verify.h"
@@ -344,73 +344,21 @@ out:
 	return rc;
 }
 
-/* s[0..n) with %XX and '+' decoded into buf (NUL-terminated). */
-static int
-url_decode(const char *s, size_t n, char *buf, size_t cap, size_t *len)
-{
-	size_t	i, o = 0;
-	char	hex[3];
-
-	for (i = 0; i < n; i++) {
-		if (o + 1 >= cap)
-			return -1;
-		if (s[i] == '+')
-			buf[o++] = ' ';
-		else if (s[i] != '%')
-			buf[o++] = s[i];
-		else {
-			if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-			    !isxdigit((unsigned char)s[i + 2]))
-				return -1;
-			hex[0] = s[i + 1];
-			hex[1] = s[i + 2];
-			hex[2] = '\0';
-			buf[o++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-		}
-	}
-	buf[o] = '\0';
-	*len = o;
-	return 0;
-}
-
 /*
- * A query parameter's value, decoded (%XX, '+' as a space) into buf:
+ * A query parameter's value, decoded into buf (form.h has the rules):
  * 1, 0 if the query has no such parameter (the first one counts), -1 if
- * its value is longer than cap - 1 or not well encoded.  (The smallest
- * lookup the handshakes need: names are compared decoded.)
+ * its value is longer than cap - 1 or not well encoded.
  */
 static int
 query_get(const char *url, const char *name, char *buf, size_t cap,
     size_t *len)
 {
-	const char	*q, *end, *eq;
-	size_t		 n, nlen = strlen(name);
-	char		 key[64];
-	size_t		 klen;
+	const char	*q;
 
 	if (url == NULL || (q = strchr(url, '?')) == NULL)
 		return 0;
 	q++;
-	end = q + strcspn(q, "#");
-	while (q < end) {
-		n = strcspn(q, "&");
-		if (q + n > end)
-			n = (size_t)(end - q);
-		eq = memchr(q, '=', n);
-		klen = 0;
-		if (url_decode(q, eq != NULL ? (size_t)(eq - q) : n, key,
-		    sizeof(key), &klen) == 0 && klen == nlen &&
-		    memcmp(key, name, nlen) == 0) {
-			if (eq == NULL)
-				return url_decode("", 0, buf, cap, len) == 0 ?
-				    1 : -1;
-			return url_decode(eq + 1, n - (size_t)(eq + 1 - q), buf,
-			    cap, len) == 0 ? 1 : -1;
-		}
-		q += n < (size_t)(end - q) ? n + 1 : n;
-	}
-	return 0;
+	return form_get(q, strcspn(q, "#"), name, buf, cap, len);
 }
 
 /*

@@ -34,6 +34,7 @@
 #include "dedup.h"
 #include "dispatcher.h"
 #include "filter.h"
+#include "form.h"
 #include "handshake.h"
 #include "log.h"
 #include "receive.h"
@@ -596,8 +597,8 @@ dedup_key_of(const struct endpoint *ep, const struct request *req,
  */
 static int
 match_handlers(const struct conf *conf, const struct endpoint *ep,
-    const char *path, const struct request *req, const unsigned char *body,
-    size_t body_len, struct attempt_job **out)
+    const char *path, const struct request *req, json_t **payload,
+    const char *query, struct attempt_job **out)
 {
 	struct filter_event	 fe;
 	struct attempt_job	*job = NULL;
@@ -610,11 +611,17 @@ match_handlers(const struct conf *conf, const struct endpoint *ep,
 	    (job->handlers = calloc(conf->nhandlers,
 	    sizeof(*job->handlers))) == NULL)
 		goto fail;
-	job->payload = filter_payload_parse(body, body_len);
+	job->payload = *payload;
+	*payload = NULL;
+	if (query != NULL && ((job->query = strdup(query)) == NULL ||
+	    (job->query_fields = form_object(query, strlen(query), false)) ==
+	    NULL))
+		goto fail;
 	fe.path = path;
 	fe.method = req->method;
 	fe.headers = &req->headers;
 	fe.payload = job->payload;
+	fe.query = job->query_fields;
 	job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	if (job->nhandlers == 0) {
 		attempt_job_free(job);
@@ -711,6 +718,61 @@ redact_request(const struct conf *conf, const struct endpoint *ep,
 	    redact_names(hl, &ep->redact_headers) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The request's query string (after '?', before '#'; NULL if none) with
+ * the values of redact_query of the server and of the endpoint replaced
+ * by FORM_REDACTED: what the spool, filters and placeholders see.  -1 on
+ * ENOMEM.
+ */
+static int
+redact_query(const struct conf *conf, const struct endpoint *ep,
+    const struct request *req, char **out)
+{
+	const char	*q;
+	char		*s;
+
+	*out = NULL;
+	if (req->uri == NULL || (q = strchr(req->uri, '?')) == NULL ||
+	    q > req->uri + strcspn(req->uri, "#"))
+		return 0;
+	q++;
+	if ((s = form_redact(q, strcspn(q, "#"), conf->server.redact_query.v,
+	    conf->server.redact_query.n)) == NULL)
+		return -1;
+	*out = form_redact(s, strlen(s), ep->redact_query.v,
+	    ep->redact_query.n);
+	free(s);
+	return *out != NULL ? 0 : -1;
+}
+
+/*
+ * The payload filters and placeholders see (filter_payload_request()),
+ * parsed when a handler may look at it or the body is a form, which must
+ * decode: 0, or -1 with a 400 (or a 503) in resp.
+ */
+static int
+request_payload(const struct conf *conf, const struct endpoint *ep,
+    const struct request *req, const unsigned char *body, size_t body_len,
+    json_t **payload, struct response *resp)
+{
+	bool	form = form_content_type(req->content_type);
+
+	*payload = NULL;
+	if (conf->nhandlers == 0 && !form)
+		return 0;
+	errno = 0;
+	*payload = filter_payload_request(body, body_len, req->content_type,
+	    ep->payload_json_field);
+	if (*payload != NULL || !form)
+		return 0;
+	if (errno == ENOMEM)
+		answer(resp, 503, "out of memory", NULL);
+	else
+		answer(resp, 400, "bad form body", "a field is not well "
+		    "encoded, holds a NUL byte or is not UTF-8");
+	return -1;
 }
 
 static void
@@ -859,7 +921,9 @@ receive_handle(struct receiver *rcv, struct request *req,
 	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
 	size_t			 body_len = 0;
+	json_t			*payload = NULL;
 	char			 path[1024], verification[128], *key = NULL;
+	char			*query = NULL;
 	off_t			 end;
 	unsigned		 bit;
 
@@ -918,10 +982,14 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 	if (room_check(rcv, resp) == -1)
 		goto out;
-	if (redact_request(rcv->conf, ep, &req->headers) == -1) {
+	if (redact_request(rcv->conf, ep, &req->headers) == -1 ||
+	    redact_query(rcv->conf, ep, req, &query) == -1) {
 		answer(resp, 503, "out of memory", NULL);
 		goto out;
 	}
+	if (request_payload(rcv->conf, ep, req, body, body_len, &payload,
+	    resp) == -1)
+		goto out;
 
 	memset(&ev, 0, sizeof(ev));
 	if (event_id_new(ev.id, resp->received_us) == -1) {
@@ -933,6 +1001,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	ev.received_us = resp->received_us;
 	ev.endpoint = ep->name;
 	ev.path = path;
+	ev.query = query;
 	ev.method = req->method;
 	ev.remote_addr = req->remote_addr;
 	ev.headers = &req->headers;
@@ -940,7 +1009,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	ev.body_len = body_len;
 	ev.verification = verification;
 	ev.claims = vr.claims;
-	if (match_handlers(rcv->conf, ep, path, req, body, body_len, &job) ==
+	if (match_handlers(rcv->conf, ep, path, req, &payload, query, &job) ==
 	    -1) {
 		answer(resp, 503, "out of memory", NULL);
 		goto out;
@@ -989,6 +1058,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 out:
 	verify_result_clear(&vr);
 	attempt_job_free(job);
+	json_decref(payload);
+	free(query);
 	free(body);
 	free(key);
 }
@@ -1102,7 +1173,8 @@ void
 receive_log(const struct receiver *rcv, const struct request *req,
     const struct response *resp, int64_t elapsed_us)
 {
-	char	m[16], p[LOG_FIELD_MAX], a[64];
+	char		 m[16], p[LOG_FIELD_MAX], a[64], path[LOG_FIELD_MAX];
+	const char	*u = req->uri ? req->uri : req->path_info;
 
 	if (resp->quiet)
 		return;
@@ -1110,12 +1182,15 @@ receive_log(const struct receiver *rcv, const struct request *req,
 		log_json(req, resp, elapsed_us);
 		return;
 	}
+	/* The path only: a query's values may be credentials. */
+	if (u != NULL)
+		snprintf(path, sizeof(path), "%.*s", (int)strcspn(u, "?#"), u);
 	log_info("id=%s endpoint=%s method=%s path=%s from=%s status=%d "
 	    "verify=%s%s%s us=%lld%s%s",
 	    resp->id[0] ? resp->id : "-",
 	    resp->endpoint ? resp->endpoint : "-",
 	    loggable(req->method, m, sizeof(m)),
-	    loggable(req->uri ? req->uri : req->path_info, p, sizeof(p)),
+	    loggable(u != NULL ? path : NULL, p, sizeof(p)),
 	    loggable(req->remote_addr, a, sizeof(a)),
 	    resp->status, resp->verify,
 	    resp->handshake ? " handshake=" : "",

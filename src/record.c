@@ -33,7 +33,9 @@
 
 #include "attempt_job.h"
 #include "event.h"
+#include "conf.h"
 #include "filter.h"
+#include "form.h"
 #include "header.h"
 #include "record.h"
 #include "spool.h"
@@ -520,6 +522,10 @@ record_event_encode(const struct event *ev, size_t *len)
 	jb_cstr(&b, ev->endpoint);
 	jb_key(&b, "path");
 	jb_cstr(&b, ev->path);
+	if (ev->query != NULL) {
+		jb_key(&b, "query");
+		jb_cstr(&b, ev->query);
+	}
 	jb_key(&b, "method");
 	jb_cstr(&b, ev->method);
 	jb_key(&b, "remote_addr");
@@ -784,8 +790,43 @@ member_strdup(const json_t *rec, const char *key)
 	return strdup(s != NULL ? s : "");
 }
 
+/* The payload_json_field of the endpoint named name, or NULL. */
+static const char *
+json_field(const struct conf *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; conf != NULL && i < conf->nendpoints; i++)
+		if (strcmp(conf->endpoints[i].name, name) == 0)
+			return conf->endpoints[i].payload_json_field;
+	return NULL;
+}
+
+/*
+ * The query member: the job's query and its fields (lenient, as the
+ * request path makes them).  0, or -1 on ENOMEM.
+ */
+static int
+job_query(struct attempt_job *job, const json_t *rec)
+{
+	const char	*q = json_string_value(json_object_get(rec, "query"));
+
+	if (q == NULL)
+		return 0;
+	if ((job->query = strdup(q)) == NULL ||
+	    (job->query_fields = form_object(q, strlen(q), false)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The job of an event record.  Its payload is made by the rule of the
+ * request path (filter_payload_request()), with the content type the
+ * record's headers hold and the payload_json_field conf gives its
+ * endpoint now.
+ */
 struct attempt_job *
-record_job(const json_t *rec)
+record_job(const struct conf *conf, const json_t *rec)
 {
 	struct attempt_job	*job;
 	const char		*id;
@@ -802,11 +843,14 @@ record_job(const json_t *rec)
 	    (job->path = member_strdup(rec, "path")) == NULL ||
 	    (job->method = member_strdup(rec, "method")) == NULL ||
 	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
-	    record_event_body(rec, &job->body, &job->body_len) == -1) {
+	    record_event_body(rec, &job->body, &job->body_len) == -1 ||
+	    job_query(job, rec) == -1) {
 		attempt_job_free(job);
 		return NULL;
 	}
-	job->payload = filter_payload_parse(job->body, job->body_len);
+	job->payload = filter_payload_request(job->body, job->body_len,
+	    header_get(&job->headers, "content-type"),
+	    json_field(conf, job->endpoint));
 	return job;
 }
 

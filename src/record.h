@@ -17,6 +17,8 @@
 #include "event.h"
 #include "spool.h"
 
+struct conf;
+
 struct attempt_job;
 
 /*
@@ -50,7 +52,7 @@ int	 record_time_parse(const char *s, size_t len, int64_t *us);
  * headers, body and payload), with no handlers yet.  NULL with errno on
  * error (EINVAL: the record does not make one).
  */
-struct attempt_job	*record_job(const json_t *rec);
+struct attempt_job	*record_job(const struct conf *, const json_t *rec);
 
 /*
  * spool_scan() and spool_scan_segment() (without a needle) that pass on

@@ -474,7 +474,7 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 	}
 	if ((rec = record_decode(line, len, err, errlen)) == NULL)
 		errno = EINVAL;
-	else if ((job = record_job(rec)) == NULL && errno == EINVAL)
+	else if ((job = record_job(r->conf, rec)) == NULL && errno == EINVAL)
 		snprintf(err, errlen, "%s", "its body does not decode");
 	json_decref(rec);
 	free(line);

@@ -733,6 +733,10 @@ show_text(const struct found *f)
 	put_safe(jstr(ev, "endpoint"));
 	putchar(' ');
 	put_safe(jstr(ev, "path"));
+	if (json_is_string(json_object_get(ev, "query"))) {
+		putchar('?');
+		put_safe(jstr(ev, "query"));
+	}
 	putchar('\n');
 	show_field("method:       ", ev, "method");
 	show_field("remote_addr:  ", ev, "remote_addr");
@@ -829,6 +833,7 @@ replay_handlers(const struct conf *conf, struct attempt_job *job,
 		fe.method = job->method;
 		fe.headers = &job->headers;
 		fe.payload = job->payload;
+		fe.query = job->query_fields;
 		job->nhandlers = attempt_match(conf, &fe, job->handlers);
 	}
 	for (i = 0; i < job->nhandlers; i++)
@@ -851,6 +856,7 @@ replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 		return -1;
 	ev.endpoint = jstr(rec, "endpoint");
 	ev.path = job->path;
+	ev.query = job->query;
 	ev.method = job->method;
 	ev.remote_addr = json_string_value(json_object_get(rec,
 	    "remote_addr"));
@@ -881,7 +887,7 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 	size_t			 i;
 	int			 rc = EX_OK;
 
-	if ((job = record_job(rec)) == NULL ||
+	if ((job = record_job(conf, rec)) == NULL ||
 	    replay_handlers(conf, job, only) == -1) {
 		log_warn("replay: event record");
 		rc = EX_DATAERR;

@@ -14,6 +14,7 @@
 
 #include "command.h"
 #include "filter.h"
+#include "form.h"
 #include "header.h"
 #include "check_run.h"
 #define CHECK_UTIL_EVENT
@@ -223,6 +224,21 @@ START_TEST(test_header_placeholder)
 }
 END_TEST
 
+START_TEST(test_query_placeholder)
+{
+	json_t	*q = form_object("sig=REDACTED&to=a+b%26c&to=second", 33,
+	    false);
+
+	ck_assert_ptr_nonnull(q);
+	expands("prog ${query.to}", "prog", "", NULL);	/* no query */
+	ev.query = q;
+	expands("prog ${query.to} x${query.sig} ${query.none}", "prog",
+	    "a b&c", "xREDACTED", "", NULL);
+	json_decref(q);
+	ev.query = NULL;
+}
+END_TEST
+
 START_TEST(test_value_text)
 {
 	body("{\"i\":5,\"r\":1.0,\"t\":true,\"n\":null,"
@@ -360,6 +376,7 @@ command_suite(void)
 	tcase_add_test(tc, test_injection);
 	tcase_add_test(tc, test_missing_values);
 	tcase_add_test(tc, test_header_placeholder);
+	tcase_add_test(tc, test_query_placeholder);
 	tcase_add_test(tc, test_value_text);
 	tcase_add_test(tc, test_expand_twice);
 	tcase_add_test(tc, test_argv_fits);

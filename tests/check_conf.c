@@ -607,6 +607,31 @@ START_TEST(test_redact_headers)
 }
 END_TEST
 
+/* Query field names are kept as given: '_' is no '-' in a query. */
+START_TEST(test_redact_query)
+{
+	static const char *const	 want[] = { "Sig", "key" };
+	const struct conf_names		*l;
+	size_t				 i;
+
+	ck_assert_ptr_nonnull(load("[server]\nredact_query = access_token\n"
+	    "[endpoint:a]\npath = /a\nredact_query = Sig, key\n"
+	    "payload_json_field = payload\n"));
+	ck_assert_str_eq(c->server.redact_query.v[0], "access_token");
+	l = &c->endpoints[0].redact_query;
+	for (i = 0; i < l->n && i < 2; i++)
+		ck_assert_str_eq(l->v[i], want[i]);
+	ck_assert_uint_eq(i + c->server.redact_query.n, 3);
+	ck_assert_str_eq(c->endpoints[0].payload_json_field, "payload");
+	conf_free(c);
+	load("[server]\nredact_query = a=b\n"
+	    "[endpoint:a]\npath = /a\nredact_query = ,\n");
+	expect_errors(
+	    "2: redact_query: \"a=b\" is not a query field name",
+	    "5: redact_query: no query field name given", NULL);
+}
+END_TEST
+
 START_TEST(test_retry_delay_order)
 {
 	load("[server]\nretry_delay_seconds = 60\n"
@@ -1356,8 +1381,9 @@ START_TEST(test_handler_errors)
 	conf_errors_free(&errs);
 	load("[handler:a]\ncommand = /bin/echo $(touch x)\n"
 	    "[handler:b]\ncommand = ${payload.prog}\n");
-	expect_errors("2: command: '$' at offset 10: only ${payload.PATH} and "
-	    "${header.NAME} are expanded; write \\$ for a dollar",
+	expect_errors("2: command: '$' at offset 10: only ${payload.PATH}, "
+	    "${header.NAME} and ${query.NAME} are expanded; write \\$ for a "
+	    "dollar",
 	    "4: command: placeholder at offset 0 in the program name: an "
 	    "event may not choose the program", NULL);
 }
@@ -2181,6 +2207,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_ranges);
 	tcase_add_test(tc, test_header_limits);
 	tcase_add_test(tc, test_redact_headers);
+	tcase_add_test(tc, test_redact_query);
 	tcase_add_test(tc, test_range_edges);
 	tcase_add_test(tc, test_retry_delay_order);
 	tcase_add_test(tc, test_missing_path);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include <check.h>
 
 #include "filter.h"
+#include "form.h"
 #include "header.h"
 #include "check_run.h"
 #define CHECK_UTIL_EVENT
@@ -617,6 +619,77 @@ START_TEST(test_subject_limit_payload)
 }
 END_TEST
 
+/* A form body: its fields are the payload, strings all. */
+START_TEST(test_payload_form)
+{
+	static const char	twilio[] = "From=%2B15551234567&Body=STOP+now"
+	    "&NumMedia=0&Body=second";
+
+	payload = filter_payload_request(twilio, sizeof(twilio) - 1,
+	    "application/x-www-form-urlencoded", NULL);
+	ck_assert_ptr_nonnull(payload);
+	ev.payload = payload;
+	add("payload.Body", "STOP.*");
+	add("payload.From", "\\+1555.*");
+	add("payload.NumMedia", "0");
+	ck_assert(filter_match(f, &ev));
+	/* Not a form: the same text is no JSON, so no payload. */
+	ck_assert_ptr_null(filter_payload_request(twilio, sizeof(twilio) - 1,
+	    "text/plain", NULL));
+	/* JSON with a form's type (curl's default) is JSON. */
+	json_decref(payload);
+	payload = filter_payload_request(" {\"a\":\"100%\"}", 13,
+	    "application/x-www-form-urlencoded", NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(payload, "a")),
+	    "100%");
+	errno = 0;
+	ck_assert_ptr_null(filter_payload_request("a=%0", 4,
+	    "application/x-www-form-urlencoded", NULL));
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* payload_json_field: the JSON document in that field (Slack's). */
+START_TEST(test_payload_form_json_field)
+{
+	static const char	slack[] = "payload=%7B%22type%22%3A%22block_"
+	    "actions%22%2C%22actions%22%3A%5B%7B%22value%22%3A%22approve%22"
+	    "%7D%5D%7D&other=%7B%7D";
+
+	payload = filter_payload_request(slack, sizeof(slack) - 1,
+	    "application/x-www-form-urlencoded", "payload");
+	ck_assert_ptr_nonnull(payload);
+	ev.payload = payload;
+	add("payload.payload.actions.0.value", "approve");
+	add("payload.other", "\\{\\}");	/* other fields stay strings */
+	ck_assert(filter_match(f, &ev));
+	json_decref(payload);
+	/* Not JSON in the field: it stays a string. */
+	payload = filter_payload_request("payload=nope", 12,
+	    "application/x-www-form-urlencoded", "payload");
+	ck_assert_str_eq(json_string_value(json_object_get(payload,
+	    "payload")), "nope");
+}
+END_TEST
+
+/* query.NAME: a decoded query field, exactly named; absent fails. */
+START_TEST(test_query)
+{
+	json_t	*q = form_object("token=REDACTED&event=call%2Ecompleted", 37,
+	    false);
+
+	ck_assert_ptr_nonnull(q);
+	add("query.event", "call\\.completed");
+	ck_assert(!filter_match(f, &ev));	/* no query */
+	ev.query = q;
+	ck_assert(filter_match(f, &ev));
+	add("query.Event", ".*");
+	ck_assert(!filter_match(f, &ev));
+	add_fails("query.", "x", "no query field name");
+	json_decref(q);
+}
+END_TEST
+
 static Suite *
 filter_suite(void)
 {
@@ -666,6 +739,9 @@ filter_suite(void)
 	tcase_add_test(tc, test_scalar_text);
 	tcase_add_test(tc, test_payload_parse);
 	tcase_add_test(tc, test_payload_path_errors);
+	tcase_add_test(tc, test_payload_form);
+	tcase_add_test(tc, test_payload_form_json_field);
+	tcase_add_test(tc, test_query);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("filter");

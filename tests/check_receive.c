@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "dispatcher.h"
+#include "form.h"
 #include "receive.h"
 #include "record.h"
 #include "handshake.h"
@@ -668,6 +669,65 @@ START_TEST(test_redacted_in_spool)
 }
 END_TEST
 
+/* A request to /hooks/open with a content type; the status. */
+static int
+run_typed(const char *uri, const char *type, struct body_src *src,
+    struct response *resp)
+{
+	struct request	req;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.uri = uri;
+	req.content_type = type;
+	req.read = src_read;
+	req.io = src;
+	ck_assert_int_eq(header_add(&req.headers, "content-type", type), 0);
+	receive_handle(&rcv, &req, resp);
+	receive_request_free(&req);
+	return resp->status;
+}
+
+#define FORM	"application/x-www-form-urlencoded"
+
+/*
+ * A form body is spooled byte for byte; one that does not decode is a
+ * 400 and spooled not at all.  The query is kept, redact_query's values
+ * (server's and endpoint's, any case) replaced.
+ */
+START_TEST(test_form_and_query)
+{
+	static char	*server_names[] = { "token" };
+	static char	*endpoint_names[] = { "sig" };
+	struct body_src	 ok = { "Body=Hi+there%21&From=%2B1555", 29, 0, 0, 0,
+	    0 };
+	struct body_src	 bad = { "Body=%zz", 8, 0, 0, 0, 0 };
+	struct body_src	 nul = { "a=%00", 5, 0, 0, 0, 0 };
+	struct response	 resp;
+	char		*line;
+
+	cf.server.redact_query.v = server_names;
+	cf.server.redact_query.n = 1;
+	ep[1].redact_query.v = endpoint_names;
+	ep[1].redact_query.n = 1;
+	ck_assert_int_eq(run_typed("/hooks/open?TOKEN=s3cret&x=1&Sig=abc#f",
+	    FORM "; charset=utf-8", &ok, &resp), 202);
+	line = spooled_line(resp.id);
+	ck_assert_ptr_nonnull(strstr(line,
+	    "\"body\":\"Body=Hi+there%21&From=%2B1555\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"query\":\"TOKEN="
+	    FORM_REDACTED "&x=1&Sig=" FORM_REDACTED "\""));
+	ck_assert_ptr_null(strstr(line, "s3cret"));
+	ck_assert_ptr_null(strstr(line, "abc"));
+	free(line);
+	ck_assert_int_eq(run_typed("/hooks/open", FORM, &bad, &resp), 400);
+	ck_assert_int_eq(run_typed("/hooks/open", FORM, &nul, &resp), 400);
+	ck_assert_int_eq(count_lines(), 1);
+	memset(&cf.server.redact_query, 0, sizeof(cf.server.redact_query));
+	memset(&ep[1].redact_query, 0, sizeof(ep[1].redact_query));
+}
+END_TEST
+
 /*
  * A GET handshake on an endpoint whose methods do not list GET: answered
  * 200 as text, never spooled; a GET that is no handshake is still 405;
@@ -732,6 +792,7 @@ receive_suite(void)
 	tcase_add_test(tc, test_many_headers);
 	tcase_add_test(tc, test_repeated_header);
 	tcase_add_test(tc, test_redacted_in_spool);
+	tcase_add_test(tc, test_form_and_query);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,7 +16,9 @@
 #include <jansson.h>
 
 #include "attempt_job.h"
+#include "conf.h"
 #include "event.h"
+#include "filter.h"
 #include "header.h"
 #include "record.h"
 #include "check_run.h"
@@ -792,7 +794,7 @@ START_TEST(test_job)
 	line = encode_line(&ev, &n);
 	rec = record_decode(line, n - 1, NULL, 0);
 	ck_assert_ptr_nonnull(rec);
-	job = record_job(rec);
+	job = record_job(NULL, rec);
 	ck_assert_ptr_nonnull(job);
 	ck_assert_str_eq(job->id, FIXED_ID);
 	ck_assert_str_eq(job->endpoint, "github");
@@ -808,8 +810,59 @@ START_TEST(test_job)
 	/* Not an event id: no job. */
 	json_object_set_new(rec, "id", json_string("x"));
 	errno = 0;
-	ck_assert_ptr_null(record_job(rec));
+	ck_assert_ptr_null(record_job(NULL, rec));
 	ck_assert_int_eq(errno, EINVAL);
+	json_decref(rec);
+	free(line);
+}
+END_TEST
+
+/*
+ * A form event read back: the payload by the request path's rule (the
+ * content type in its headers, the endpoint's payload_json_field from
+ * the configuration), the query member and its fields.
+ */
+START_TEST(test_job_form_and_query)
+{
+	static const char	 body[] = "payload=%7B%22a%22%3A%5B1%5D%7D&b=x+y";
+	struct endpoint		 eps[1];
+	struct conf		 cf;
+	struct event		 ev;
+	struct attempt_job	*job;
+	json_t			*rec;
+	char			*line;
+	size_t			 n;
+
+	add("Content-Type", "application/x-www-form-urlencoded");
+	event_init(&ev, body, sizeof(body) - 1);
+	ev.query = "team=T1&token=REDACTED";
+	line = encode_line(&ev, &n);
+	ck_assert_ptr_nonnull(strstr(line, ",\"path\":\"/hooks/github\","
+	    "\"query\":\"team=T1&token=REDACTED\","));
+	rec = record_decode(line, n - 1, NULL, 0);
+	ck_assert_ptr_nonnull(rec);
+	memset(eps, 0, sizeof(eps));
+	memset(&cf, 0, sizeof(cf));
+	eps[0].name = "github";
+	eps[0].payload_json_field = "payload";
+	cf.endpoints = eps;
+	cf.nendpoints = 1;
+	job = record_job(&cf, rec);
+	ck_assert_ptr_nonnull(job);
+	ck_assert_mem_eq(job->body, body, job->body_len);
+	ck_assert_int_eq(json_integer_value(filter_payload_get(job->payload,
+	    "payload.a.0")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(job->payload,
+	    "b")), "x y");
+	ck_assert_str_eq(job->query, "team=T1&token=REDACTED");
+	ck_assert_str_eq(json_string_value(json_object_get(job->query_fields,
+	    "team")), "T1");
+	attempt_job_free(job);
+	/* Without the configuration the field stays a string. */
+	job = record_job(NULL, rec);
+	ck_assert_ptr_nonnull(job);
+	ck_assert(json_is_string(json_object_get(job->payload, "payload")));
+	attempt_job_free(job);
 	json_decref(rec);
 	free(line);
 }
@@ -865,6 +918,7 @@ record_suite(void)
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
 	tcase_add_test(tc, test_time_parse);
 	tcase_add_test(tc, test_job);
+	tcase_add_test(tc, test_job_form_and_query);
 	suite_add_tcase(s, tc);
 	return s;
 }
