@@ -418,7 +418,7 @@ START_TEST(test_queue_full)
 	char			 lines[DISPATCHER_MAX_RUNNING];
 	pid_t			 pid;
 	int			 fd, go, i;
-	int64_t			 now = now_us(), old;
+	int64_t			 now = now_us(), old, later;
 
 	/* Each handler sleeps in read(2) until its line comes: no polling. */
 	conf = loop_setup(dir, spool, sizeof(spool), "read x < \"$0/go\"");
@@ -428,9 +428,16 @@ START_TEST(test_queue_full)
 	ck_assert_ptr_nonnull(sp);
 	run = calloc(DISPATCHER_MAX_RUNNING, sizeof(*run));
 	ck_assert_ptr_nonnull(run);
+	/*
+	 * Received "a day from now": never too old to start, however long a
+	 * loaded machine under valgrind takes to start 256 handlers (at
+	 * DISPATCHER_MAX_WAIT the dispatcher would leave them to wh-retry,
+	 * their slots would stay free and the queue would never fill).
+	 */
+	later = now + INT64_C(86400) * 1000000;
 	for (i = 0; i < DISPATCHER_MAX_RUNNING; i++) {
 		snprintf(id, sizeof(id), "01a22659-5e7f-76d6-895c-bdfe7b%06x", i);
-		run[i] = append_event(sp, id, now);
+		run[i] = append_event(sp, id, later);
 	}
 	memcpy(first, run[0]->id, sizeof(first) - 1);
 	first[sizeof(first) - 1] = '\0';
