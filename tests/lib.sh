@@ -412,7 +412,13 @@ open_conf() {
 # stamped_body SEQ: SEQ ("SIZE-..."), a space, and x up to SIZE bytes
 # (64 KiB at most): a body that says which request sent it.
 stamped_body() {
-	[ -s "$T_DIR/pad" ] || head -c 65536 /dev/zero | tr '\0' x > "$T_DIR/pad"
+	# Made whole under another name, then renamed: clients that start
+	# at once never read a pad another is still writing.
+	local tmp=$T_DIR/pad.$BASHPID
+	[ -s "$T_DIR/pad" ] || {
+		head -c 65536 /dev/zero | tr '\0' x > "$tmp"
+		mv "$tmp" "$T_DIR/pad"
+	}
 	printf '%s ' "$1"
 	head -c $((${1%%-*} - ${#1} - 1)) "$T_DIR/pad"
 }
