@@ -140,6 +140,17 @@ wh_start() {
 	wait_for test -S "$sock"
 }
 
+# serve_nginx: one wh-receive on $T_DIR/wh.sock with $T_DIR/hookspool.ini
+# behind nginx on a free loopback port; sets PORT, SOCK and URL, or ends
+# the test (99) with the log of what did not start.
+serve_nginx() {
+	PORT=$(free_port)
+	SOCK=$T_DIR/wh.sock
+	wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
+	nginx_start "$PORT" "$SOCK" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
+	URL=http://127.0.0.1:$PORT
+}
+
 # wh_stop: SIGTERM to every wh-receive of wh_start; wait (10 s at most)
 # until they are gone, children of ours or not.
 wh_stop() {

@@ -45,11 +45,7 @@ endpoint_paths = /hooks/slack
 payload.payload.type = block_actions
 query.team = T[0-9]+
 INI
-PORT=$(free_port)
-SOCK=$T_DIR/wh.sock
-wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
-nginx_start "$PORT" "$SOCK" || { echo "nginx did not start"; exit 99; }
-URL=http://127.0.0.1:$PORT
+serve_nginx
 
 # form PATH?QUERY BODYFILE: prints "status id".
 form() {

@@ -163,11 +163,7 @@ jwt_leeway = 5
 INI
 "$WH_RECEIVE" -t -c "$T_DIR/hookspool.ini" >/dev/null 2>"$T_DIR/check.err" ||
 	{ echo "configuration refused"; cat "$T_DIR/check.err"; exit 99; }
-PORT=$(free_port)
-SOCK=$T_DIR/wh.sock
-wh_start "$SOCK" "$T_DIR/hookspool.ini" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
-nginx_start "$PORT" "$SOCK" || { echo "nginx did not start"; cat "$T_DIR/nginx/logs/error.log"; exit 99; }
-URL=http://127.0.0.1:$PORT
+serve_nginx
 
 # post PATH [curl args...]: POST $T_DIR/body, print the status.
 post() {
