@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "filter.h"
 #include "header.h"
+#include "metrics.h"
 #include "spool.h"
 #include "verify.h"
 
@@ -113,7 +114,7 @@ static const struct conf_choice algorithm_choices[] = {
 #define KEY_MIN_OPEN	0x04	/* value must be greater than min */
 #define KEY_PREFIX	0x08	/* name is a prefix: "header." + NAME */
 
-static conf_setter	set_space, set_abspath, set_bool, set_command, set_criterion,
+static conf_setter	set_space, set_abspath, set_allow, set_bool, set_command, set_criterion,
 			set_choice, set_double, set_group,
 			set_handshake_token, set_handshake_token_file,
 			set_header, set_header_names, set_int, set_jwt_alg,
@@ -162,6 +163,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 19, S(handler_nice), 0, NULL },
 	{ SECT_SERVER, "listen", set_string, NULL, 0, 0, S(listen), 0, NULL },
 	{ SECT_SERVER, "workers", set_int, "0", 0, 1024, S(workers), 0, NULL },
+	{ SECT_SERVER, "metrics_path", set_path, NULL,
+	    0, 0, S(metrics_path), 0, NULL },
+	{ SECT_SERVER, "metrics_allow", set_allow, NULL,
+	    0, 0, S(metrics_allow), 0, NULL },
 	{ SECT_SERVER, "log", set_choice, "stderr", 0, 0, S(log), 0,
 	    log_choices },
 	{ SECT_SERVER, "min_free_space", set_space, "0", 0, 0,
@@ -928,6 +933,19 @@ set_abspath(struct conf_parse *p, const struct conf_key *k, void *obj,
 	if (value[0] != '/') {
 		conf_error(p, p->lineno, "%s: \"%s\" is not an absolute path",
 		    k->name, value);
+		return -1;
+	}
+	return set_string(p, k, obj, value);
+}
+
+/* metrics_allow: addresses and networks, "ADDR[/BITS]" each. */
+static int
+set_allow(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	if (metrics_allowed(value, NULL) == -1) {
+		conf_error(p, p->lineno, "%s: \"%s\" is not a list of "
+		    "addresses or networks (ADDR[/BITS], ...)", k->name, value);
 		return -1;
 	}
 	return set_string(p, k, obj, value);
@@ -2599,6 +2617,8 @@ conf_free(struct conf *conf)
 	free(conf->server.spool_dir);
 	free(conf->server.listen);
 	free(conf->server.health_path);
+	free(conf->server.metrics_path);
+	free(conf->server.metrics_allow);
 	conf_names_free(&conf->server.redact_headers);
 	conf_names_free(&conf->server.redact_query);
 	conf_errors_free(&conf->warnings);

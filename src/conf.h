@@ -92,6 +92,8 @@ struct server_conf {
 	int		 handler_nice;	/* added to the dispatcher's nice */
 	int		 request_timeout; /* seconds for a request to come in */
 	long		 dedup_max_keys; /* the dedup index's size */
+	char		*metrics_path;	/* NULL: no metrics served */
+	char		*metrics_allow;	/* "ADDR[/BITS], ..."; NULL: any */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */

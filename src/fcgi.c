@@ -276,23 +276,51 @@ conn_settle(struct conn *c)
 	return 0;
 }
 
+/*
+ * Heap buffers for an answer whose body (resp->text, the metrics) is
+ * larger than the ones on the stack: head and body, and its records.
+ */
+static int
+answer_buffers(const struct response *resp, char **head,
+    unsigned char **buf, size_t *cap)
+{
+	*cap = resp->body_len + resp->body_len / 8 + 1024;
+	*head = malloc(512 + resp->body_len);
+	*buf = malloc(*cap);
+	if (*head != NULL && *buf != NULL)
+		return 0;
+	free(*head);
+	free(*buf);
+	return -1;
+}
+
 /* Send the answer, log it, hand its handlers on. */
 static void
 conn_finish(struct server *srv, struct conn *c)
 {
-	char		head[512 + sizeof(c->resp.body)];
-	unsigned char	buf[sizeof(head) + 64];
-	size_t		n;
+	char		shead[512 + sizeof(c->resp.body)], *head = shead;
+	unsigned char	sbuf[sizeof(shead) + 64], *buf = sbuf;
+	size_t		n, cap = sizeof(sbuf);
 	int		hl;
 
+	if (c->resp.text != NULL && answer_buffers(&c->resp, &head, &buf,
+	    &cap) == -1) {
+		free(c->resp.text);
+		c->resp.text = NULL;
+		receive_error(&c->resp, 503, "out of memory", NULL);
+	}
 	hl = receive_format_head(&c->resp, head, 512);
-	memcpy(head + hl, c->resp.body, c->resp.body_len);
+	memcpy(head + hl, c->resp.text ? c->resp.text : c->resp.body,
+	    c->resp.body_len);
 	n = fcgirec_answer(c->rec.id, head, (size_t)hl + c->resp.body_len,
-	    buf, sizeof(buf));
+	    buf, cap);
+	if (head != shead)
+		free(head);
 	if (c->busy)
 		srv->nbusy--;
 	c->busy = 0;
 	receive_log(srv->rcv, &c->req, &c->resp, mono_us() - c->t0);
+	receive_observe(srv->rcv, &c->req, &c->resp, mono_us() - c->t0);
 	receive_request_free(&c->req);
 	fcgirec_answered(&c->rec);
 	if (n == 0 || conn_send(c, buf, n) == -1)
@@ -301,6 +329,8 @@ conn_finish(struct server *srv, struct conn *c)
 		c->close_idle = !c->rec.keep;
 		(void)conn_settle(c);
 	}
+	if (buf != sbuf)
+		free(buf);
 	receive_dispatch(srv->rcv, &c->resp, 0);
 }
 

@@ -37,6 +37,7 @@
 #include "form.h"
 #include "handshake.h"
 #include "log.h"
+#include "metrics.h"
 #include "receive.h"
 #include "record.h"
 #include "spool.h"
@@ -910,6 +911,9 @@ handshake(const struct endpoint *ep, const struct request *req,
 	return 1;
 }
 
+static int	serve_metrics(struct receiver *, const struct request *,
+		    const char *, struct response *);
+
 void
 receive_handle(struct receiver *rcv, struct request *req,
     struct response *resp)
@@ -929,6 +933,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 
 	memset(resp, 0, sizeof(*resp));
 	memset(&vr, 0, sizeof(vr));
+	rcv->body_bytes = 0;
 	resp->verify = "-";
 	if (check_header_limits(&rcv->conf->server, req, resp) != 0)
 		goto out;
@@ -937,6 +942,8 @@ receive_handle(struct receiver *rcv, struct request *req,
 		goto out;
 	}
 	if (health(rcv, req, path, resp))
+		goto out;
+	if (serve_metrics(rcv, req, path, resp))
 		goto out;
 	ep = conf_find_endpoint(rcv->conf, path);
 	if (ep == NULL) {
@@ -957,6 +964,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	if (read_body(req, rcv->conf->server.max_body_size, &body, &body_len,
 	    resp) != 0)
 		goto out;
+	rcv->body_bytes = body_len;
 	if (add_body_length(req, body_len) == -1) {
 		answer(resp, 503, "out of memory", NULL);
 		goto out;
@@ -1064,6 +1072,94 @@ out:
 	free(key);
 }
 
+/*
+ * The metrics, when path is metrics_path: 200 with the text, or 403 to
+ * an address metrics_allow leaves out.  Returns whether it answered.
+ */
+static int
+serve_metrics(struct receiver *rcv, const struct request *req,
+    const char *path, struct response *resp)
+{
+	const struct conf	*conf = rcv->conf;
+	const char		**names;
+	struct metrics_names	 mn;
+	size_t			 i;
+
+	if (conf->server.metrics_path == NULL ||
+	    strcmp(path, conf->server.metrics_path) != 0)
+		return 0;
+	if (metrics_allowed(conf->server.metrics_allow, req->remote_addr) !=
+	    1) {
+		answer(resp, 403, "forbidden", "not in metrics_allow");
+		return 1;
+	}
+	if (rcv->metrics == NULL)
+		rcv->metrics = metrics_map(conf->server.spool_dir);
+	names = calloc(conf->nendpoints + 1, sizeof(*names));
+	if (rcv->metrics == NULL || names == NULL) {
+		free(names);
+		answer(resp, 503, "metrics unavailable", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < conf->nendpoints; i++)
+		names[i] = conf->endpoints[i].name;
+	mn.endpoint = names;
+	mn.nendpoints = conf->nendpoints;
+	resp->text = metrics_render(rcv->metrics, &mn, &resp->body_len);
+	free(names);
+	if (resp->text == NULL) {
+		answer(resp, 503, "out of memory", NULL);
+		return 1;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 1;
+}
+
+/* This process's metrics slot, claimed once (after any fork). */
+static struct metrics_slot *
+metrics_slot(struct receiver *rcv)
+{
+	static pid_t	claimed;
+
+	if (rcv->conf->server.metrics_path == NULL)
+		return NULL;
+	if (claimed == getpid())
+		return metrics_self;
+	if (rcv->metrics == NULL)
+		rcv->metrics = metrics_map(rcv->conf->server.spool_dir);
+	metrics_self = metrics_claim(rcv->metrics);
+	claimed = getpid();
+	return metrics_self;
+}
+
+void
+receive_observe(struct receiver *rcv, const struct request *req,
+    struct response *resp, int64_t elapsed_us)
+{
+	const struct conf	*conf = rcv->conf;
+	const struct endpoint	*ep = NULL;
+	size_t			 e = METRICS_ENDPOINTS, i;
+
+	(void)req;
+	free(resp->text);
+	resp->text = NULL;
+	if (metrics_slot(rcv) == NULL)
+		return;
+	for (i = 0; resp->endpoint != NULL && i < conf->nendpoints; i++)
+		if (conf->endpoints[i].name == resp->endpoint)
+			ep = &conf->endpoints[i];
+	if (ep != NULL)
+		e = (size_t)(ep - conf->endpoints);
+	metrics_request(metrics_self, e, resp->status, elapsed_us,
+	    rcv->body_bytes);
+	if (resp->status == 401 || (resp->status == 500 &&
+	    strcmp(resp->verify, "error") == 0))
+		metrics_verify_failure(metrics_self, e, resp->verify);
+	if (resp->status == 202 || resp->id[0] != '\0')
+		metrics_add(metrics_self, &metrics_self->spool_appends, 1);
+}
+
 void
 receive_reset(struct receiver *rcv)
 {
@@ -1085,6 +1181,9 @@ receive_commit(struct receiver *rcv)
 	int	err = rcv->commit_err;
 
 	rcv->commit_err = 0;
+	if (rcv->spool != NULL && spool_pending(rcv->spool) &&
+	    metrics_self != NULL)
+		metrics_add(metrics_self, &metrics_self->fsync_batches, 1);
 	if (rcv->spool != NULL && spool_commit(rcv->spool) == -1 && err == 0)
 		err = errno != 0 ? errno : EIO;
 	if (err == 0)

@@ -19,6 +19,7 @@ struct conf;
 struct attempt_job;
 struct dedup;
 struct spool;
+struct metrics_file;
 
 struct request {
 	const char		*method;	/* REQUEST_METHOD */
@@ -46,6 +47,7 @@ struct response {
 	const char	*content_type;	/* NULL: application/json */
 	char		 body[512];	/* JSON, but a handshake's */
 	size_t		 body_len;
+	char		*text;		/* malloc'd body of body_len instead */
 	int64_t		 received_us;	/* when the body was in */
 	/* For the log line. */
 	char		 id[EVENT_ID_LEN + 1];	/* "" unless spooled */
@@ -72,6 +74,8 @@ struct receiver {
 	int			 defer;		/* receive_commit() syncs */
 	int			 commit_err;	/* a sync owed failed at reset */
 	int64_t			 low_space_logged_us; /* 0: room enough */
+	struct metrics_file	*metrics;	/* mapped once; NULL: none */
+	size_t			 body_bytes;	/* of the request handled */
 };
 
 /* An idle receiver for conf, serving on listen_fd (-1 as CGI). */
@@ -114,6 +118,9 @@ void	receive_commit_failed(struct response *, int err);
 void	receive_dispatch(struct receiver *, struct response *, int detach);
 /* Drop the open spool (after a reload, or on shutdown). */
 void	receive_reset(struct receiver *);
+/* Count a finished request in the shared metrics; free resp->text. */
+void	receive_observe(struct receiver *, const struct request *,
+	    struct response *, int64_t elapsed_us);
 /* Write the one log line for a finished request. */
 void	receive_log(const struct receiver *, const struct request *,
 	    const struct response *,

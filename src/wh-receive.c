@@ -298,10 +298,11 @@ serve_cgi(struct receiver *rcv)
 	}
 	n = receive_format_head(&resp, head, sizeof(head));
 	fwrite(head, 1, (size_t)n, stdout);
-	fwrite(resp.body, 1, resp.body_len, stdout);
+	fwrite(resp.text ? resp.text : resp.body, 1, resp.body_len, stdout);
 	fflush(stdout);
 	receive_dispatch(rcv, &resp, 1);
 	receive_log(rcv, &req, &resp, mono_us() - t0);
+	receive_observe(rcv, &req, &resp, mono_us() - t0);
 	receive_request_free(&req);
 	receive_reset(rcv);	/* the spool and the dedup index */
 	return 0;

@@ -1,0 +1,188 @@
+/*
+ * check_metrics: the shared metrics file (created, replaced when
+ * damaged or foreign, slots kept across processes) and its rendering.
+ */
+#include "config.h"
+
+#include <sys/wait.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "metrics.h"
+
+static char	dir[] = "/tmp/check_metrics.XXXXXX";
+static char	path[sizeof(dir) + 16];
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, METRICS_FILE);
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+	rmdir(dir);
+	memcpy(dir + sizeof(dir) - 7, "XXXXXX", 6);
+}
+
+static const char *const epnames[] = { "github", "open" };
+static const struct metrics_names names = { epnames, 2 };
+
+static char *
+render(struct metrics_file *m)
+{
+	size_t	 len;
+	char	*s = metrics_render(m, &names, &len);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(strlen(s), len);
+	return s;
+}
+
+static void
+write_file(const char *content, size_t len)
+{
+	int	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(test_count_render)
+{
+	struct metrics_file	*m = metrics_map(dir);
+	struct metrics_slot	*s;
+	char			*t;
+
+	ck_assert_ptr_nonnull(m);
+	s = metrics_claim(m);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_eq(metrics_claim(m), s);
+	metrics_request(s, 1, 202, 700, 10);
+	metrics_request(s, 1, 202, 30000, 5);
+	metrics_request(s, METRICS_ENDPOINTS, 404, 10, 0);
+	metrics_request(s, 0, 999, 10, 0);
+	metrics_verify_failure(s, 0, "mismatch");
+	metrics_verify_failure(s, 0, "whatever");
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE hookspool_requests_total "
+	    "counter\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_requests_total{endpoint="
+	    "\"open\",status=\"202\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_requests_total{endpoint="
+	    "\"github\",status=\"202\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{endpoint=\"-\",status=\"404\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{endpoint=\"github\",status="
+	    "\"other\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_verification_failures_total"
+	    "{endpoint=\"github\",reason=\"mismatch\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{endpoint=\"github\",reason="
+	    "\"other\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_received_bytes_total 15\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_request_duration_seconds_"
+	    "bucket{le=\"0.0005\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_request_duration_seconds_"
+	    "bucket{le=\"0.001\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_request_duration_seconds_"
+	    "bucket{le=\"+Inf\"} 4\n"));
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_request_duration_seconds_"
+	    "count 4\n"));
+	free(t);
+	metrics_unmap(m);
+}
+END_TEST
+
+/* A process that is gone leaves its counts; a new one adds to them. */
+START_TEST(test_survives_processes)
+{
+	struct metrics_file	*m;
+	pid_t			 pid;
+	int			 st, i;
+	char			*t;
+
+	for (i = 0; i < 3; i++) {
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			m = metrics_map(dir);
+			metrics_request(metrics_claim(m), 0, 202, 1, 1);
+			_exit(m == NULL);
+		}
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert_int_eq(st, 0);
+	}
+	m = metrics_map(dir);
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "{endpoint=\"github\",status=\"202\"}"
+	    " 3\n"));
+	free(t);
+	/* The dead processes' slot was reused, not one each. */
+	ck_assert_int_ne(m->slot[0].pid, 0);
+	ck_assert_int_eq(m->slot[2].pid, 0);
+	metrics_unmap(m);
+}
+END_TEST
+
+START_TEST(test_damaged_replaced)
+{
+	struct metrics_file	*m;
+	char			*big;
+
+	write_file("garbage", 7);
+	m = metrics_map(dir);
+	ck_assert_ptr_nonnull(m);
+	metrics_unmap(m);
+	/* Right size, wrong header. */
+	big = calloc(1, sizeof(struct metrics_file));
+	ck_assert_ptr_nonnull(big);
+	memcpy(big, "NOTOURS!", 8);
+	write_file(big, sizeof(struct metrics_file));
+	free(big);
+	m = metrics_map(dir);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(memcmp(m->magic, "HSMETR1", 8), 0);
+	metrics_unmap(m);
+}
+END_TEST
+
+START_TEST(test_allowed)
+{
+	ck_assert_int_eq(metrics_allowed(NULL, "1.2.3.4"), 1);
+	ck_assert_int_eq(metrics_allowed("127.0.0.1/32, ::1", "127.0.0.1"), 1);
+	ck_assert_int_eq(metrics_allowed("127.0.0.1/32, ::1", "::1"), 1);
+	ck_assert_int_eq(metrics_allowed("127.0.0.1/32, ::1", "10.0.0.1"), 0);
+	ck_assert_int_eq(metrics_allowed("10.0.0.0/9", "10.127.255.1"), 1);
+	ck_assert_int_eq(metrics_allowed("10.0.0.0/9", "10.128.0.1"), 0);
+	ck_assert_int_eq(metrics_allowed("fd00::/8", "fd12::1"), 1);
+	ck_assert_int_eq(metrics_allowed("127.0.0.1", NULL), 0);
+	ck_assert_int_eq(metrics_allowed("127.0.0.1", "garbage"), 0);
+	ck_assert_int_eq(metrics_allowed("localhost", "127.0.0.1"), -1);
+	ck_assert_int_eq(metrics_allowed("10.0.0.0/33", "10.0.0.1"), -1);
+	ck_assert_int_eq(metrics_allowed("10.0.0.0/", "10.0.0.1"), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("metrics");
+	TCase	*tc = tcase_create("file");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_count_render);
+	tcase_add_test(tc, test_survives_processes);
+	tcase_add_test(tc, test_damaged_replaced);
+	tcase_add_test(tc, test_allowed);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
