@@ -845,8 +845,10 @@ health(struct receiver *rcv, const struct request *req, const char *path,
 		answer(resp, 405, "method not allowed", NULL);
 		return 1;
 	}
-	why[0] = '\0';
-	if (spool_dir_check(dir, why, sizeof(why)) == 0) {
+	(void)snprintf(why, sizeof(why), "spool directory: ");
+	if (spool_dir_check(dir, why + strlen(why), sizeof(why) -
+	    strlen(why)) == 0) {
+		why[0] = '\0';
 		if (statvfs(dir, &sv) == -1)
 			snprintf(why, sizeof(why), "statvfs %s: %s", dir,
 			    strerror(errno));

@@ -15,7 +15,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
       libjwt-dev libinih-dev check
       nginx-light lighttpd apache2 libapache2-mod-fcgid
-      spawn-fcgi curl jq openssl valgrind mandoc procps
+      spawn-fcgi curl jq openssl valgrind mandoc procps prometheus
       clang libclang-rt-dev
       debhelper systemd"
 

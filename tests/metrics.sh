@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# metrics_path and health_path as CGI: the counters, their text format
+# (promtool check metrics), metrics_allow, and the health check's 200
+# and 503.
+set -u
+. "$(dirname "$0")/lib.sh"
+need jq
+
+t_tmpdir
+trap 'rm -rf "$T_DIR"' EXIT
+SPOOL=$T_DIR/spool
+mkdir -m 0700 "$SPOOL"
+CONF=$T_DIR/hookspool.ini
+cat > "$CONF" <<INI
+[server]
+spool_dir = $SPOOL
+metrics_path = /hooks/metrics
+metrics_allow = 127.0.0.1/32, ::1
+health_path = /hooks/health
+
+[endpoint:open]
+path = /hooks/open
+
+[endpoint:signed]
+path = /hooks/signed
+signature_type = hmac-sha256
+signature_header = X-Sig
+secret = s3cr3t-metrics
+INI
+
+# cgi METHOD URI ADDR [VAR=VALUE...]: one request, body {}; the answer
+# in $T_DIR/out, the log in $T_DIR/err.
+cgi() {
+	local method=$1 uri=$2 addr=$3
+	shift 3
+	printf '{}' | env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" \
+	    GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" \
+	    REQUEST_URI="$uri" REMOTE_ADDR="$addr" CONTENT_LENGTH=2 "$@" \
+	    $WH_RUN > "$T_DIR/out" 2> "$T_DIR/err"
+}
+status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$T_DIR/out" | tr -d '\r'; }
+body() { sed '1,/^\r$/d' "$T_DIR/out"; }
+
+cgi POST /hooks/open 192.0.2.1
+cgi POST /hooks/open 192.0.2.1
+cgi POST /hooks/signed 192.0.2.1 HTTP_X_SIG=sha256=$(printf "%064d" 0)
+cgi POST /hooks/nowhere 192.0.2.1
+
+cgi GET /hooks/metrics 192.0.2.1
+check "metrics: 403 to an address metrics_allow leaves out" 403 "$(status)"
+cgi GET /hooks/metrics ::1
+check "metrics: 200 to ::1" 200 "$(status)"
+cgi GET /hooks/metrics 127.0.0.1
+check "metrics: 200 to 127.0.0.1" 200 "$(status)"
+body > "$T_DIR/metrics.txt"
+check "requests by endpoint and status" 2 \
+	"$(sed -n 's/^hookspool_requests_total{endpoint="open",status="202"} //p' "$T_DIR/metrics.txt")"
+check "unmatched requests" 1 \
+	"$(sed -n 's/^hookspool_requests_total{endpoint="-",status="404"} //p' "$T_DIR/metrics.txt")"
+check "verification failures by reason" 1 \
+	"$(sed -n 's/^hookspool_verification_failures_total{endpoint="signed",reason="mismatch"} //p' "$T_DIR/metrics.txt")"
+check "spool appends" 2 \
+	"$(sed -n 's/^hookspool_spool_appends_total //p' "$T_DIR/metrics.txt")"
+check "content type" 1 "$(grep -c '^Content-Type: text/plain; version=0.0.4' "$T_DIR/out")"
+if have "promtool check metrics" promtool; then
+	out=$(promtool check metrics < "$T_DIR/metrics.txt" 2>&1); rc=$?
+	check "promtool check metrics: wh-receive" "0 " "$rc $out"
+fi
+
+# A damaged metrics file is replaced, not fatal.
+printf 'not metrics' > "$SPOOL/.metrics"
+cgi POST /hooks/open 192.0.2.1
+check "a damaged metrics file does not stop events" 202 "$(status)"
+cgi GET /hooks/metrics 127.0.0.1
+check "a damaged metrics file is replaced" 200 "$(status)"
+
+cgi GET /hooks/health 192.0.2.1
+check "health: 200" 200 "$(status)"
+check "health: body" ok "$(body | jq -r .status)"
+check "health: a passing check is not logged" "" "$(grep 'path=/hooks/health' "$T_DIR/err")"
+sed -i "s|^spool_dir = .*|spool_dir = $T_DIR/gone|" "$CONF"
+cgi GET /hooks/health 192.0.2.1
+check "health: 503 when the spool is not writable" 503 "$(status)"
+case $(body | jq -r .reason) in "spool directory: does not exist") ok "health: 503 says why" ;;
+	*) not_ok "health: 503 says why" "$(body)" ;; esac
+check "health: a failing check is logged" 1 "$(grep -c 'path=/hooks/health.*status=503' "$T_DIR/err")"
+t_done
