@@ -70,16 +70,9 @@ post() {
 	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
 	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
 }
-# until CMD...: poll CMD; a slow machine only makes it slower (30 min
-# is there to end a test that hangs, not to time it).
-until_true() {
-	local i
-	for i in $(seq 1 18000); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# until_true CMD...: poll CMD; a slow machine only makes it slower (30
+# min is there to end a test that hangs, not to time it).
+until_true() { poll_for 18000 "$@"; }
 calls() { ls "$OUT" | grep -c "^$1\.[^.]*$"; }
 calls_are() { [ "$(calls "$1")" = "$2" ]; }
 # The env line and stdin of TAG's call for ID.
