@@ -1662,7 +1662,7 @@ static const char *const all_keys[] = {
 	"max_headers", "max_header_size", "redact_headers", "public_key",
 	"signed_content", "signature_pattern", "signature_algorithm",
 	"timestamp_header", "timestamp_pattern", "handshake", "handshake_token",
-	"handshake_token_file"
+	"handshake_token_file", "on_dead"
 };
 
 START_TEST(test_example_file)
@@ -1717,6 +1717,8 @@ START_TEST(test_example_handler)
 	ck_assert_ptr_nonnull(load_n(out, len));
 	ck_assert_uint_eq(c->nhandlers, 1);
 	ck_assert_str_eq(c->handlers[0].name, "github_push_handler");
+	ck_assert_str_eq(command_program(c->handlers[0].on_dead.cmd),
+	    "/usr/local/bin/page-oncall");
 	ck_assert(wants(&c->handlers[0], "/hooks/gitlab", "POST",
 	    "X-GitHub-Event", "push",
 	    "{\"action\":\"opened\",\"repository\":{\"name\":\"my-repo\"}}"));
