@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "attempt.h"
@@ -128,6 +129,10 @@ ondead_child(const struct conf *conf, const struct handler *h,
 	pid_t			  pid;
 	int			  in;
 
+	/* Not the caller's spool, lock or sockets: they are not ours to
+	 * hold (a run lock would stay taken until the program ended). */
+	closelog();			/* syslog(3) opens it again */
+	close_range(3, ~0U, 0);
 	fe.path = job->path;
 	fe.method = job->method;
 	fe.headers = &job->headers;
