@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "attempt.h"
 #include "log.h"
+#include "ondead.h"
 #include "record.h"
 #include "spool.h"
 
@@ -459,6 +460,20 @@ attempt_read(struct attempt_proc *run)
 	}
 }
 
+/* The failure of an attempt in words, as wh-retry list shows it. */
+static void
+attempt_error(const struct attempt *at, char *buf, size_t len)
+{
+	if (at->error != NULL)
+		snprintf(buf, len, "%s", at->error);
+	else if (at->timed_out)
+		snprintf(buf, len, "timeout (%d s)", at->timeout);
+	else if (at->signal != 0)
+		snprintf(buf, len, "signal %d", at->signal);
+	else
+		snprintf(buf, len, "exit %d", at->exit_status);
+}
+
 enum attempt_state
 attempt_end(struct spool *sp, const struct conf *conf,
     const struct attempt_job *job, struct attempt_proc *run, int status,
@@ -490,6 +505,10 @@ attempt_end(struct spool *sp, const struct conf *conf,
 	    "us=%lld", job->id, run->h->name, at->number, at->state,
 	    at->exit_status, at->signal, timed_out ? " timeout" : "",
 	    (long long)(at->ended_us - at->started_us));
+	if (st == ATTEMPT_DEAD) {
+		attempt_error(at, buf, sizeof(buf));
+		ondead_run(conf, run->h, job, buf);
+	}
 	return st;
 }
 

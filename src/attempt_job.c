@@ -26,5 +26,6 @@ attempt_job_free(struct attempt_job *job)
 	json_decref(job->query_fields);
 	free(job->handlers);
 	free(job->names);
+	free(job->record);
 	free(job);
 }

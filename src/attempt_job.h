@@ -28,6 +28,8 @@ struct attempt_job {
 	size_t			*handlers;	/* indexes into conf->handlers */
 	const char		**names;	/* theirs, for the event record */
 	size_t			 nhandlers;
+	char			*record;	/* its spool line; NULL: unread */
+	size_t			 record_len;
 };
 
 void	attempt_job_free(struct attempt_job *);

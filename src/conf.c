@@ -120,7 +120,7 @@ static conf_setter	set_space, set_abspath, set_allow, set_bool, set_command, set
 			set_header, set_header_names, set_int, set_jwt_alg,
 			set_query_names,
 			set_jwt_key,
-			set_long, set_methods, set_path, set_public_key,
+			set_long, set_methods, set_path, set_program, set_public_key,
 			set_scheme, set_secret, set_secret_file, set_size,
 			set_string, set_user, set_template, set_sig_pattern,
 			set_ts_pattern, set_duration;
@@ -177,6 +177,8 @@ static const struct conf_key conf_keys[] = {
 	    0, log_format_choices },
 	{ SECT_SERVER, "dedup_max_keys", set_long, "100000",
 	    16, 1e8, S(dedup_max_keys), 0, NULL },
+	{ SECT_SERVER, "on_dead", set_program, NULL, 0, 0, S(on_dead), 0,
+	    NULL },
 	{ SECT_ENDPOINT, "path", set_path, NULL, 0, 0, E(path), 0, NULL },
 	{ SECT_ENDPOINT, "secret", set_secret, NULL,
 	    0, 0, 0, KEY_REPEAT | KEY_RAW, NULL },
@@ -248,6 +250,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, 0, KEY_PREFIX | KEY_REPEAT, NULL },
 	{ SECT_HANDLER, "timeout", set_int, "30",
 	    1, 86400, H(timeout), 0, NULL },
+	{ SECT_HANDLER, "on_dead", set_program, NULL,
+	    0, 0, H(on_dead), 0, NULL },
 	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0, NULL },
 };
@@ -1818,6 +1822,35 @@ set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
+/*
+ * on_dead: a command without placeholders in its program, which must be
+ * an absolute path (it runs without a PATH search, as anyone may).
+ */
+static int
+set_program(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct conf_prog	*field = (struct conf_prog *)((char *)obj +
+				    k->off);
+	struct command		*cmd;
+	char			 err[256];
+
+	if ((cmd = command_parse(value, err, sizeof(err))) == NULL) {
+		conf_error(p, p->lineno, "%s: %s", k->name, err);
+		return -1;
+	}
+	if (command_program(cmd)[0] != '/') {
+		conf_error(p, p->lineno, "%s: %s: not an absolute path",
+		    k->name, command_program(cmd));
+		command_free(cmd);
+		return -1;
+	}
+	command_free(field->cmd);
+	field->cmd = cmd;
+	field->line = p->lineno;
+	return 0;
+}
+
 /* endpoint_paths, methods, header.NAME, payload.PATH: one criterion of
  * the handler's filter each; filter_add() names the key in err. */
 static int
@@ -2599,6 +2632,7 @@ conf_handler_free(struct handler *h)
 	command_free(h->command);
 	filter_free(h->filter);
 	free(h->user);
+	command_free(h->on_dead.cmd);
 }
 
 void
@@ -2619,6 +2653,7 @@ conf_free(struct conf *conf)
 	free(conf->server.health_path);
 	free(conf->server.metrics_path);
 	free(conf->server.metrics_allow);
+	command_free(conf->server.on_dead.cmd);
 	conf_names_free(&conf->server.redact_headers);
 	conf_names_free(&conf->server.redact_query);
 	conf_errors_free(&conf->warnings);
@@ -2694,4 +2729,51 @@ conf_spool_check(const struct conf *conf, char *msg, size_t len)
 	    s->spool_dir, why);
 	errno = save;
 	return -1;
+}
+
+/* 0 if prog is none or an executable file, else -1 and why in msg. */
+static int
+conf_program_check(const struct conf *conf, const struct conf_prog *prog,
+    char *msg, size_t len)
+{
+	struct stat	 st;
+	const char	*path;
+	const char	*why = NULL;
+
+	if (prog->cmd == NULL)
+		return 0;
+	path = command_program(prog->cmd);
+	if (stat(path, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (access(path, X_OK) == -1)
+		why = strerror(errno);
+	if (why == NULL)
+		return 0;
+	(void)snprintf(msg, len, "%s:%d: on_dead %s: %s", conf->file,
+	    prog->line, path, why);
+	return -1;
+}
+
+int
+conf_programs_check(const struct conf *conf, char *msg, size_t len)
+{
+	size_t	i;
+
+	if (conf_program_check(conf, &conf->server.on_dead, msg, len) == -1)
+		return -1;
+	for (i = 0; i < conf->nhandlers; i++)
+		if (conf_program_check(conf, &conf->handlers[i].on_dead, msg,
+		    len) == -1)
+			return -1;
+	return 0;
+}
+
+const struct command *
+conf_on_dead(const struct conf *conf, const struct handler *h)
+{
+	if (h->on_dead.cmd != NULL)
+		return h->on_dead.cmd;
+	return conf->server.on_dead.cmd;
 }

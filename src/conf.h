@@ -68,6 +68,12 @@ struct conf_space {
 	double			percent;
 };
 
+/* on_dead: a program, parsed as a command is, and the line it is on. */
+struct conf_prog {
+	struct command		*cmd;		/* NULL: none */
+	int			 line;
+};
+
 struct server_conf {
 	char		*spool_dir;
 	int		 spool_dir_line; /* of the key; 0: the default */
@@ -94,6 +100,7 @@ struct server_conf {
 	long		 dedup_max_keys; /* the dedup index's size */
 	char		*metrics_path;	/* NULL: no metrics served */
 	char		*metrics_allow;	/* "ADDR[/BITS], ..."; NULL: any */
+	struct conf_prog on_dead;	/* for every handler without one */
 };
 
 /* [handler:NAME]: a command run for every event its filter matches. */
@@ -110,6 +117,7 @@ struct handler {
 	uid_t			 uid;
 	gid_t			 gid;
 	char			*user;		/* for initgroups(); NULL: none */
+	struct conf_prog	 on_dead;	/* NULL cmd: the server's */
 };
 
 struct conf_errors {
@@ -143,6 +151,16 @@ void		 conf_errors_free(struct conf_errors *);
  * errno set and "FILE:LINE: spool_dir DIR: reason" in msg.
  */
 int		 conf_spool_check(const struct conf *, char *msg, size_t len);
+
+/*
+ * Whether each on_dead program exists and is executable: 0, or -1 with
+ * "FILE:LINE: on_dead PROGRAM: reason" in msg (the first one wrong).
+ */
+int		 conf_programs_check(const struct conf *, char *msg,
+		    size_t len);
+/* The on_dead program of h (its own, else the server's), or NULL. */
+const struct command	*conf_on_dead(const struct conf *,
+			    const struct handler *);
 
 /* The endpoint (enabled or not) whose path is exactly path, or NULL. */
 const struct endpoint	*conf_find_endpoint(const struct conf *,

@@ -49,6 +49,7 @@
 #include "dispatcher.h"
 #include "event.h"
 #include "log.h"
+#include "pause.h"
 #include "record.h"
 #include "spool.h"
 
@@ -301,6 +302,21 @@ child_init(const struct conf *conf)
 		log_warn("handler_nice %d", conf->server.handler_nice);
 }
 
+/*
+ * A paused handler does not start here: wh-retry runs its attempt once
+ * it is resumed (the one rule for handlers a dispatcher never started).
+ */
+static int
+held(const struct conf *conf, const struct handler *h,
+    const struct attempt_job *job)
+{
+	if (!pause_held(conf->server.spool_dir, h->name))
+		return 0;
+	log_info("id=%s handler=%s: paused, left to wh-retry", job->id,
+	    h->name);
+	return 1;
+}
+
 /* As CGI: a dispatcher of the event's own. */
 
 /* The detached dispatcher: every handler of the job, in order. */
@@ -324,8 +340,9 @@ detached(const struct conf *conf, const struct attempt_job *job)
 		_exit(1);
 	}
 	for (i = 0; i < job->nhandlers; i++)
-		attempt_run(sp, conf, &conf->handlers[job->handlers[i]],
-		    job, 1);
+		if (!held(conf, &conf->handlers[job->handlers[i]], job))
+			attempt_run(sp, conf,
+			    &conf->handlers[job->handlers[i]], job, 1);
 	spool_close(sp);
 	_exit(0);
 }
@@ -418,6 +435,9 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 	}
 	memcpy(job->handlers, ref->handlers, ref->nhandlers * sizeof(size_t));
 	job->nhandlers = ref->nhandlers;
+	job->record = line;
+	job->record_len = len;
+	line = NULL;
 out:
 	json_decref(rec);
 	free(line);
@@ -444,6 +464,8 @@ slot_next(struct loop *l, struct slot *s)
 			break;
 		}
 		h = &l->conf->handlers[s->job->handlers[s->next]];
+		if (held(l->conf, h, s->job))
+			continue;
 		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1)
 			continue;
 		if (s->run.pid == -1) {

@@ -33,6 +33,8 @@
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "ondead.h"
+#include "pause.h"
 #include "record.h"
 #include "retry.h"
 #include "spool.h"
@@ -85,6 +87,7 @@ struct run {
 	unsigned		*busy;		/* segments of unsettled events */
 	size_t			 nbusy, capbusy;
 	int64_t			 wake;		/* next time to look again */
+	unsigned char		*paused;	/* per handler, this pass */
 	size_t			 progress;	/* records this run wrote */
 	int64_t			 last_retention;
 };
@@ -409,6 +412,8 @@ plan_event(struct history_event *ev, void *arg)
 			continue;
 		if ((handler = conf_find_handler(r->conf, h->name)) == NULL)
 			continue;	/* not configured now: cannot run */
+		if (r->paused[handler - r->conf->handlers])
+			continue;	/* held until it is resumed */
 		if (h->state == HS_RUNNING || h->state == HS_NONE)
 			wake_at(r, r->now + POLL_US);
 		if (at > r->now)
@@ -433,12 +438,16 @@ static int
 run_plan(struct run *r)
 {
 	int64_t	t0 = mono_us();
+	size_t	i;
 
 	r->ndue = 0;
 	r->nbusy = 0;
 	r->wake = NEVER;
 	r->now = wall_us();
 	r->low = r->newest;
+	for (i = 0; i < r->conf->nhandlers; i++)
+		r->paused[i] = (unsigned char)pause_held(r->dir,
+		    r->conf->handlers[i].name);
 	if (history_each(r->hi, plan_event, r) != 0)
 		return -1;
 	if (r->ndue > 1)
@@ -476,6 +485,11 @@ load_job(struct run *r, const struct history_event *ev, char *err,
 		errno = EINVAL;
 	else if ((job = record_job(r->conf, rec)) == NULL && errno == EINVAL)
 		snprintf(err, errlen, "%s", "its body does not decode");
+	if (job != NULL) {
+		job->record = line;
+		job->record_len = len;
+		line = NULL;
+	}
 	json_decref(rec);
 	free(line);
 	return job;
@@ -574,6 +588,25 @@ close_abandoned(struct run *r, const struct due *d)
 	return st;
 }
 
+/* The on_dead program of an attempt close_abandoned() made dead. */
+static void
+abandoned_dead(struct run *r, const struct due *d)
+{
+	struct attempt_job	*job;
+	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
+
+	if (conf_on_dead(r->conf, d->handler) == NULL)
+		return;
+	if ((job = load_job(r, d->ev, why, sizeof(why))) == NULL) {
+		log_warnx("id=%s handler=%s: on_dead not run: its event "
+		    "record: %s", d->ev->id, d->handler->name, why);
+		return;
+	}
+	ondead_run(r->conf, d->handler, job,
+	    "no outcome recorded: its runner stopped");
+	attempt_job_free(job);
+}
+
 static int
 run_one(struct run *r, const struct due *d)
 {
@@ -587,8 +620,10 @@ run_one(struct run *r, const struct due *d)
 		st = close_abandoned(r, d);
 		if (st == ATTEMPT_UNRECORDED)
 			return -1;
-		if (st == ATTEMPT_DEAD)
+		if (st == ATTEMPT_DEAD) {
+			abandoned_dead(r, d);
 			return 0;
+		}
 	}
 	if ((job = load_job(r, d->ev, why, sizeof(why))) == NULL) {
 		if (errno == EINVAL)
@@ -752,7 +787,8 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	deadline = wall_us() + (int64_t)opts->linger * 1000000;
 	r.sp = spool_open(r.dir, conf->server.fsync);
 	r.hi = history_new(HISTORY_SETTLED_DROP);
-	if (r.sp == NULL || r.hi == NULL)
+	r.paused = calloc(conf->nhandlers + 1, 1);
+	if (r.sp == NULL || r.hi == NULL || r.paused == NULL)
 		goto out;
 	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
 	state_read(&r);
@@ -778,6 +814,7 @@ out:
 	free(r.due);
 	free(r.busy);
 	free(r.counts);
+	free(r.paused);
 	errno = save;
 	return rc;
 }

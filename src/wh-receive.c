@@ -108,7 +108,8 @@ test_config(void)
 		return 1;
 	}
 	print_stderr(&c->warnings);
-	if (conf_spool_check(c, msg, sizeof(msg)) == -1)
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1 ||
+	    conf_programs_check(c, msg, sizeof(msg)) == -1)
 		fprintf(stderr, "%s\n", msg);
 	else {
 		printf("%s: configuration OK\n", conf_path);

@@ -29,6 +29,7 @@
 #include "filter.h"
 #include "history.h"
 #include "log.h"
+#include "pause.h"
 #include "record.h"
 #include "retry.h"
 #include "spool.h"
@@ -36,6 +37,7 @@
 #define SHOW_SLACK_US	(INT64_C(300) * 1000000)
 
 static const char	*conf_path;
+static const char	*pause_dir;	/* the spool, for list and show */
 static int		 verbose;
 
 static int
@@ -49,7 +51,8 @@ usage(void)
 	    "[--since time] [--json]\n"
 	    "       wh-retry [-c file] show [--json] id\n"
 	    "       wh-retry [-c file] replay [--handler name] id\n"
-	    "       wh-retry [-c file] check\n");
+	    "       wh-retry [-c file] check\n"
+	    "       wh-retry [-c file] pause | resume handler\n");
 	return EX_USAGE;
 }
 
@@ -107,7 +110,8 @@ cmd_check(int argc, char **argv)
 		return EX_CONFIG;
 	for (i = 0; i < c->warnings.n; i++)
 		fprintf(stderr, "%s\n", c->warnings.msg[i]);
-	if (conf_spool_check(c, msg, sizeof(msg)) == -1) {
+	if (conf_spool_check(c, msg, sizeof(msg)) == -1 ||
+	    conf_programs_check(c, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "%s\n", msg);
 		rc = EX_CONFIG;
 	} else
@@ -278,6 +282,28 @@ put_safe(const char *s)
 	escape_fputs(s, strlen(s), 0, stdout);
 }
 
+/* Whether h still has attempts to run and is paused. */
+static int
+held(const struct history_handler *h)
+{
+	if (pause_dir == NULL || h->state == HS_DONE || h->state == HS_DEAD ||
+	    h->state == HS_UNREADABLE)
+		return 0;
+	return pause_held(pause_dir, h->name);
+}
+
+/* ev's status, or "paused" if a handler it waits for is. */
+static const char *
+status_name(const struct history_event *ev)
+{
+	size_t	i;
+
+	for (i = 0; i < ev->nhandlers; i++)
+		if (held(&ev->handlers[i]))
+			return "paused";
+	return history_status_name(history_status(ev));
+}
+
 static void
 print_row(const struct history_event *ev)
 {
@@ -292,8 +318,7 @@ print_row(const struct history_event *ev)
 	hs = safe(names);
 	e = safe(err);
 	printf("%-36s  %-19s  %-20s  %-20s  %-7s  %8d  %s\n", id, when, path,
-	    hs, history_status_name(history_status(ev)), history_attempts(ev),
-	    e);
+	    hs, status_name(ev), history_attempts(ev), e);
 	free(id);
 	free(path);
 	free(hs);
@@ -314,6 +339,8 @@ as_json(const struct history_event *ev)
 		h = json_pack("{s:s, s:i, s:s?}", "state",
 		    history_state_name(ev->handlers[i].state), "attempts",
 		    ev->handlers[i].attempts, "error", err[0] ? err : NULL);
+		if (h != NULL && held(&ev->handlers[i]))
+			json_object_set_new(h, "paused", json_true());
 		json_object_set_new(hs, ev->handlers[i].name, h);
 	}
 	format_time(ev->received_us, when, sizeof(when));
@@ -327,8 +354,7 @@ as_json(const struct history_event *ev)
 	    json_string(ev->endpoint) : json_null());
 	json_object_set_new(o, "path", ev->path ?
 	    json_string(ev->path) : json_null());
-	json_object_set_new(o, "status", json_string(
-	    history_status_name(history_status(ev))));
+	json_object_set_new(o, "status", json_string(status_name(ev)));
 	json_object_set_new(o, "attempts", json_integer(history_attempts(ev)));
 	json_object_set_new(o, "last_error", err[0] ? json_string(err) :
 	    json_null());
@@ -478,6 +504,7 @@ cmd_list(int argc, char **argv)
 		return usage();
 	if ((conf = load_conf(1)) == NULL)
 		return EX_CONFIG;
+	pause_dir = conf->server.spool_dir;
 	if ((l.hi = history_new(0)) == NULL) {
 		conf_free(conf);
 		return EX_OSERR;
@@ -626,6 +653,7 @@ load_event(const char *arg, struct conf **conf, struct found *f, char *id)
 	}
 	if ((*conf = load_conf(1)) == NULL)
 		return EX_CONFIG;
+	pause_dir = (*conf)->server.spool_dir;
 	memset(f, 0, sizeof(*f));
 	f->id = id;
 	f->hi = history_new(0);
@@ -743,7 +771,7 @@ show_text(const struct found *f)
 	show_field("verification: ", ev, "verification");
 	show_field("replay_of:    ", ev, "replay_of");
 	printf("status:       %s\nheaders:\n",
-	    h != NULL ? history_status_name(history_status(h)) : "-");
+	    h != NULL ? status_name(h) : "-");
 	json_object_foreach((json_t *)(uintptr_t)json_object_get(ev,
 	    "headers"), name, v) {
 		fputs("  ", stdout);
@@ -955,6 +983,45 @@ cmd_replay(int argc, char **argv)
 	return rc;
 }
 
+/* pause, resume */
+
+static int
+pause_cmd(int argc, char **argv, int on)
+{
+	struct conf	*conf;
+	int		 rc = EX_OK;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage();
+	if ((conf = load_conf(1)) == NULL)
+		return EX_CONFIG;
+	if (conf_find_handler(conf, argv[1]) == NULL) {
+		fprintf(stderr, "wh-retry: %s: no such handler in %s\n",
+		    argv[1], conf->file);
+		rc = EX_USAGE;
+	} else if (pause_set(conf->server.spool_dir, argv[1], on) == -1) {
+		fprintf(stderr, "wh-retry: %s %s: %s/%s: %s\n", argv[0],
+		    argv[1], conf->server.spool_dir, PAUSE_DIR,
+		    strerror(errno));
+		rc = errno == EACCES || errno == EPERM ? EX_NOPERM :
+		    EX_CANTCREAT;
+	}
+	conf_free(conf);
+	return rc;
+}
+
+static int
+cmd_pause(int argc, char **argv)
+{
+	return pause_cmd(argc, argv, 1);
+}
+
+static int
+cmd_resume(int argc, char **argv)
+{
+	return pause_cmd(argc, argv, 0);
+}
+
 /* main */
 
 static const struct {
@@ -965,7 +1032,9 @@ static const struct {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "replay", cmd_replay },
-	{ "check", cmd_check }
+	{ "check", cmd_check },
+	{ "pause", cmd_pause },
+	{ "resume", cmd_resume }
 };
 
 int

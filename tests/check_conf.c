@@ -1288,6 +1288,68 @@ START_TEST(test_handler_command_semicolon)
 }
 END_TEST
 
+/* on_dead: the server's for every handler, a handler's own first. */
+START_TEST(test_on_dead)
+{
+	char	msg[1024];
+
+	ck_assert_ptr_nonnull(load("[server]\n"
+	    "on_dead = /bin/true --from server\n"
+	    "[handler:a]\ncommand = /bin/false\n"
+	    "[handler:b]\ncommand = /bin/false\n"
+	    "on_dead = '/usr/bin/env' 'a b'\n"));
+	ck_assert_int_eq(c->server.on_dead.line, 2);
+	ck_assert_int_eq(c->handlers[1].on_dead.line, 7);
+	ck_assert_ptr_null(c->handlers[0].on_dead.cmd);
+	ck_assert_ptr_eq(conf_on_dead(c, &c->handlers[0]),
+	    c->server.on_dead.cmd);
+	ck_assert_ptr_eq(conf_on_dead(c, &c->handlers[1]),
+	    c->handlers[1].on_dead.cmd);
+	ck_assert_str_eq(command_program(conf_on_dead(c, &c->handlers[1])),
+	    "/usr/bin/env");
+	ck_assert_uint_eq(command_argc(c->server.on_dead.cmd), 3);
+	ck_assert_int_eq(conf_programs_check(c, msg, sizeof(msg)), 0);
+	conf_free(c);
+
+	/* none anywhere */
+	ck_assert_ptr_nonnull(load("[handler:a]\ncommand = /bin/false\n"));
+	ck_assert_ptr_null(conf_on_dead(c, &c->handlers[0]));
+	ck_assert_int_eq(conf_programs_check(c, msg, sizeof(msg)), 0);
+	conf_free(c);
+
+	/* -t: the program must be there, a file, executable */
+	ck_assert_ptr_nonnull(load("[handler:a]\ncommand = /bin/false\n"
+	    "on_dead = /nonexistent/alert\n"));
+	ck_assert_int_eq(conf_programs_check(c, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg + strlen(ini), ":3: on_dead /nonexistent/alert: "
+	    "No such file or directory");
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[server]\non_dead = /\n"));
+	ck_assert_int_eq(conf_programs_check(c, msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg + strlen(ini), ":2: on_dead /: not a regular file");
+}
+END_TEST
+
+START_TEST(test_on_dead_errors)
+{
+	load("[server]\non_dead = alert.sh\n"
+	    "[handler:a]\ncommand = /bin/false\n"
+	    "on_dead = /bin/alert ${payload.x\n"
+	    "[handler:b]\ncommand = /bin/false\n"
+	    "on_dead = ${payload.prog}\n"
+	    "[handler:c]\ncommand = /bin/false\n"
+	    "on_dead = /bin/alert; rm -rf /\n");
+	expect_errors(
+	    "2: on_dead: alert.sh: not an absolute path",
+	    "5: on_dead: unterminated \"${\" at offset 11",
+	    "8: on_dead: placeholder at offset 0 in the program name: an "
+	    "event may not choose the program",
+	    "11: on_dead: unquoted ';' at offset 10: commands run "
+	    "without a shell; quote it, or run sh -c",
+	    NULL);
+}
+END_TEST
+
 /* A prefix key given twice is two criteria, both of which must hold. */
 START_TEST(test_handler_repeated_criteria)
 {
@@ -1600,7 +1662,7 @@ static const char *const all_keys[] = {
 	"max_headers", "max_header_size", "redact_headers", "public_key",
 	"signed_content", "signature_pattern", "signature_algorithm",
 	"timestamp_header", "timestamp_pattern", "handshake", "handshake_token",
-	"handshake_token_file"
+	"handshake_token_file", "on_dead"
 };
 
 START_TEST(test_example_file)
@@ -1655,6 +1717,8 @@ START_TEST(test_example_handler)
 	ck_assert_ptr_nonnull(load_n(out, len));
 	ck_assert_uint_eq(c->nhandlers, 1);
 	ck_assert_str_eq(c->handlers[0].name, "github_push_handler");
+	ck_assert_str_eq(command_program(c->handlers[0].on_dead.cmd),
+	    "/usr/local/bin/page-oncall");
 	ck_assert(wants(&c->handlers[0], "/hooks/gitlab", "POST",
 	    "X-GitHub-Event", "push",
 	    "{\"action\":\"opened\",\"repository\":{\"name\":\"my-repo\"}}"));
@@ -2281,6 +2345,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_handler_repeated_criteria);
 	tcase_add_test(tc, test_handler_repeated_header);
 	tcase_add_test(tc, test_handler_command_semicolon);
+	tcase_add_test(tc, test_on_dead);
+	tcase_add_test(tc, test_on_dead_errors);
 	tcase_add_test(tc, test_design_handler);
 	tcase_add_test(tc, test_handler_errors);
 	tcase_add_test(tc, test_handler_filter_errors);

@@ -62,15 +62,18 @@ free_port() {
 	return 1
 }
 
-# wait_for CMD...: retry CMD for up to 10 s.
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
+# poll_for N CMD...: retry CMD every 0.1 s, N times at most.
+poll_for() {
+	local i n=$1
+	shift
+	for i in $(seq 1 "$n"); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
 }
+# wait_for CMD...: retry CMD for up to 10 s.
+wait_for() { poll_for 100 "$@"; }
 
 # The spool's event records, one per line, as stored.
 spool_events() {
