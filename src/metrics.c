@@ -22,7 +22,7 @@
 #include "metrics.h"
 
 #define METRICS_MAGIC	"HSMETR1"
-#define METRICS_VERSION	1
+#define METRICS_VERSION	2
 
 struct metrics_slot	*metrics_self;
 
@@ -50,7 +50,7 @@ header_ok(const struct metrics_file *m)
 static int
 metrics_create(const char *path)
 {
-	struct metrics_file	 h;
+	struct metrics_file	*h;
 	char			 tmp[4096];
 	int			 fd;
 
@@ -63,22 +63,29 @@ metrics_create(const char *path)
 	    0640);
 	if (fd == -1)
 		return -1;
-	memset(&h, 0, offsetof(struct metrics_file, slot));
-	memcpy(h.magic, METRICS_MAGIC, sizeof(h.magic));
-	h.version = METRICS_VERSION;
-	h.nslots = METRICS_SLOTS;
-	h.slot_size = sizeof(struct metrics_slot);
+	/* Too large for the stack; only the header is written. */
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	memcpy(h->magic, METRICS_MAGIC, sizeof(h->magic));
+	h->version = METRICS_VERSION;
+	h->nslots = METRICS_SLOTS;
+	h->slot_size = sizeof(struct metrics_slot);
 	if (ftruncate(fd, (off_t)sizeof(struct metrics_file)) == -1 ||
-	    pwrite(fd, &h, offsetof(struct metrics_file, slot), 0) !=
+	    pwrite(fd, h, offsetof(struct metrics_file, slot), 0) !=
 	    (ssize_t)offsetof(struct metrics_file, slot) ||
 	    rename(tmp, path) == -1) {
 		int	e = errno;
 
+		free(h);
 		close(fd);
 		unlink(tmp);
 		errno = e;
 		return -1;
 	}
+	free(h);
 	return fd;
 }
 
@@ -145,6 +152,24 @@ pid_gone(int32_t pid)
 	return pid <= 0 || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
 }
 
+/*
+ * Give the pages of slot i real blocks before it is written: the file is
+ * sparse, and a page a full filesystem cannot back would be SIGBUS at the
+ * first count.  0, or -1 with errno (ENOMEM, EFAULT...).  A kernel
+ * without MADV_POPULATE_WRITE (EINVAL) is trusted as before.
+ */
+static int
+populate(struct metrics_slot *slot)
+{
+	uintptr_t	pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	a = (uintptr_t)slot & ~(pg - 1);
+
+	if (madvise((void *)a, (uintptr_t)(slot + 1) - a,
+	    MADV_POPULATE_WRITE) == 0 || errno == EINVAL)
+		return 0;
+	return -1;
+}
+
 struct metrics_slot *
 metrics_claim(struct metrics_file *m)
 {
@@ -154,14 +179,17 @@ metrics_claim(struct metrics_file *m)
 	if (m == NULL)
 		return NULL;
 	for (i = 0; i < METRICS_SLOTS; i++)
-		if (__atomic_load_n(&m->slot[i].pid, __ATOMIC_RELAXED) == me)
+		if (__atomic_load_n(&m->pid[i], __ATOMIC_RELAXED) == me)
 			return &m->slot[i];
 	/* A slot whose process is gone keeps its counts; we add to them. */
 	for (i = 0; i < METRICS_SLOTS; i++) {
-		pid = __atomic_load_n(&m->slot[i].pid, __ATOMIC_RELAXED);
-		if (pid_gone(pid) && __atomic_compare_exchange_n(
-		    &m->slot[i].pid, &pid, me, 0, __ATOMIC_ACQ_REL,
-		    __ATOMIC_RELAXED))
+		pid = __atomic_load_n(&m->pid[i], __ATOMIC_RELAXED);
+		if (!pid_gone(pid))
+			continue;
+		if (pid == 0 && populate(&m->slot[i]) == -1)
+			return NULL;
+		if (__atomic_compare_exchange_n(&m->pid[i], &pid, me, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			return &m->slot[i];
 	}
 	return NULL;
@@ -231,9 +259,12 @@ sum(const struct metrics_file *m, size_t off)
 	uint64_t	t = 0;
 	size_t		i;
 
+	/* A slot never claimed may be a hole: not even read. */
 	for (i = 0; i < METRICS_SLOTS; i++)
-		t += __atomic_load_n((const uint64_t *)
-		    ((const char *)&m->slot[i] + off), __ATOMIC_RELAXED);
+		if (__atomic_load_n(&m->pid[i], __ATOMIC_ACQUIRE) != 0)
+			t += __atomic_load_n((const uint64_t *)
+			    ((const char *)&m->slot[i] + off),
+			    __ATOMIC_RELAXED);
 	return t;
 }
 

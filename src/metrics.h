@@ -30,8 +30,6 @@ enum metrics_verify {
 };
 
 struct metrics_slot {
-	int32_t		pid;		/* 0: never used */
-	int32_t		pad;
 	/* index METRICS_ENDPOINTS: no endpoint matched */
 	uint64_t	requests[METRICS_ENDPOINTS + 1][MS_COUNT];
 	uint64_t	verify_failures[METRICS_ENDPOINTS + 1][MV_COUNT];
@@ -50,6 +48,8 @@ struct metrics_file {
 	uint32_t	nslots;
 	uint64_t	slot_size;
 	uint64_t	pad;
+	/* slot[i]'s process; 0: never used, its pages maybe a hole */
+	int32_t		pid[METRICS_SLOTS];
 	struct metrics_slot slot[METRICS_SLOTS];
 };
 

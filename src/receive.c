@@ -913,6 +913,7 @@ handshake(const struct endpoint *ep, const struct request *req,
 	return 1;
 }
 
+static struct metrics_slot *metrics_slot(struct receiver *);
 static int	serve_metrics(struct receiver *, const struct request *,
 		    const char *, struct response *);
 
@@ -990,8 +991,12 @@ receive_handle(struct receiver *rcv, struct request *req,
 		    "bad signature", vr.detail[0] ? vr.detail : resp->verify);
 		goto out;
 	}
-	if (room_check(rcv, resp) == -1)
+	if (room_check(rcv, resp) == -1) {
+		if (metrics_slot(rcv) != NULL)
+			metrics_add(metrics_self,
+			    &metrics_self->refused_low_space, 1);
 		goto out;
+	}
 	if (redact_request(rcv->conf, ep, &req->headers) == -1 ||
 	    redact_query(rcv->conf, ep, req, &query) == -1) {
 		answer(resp, 503, "out of memory", NULL);

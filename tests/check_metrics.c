@@ -127,8 +127,8 @@ START_TEST(test_survives_processes)
 	    " 3\n"));
 	free(t);
 	/* The dead processes' slot was reused, not one each. */
-	ck_assert_int_ne(m->slot[0].pid, 0);
-	ck_assert_int_eq(m->slot[2].pid, 0);
+	ck_assert_int_ne(m->pid[0], 0);
+	ck_assert_int_eq(m->pid[2], 0);
 	metrics_unmap(m);
 }
 END_TEST

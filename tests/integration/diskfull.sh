@@ -95,7 +95,8 @@ check "... which wh-retry list lists" $((n202 + 1)) \
 # min_free_space: refused before the disk is full, and nothing written.
 avail=$(df -B1 --output=avail "$SPOOL" | tail -1 | tr -d ' ')
 open_conf "$SPOOL" "workers = 2" "max_body_size = 65536" \
-    "min_free_space = $((avail / 2))" "health_path = /hooks/health"
+    "min_free_space = $((avail / 2))" "health_path = /hooks/health" \
+    "metrics_path = /hooks/metrics"
 kill -HUP "$WH_PID"
 wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T_DIR/wh.log') -ge 2 ]" ||
     not_ok "both workers reloaded" "$(tail -5 "$T_DIR/wh.log")"
@@ -112,10 +113,14 @@ check "... again" 503 "${line%% *}"
 check "... and nothing written" "$before" "$(spool_stamped "$SPOOL" | wc -l)"
 check "... health 503 with the reason" 'unhealthy below min_free_space' \
     "$(curl -s "$URL/hooks/health" | jq -r '"\(.status) \(.reason)"')"
+check "... counted in hookspool_low_space_refusals_total" 2 \
+    "$(curl -s "$URL/hooks/metrics" | sed -n 's/^hookspool_low_space_refusals_total //p')"
 case $(grep -c "below min_free_space (" "$T_DIR/wh.log") in
 1 | 2) ok "the log says why, once per worker" ;;
 *) not_ok "the log says why, once per worker" "$(grep -c "below min_free_space (" "$T_DIR/wh.log")" ;;
 esac
+check "no worker died while the disk was full" 0 \
+    "$(grep -c 'killed by signal' "$T_DIR/wh.log")"
 rm "$SPOOL/filler"
 line=$(post "$SIZE-4-4")
 check "room again: 202" 202 "${line%% *}"
