@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include "record.h"
 #include "retry.h"
 #include "spool.h"
+#include "spool_stats.h"
 
 #define SHOW_SLACK_US	(INT64_C(300) * 1000000)
 
@@ -52,6 +54,7 @@ usage(void)
 	    "       wh-retry [-c file] show [--json] id\n"
 	    "       wh-retry [-c file] replay [--handler name] id\n"
 	    "       wh-retry [-c file] check\n"
+	    "       wh-retry [-c file] metrics [--textfile path]\n"
 	    "       wh-retry [-c file] pause | resume handler\n");
 	return EX_USAGE;
 }
@@ -133,11 +136,15 @@ static int
 run_locked(const struct conf *conf, const struct retry_opts *o)
 {
 	struct retry_stats	st;
+	int64_t			t0 = mono_us();
 	int			rc;
 
 	rc = retry_run(conf, o, &st);
 	if (rc == -1)
 		log_warn("run: spool %s", conf->server.spool_dir);
+	else if (spool_stats_note_run(conf->server.spool_dir, wall_us(),
+	    mono_us() - t0) == -1)
+		log_warn("run: %s/%s", conf->server.spool_dir, SPOOL_LAST_RUN);
 	if (verbose)
 		log_info("run: %zu passes, %zu records read, %zu due, %zu run, "
 		    "%zu segments removed, %zu unsettled; scan %.3f s, plan "
@@ -210,6 +217,95 @@ cmd_run(int argc, char **argv)
 		rc = run_locked(conf, &o);
 		close(fd);
 	}
+	conf_free(conf);
+	return rc;
+}
+
+/*
+ * metrics [--textfile PATH]: the spool's state in Prometheus text
+ * format, on stdout or replacing PATH atomically (node_exporter's
+ * textfile collector must never read half a file).
+ */
+static int
+write_textfile(const char *path, const char *text, size_t len)
+{
+	char	tmp[4096];
+	int	fd, e, ok;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
+	    == -1)
+		return -1;
+	ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	e = errno;
+	if (close(fd) == -1 && ok) {
+		ok = 0;
+		e = errno;
+	}
+	if (ok && rename(tmp, path) == -1) {
+		ok = 0;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_metrics(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "textfile", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct spool_stats	 st;
+	struct conf		*conf;
+	const char		*textfile = NULL;
+	char			*text = NULL;
+	size_t			 len = 0;
+	FILE			*f;
+	int			 ch, rc = EX_OK;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 't')
+			return usage();
+		textfile = optarg;
+	}
+	if (optind != argc)
+		return usage();
+	if ((conf = load_conf(1)) == NULL)
+		return EX_CONFIG;
+	if (spool_stats_read(conf->server.spool_dir, &st) == -1) {
+		log_warn("metrics: spool %s", conf->server.spool_dir);
+		conf_free(conf);
+		return EX_TEMPFAIL;
+	}
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	spool_stats_render(&st, wall_us(), f);
+	if (fclose(f) != 0) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	if (textfile == NULL) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+			rc = EX_IOERR;
+	} else if (write_textfile(textfile, text, len) == -1) {
+		log_warn("metrics: %s", textfile);
+		rc = EX_CANTCREAT;
+	}
+out:
+	free(text);
+	spool_stats_free(&st);
 	conf_free(conf);
 	return rc;
 }
@@ -1033,6 +1129,7 @@ static const struct {
 	{ "show", cmd_show },
 	{ "replay", cmd_replay },
 	{ "check", cmd_check },
+	{ "metrics", cmd_metrics },
 	{ "pause", cmd_pause },
 	{ "resume", cmd_resume }
 };
