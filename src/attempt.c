@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "attempt.h"
 #include "log.h"
+#include "metrics.h"
 #include "ondead.h"
 #include "record.h"
 #include "spool.h"
@@ -474,6 +475,18 @@ attempt_error(const struct attempt *at, char *buf, size_t len)
 		snprintf(buf, len, "exit %d", at->exit_status);
 }
 
+/* h's index in conf, for the metrics; METRICS_HANDLERS if not there. */
+static size_t
+handler_index(const struct conf *conf, const struct handler *h)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nhandlers && i < METRICS_HANDLERS; i++)
+		if (&conf->handlers[i] == h)
+			return i;
+	return METRICS_HANDLERS;
+}
+
 enum attempt_state
 attempt_end(struct spool *sp, const struct conf *conf,
     const struct attempt_job *job, struct attempt_proc *run, int status,
@@ -505,6 +518,11 @@ attempt_end(struct spool *sp, const struct conf *conf,
 	    "us=%lld", job->id, run->h->name, at->number, at->state,
 	    at->exit_status, at->signal, timed_out ? " timeout" : "",
 	    (long long)(at->ended_us - at->started_us));
+	if (conf->server.metrics_path != NULL && st != ATTEMPT_UNRECORDED &&
+	    st != ATTEMPT_RUNNING)
+		metrics_attempt(metrics_process(conf->server.spool_dir),
+		    handler_index(conf, run->h), st == ATTEMPT_DONE ?
+		    MO_DONE : st == ATTEMPT_FAILED ? MO_FAILED : MO_DEAD);
 	if (st == ATTEMPT_DEAD) {
 		attempt_error(at, buf, sizeof(buf));
 		ondead_run(conf, run->h, job, buf);

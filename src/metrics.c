@@ -22,7 +22,7 @@
 #include "metrics.h"
 
 #define METRICS_MAGIC	"HSMETR1"
-#define METRICS_VERSION	2
+#define METRICS_VERSION	3
 
 struct metrics_slot	*metrics_self;
 
@@ -252,6 +252,31 @@ metrics_verify_failure(struct metrics_slot *s, size_t endpoint,
 	metrics_add(s, &s->verify_failures[endpoint][r], 1);
 }
 
+void
+metrics_attempt(struct metrics_slot *s, size_t handler,
+    enum metrics_outcome o)
+{
+	if (handler > METRICS_HANDLERS)
+		handler = METRICS_HANDLERS;
+	if (s != NULL && o < MO_COUNT)
+		metrics_add(s, &s->attempts[handler][o], 1);
+}
+
+struct metrics_slot *
+metrics_process(const char *dir)
+{
+	static struct metrics_file	*m;
+	static pid_t			 claimed;
+
+	if (claimed == getpid())
+		return metrics_self;
+	if (m == NULL)
+		m = metrics_map(dir);
+	metrics_self = metrics_claim(m);
+	claimed = getpid();
+	return metrics_self;
+}
+
 /* The sum over the slots of the uint64_t at offset off. */
 static uint64_t
 sum(const struct metrics_file *m, size_t off)
@@ -357,6 +382,37 @@ render_requests(struct out *o, const struct metrics_file *m,
 }
 
 static void
+render_attempts(struct out *o, const struct metrics_file *m,
+    const struct metrics_names *names)
+{
+	static const char	*outcome[MO_COUNT] = { "done", "failed", "dead" };
+	uint64_t		 v;
+	size_t			 h, r, named;
+
+	head(o, "hookspool_handler_attempts_total", "counter",
+	    "Handler attempts that ended, by handler and outcome.");
+	named = names->nhandlers < METRICS_HANDLERS ? names->nhandlers :
+	    METRICS_HANDLERS;
+	for (r = 0; r < MO_COUNT; r++) {
+		for (h = 0; h < named; h++) {
+			v = sum(m, SLOT_OFF(attempts[h][r]));
+			if (v != 0 || r == MO_DONE)
+				out(o, "hookspool_handler_attempts_total{"
+				    "handler=\"%s\",outcome=\"%s\"} %llu\n",
+				    names->handler[h], outcome[r],
+				    (unsigned long long)v);
+		}
+		/* Past the configuration's (a reload, or too many). */
+		for (v = 0; h <= METRICS_HANDLERS; h++)
+			v += sum(m, SLOT_OFF(attempts[h][r]));
+		if (v != 0)
+			out(o, "hookspool_handler_attempts_total{handler="
+			    "\"other\",outcome=\"%s\"} %llu\n", outcome[r],
+			    (unsigned long long)v);
+	}
+}
+
+static void
 render_latency(struct out *o, const struct metrics_file *m)
 {
 	uint64_t	cum = 0;
@@ -407,6 +463,7 @@ metrics_render(const struct metrics_file *m, const struct metrics_names *names,
 	render_counter(&o, m, "hookspool_low_space_refusals_total",
 	    "Events refused because the spool's free space was low.",
 	    SLOT_OFF(refused_low_space));
+	render_attempts(&o, m, names);
 	render_latency(&o, m);
 	if (o.err) {
 		free(o.buf);

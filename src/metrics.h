@@ -16,6 +16,12 @@
 #define METRICS_SLOTS		128	/* processes counted apart */
 #define METRICS_ENDPOINTS	64	/* the rest count as "other" */
 #define METRICS_BUCKETS		12	/* latency histogram */
+#define METRICS_HANDLERS	64	/* the rest count as "other" */
+
+/* How a handler's attempt ended. */
+enum metrics_outcome {
+	MO_DONE, MO_FAILED, MO_DEAD, MO_COUNT
+};
 
 /* The statuses counted by name; any other is "other". */
 enum metrics_status {
@@ -40,6 +46,7 @@ struct metrics_slot {
 	uint64_t	latency_count;
 	uint64_t	latency_sum_us;
 	uint64_t	refused_low_space;
+	uint64_t	attempts[METRICS_HANDLERS + 1][MO_COUNT];
 };
 
 struct metrics_file {
@@ -57,6 +64,8 @@ struct metrics_file {
 struct metrics_names {
 	const char	*const *endpoint;
 	size_t		 nendpoints;
+	const char	*const *handler;
+	size_t		 nhandlers;
 };
 
 /*
@@ -74,6 +83,9 @@ void	metrics_request(struct metrics_slot *, size_t endpoint, int status,
 void	metrics_verify_failure(struct metrics_slot *, size_t endpoint,
 	    const char *verify_status);
 void	metrics_add(struct metrics_slot *, uint64_t *field, uint64_t n);
+/* An attempt of handler (its index in the configuration) ended so. */
+void	metrics_attempt(struct metrics_slot *, size_t handler,
+	    enum metrics_outcome);
 
 /* The sum of every slot in Prometheus text format; malloc'd, or NULL. */
 char	*metrics_render(const struct metrics_file *,
@@ -87,5 +99,10 @@ int	metrics_allowed(const char *list, const char *addr);
 
 /* Process-wide slot of wh-receive, for the code that counts. */
 extern struct metrics_slot	*metrics_self;
+/*
+ * metrics_self, claimed in dir's file on the first call of this process
+ * (and again after a fork); NULL when it cannot be had.
+ */
+struct metrics_slot	*metrics_process(const char *dir);
 
 #endif

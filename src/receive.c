@@ -1102,7 +1102,8 @@ serve_metrics(struct receiver *rcv, const struct request *req,
 	}
 	if (rcv->metrics == NULL)
 		rcv->metrics = metrics_map(conf->server.spool_dir);
-	names = calloc(conf->nendpoints + 1, sizeof(*names));
+	names = calloc(conf->nendpoints + conf->nhandlers + 1,
+	    sizeof(*names));
 	if (rcv->metrics == NULL || names == NULL) {
 		free(names);
 		answer(resp, 503, "metrics unavailable", strerror(errno));
@@ -1110,8 +1111,12 @@ serve_metrics(struct receiver *rcv, const struct request *req,
 	}
 	for (i = 0; i < conf->nendpoints; i++)
 		names[i] = conf->endpoints[i].name;
+	for (i = 0; i < conf->nhandlers; i++)
+		names[conf->nendpoints + i] = conf->handlers[i].name;
 	mn.endpoint = names;
 	mn.nendpoints = conf->nendpoints;
+	mn.handler = names + conf->nendpoints;
+	mn.nhandlers = conf->nhandlers;
 	resp->text = metrics_render(rcv->metrics, &mn, &resp->body_len);
 	free(names);
 	if (resp->text == NULL) {
@@ -1127,17 +1132,9 @@ serve_metrics(struct receiver *rcv, const struct request *req,
 static struct metrics_slot *
 metrics_slot(struct receiver *rcv)
 {
-	static pid_t	claimed;
-
 	if (rcv->conf->server.metrics_path == NULL)
 		return NULL;
-	if (claimed == getpid())
-		return metrics_self;
-	if (rcv->metrics == NULL)
-		rcv->metrics = metrics_map(rcv->conf->server.spool_dir);
-	metrics_self = metrics_claim(rcv->metrics);
-	claimed = getpid();
-	return metrics_self;
+	return metrics_process(rcv->conf->server.spool_dir);
 }
 
 void

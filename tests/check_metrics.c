@@ -35,7 +35,8 @@ teardown(void)
 }
 
 static const char *const epnames[] = { "github", "open" };
-static const struct metrics_names names = { epnames, 2 };
+static const char *const hnames[] = { "deploy" };
+static const struct metrics_names names = { epnames, 2, hnames, 1 };
 
 static char *
 render(struct metrics_file *m)
@@ -103,6 +104,40 @@ START_TEST(test_count_render)
 END_TEST
 
 /* A process that is gone leaves its counts; a new one adds to them. */
+/* Handler attempts by handler and outcome; an unknown index is "other". */
+START_TEST(test_attempts)
+{
+	struct metrics_file	*m = metrics_map(dir);
+	struct metrics_slot	*s;
+	char			*t;
+
+	ck_assert_ptr_nonnull(m);
+	s = metrics_claim(m);
+	ck_assert_ptr_nonnull(s);
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "hookspool_handler_attempts_total{"
+	    "handler=\"deploy\",outcome=\"done\"} 0\n"));
+	ck_assert_ptr_null(strstr(t, "outcome=\"dead\""));
+	free(t);
+	metrics_attempt(s, 0, MO_DONE);
+	metrics_attempt(s, 0, MO_DONE);
+	metrics_attempt(s, 0, MO_DEAD);
+	metrics_attempt(s, 5, MO_FAILED);
+	metrics_attempt(s, 1000, MO_FAILED);
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE hookspool_handler_attempts_"
+	    "total counter\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{handler=\"deploy\",outcome="
+	    "\"done\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{handler=\"deploy\",outcome="
+	    "\"dead\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(t, "{handler=\"other\",outcome="
+	    "\"failed\"} 2\n"));
+	free(t);
+	metrics_unmap(m);
+}
+END_TEST
+
 START_TEST(test_survives_processes)
 {
 	struct metrics_file	*m;
@@ -180,6 +215,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_count_render);
+	tcase_add_test(tc, test_attempts);
 	tcase_add_test(tc, test_survives_processes);
 	tcase_add_test(tc, test_damaged_replaced);
 	tcase_add_test(tc, test_allowed);

@@ -21,6 +21,13 @@ health_path = /hooks/health
 [endpoint:open]
 path = /hooks/open
 
+[handler:works]
+command = /bin/true
+
+[handler:breaks]
+command = /bin/false
+payload.kind = break
+
 [endpoint:signed]
 path = /hooks/signed
 signature_type = hmac-sha256
@@ -45,6 +52,16 @@ cgi POST /hooks/open 192.0.2.1
 cgi POST /hooks/open 192.0.2.1
 cgi POST /hooks/signed 192.0.2.1 HTTP_X_SIG=sha256=$(printf "%064d" 0)
 cgi POST /hooks/nowhere 192.0.2.1
+
+# The dispatchers of the two events count their handlers' attempts.
+attempts() {
+	cgi GET /hooks/metrics 127.0.0.1
+	body | grep -c '^hookspool_handler_attempts_total{handler="works",outcome="done"} 2$'
+}
+poll_for 3000 attempts && ok "handler attempts by handler and outcome" ||
+    not_ok "handler attempts by handler and outcome" "$(body | grep attempts)"
+check "a handler no event matched: 0 done" 1 \
+    "$(body | grep -c '^hookspool_handler_attempts_total{handler="breaks",outcome="done"} 0$')"
 
 cgi GET /hooks/metrics 192.0.2.1
 check "metrics: 403 to an address metrics_allow leaves out" 403 "$(status)"
