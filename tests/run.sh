@@ -69,14 +69,18 @@ check_in() {
 }
 
 # Each web server's test; 77 is a skip (a server missing outside CI).
+# A test that hangs is stopped after INTEGRATION_LIMIT seconds (default
+# 1200) and counts as failed, so one hang cannot take the whole run.
 integration() {
 	local t rc=0 st
 	for t in "$top"/tests/integration/*.sh; do
 		st=0
-		top_builddir=$top/build/plain top_srcdir=$top bash "$t" || st=$?
+		top_builddir=$top/build/plain top_srcdir=$top \
+		    timeout -k 30 "${INTEGRATION_LIMIT:-1200}" bash "$t" || st=$?
 		case $st in
 		0) ;;
 		77) echo "run.sh: $(basename "$t") skipped" ;;
+		124|137) echo "run.sh: $(basename "$t") did not finish; stopped"; rc=1 ;;
 		*) rc=1 ;;
 		esac
 	done

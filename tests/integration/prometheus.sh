@@ -7,7 +7,8 @@ set -u
 need nginx spawn-fcgi curl jq prometheus
 
 t_tmpdir
-trap 'servers_stop; [ -n "${PROM_PID:-}" ] && kill "$PROM_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T_DIR"' EXIT
+# Prometheus first: servers_stop waits for every child of this shell.
+trap '[ -n "${PROM_PID:-}" ] && kill "$PROM_PID" 2>/dev/null; servers_stop; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
 cat > "$T_DIR/hookspool.ini" <<INI
