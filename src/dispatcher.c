@@ -49,6 +49,7 @@
 #include "dispatcher.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "pause.h"
 #include "record.h"
 #include "spool.h"
@@ -323,9 +324,10 @@ held(const struct conf *conf, const struct handler *h,
 static void
 detached(const struct conf *conf, const struct attempt_job *job)
 {
-	struct spool	*sp;
-	size_t		 i;
-	int		 fd;
+	struct spool		*sp;
+	struct metrics_slot	*m;
+	size_t			 i;
+	int			 fd;
 
 	child_init(conf);
 	/* Not the listening socket: the web server must see us gone. */
@@ -339,10 +341,15 @@ detached(const struct conf *conf, const struct attempt_job *job)
 		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
 		_exit(1);
 	}
+	m = metrics_process(conf->server.spool_dir);
+	if (m != NULL)
+		metrics_set(m, &m->dispatcher_running, 1);
 	for (i = 0; i < job->nhandlers; i++)
 		if (!held(conf, &conf->handlers[job->handlers[i]], job))
 			attempt_run(sp, conf,
 			    &conf->handlers[job->handlers[i]], job, 1);
+	if (m != NULL)
+		metrics_set(m, &m->dispatcher_running, 0);
 	spool_close(sp);
 	_exit(0);
 }
@@ -537,6 +544,7 @@ static int
 loop_receive(struct loop *l)
 {
 	struct dispatcher_ref	*ref;
+	struct metrics_slot	*m;
 	unsigned char		 buf[MSG_MAX];
 	ssize_t			 n;
 
@@ -560,6 +568,8 @@ loop_receive(struct loop *l)
 			log_warnx("id=%s: queue full (%d events): handlers "
 			    "left to wh-retry (%zu events so far)", ref->id,
 			    DISPATCHER_MAX_QUEUE, l->dropped);
+		if ((m = metrics_process(l->conf->server.spool_dir)) != NULL)
+			metrics_add(m, &m->dispatcher_overflows, 1);
 		free(ref);
 		return 1;
 	}
@@ -687,6 +697,20 @@ loop_revents(struct loop *l)
 			check_slot(l, &l->slots[i], now);
 }
 
+/* The gauges of this dispatcher, when they have changed. */
+static void
+loop_gauges(struct loop *l)
+{
+	struct metrics_slot	*m;
+
+	if ((m = metrics_process(l->conf->server.spool_dir)) == NULL)
+		return;
+	if (m->dispatcher_queued != l->queued)
+		metrics_set(m, &m->dispatcher_queued, l->queued);
+	if (m->dispatcher_running != l->running)
+		metrics_set(m, &m->dispatcher_running, l->running);
+}
+
 /* At the end: what is still queued is wh-retry's. */
 static void
 loop_free(struct loop *l)
@@ -720,6 +744,7 @@ dispatcher_main(const struct conf *conf, int fd)
 	while (!l->eof || l->running > 0 || l->head != NULL) {
 		loop_read(l);
 		start_queued(l);
+		loop_gauges(l);
 		timeout = loop_pollset(l);
 		/* No socket, nothing running: only the queue is left. */
 		if (l->npfd == 0 && l->running == 0)
@@ -730,6 +755,8 @@ dispatcher_main(const struct conf *conf, int fd)
 		}
 		loop_revents(l);
 	}
+	l->queued = l->running = 0;
+	loop_gauges(l);
 	loop_free(l);
 	return 0;
 }

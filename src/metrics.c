@@ -22,7 +22,7 @@
 #include "metrics.h"
 
 #define METRICS_MAGIC	"HSMETR1"
-#define METRICS_VERSION	3
+#define METRICS_VERSION	4
 
 struct metrics_slot	*metrics_self;
 
@@ -262,6 +262,13 @@ metrics_attempt(struct metrics_slot *s, size_t handler,
 		metrics_add(s, &s->attempts[handler][o], 1);
 }
 
+void
+metrics_set(struct metrics_slot *s, uint64_t *field, uint64_t v)
+{
+	if (s != NULL)
+		__atomic_store_n(field, v, __ATOMIC_RELAXED);
+}
+
 struct metrics_slot *
 metrics_process(const char *dir)
 {
@@ -290,6 +297,27 @@ sum(const struct metrics_file *m, size_t off)
 			t += __atomic_load_n((const uint64_t *)
 			    ((const char *)&m->slot[i] + off),
 			    __ATOMIC_RELAXED);
+	return t;
+}
+
+/*
+ * The sum of a gauge over the slots of live processes: a dead
+ * dispatcher's queue is gone (its events are wh-retry's).
+ */
+static uint64_t
+sum_live(const struct metrics_file *m, size_t off)
+{
+	uint64_t	t = 0;
+	size_t		i;
+	int32_t		pid;
+
+	for (i = 0; i < METRICS_SLOTS; i++) {
+		pid = __atomic_load_n(&m->pid[i], __ATOMIC_ACQUIRE);
+		if (pid != 0 && !pid_gone(pid))
+			t += __atomic_load_n((const uint64_t *)
+			    ((const char *)&m->slot[i] + off),
+			    __ATOMIC_RELAXED);
+	}
 	return t;
 }
 
@@ -464,6 +492,17 @@ metrics_render(const struct metrics_file *m, const struct metrics_names *names,
 	    "Events refused because the spool's free space was low.",
 	    SLOT_OFF(refused_low_space));
 	render_attempts(&o, m, names);
+	head(&o, "hookspool_dispatcher_queued", "gauge",
+	    "Events waiting in the dispatchers for a free slot.");
+	out(&o, "hookspool_dispatcher_queued %llu\n",
+	    (unsigned long long)sum_live(m, SLOT_OFF(dispatcher_queued)));
+	head(&o, "hookspool_dispatcher_running", "gauge",
+	    "Events whose handlers the dispatchers are running.");
+	out(&o, "hookspool_dispatcher_running %llu\n",
+	    (unsigned long long)sum_live(m, SLOT_OFF(dispatcher_running)));
+	render_counter(&o, m, "hookspool_dispatcher_overflows_total",
+	    "Events a dispatcher's full queue left to wh-retry.",
+	    SLOT_OFF(dispatcher_overflows));
 	render_latency(&o, m);
 	if (o.err) {
 		free(o.buf);

@@ -47,6 +47,10 @@ struct metrics_slot {
 	uint64_t	latency_sum_us;
 	uint64_t	refused_low_space;
 	uint64_t	attempts[METRICS_HANDLERS + 1][MO_COUNT];
+	/* A dispatcher's, set (not added): counted while it lives. */
+	uint64_t	dispatcher_queued;
+	uint64_t	dispatcher_running;
+	uint64_t	dispatcher_overflows;	/* a counter */
 };
 
 struct metrics_file {
@@ -83,6 +87,8 @@ void	metrics_request(struct metrics_slot *, size_t endpoint, int status,
 void	metrics_verify_failure(struct metrics_slot *, size_t endpoint,
 	    const char *verify_status);
 void	metrics_add(struct metrics_slot *, uint64_t *field, uint64_t n);
+/* Set a gauge of the slot (NULL: nothing happens). */
+void	metrics_set(struct metrics_slot *, uint64_t *field, uint64_t v);
 /* An attempt of handler (its index in the configuration) ended so. */
 void	metrics_attempt(struct metrics_slot *, size_t handler,
 	    enum metrics_outcome);

@@ -168,6 +168,53 @@ START_TEST(test_survives_processes)
 }
 END_TEST
 
+/*
+ * The dispatchers' gauges sum the live processes only: a process that
+ * set a queue and died leaves no queue behind; its counter stays.
+ */
+START_TEST(test_gauges)
+{
+	struct metrics_file	*m;
+	struct metrics_slot	*s;
+	pid_t			 pid;
+	int			 st;
+	char			*t;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		m = metrics_map(dir);
+		s = metrics_claim(m);
+		if (s == NULL)
+			_exit(1);
+		metrics_set(s, &s->dispatcher_queued, 40);
+		metrics_set(s, &s->dispatcher_running, 256);
+		metrics_add(s, &s->dispatcher_overflows, 3);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(st, 0);
+	m = metrics_map(dir);
+	ck_assert_ptr_nonnull(m);
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE hookspool_dispatcher_queued "
+	    "gauge\nhookspool_dispatcher_queued 0\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nhookspool_dispatcher_running 0\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nhookspool_dispatcher_overflows_total "
+	    "3\n"));
+	free(t);
+	s = metrics_claim(m);
+	ck_assert_ptr_nonnull(s);
+	metrics_set(s, &s->dispatcher_queued, 7);
+	metrics_set(s, &s->dispatcher_running, 2);
+	t = render(m);
+	ck_assert_ptr_nonnull(strstr(t, "\nhookspool_dispatcher_queued 7\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\nhookspool_dispatcher_running 2\n"));
+	free(t);
+	metrics_unmap(m);
+}
+END_TEST
+
 START_TEST(test_damaged_replaced)
 {
 	struct metrics_file	*m;
@@ -217,6 +264,7 @@ main(void)
 	tcase_add_test(tc, test_count_render);
 	tcase_add_test(tc, test_attempts);
 	tcase_add_test(tc, test_survives_processes);
+	tcase_add_test(tc, test_gauges);
 	tcase_add_test(tc, test_damaged_replaced);
 	tcase_add_test(tc, test_allowed);
 	suite_add_tcase(s, tc);

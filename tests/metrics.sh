@@ -7,7 +7,7 @@ set -u
 need jq
 
 t_tmpdir
-trap 'rm -rf "$T_DIR"' EXIT
+trap 'kill ${WH_PID:-} 2>/dev/null; wait; rm -rf "$T_DIR"' EXIT
 SPOOL=$T_DIR/spool
 mkdir -m 0700 "$SPOOL"
 CONF=$T_DIR/hookspool.ini
@@ -28,6 +28,10 @@ command = /bin/true
 command = /bin/false
 payload.kind = break
 
+[handler:waits]
+command = $T_DIR/wait.sh $T_DIR/go
+payload.kind = wait
+
 [endpoint:signed]
 path = /hooks/signed
 signature_type = hmac-sha256
@@ -35,14 +39,14 @@ signature_header = X-Sig
 secret = s3cr3t-metrics
 INI
 
-# cgi METHOD URI ADDR [VAR=VALUE...]: one request, body {}; the answer
+# cgi METHOD URI ADDR [VAR=VALUE...]: one request, body $BODY or {}; the answer
 # in $T_DIR/out, the log in $T_DIR/err.
 cgi() {
-	local method=$1 uri=$2 addr=$3
+	local method=$1 uri=$2 addr=$3 b=${BODY:-\{\}}
 	shift 3
-	printf '{}' | env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" \
+	printf '%s' "$b" | env -i PATH="$PATH" HOOKSPOOL_CONFIG="$CONF" \
 	    GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD="$method" \
-	    REQUEST_URI="$uri" REMOTE_ADDR="$addr" CONTENT_LENGTH=2 "$@" \
+	    REQUEST_URI="$uri" REMOTE_ADDR="$addr" CONTENT_LENGTH=${#b} "$@" \
 	    $WH_RUN > "$T_DIR/out" 2> "$T_DIR/err"
 }
 status() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$T_DIR/out" | tr -d '\r'; }
@@ -82,6 +86,52 @@ check "content type" 1 "$(grep -c '^Content-Type: text/plain; version=0.0.4' "$T
 if have "promtool check metrics" promtool; then
 	out=$(promtool check metrics < "$T_DIR/metrics.txt" 2>&1); rc=$?
 	check "promtool check metrics: wh-receive" "0 " "$rc $out"
+fi
+
+# The dispatchers' gauges: an event whose handler waits is running, and
+# no longer once it has ended (its dispatcher gone or idle).
+printf '#!/bin/sh\nwhile [ ! -e "$1" ]; do sleep 0.05; done\n' > "$T_DIR/wait.sh"
+chmod +x "$T_DIR/wait.sh"
+gauge() {
+	cgi GET /hooks/metrics 127.0.0.1
+	[ "$(body | sed -n "s/^hookspool_dispatcher_$1 //p")" = "$2" ]
+}
+check "no handler running: running 0" 1 "$(gauge running 0 && echo 1)"
+BODY='{"kind":"wait"}' cgi POST /hooks/open 192.0.2.1
+poll_for 3000 gauge running 1 && ok "a handler under way: running 1" ||
+    not_ok "a handler under way: running 1" "$(body | grep dispatcher)"
+check "... queued 0" 1 "$(gauge queued 0 && echo 1)"
+touch "$T_DIR/go"
+poll_for 3000 gauge running 0 && ok "the handler done: running 0" ||
+    not_ok "the handler done: running 0" "$(body | grep dispatcher)"
+check "no queue overflowed" 1 "$(gauge overflows_total 0 && echo 1)"
+
+# The same with a FastCGI worker's dispatcher: three events under way.
+rm -f "$T_DIR/go"
+$WH_RUN -d -c "$CONF" --listen "$T_DIR/wh.sock" 2>"$T_DIR/wh.log" &
+WH_PID=$!
+wait_for test -S "$T_DIR/wh.sock" || not_ok "wh-receive --listen started" "$(cat "$T_DIR/wh.log")"
+for i in 1 2 3; do
+	fcgi_post "$T_DIR/wh.sock" '{"kind":"wait"}' | fcgi_status
+done > "$T_DIR/fcgi.status"
+check "FastCGI: three 202" "202 202 202" "$(xargs < "$T_DIR/fcgi.status")"
+poll_for 3000 gauge running 3 && ok "FastCGI: three handlers under way: running 3" ||
+    not_ok "FastCGI: three handlers under way: running 3" "$(body | grep dispatcher)"
+touch "$T_DIR/go"
+poll_for 3000 gauge running 0 && ok "FastCGI: the handlers done: running 0" ||
+    not_ok "FastCGI: the handlers done: running 0" "$(body | grep dispatcher)"
+kill "$WH_PID"; wait "$WH_PID"; WH_PID=
+
+# The alert rules the README shows are rules Prometheus accepts.
+if have "promtool check rules" promtool; then
+	awk '/^## Monitoring/ { m = 1 } m && /^```$/ && y { exit }
+	    y { print } m && /^```yaml$/ { y = 1 }' \
+	    "$top_srcdir/README.md" > "$T_DIR/rules.yml"
+	out=$(promtool check rules "$T_DIR/rules.yml" 2>&1); rc=$?
+	check "promtool check rules: the README's alert rules" "0 SUCCESS" \
+	    "$rc $(printf '%s' "$out" | grep -o 'SUCCESS')"
+	grep -q HookspoolDispatcherQueue "$T_DIR/rules.yml" ||
+	    not_ok "the README's rules were found" "$(cat "$T_DIR/rules.yml")"
 fi
 
 # A damaged metrics file is replaced, not fatal.
