@@ -318,6 +318,15 @@ held(const struct conf *conf, const struct handler *h,
 	return 1;
 }
 
+/* This process's metrics slot; NULL without metrics_path. */
+static struct metrics_slot *
+metrics_of(const struct conf *conf)
+{
+	if (conf->server.metrics_path == NULL)
+		return NULL;
+	return metrics_process(conf->server.spool_dir);
+}
+
 /* As CGI: a dispatcher of the event's own. */
 
 /* The detached dispatcher: every handler of the job, in order. */
@@ -341,7 +350,7 @@ detached(const struct conf *conf, const struct attempt_job *job)
 		log_warn("id=%s: spool %s", job->id, conf->server.spool_dir);
 		_exit(1);
 	}
-	m = metrics_process(conf->server.spool_dir);
+	m = metrics_of(conf);
 	if (m != NULL)
 		metrics_set(m, &m->dispatcher_running, 1);
 	for (i = 0; i < job->nhandlers; i++)
@@ -568,7 +577,7 @@ loop_receive(struct loop *l)
 			log_warnx("id=%s: queue full (%d events): handlers "
 			    "left to wh-retry (%zu events so far)", ref->id,
 			    DISPATCHER_MAX_QUEUE, l->dropped);
-		if ((m = metrics_process(l->conf->server.spool_dir)) != NULL)
+		if ((m = metrics_of(l->conf)) != NULL)
 			metrics_add(m, &m->dispatcher_overflows, 1);
 		free(ref);
 		return 1;
@@ -703,7 +712,7 @@ loop_gauges(struct loop *l)
 {
 	struct metrics_slot	*m;
 
-	if ((m = metrics_process(l->conf->server.spool_dir)) == NULL)
+	if ((m = metrics_of(l->conf)) == NULL)
 		return;
 	if (m->dispatcher_queued != l->queued)
 		metrics_set(m, &m->dispatcher_queued, l->queued);
