@@ -1970,7 +1970,7 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		{ "public_key", VERIFY_ED25519,
 		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
-		{ "public_url", VERIFY_FULL_URL, "hmac, hubspot and square" },
+		{ "public_url", VERIFY_FULL_URL, "hmac, hubspot, square and twilio" },
 		{ "jwt_algorithm", VERIFY_JWT, "jwt" },
 		{ "jwt_public_key_file", VERIFY_JWT, "jwt" },
 		{ "jwt_leeway", VERIFY_JWT, "jwt" },

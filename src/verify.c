@@ -104,6 +104,8 @@ static const struct verify_scheme schemes[] = {
 	    VERIFY_FULL_URL },
 	{ "square", true, "x-square-hmacsha256-signature", verify_hmac,
 	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET | VERIFY_FULL_URL },
+	{ "twilio", true, "x-twilio-signature", verify_hmac,
+	    NEEDS | VERIFY_FIXED_HEADERS | VERIFY_PRESET | VERIFY_FULL_URL },
 };
 #undef NEEDS
 #define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))

@@ -10,12 +10,14 @@
  * Promises: templates and patterns are compiled once, at load, and a
  * template with an unknown variable or a pattern without its group is
  * refused there; the body is never copied (the HMAC takes the pieces of
- * the template one after the other); every secret and every candidate
+ * the template one after the other), except into ${form}'s decoded and
+ * sorted fields; every secret and every candidate
  * is compared in constant time (verify_mac_match); a pattern runs under
  * a match limit; nothing here does I/O or echoes a byte of the peer's.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #define PCRE2_CODE_UNIT_WIDTH	8
 #include <pcre2.h>
 
+#include "form.h"
 #include "header.h"
 #include "verify.h"
 #include "verify_int.h"
@@ -42,7 +45,8 @@ enum tpl_kind {
 	TPL_URL,
 	TPL_FULL_URL,
 	TPL_QUERY,
-	TPL_TIMESTAMP
+	TPL_TIMESTAMP,
+	TPL_FORM
 };
 
 struct tpl_part {
@@ -72,6 +76,7 @@ static const struct {
 	{ "full_url", TPL_FULL_URL },
 	{ "query", TPL_QUERY },
 	{ "timestamp", TPL_TIMESTAMP },
+	{ "form", TPL_FORM },
 };
 
 static struct verify_mac *const algorithms[] = {
@@ -483,17 +488,73 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 	return 0;
 }
 
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * ${form}: the body's form fields sorted by name, each name followed by
+ * its value, decoded (Twilio's rule); malloc'd into *out, or -1 (res
+ * set).  A malformed body is refused, not signed as something else.
+ */
+static int
+form_sorted(const unsigned char *body, size_t len, char **out, size_t *olen,
+    struct verify_result *res)
+{
+	json_t		 *o, *v;
+	const char	**keys = NULL, *k;
+	char		 *buf = NULL;
+	size_t		  n = 0, i, total = 0, kl, vl;
+
+	if ((o = form_object((const char *)body, len, true)) == NULL) {
+		verify_result_set(res, VERIFY_MALFORMED, "%s", errno == ENOMEM ?
+		    "out of memory" : "the body is not a form");
+		return -1;
+	}
+	if ((keys = calloc(json_object_size(o) + 1, sizeof(*keys))) == NULL)
+		goto nomem;
+	json_object_foreach(o, k, v) {
+		keys[n++] = k;
+		total += strlen(k) + strlen(json_string_value(v));
+	}
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	if ((buf = malloc(total + 1)) == NULL)
+		goto nomem;
+	for (i = 0, total = 0; i < n; i++) {
+		kl = strlen(keys[i]);
+		memcpy(buf + total, keys[i], kl);
+		total += kl;
+		k = json_string_value(json_object_get(o, keys[i]));
+		vl = strlen(k);
+		memcpy(buf + total, k, vl);
+		total += vl;
+	}
+	free(keys);
+	json_decref(o);
+	*out = buf;
+	*olen = total;
+	return 0;
+nomem:
+	free(keys);
+	json_decref(o);
+	verify_result_set(res, VERIFY_ERROR, "out of memory");
+	return -1;
+}
+
 /*
  * The pieces of signed_content for this request, at most two a part
  * (${full_url}: public_url and the query); their count, or -1 with res
- * set.
+ * set.  *scratch is ${form}'s text, for the caller to free.
  */
 static int
 hmac_content(const struct verify_conf *vc, const struct verify_http *http,
     const struct header_list *headers, const unsigned char *body, size_t len,
-    const char *ts, size_t tslen, struct verify_chunk *msg,
+    const char *ts, size_t tslen, struct verify_chunk *msg, char **scratch,
     struct verify_result *res)
 {
+	size_t			 flen = 0;
 	const struct tpl_part	*p;
 	const char		*s, *url, *q;
 	size_t			 i, n = 0;
@@ -537,6 +598,12 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 		case TPL_TIMESTAMP:
 			msg[n++] = (struct verify_chunk){ ts, tslen };
 			break;
+		case TPL_FORM:
+			if (*scratch == NULL && form_sorted(body, len, scratch,
+			    &flen, res) == -1)
+				return -1;
+			msg[n++] = (struct verify_chunk){ *scratch, flen };
+			break;
 		}
 	}
 	return (int)n;
@@ -552,6 +619,7 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	int			 n;
 	struct verify_mac	*m;
 	const char		*value, *ts = NULL;
+	char			*scratch = NULL;
 	size_t			 tslen = 0;
 	long long		 when = 0;
 
@@ -568,10 +636,14 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	if (vc->timestamp_header != NULL && hmac_timestamp(vc, headers, &ts,
 	    &tslen, &when, res) == -1)
 		return;
-	n = hmac_content(vc, http, headers, body, len, ts, tslen, msg, res);
-	if (n == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1)
+	n = hmac_content(vc, http, headers, body, len, ts, tslen, msg,
+	    &scratch, res);
+	if (n == -1 || hmac_sigs(vc, m, value, &sigs, res) == -1) {
+		free(scratch);
 		return;
+	}
 	verify_mac_match(m, vc, msg, (size_t)n, &sigs, res);
+	free(scratch);
 	if (vc->timestamp_header != NULL)
 		verify_ts_window(vc, when, now, res);
 }

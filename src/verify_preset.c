@@ -48,6 +48,9 @@ static const struct verify_preset presets[] = {
 	    VERIFY_BASE64, VERIFY_SHA256, "x-hubspot-request-timestamp", NULL },
 	{ "square", "${full_url}${body}", NULL, VERIFY_BASE64, VERIFY_SHA256,
 	    NULL, NULL },
+	/* Twilio: form bodies (a JSON body's bodySHA256 is not checked). */
+	{ "twilio", "${full_url}${form}", NULL, VERIFY_BASE64, VERIFY_SHA1,
+	    NULL, NULL },
 };
 
 static const struct verify_preset *

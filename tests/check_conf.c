@@ -491,7 +491,7 @@ START_TEST(test_bad_values)
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
 	    "standard-webhooks shopify gitlab discord hmac zoom twitch paddle "
-	    "linear pagerduty sentry typeform hubspot square)",
+	    "linear pagerduty sentry typeform hubspot square twilio)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",
 	    "16: enabled: \"maybe\" is not a boolean (true, false, yes, no, "

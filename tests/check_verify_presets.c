@@ -1,14 +1,15 @@
 /*
  * check_verify_presets: the signature_type presets (zoom, twitch,
- * paddle, linear, pagerduty, sentry, typeform, hubspot, square), loaded from
+ * paddle, linear, pagerduty, sentry, typeform, hubspot, square, twilio), loaded from
  * tests/data/presets.ini as the configuration gives them: a secret
  * only.  Each accepts its vector and refuses a wrong secret, an altered
  * body, a malformed header and, where the provider signs a time, a
  * stale one; and its written-out form in hookspool.ini(5), an hmac rule
  * of the same file, gets the same status for every request.
  *
- * No provider's documentation prints a complete example (secret, body,
- * signature) for these schemes, so every vector was computed with
+ * Twilio's vector is the example its documentation prints.  For the
+ * others no complete example (secret, body, signature) is published,
+ * so every vector was computed with
  * openssl, as each test's comment shows, with
  *	S=presets-test-secret  B='{"event":"ping","id":7}'
  * following the provider's description of what is signed.
@@ -51,6 +52,9 @@ teardown(void)
 	conf_errors_free(&errs);
 }
 
+/* The request's URL as the web server gives it (path and query). */
+static const char	*req_url = "/";
+
 /* Endpoint path of conf, its secret replaced by secret unless NULL. */
 static enum verify_status
 run_one(const char *path, const char *secret, const char *body, time_t now,
@@ -59,7 +63,7 @@ run_one(const char *path, const char *secret, const char *body, time_t now,
 	const struct endpoint	*ep;
 	struct verify_conf	 vc;
 	struct secret		 sec;
-	struct verify_http	 http = { "POST", "/" };
+	struct verify_http	 http = { "POST", req_url };
 	struct verify_result	 res;
 
 	ep = conf_find_endpoint(conf, path);
@@ -337,6 +341,41 @@ START_TEST(test_square)
 }
 END_TEST
 
+/*
+ * Twilio: X-Twilio-Signature = base64 HMAC-SHA1 of the full URL and the
+ * form fields sorted by name, each name followed by its value.  The
+ * example of Twilio's "Webhooks security" page: auth token 12345, URL
+ * https://mycompany.com/myapp.php?foo=1&bar=2, these five fields, and
+ * the signature it prints.
+ */
+#define TWL_BODY	"CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234" \
+		"&From=%2B12349013030&To=%2B18005551212"
+#define TWL_SIG	"0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+#define TWL(sec, body, sig) run("twilio", sec, body, NOW, \
+    "X-Twilio-Signature", sig, (char *)NULL)
+
+START_TEST(test_twilio)
+{
+	req_url = "/hooks/twilio?foo=1&bar=2";
+	ck_assert_int_eq(TWL(NULL, TWL_BODY, TWL_SIG), VERIFY_OK);
+	/* The same fields in another order: the same signature. */
+	ck_assert_int_eq(TWL(NULL, "To=%2B18005551212&Digits=1234"
+	    "&CallSid=CA1234567890ABCDE&From=%2B12349013030"
+	    "&Caller=%2B12349013030", TWL_SIG), VERIFY_OK);
+	ck_assert_int_eq(TWL("wrong", TWL_BODY, TWL_SIG), VERIFY_MISMATCH);
+	ck_assert_int_eq(TWL(NULL, TWL_BODY "&Extra=1", TWL_SIG),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(TWL(NULL, "CallSid=%zz", TWL_SIG), VERIFY_MALFORMED);
+	ck_assert_int_eq(TWL(NULL, TWL_BODY, "not base64!"), VERIFY_MALFORMED);
+	ck_assert_int_eq(run("twilio", NULL, TWL_BODY, NOW, (char *)NULL),
+	    VERIFY_MISSING);
+	/* The query is signed too. */
+	req_url = "/hooks/twilio?foo=1&bar=3";
+	ck_assert_int_eq(TWL(NULL, TWL_BODY, TWL_SIG), VERIFY_MISMATCH);
+	req_url = "/";
+}
+END_TEST
+
 static Suite *
 presets_suite(void)
 {
@@ -353,6 +392,7 @@ presets_suite(void)
 	tcase_add_test(tc, test_typeform);
 	tcase_add_test(tc, test_hubspot);
 	tcase_add_test(tc, test_square);
+	tcase_add_test(tc, test_twilio);
 	suite_add_tcase(s, tc);
 	return s;
 }

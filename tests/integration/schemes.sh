@@ -4,7 +4,7 @@
 # signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
 # ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
 # rule written in the file, the presets (Zoom, Twitch, Paddle, Linear,
-# Sentry, PagerDuty, Typeform, HubSpot, Square), JWT with HS256, RS256 and ES256), one good and
+# Sentry, PagerDuty, Typeform, HubSpot, Square, Twilio), JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -147,6 +147,12 @@ path = /hooks/square
 signature_type = square
 public_url = https://hooks.example.com/in/square
 secret = $S
+
+[endpoint:twilio]
+path = /hooks/twilio
+signature_type = twilio
+public_url = https://mycompany.com/myapp.php
+secret = 12345
 
 [endpoint:jwt-rs]
 path = /hooks/jwt-rs
@@ -349,6 +355,20 @@ check "square: 202" 202 "$(post /hooks/square -H "x-square-hmacsha256-signature:
 check "square: the URL nginx sees is not the one signed: 401" 401 \
 	"$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq "$URL/hooks/square" "$S")")"
 check "square: wrong secret 401" 401 "$(post /hooks/square -H "x-square-hmacsha256-signature: $(sq https://hooks.example.com/in/square nope)")"
+# Twilio: its documentation's example (auth token 12345, this URL and
+# these fields); the fields are signed sorted, whatever their order.
+twpost() {
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' \
+	    -H 'Content-Type: application/x-www-form-urlencoded' \
+	    -H "X-Twilio-Signature: $2" --data-binary "$3" "$URL$1"
+}
+TWB='To=%2B18005551212&From=%2B12349013030&Digits=1234&Caller=%2B12349013030&CallSid=CA1234567890ABCDE'
+check "twilio: the documented example: 202" 202 \
+	"$(twpost '/hooks/twilio?foo=1&bar=2' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "$TWB")"
+check "twilio: another query 401" 401 \
+	"$(twpost '/hooks/twilio?foo=1&bar=3' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "$TWB")"
+check "twilio: a field changed 401" 401 \
+	"$(twpost '/hooks/twilio?foo=1&bar=2' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "${TWB/1234&/1235&}")"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
