@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const char *const schemes[] = {
 	"none", "hmac-sha256", "hmac-sha1", "github", "stripe", "slack",
-	"standard-webhooks", "shopify", "gitlab", "discord"
+	"standard-webhooks", "shopify", "gitlab", "discord", "mailgun"
 };
 static const char *const sig_headers[] = {
 	"x-signature", "x-hub-signature-256", "x-hub-signature",

@@ -81,6 +81,9 @@ static const struct verify_scheme schemes[] = {
 	    NEEDS | VERIFY_TOKEN },
 	{ "discord", false, "x-signature-ed25519", verify_discord,
 	    VERIFY_TIMESTAMPED | VERIFY_ED25519 },
+	/* The signature is in the body. */
+	{ "mailgun", true, NULL, verify_mailgun,
+	    NEEDS | VERIFY_TIMESTAMPED | VERIFY_FIXED_HEADERS },
 	{ "hmac", true, NULL, verify_hmac,
 	    NEEDS | VERIFY_ENCODING | VERIFY_TIMESTAMPED | VERIFY_HMAC_RULE |
 	    VERIFY_FULL_URL },

@@ -97,6 +97,7 @@ typedef void	verify_fn(const struct verify_conf *, const struct header_list *,
 verify_fn	verify_jwt;
 /* signature_type discord, in verify_ed25519.c. */
 verify_fn	verify_discord;
+verify_fn	verify_mailgun;
 /* signature_type hmac, in verify_hmac.c; _http with the request line. */
 verify_fn	verify_hmac;
 void		verify_hmac_http(const struct verify_conf *,

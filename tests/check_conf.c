@@ -490,7 +490,7 @@ START_TEST(test_bad_values)
 	    "13: path: \"hooks/a\" does not start with \"/\"",
 	    "14: signature_type: unknown scheme \"md5\" (known: "
 	    "none hmac-sha256 hmac-sha1 jwt github stripe slack "
-	    "standard-webhooks shopify gitlab discord hmac zoom twitch paddle "
+	    "standard-webhooks shopify gitlab discord mailgun hmac zoom twitch paddle "
 	    "linear pagerduty sentry typeform hubspot square twilio)",
 	    "15: methods: unknown method \"FETCH\" (known: GET HEAD POST PUT "
 	    "PATCH DELETE OPTIONS)",

@@ -1,7 +1,7 @@
 /*
  * check_verify_providers: the providers' own signature formats (GitHub,
  * Stripe, Slack, Standard Webhooks with HMAC and ed25519, Shopify,
- * GitLab, Discord), the generic HMAC schemes with signature_encoding =
+ * GitLab, Discord, Mailgun), the generic HMAC schemes with signature_encoding =
  * base64, and the base64 codec they share.  One suite per scheme, a
  * fixed clock (NOW), published vectors where the provider gives one
  * (Slack, Standard Webhooks), else HMAC signatures made here with
@@ -921,6 +921,77 @@ discord_headers(const char *sig, const char *ts)
 		fx_header("X-Signature-Timestamp", ts);
 }
 
+/*
+ * Mailgun: the JSON body's "signature" object (or the form fields of
+ * its older webhooks) holds timestamp, token and signature, the hex
+ * HMAC-SHA256 of the timestamp then the token.  Mailgun's "Securing
+ * Webhooks" page prints the form of it, with a token but a signature
+ * that is a placeholder; so the vector was made with
+ *	printf '%s' "1700000000$MG_TOKEN" |
+ *	    openssl dgst -sha256 -hmac mailgun-signing-key
+ */
+#define MG_KEY		"mailgun-signing-key"
+#define MG_TOKEN	"e0b5477167110d68991efc6b9f89f0a11066af27834600e123"
+#define MG_SIG		"c79b7b312f6a86cac22c27fc28725cc5e988732b11ba732e65a9df64ad329613"
+#define MG_JSON(ts, token, sig) "{\"signature\":{\"timestamp\":" ts \
+	",\"token\":\"" token "\",\"signature\":\"" sig "\"}," \
+	"\"event-data\":{\"event\":\"delivered\"}}"
+
+START_TEST(test_mailgun)
+{
+	fx_endpoint("mailgun");
+	fx_secret(MG_KEY);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", MG_TOKEN, MG_SIG)),
+	    VERIFY_OK);
+	/* The timestamp as a JSON number; the legacy form post. */
+	ck_assert_int_eq(fx_verify(MG_JSON("1700000000", MG_TOKEN, MG_SIG)),
+	    VERIFY_OK);
+	ck_assert_int_eq(fx_verify("event=delivered&timestamp=1700000000"
+	    "&token=" MG_TOKEN "&signature=" MG_SIG), VERIFY_OK);
+	fx_assert_clean(MG_KEY, MG_SIG);
+}
+END_TEST
+
+START_TEST(test_mailgun_refused)
+{
+	fx_endpoint("mailgun");
+	fx_secret("another-key");
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", MG_TOKEN, MG_SIG)),
+	    VERIFY_MISMATCH);
+	fx_endpoint("mailgun");
+	fx_secret(MG_KEY);
+	/* The token and the timestamp are signed. */
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", "x" MG_TOKEN,
+	    MG_SIG)), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000001\"", MG_TOKEN,
+	    MG_SIG)), VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", MG_TOKEN,
+	    "c79b7b312f6a86cac22c27fc28725cc5e988732b11ba732e65a9df64ad329614")),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", MG_TOKEN, "")),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"1700000000\"", MG_TOKEN,
+	    "c79b")), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(MG_JSON("\"soon\"", MG_TOKEN, MG_SIG)),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(MG_JSON("[]", MG_TOKEN, MG_SIG)),
+	    VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify("{\"event-data\":{}}"), VERIFY_MISSING);
+	ck_assert_int_eq(fx_verify("{\"signature\":\"" MG_SIG "\"}"),
+	    VERIFY_MISSING);
+	ck_assert_int_eq(fx_verify("timestamp=1700000000&token=" MG_TOKEN),
+	    VERIFY_MISSING);
+	ck_assert_int_eq(fx_verify("timestamp=1700000000&token=%zz"
+	    "&signature=" MG_SIG), VERIFY_MALFORMED);
+	ck_assert_int_eq(fx_verify(""), VERIFY_MISSING);
+	/* Stale, either way. */
+	ck_assert_int_eq(fx_verify_at(MG_JSON("\"1700000000\"", MG_TOKEN,
+	    MG_SIG), FX_NOW + 301), VERIFY_STALE);
+	ck_assert_int_eq(fx_verify_at(MG_JSON("\"1700000000\"", MG_TOKEN,
+	    MG_SIG), FX_NOW - 301), VERIFY_STALE);
+}
+END_TEST
+
 START_TEST(test_discord_valid)
 {
 	fx_endpoint("discord");
@@ -1365,6 +1436,11 @@ main(void)
 	tcase_add_test(tc, test_discord_stale_and_future);
 	tcase_add_test(tc, test_discord_no_key_and_header);
 	srunner_add_suite(sr, suite_new("discord", tc));
+
+	tc = tc_new("mailgun");
+	tcase_add_test(tc, test_mailgun);
+	tcase_add_test(tc, test_mailgun_refused);
+	srunner_add_suite(sr, suite_new("mailgun", tc));
 
 	tc = tc_new("shopify");
 	tcase_add_test(tc, test_shopify);

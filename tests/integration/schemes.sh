@@ -4,7 +4,7 @@
 # signs them (GitHub, Stripe, Slack, Standard Webhooks with HMAC and
 # ed25519, Shopify, GitLab, Discord, generic HMAC in base64, an HMAC
 # rule written in the file, the presets (Zoom, Twitch, Paddle, Linear,
-# Sentry, PagerDuty, Typeform, HubSpot, Square, Twilio), JWT with HS256, RS256 and ES256), one good and
+# Sentry, PagerDuty, Typeform, HubSpot, Square, Twilio), Mailgun, JWT with HS256, RS256 and ES256), one good and
 # the ways to get each wrong; then what the spool keeps (JWT claims, no
 # token, no GitLab token).
 set -u
@@ -147,6 +147,12 @@ path = /hooks/square
 signature_type = square
 public_url = https://hooks.example.com/in/square
 secret = $S
+
+[endpoint:mailgun]
+path = /hooks/mailgun
+signature_type = mailgun
+secret = $S
+dedup_key = \${payload.signature.token}
 
 [endpoint:twilio]
 path = /hooks/twilio
@@ -369,6 +375,23 @@ check "twilio: another query 401" 401 \
 	"$(twpost '/hooks/twilio?foo=1&bar=3' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "$TWB")"
 check "twilio: a field changed 401" 401 \
 	"$(twpost '/hooks/twilio?foo=1&bar=2' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "${TWB/1234&/1235&}")"
+
+# Mailgun: the signature inside the JSON body; its token as dedup_key.
+mg() {
+	local ts=$1 token=$2 key=$3
+	printf '{"signature":{"timestamp":"%s","token":"%s","signature":"%s"},"event-data":{"event":"delivered"}}' \
+	    "$ts" "$token" "$(printf '%s%s' "$ts" "$token" | mac_hex "$key")"
+}
+mgpost() {
+	curl -s -o "$T_DIR/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+	    --data-binary "$1" "$URL/hooks/mailgun"
+}
+check "mailgun: 202" 202 "$(mgpost "$(mg "$NOW" tok-1-0123456789 "$S")")"
+check "mailgun: the same token again: 200, a duplicate" "200 true" \
+	"$(mgpost "$(mg "$NOW" tok-1-0123456789 "$S")") $(jq -r .duplicate "$T_DIR/resp")"
+check "mailgun: wrong key 401" 401 "$(mgpost "$(mg "$NOW" tok-2-0123456789 nope)")"
+check "mailgun: stale 401" 401 "$(mgpost "$(mg "$((NOW - 400))" tok-3-0123456789 "$S")")"
+check "mailgun: no signature object 401" 401 "$(mgpost '{"event-data":{}}')"
 
 # ---- jwt ----
 # jwt_make ALG CLAIMS signer...: header.claims.signature, signed by the
