@@ -32,7 +32,7 @@ run(struct endpoint *ep, const struct header_list *hl, const uint8_t *body,
     size_t len)
 {
 	static const struct verify_http	http = {
-		"POST", "/hooks/fuzz?a=1&b=2"
+		"POST", "/hooks/fuzz?a=1&b=2", "https://hooks.example.com"
 	};
 	struct verify_result	vr;
 	int			alg, enc;

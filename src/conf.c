@@ -2262,7 +2262,8 @@ conf_check_dedup(struct conf_parse *p, size_t i)
 
 /*
  * ${full_url} is public_url, the URL the provider signed (a proxy in
- * front may change scheme, host and port), and the request's query.
+ * front may change scheme, host and port), and the request's query;
+ * without it, the URL is rebuilt from the request (receive.c).
  */
 static void
 conf_check_public_url(struct conf_parse *p, size_t i)
@@ -2270,13 +2271,8 @@ conf_check_public_url(struct conf_parse *p, size_t i)
 	struct endpoint	*ep = &p->conf->endpoints[i];
 	const char	*u = ep->verify.public_url;
 
-	if (u == NULL) {
-		if (verify_template_has_full_url(ep->verify.signed_content))
-			conf_error(p, ep->line, "[endpoint:%s]: signature_type "
-			    "%s signs ${full_url}, which needs public_url",
-			    ep->name, ep->verify.scheme->name);
+	if (u == NULL)		/* rebuilt from the request */
 		return;
-	}
 	if ((strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0) ||
 	    strpbrk(u, "?# \t") != NULL)
 		conf_error(p, conf_seen(p, i, "public_url"), "public_url: "

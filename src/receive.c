@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,6 +192,10 @@ receive_request_init(struct request *req, char *const *envp)
 		{ "REMOTE_ADDR",	offsetof(struct request, remote_addr) },
 		{ "CONTENT_LENGTH",	offsetof(struct request, content_length) },
 		{ "CONTENT_TYPE",	offsetof(struct request, content_type) },
+		{ "HTTPS",		offsetof(struct request, https) },
+		{ "REQUEST_SCHEME",	offsetof(struct request, request_scheme) },
+		{ "SERVER_NAME",	offsetof(struct request, server_name) },
+		{ "SERVER_PORT",	offsetof(struct request, server_port) },
 	};
 	const char	*v;
 	char		 name[256];
@@ -913,6 +918,43 @@ handshake(const struct endpoint *ep, const struct request *req,
 	return 1;
 }
 
+/*
+ * scheme://host[:port] of the request as the web server saw it, for
+ * ${full_url} without public_url: the scheme from HTTPS or
+ * REQUEST_SCHEME, the host from the Host header, else SERVER_NAME; and,
+ * when the host names no port, a SERVER_PORT that is not the scheme's
+ * own.  NULL if it cannot be told
+ * (no REQUEST_URI, no host, a host with a '/', '?' or blank, too long).
+ */
+static const char *
+request_origin(const struct request *req, char *buf, size_t cap)
+{
+	const char	*scheme, *host, *port = NULL, *p;
+	int		 tls, n;
+
+	tls = (req->https != NULL && (strcasecmp(req->https, "on") == 0 ||
+	    strcmp(req->https, "1") == 0)) ||
+	    (req->request_scheme != NULL &&
+	    strcasecmp(req->request_scheme, "https") == 0);
+	scheme = tls ? "https" : "http";
+	if ((host = header_get(&req->headers, "host")) == NULL)
+		host = req->server_name;
+	/* A host without a port (nginx passes $host): the server's. */
+	if (host != NULL) {
+		p = strrchr(host, ':');
+		if (p == NULL || strchr(p, ']') != NULL)  /* [::1] */
+			port = req->server_port;
+	}
+	if (port != NULL && strcmp(port, tls ? "443" : "80") == 0)
+		port = NULL;
+	if (req->uri == NULL || host == NULL || *host == '\0' ||
+	    strpbrk(host, "/?# \t") != NULL)
+		return NULL;
+	n = snprintf(buf, cap, "%s://%s%s%s", scheme, host,
+	    port != NULL ? ":" : "", port != NULL ? port : "");
+	return n < 0 || (size_t)n >= cap ? NULL : buf;
+}
+
 static struct metrics_slot *metrics_slot(struct receiver *);
 static int	serve_metrics(struct receiver *, const struct request *,
 		    const char *, struct response *);
@@ -924,6 +966,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	const struct endpoint	*ep;
 	struct verify_result	 vr;
 	struct verify_http	 http;
+	char			 origin[512];
 	struct event		 ev;
 	struct attempt_job	*job = NULL;
 	unsigned char		*body = NULL;
@@ -982,6 +1025,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 	}
 	http.method = req->method;
 	http.url = req->uri;
+	http.origin = request_origin(req, origin, sizeof(origin));
 	verify_request_http(&ep->verify, &http, &req->headers, body, body_len,
 	    (time_t)(resp->received_us / 1000000), &vr);
 	resp->verify = verify_status_name(vr.status);

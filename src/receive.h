@@ -29,6 +29,11 @@ struct request {
 	const char		*remote_addr;
 	const char		*content_length; /* NULL when absent */
 	const char		*content_type;
+	/* What ${full_url} is rebuilt from, without public_url. */
+	const char		*https;		/* HTTPS: "on" or "1" */
+	const char		*request_scheme; /* REQUEST_SCHEME */
+	const char		*server_name;
+	const char		*server_port;
 	int			 chunked;	/* a Transfer-Encoding came */
 	/* HTTP_* as the server passed them: max_headers, max_header_size */
 	size_t			 header_count;

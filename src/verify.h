@@ -137,6 +137,7 @@ int	verify_preset_apply(struct verify_conf *vc, char *err, size_t errlen);
 struct verify_http {
 	const char	*method;	/* "POST" */
 	const char	*url;		/* as requested: path and query */
+	const char	*origin;	/* scheme://host[:port], or NULL */
 };
 
 
@@ -214,8 +215,6 @@ EVP_PKEY	*verify_ed25519_key(const char *s, size_t n, char *why,
 struct verify_template	*verify_template_parse(const char *,
 			    char *err, size_t errlen);
 bool			 verify_template_has_timestamp(
-			    const struct verify_template *);
-bool			 verify_template_has_full_url(
 			    const struct verify_template *);
 void			 verify_template_free(struct verify_template *);
 /*

@@ -162,8 +162,8 @@ tpl_var(struct verify_template *t, const char *s, size_t n, char *err,
 			    errlen);
 	}
 	snprintf(err, errlen, "unknown variable ${%.*s} (known: body, "
-	    "method, url, full_url, query, timestamp, header.NAME)", (int)(n > 64 ?
-	    64 : n), s);
+	    "method, url, full_url, query, form, timestamp, header.NAME)",
+	    (int)(n > 64 ? 64 : n), s);
 	return -1;
 }
 
@@ -218,12 +218,6 @@ bool
 verify_template_has_timestamp(const struct verify_template *t)
 {
 	return tpl_has(t, TPL_TIMESTAMP);
-}
-
-bool
-verify_template_has_full_url(const struct verify_template *t)
-{
-	return tpl_has(t, TPL_FULL_URL);
 }
 
 /* ---- signature_pattern, timestamp_pattern ---- */
@@ -589,11 +583,20 @@ hmac_content(const struct verify_conf *vc, const struct verify_http *http,
 			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			break;
 		case TPL_FULL_URL:
-			/* public_url, then the query as requested. */
-			s = vc->public_url != NULL ? vc->public_url : "";
+			/*
+			 * public_url, then the query as requested; else the
+			 * request's origin and its URL.
+			 */
+			if (vc->public_url == NULL && http != NULL &&
+			    http->origin != NULL) {
+				s = http->origin;
+				q = url;
+			} else
+				s = vc->public_url != NULL ? vc->public_url : "";
 			msg[n++] = (struct verify_chunk){ s, strlen(s) };
 			if (q != NULL)
 				msg[n++] = (struct verify_chunk){ q, strlen(q) };
+			q = strchr(url, '?');
 			break;
 		case TPL_TIMESTAMP:
 			msg[n++] = (struct verify_chunk){ ts, tslen };

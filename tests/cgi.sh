@@ -263,4 +263,46 @@ check "413: the body over max_body_size is consumed" 0 \
 check "413 without CONTENT_LENGTH: read to its end" 0 \
     "$(rest '' "$T_DIR/big" /hooks/open | wc -c)"
 
+# --- ${full_url} without public_url ---------------------------------------
+# The URL signed is rebuilt from the CGI variables: the scheme (HTTPS or
+# REQUEST_SCHEME), the Host header or SERVER_NAME, a SERVER_PORT that is
+# not the scheme's own when the host names none, and REQUEST_URI.
+cat > "$T_DIR/url.ini" <<INI
+[server]
+spool_dir = $SPOOL
+
+[endpoint:url]
+path = /hooks/url
+signature_type = hmac
+signature_header = X-Sig
+signed_content = \${full_url}
+secret = url-secret
+INI
+printf '{}' > "$T_DIR/url.body"
+# url_status URL VAR=VALUE...: the status of a request to /hooks/url?a=1
+# signed over URL.
+url_status() {
+	local sig
+	sig=$(printf '%s' "$1" | openssl dgst -sha256 -hmac url-secret -r | cut -d' ' -f1)
+	shift
+	CONF=$T_DIR/url.ini cgi POST '/hooks/url?a=1' "$T_DIR/url.body" HTTP_X_SIG="$sig" "$@"
+	status
+}
+check "full_url: Host with its port" 202 \
+    "$(url_status 'http://h.example:8080/hooks/url?a=1' HTTP_HOST=h.example:8080 SERVER_PORT=9)"
+check "full_url: HTTPS=on" 202 \
+    "$(url_status 'https://h.example/hooks/url?a=1' HTTP_HOST=h.example HTTPS=on SERVER_PORT=443)"
+check "full_url: REQUEST_SCHEME=https" 202 \
+    "$(url_status 'https://h.example/hooks/url?a=1' HTTP_HOST=h.example REQUEST_SCHEME=https)"
+check "full_url: Host without a port: SERVER_PORT" 202 \
+    "$(url_status 'http://h.example:8080/hooks/url?a=1' HTTP_HOST=h.example SERVER_PORT=8080)"
+check "full_url: no Host: SERVER_NAME" 202 \
+    "$(url_status 'http://s.example/hooks/url?a=1' SERVER_NAME=s.example SERVER_PORT=80)"
+check "full_url: an IPv6 host" 202 \
+    "$(url_status 'http://[::1]:8080/hooks/url?a=1' 'HTTP_HOST=[::1]' SERVER_PORT=8080)"
+check "full_url: the scheme is signed" 401 \
+    "$(url_status 'https://h.example:8080/hooks/url?a=1' HTTP_HOST=h.example:8080)"
+check "full_url: no host at all: 401" 401 \
+    "$(url_status 'http:///hooks/url?a=1')"
+
 t_done

@@ -2163,7 +2163,7 @@ START_TEST(test_hmac_rule_errors)
 	    "signature_header = X-Sig\nsigned_content = v0:${body\n"
 	    "signature_pattern = v1=(?<sig>[0-9a-f]+\n");
 	expect_errors("6: signed_content: unknown variable ${bdy} (known: "
-	    "body, method, url, full_url, query, timestamp, header.NAME)",
+	    "body, method, url, full_url, query, form, timestamp, header.NAME)",
 	    "7: signature_pattern: no (?<sig>...) group",
 	    "8: timestamp_pattern: no (?<ts>...) group",
 	    "8: timestamp_pattern needs timestamp_header",

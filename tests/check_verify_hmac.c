@@ -606,8 +606,8 @@ own_verify(const struct endpoint *ep, const struct verify_http *http,
 
 START_TEST(test_request_line)
 {
-	struct verify_http	 http = { "POST", "/hooks/x?a=1&b=2" };
-	struct verify_http	 other = { "POST", "/hooks/x?a=1&b=3" };
+	struct verify_http	 http = { "POST", "/hooks/x?a=1&b=2", NULL };
+	struct verify_http	 other = { "POST", "/hooks/x?a=1&b=3", NULL };
 	struct side		 s;
 	const struct endpoint	*ep;
 	char			 hex[129];
@@ -627,6 +627,32 @@ START_TEST(test_request_line)
 	    VERIFY_MISSING);
 	ck_assert_int_eq(own_verify(ep, &http, NULL, BODY, NOW, "X-Id", "42",
 	    NULL), VERIFY_MISSING);
+	own_free(&s);
+}
+END_TEST
+
+/* ${full_url} without public_url: the request's origin and its URL. */
+START_TEST(test_full_url_rebuilt)
+{
+	struct verify_http	 http = { "POST", "/hooks/x?a=1",
+	    "https://hooks.example.com" };
+	struct verify_http	 port = { "POST", "/hooks/x?a=1",
+	    "https://hooks.example.com:8443" };
+	struct verify_http	 none = { "POST", "/hooks/x?a=1", NULL };
+	struct side		 s;
+	const struct endpoint	*ep;
+	char			 hex[129];
+
+	ep = own_rule(&s, "${full_url}|${query}|${body}", NULL, NULL, NULL,
+	    VERIFY_SHA256, VERIFY_HEX);
+	mac(EVP_sha256(), SECRET, "https://hooks.example.com/hooks/x?a=1|a=1|",
+	    BODY, false, hex);
+	ck_assert_int_eq(own_verify(ep, &http, hex, BODY, NOW, NULL),
+	    VERIFY_OK);
+	ck_assert_int_eq(own_verify(ep, &port, hex, BODY, NOW, NULL),
+	    VERIFY_MISMATCH);
+	ck_assert_int_eq(own_verify(ep, &none, hex, BODY, NOW, NULL),
+	    VERIFY_MISMATCH);
 	own_free(&s);
 }
 END_TEST
@@ -706,11 +732,11 @@ START_TEST(test_parse_errors)
 		const char	*err;
 	} tpl[] = {
 		{ "${nope}", "unknown variable ${nope} (known: body, method, "
-		    "url, full_url, query, timestamp, header.NAME)" },
+		    "url, full_url, query, form, timestamp, header.NAME)" },
 		{ "${header.}", "unknown variable ${header.} (known: body, "
-		    "method, url, full_url, query, timestamp, header.NAME)" },
+		    "method, url, full_url, query, form, timestamp, header.NAME)" },
 		{ "${header.a b}", "unknown variable ${header.a b} (known: "
-		    "body, method, url, full_url, query, timestamp, header.NAME)" },
+		    "body, method, url, full_url, query, form, timestamp, header.NAME)" },
 		{ "v0:${body", "${ without a closing }" },
 		{ "", "empty" },
 	};
@@ -761,6 +787,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");
 	tcase_add_test(tc, test_request_line);
+	tcase_add_test(tc, test_full_url_rebuilt);
 	tcase_add_test(tc, test_milliseconds_and_encodings);
 	tcase_add_test(tc, test_several_signatures);
 	tcase_add_test(tc, test_parse_errors);

@@ -63,7 +63,7 @@ run_one(const char *path, const char *secret, const char *body, time_t now,
 	const struct endpoint	*ep;
 	struct verify_conf	 vc;
 	struct secret		 sec;
-	struct verify_http	 http = { "POST", req_url };
+	struct verify_http	 http = { "POST", req_url, NULL };
 	struct verify_result	 res;
 
 	ep = conf_find_endpoint(conf, path);

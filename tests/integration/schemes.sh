@@ -154,6 +154,11 @@ signature_type = mailgun
 secret = $S
 dedup_key = \${payload.signature.token}
 
+[endpoint:twilio-direct]
+path = /hooks/twilio-direct
+signature_type = twilio
+secret = $S
+
 [endpoint:twilio]
 path = /hooks/twilio
 signature_type = twilio
@@ -375,6 +380,13 @@ check "twilio: another query 401" 401 \
 	"$(twpost '/hooks/twilio?foo=1&bar=3' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "$TWB")"
 check "twilio: a field changed 401" 401 \
 	"$(twpost '/hooks/twilio?foo=1&bar=2' 0/KCTR6DLpKmkAf8muzZqo1nDgQ= "${TWB/1234&/1235&}")"
+# Without public_url the URL signed is rebuilt from what nginx passes:
+# the scheme, the Host header and the request URI.
+tw_direct() { { printf '%s' "$1"; printf 'Body%sFrom%s' "$2" '+15550001'; } | openssl dgst -sha1 -hmac "$S" -binary | openssl base64 -A; }
+check "twilio: no public_url, the URL as nginx saw it: 202" 202 \
+	"$(twpost '/hooks/twilio-direct?x=1' "$(tw_direct "$URL/hooks/twilio-direct?x=1" hello)" 'From=%2B15550001&Body=hello')"
+check "twilio: no public_url, another host signed: 401" 401 \
+	"$(twpost '/hooks/twilio-direct?x=1' "$(tw_direct "https://elsewhere.example/hooks/twilio-direct?x=1" hello)" 'From=%2B15550001&Body=hello')"
 
 # Mailgun: the signature inside the JSON body; its token as dedup_key.
 mg() {
