@@ -285,7 +285,7 @@ answer_buffers(const struct response *resp, char **head,
     unsigned char **buf, size_t *cap)
 {
 	*cap = resp->body_len + resp->body_len / 8 + 1024;
-	*head = malloc(512 + resp->body_len);
+	*head = malloc(RECEIVE_HEAD_MAX + resp->body_len);
 	*buf = malloc(*cap);
 	if (*head != NULL && *buf != NULL)
 		return 0;
@@ -298,7 +298,8 @@ answer_buffers(const struct response *resp, char **head,
 static void
 conn_finish(struct server *srv, struct conn *c)
 {
-	char		shead[512 + sizeof(c->resp.body)], *head = shead;
+	char		shead[RECEIVE_HEAD_MAX + sizeof(c->resp.body)];
+	char		*head = shead;
 	unsigned char	sbuf[sizeof(shead) + 64], *buf = sbuf;
 	size_t		n, cap = sizeof(sbuf);
 	int		hl;
@@ -309,7 +310,7 @@ conn_finish(struct server *srv, struct conn *c)
 		c->resp.text = NULL;
 		receive_error(&c->resp, 503, "out of memory", NULL);
 	}
-	hl = receive_format_head(&c->resp, head, 512);
+	hl = receive_format_head(&c->resp, head, RECEIVE_HEAD_MAX);
 	memcpy(head + hl, c->resp.text ? c->resp.text : c->resp.body,
 	    c->resp.body_len);
 	n = fcgirec_answer(c->rec.id, head, (size_t)hl + c->resp.body_len,

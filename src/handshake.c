@@ -69,6 +69,9 @@ handshake_takes(const struct handshake_conf *hc, const char *method)
 {
 	if (hc->kind <= 0 || (size_t)hc->kind >= NKINDS || method == NULL)
 		return false;
+	/* Event Grid's CloudEvents schema validates with an OPTIONS. */
+	if (hc->kind == HANDSHAKE_EVENTGRID && strcmp(method, "OPTIONS") == 0)
+		return true;
 	return kinds[hc->kind].get && strcmp(method, "GET") == 0;
 }
 
@@ -307,10 +310,49 @@ hs_twitch(const struct handshake_conf *hc, const struct verify_conf *vc,
 	return 1;
 }
 
+/* A host name as WebHook-Request-Origin carries it: 1..253 of [-.:a-zA-Z0-9]. */
+static bool
+origin_ok(const char *s)
+{
+	size_t	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:");
+
+	return n > 0 && n <= 253 && s[n] == '\0';
+}
+
 /*
- * Azure Event Grid (Event Grid schema): a JSON array whose event is a
- * Microsoft.EventGrid.SubscriptionValidationEvent; the answer is
- * {"validationResponse": data.validationCode}.
+ * CloudEvents 1.0 webhook validation (Event Grid's CloudEvents schema,
+ * and any sender of that spec): an OPTIONS with WebHook-Request-Origin;
+ * the answer is 200 with WebHook-Allowed-Origin naming that origin.
+ */
+static int
+hs_cloudevents(const struct handshake_request *req,
+    struct handshake_reply *reply)
+{
+	const char	*origin;
+
+	if (req->method == NULL || strcmp(req->method, "OPTIONS") != 0 ||
+	    (origin = header_get(req->headers, "webhook-request-origin")) ==
+	    NULL)
+		return 0;
+	if (!origin_ok(origin)) {
+		refuse(reply, 400, "bad origin", "WebHook-Request-Origin is "
+		    "not a host name");
+		return 1;
+	}
+	snprintf(reply->header, sizeof(reply->header),
+	    "WebHook-Allowed-Origin: %s", origin);
+	reply->status = 200;
+	reply->content_type = TEXT_PLAIN;
+	reply->body_len = 0;
+	return 1;
+}
+
+/*
+ * Azure Event Grid: with the Event Grid schema, a JSON array whose event
+ * is a Microsoft.EventGrid.SubscriptionValidationEvent, answered with
+ * {"validationResponse": data.validationCode}; with the CloudEvents
+ * schema, the OPTIONS above.
  */
 static int
 hs_eventgrid(const struct handshake_conf *hc, const struct verify_conf *vc,
@@ -322,6 +364,8 @@ hs_eventgrid(const struct handshake_conf *hc, const struct verify_conf *vc,
 
 	(void)hc;
 	(void)vc;
+	if (hs_cloudevents(req, reply))
+		return 1;
 	if ((j = body_json(req, "SubscriptionValidationEvent")) == NULL)
 		return 0;
 	ev = json_array_get(j, 0);

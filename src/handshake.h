@@ -60,6 +60,8 @@ struct handshake_request {
 	time_t				 now;	/* for the signature check */
 };
 
+#define HANDSHAKE_HEADER_MAX	320	/* one header line of a 200 */
+
 struct handshake_reply {
 	int		 status;	/* 200, or 400, 401, 403, 500 */
 	const char	*content_type;	/* of a 200 */
@@ -68,6 +70,7 @@ struct handshake_reply {
 	const char	*error;		/* of a refusal, for its JSON */
 	const char	*verify;	/* verify_status_name(), or "-" */
 	char		 reason[96];	/* of a refusal, for the log */
+	char		 header[HANDSHAKE_HEADER_MAX]; /* "Name: value" or "" */
 };
 
 /*
@@ -82,7 +85,7 @@ int		 handshake_answer(const struct handshake_conf *hc,
 /*
  * Whether a request with this method may be a handshake of hc's kind
  * even when the endpoint's methods do not allow it: GET for meta,
- * dropbox and x-crc.
+ * dropbox and x-crc, OPTIONS for eventgrid.
  */
 bool		 handshake_takes(const struct handshake_conf *hc,
 		    const char *method);

@@ -81,10 +81,11 @@ receive_format_head(const struct response *resp, char *buf, size_t len)
 	    "Content-Type: %s\r\n"
 	    "Content-Length: %zu\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "Cache-Control: no-store\r\n%s%s\r\n",
+	    "Cache-Control: no-store\r\n%s%s%s%s\r\n",
 	    receive_status_text(resp->status),
 	    resp->content_type ? resp->content_type : "application/json",
-	    resp->body_len, allow, retry);
+	    resp->body_len, allow, retry, resp->header,
+	    resp->header[0] != '\0' ? "\r\n" : "");
 	return n < (int)len ? n : (int)len - 1;
 }
 
@@ -914,6 +915,8 @@ handshake(const struct endpoint *ep, const struct request *req,
 	memcpy(resp->body, hy.body, hy.body_len);
 	resp->body_len = hy.body_len;
 	resp->content_type = hy.content_type;
+	_Static_assert(sizeof(hy.header) <= sizeof(resp->header), "room");
+	memcpy(resp->header, hy.header, sizeof(hy.header));
 	resp->status = 200;
 	return 1;
 }

@@ -45,11 +45,15 @@ struct request {
 	int			 body_read;	/* all of it, set by receive */
 };
 
+/* Room for the CGI head receive_format_head() writes. */
+#define RECEIVE_HEAD_MAX	1024
+
 struct response {
 	int		 status;
 	const char	*allow;		/* Allow: value for 405, else NULL */
 	int		 retry_after;	/* seconds for 503, 0 for none */
 	const char	*content_type;	/* NULL: application/json */
+	char		 header[320];	/* a handshake's "Name: value", or "" */
 	char		 body[512];	/* JSON, but a handshake's */
 	size_t		 body_len;
 	char		*text;		/* malloc'd body of body_len instead */

@@ -286,7 +286,7 @@ serve_cgi(struct receiver *rcv)
 	struct request	  req;
 	struct response	  resp;
 	int64_t		  t0;
-	char		  head[512];
+	char		  head[RECEIVE_HEAD_MAX];
 	int		  n;
 
 	t0 = mono_us();

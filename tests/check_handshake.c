@@ -494,6 +494,38 @@ START_TEST(test_eventgrid)
 	ck_assert_int_eq(run("/hooks/eventgrid", "POST", "/hooks/eventgrid",
 	    "[{\"eventType\":\"Microsoft.Storage.BlobCreated\",\"data\":"
 	    "{\"note\":\"SubscriptionValidationEvent\"}}]"), 0);
+	ck_assert_str_eq(reply.header, "");
+}
+END_TEST
+
+/*
+ * The CloudEvents schema (the CloudEvents 1.0 webhook spec, "Abuse
+ * Protection"): OPTIONS with WebHook-Request-Origin, answered with
+ * WebHook-Allowed-Origin.
+ */
+START_TEST(test_eventgrid_cloudevents)
+{
+	ck_assert_int_eq(header_add(&hl, "WebHook-Request-Origin",
+	    "eventgrid.azure.net"), 0);
+	ck_assert_int_eq(run("/hooks/eventgrid", "OPTIONS", "/hooks/eventgrid",
+	    ""), 1);
+	assert_answer(200, "text/plain; charset=utf-8", "");
+	ck_assert_str_eq(reply.header,
+	    "WebHook-Allowed-Origin: eventgrid.azure.net");
+	/* Only an OPTIONS is the handshake. */
+	ck_assert_int_eq(run("/hooks/eventgrid", "POST", "/hooks/eventgrid",
+	    "{}"), 0);
+	header_list_free(&hl);
+	ck_assert_int_eq(header_add(&hl, "WebHook-Request-Origin",
+	    "evil.example\r\nSet-Cookie: a=b"), 0);
+	ck_assert_int_eq(run("/hooks/eventgrid", "OPTIONS", "/hooks/eventgrid",
+	    ""), 1);
+	assert_refused(400, "Cookie");
+	ck_assert_str_eq(reply.header, "");
+	header_list_free(&hl);
+	/* An OPTIONS without the header is no handshake. */
+	ck_assert_int_eq(run("/hooks/eventgrid", "OPTIONS", "/hooks/eventgrid",
+	    ""), 0);
 }
 END_TEST
 
@@ -655,6 +687,7 @@ handshake_suite(void)
 	tcase_add_test(tc, test_meta_refusals);
 	tcase_add_test(tc, test_msgraph);
 	tcase_add_test(tc, test_eventgrid);
+	tcase_add_test(tc, test_eventgrid_cloudevents);
 	tcase_add_test(tc, test_dropbox);
 	tcase_add_test(tc, test_xcrc);
 	tcase_add_test(tc, test_takes_get);

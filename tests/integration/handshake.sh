@@ -165,6 +165,15 @@ printf '[{"id":"2d1781af-3a4c-4d7c-bd0c-e34b19da4e66","topic":"/subscriptions/xx
 st=$(post /hooks/eventgrid -H 'aeg-event-type: SubscriptionValidation')
 answered eventgrid 200 "$st" application/json \
 	'{"validationResponse":"512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}'
+# The CloudEvents schema: OPTIONS with WebHook-Request-Origin.
+st=$(req OPTIONS /hooks/eventgrid -H 'WebHook-Request-Origin: eventgrid.azure.net')
+check "eventgrid cloudevents: 200" 200 "$st"
+check "eventgrid cloudevents: WebHook-Allowed-Origin" eventgrid.azure.net \
+	"$(header WebHook-Allowed-Origin)"
+check "eventgrid cloudevents: a bad origin 400" 400 \
+	"$(req OPTIONS /hooks/eventgrid -H 'WebHook-Request-Origin: a b')"
+check "eventgrid cloudevents: ... with no WebHook-Allowed-Origin" "" \
+	"$(header WebHook-Allowed-Origin)"
 
 # ---- dropbox (dropbox.com/developers/reference/webhooks) ----
 st=$(req GET '/hooks/dropbox?challenge=zU3qF9pJ2wYbN4eT7cK1')
