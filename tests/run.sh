@@ -40,15 +40,15 @@ install_missing() {
 stages_pass=0
 stages_fail=0
 stage() {
-	local name=$1
+	local name=$1 t0=$SECONDS
 	shift
 	echo "=== $name"
 	if "$@"; then
 		stages_pass=$((stages_pass + 1))
-		echo "=== $name: passed"
+		echo "=== $name: passed ($((SECONDS - t0)) s)"
 	else
 		stages_fail=$((stages_fail + 1))
-		echo "=== $name: FAILED"
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)"
 	fi
 }
 
