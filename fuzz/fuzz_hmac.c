@@ -5,7 +5,9 @@
  * the timestamp header's value and the body.  The template and the
  * patterns are compiled as at load (an empty pattern is none); when
  * they compile, the request is checked with every algorithm and
- * encoding, with and without the timestamp header.
+ * encoding, with and without the timestamp header, and with the
+ * signature and the time read from the body (signature_field named by
+ * the signature's part, timestamp_field by the timestamp's).
  */
 #include "config.h"
 
@@ -87,6 +89,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		goto out;
 	run(&ep, &hl, p, (size_t)(end - p));
 	ep.verify.timestamp_header = "x-ts";
+	run(&ep, &hl, p, (size_t)(end - p));
+	/* The signature and the time in the body: the 4th part names them. */
+	ep.verify.timestamp_header = NULL;
+	ep.verify.signature_header = NULL;
+	ep.verify.signature_field = part[3];
+	ep.verify.timestamp_field = part[4][0] != '\0' ? part[4] : "a.b";
 	run(&ep, &hl, p, (size_t)(end - p));
 out:
 	verify_template_free(ep.verify.signed_content);

@@ -214,6 +214,10 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, E(verify.timestamp_header), 0, NULL },
 	{ SECT_ENDPOINT, "timestamp_pattern", set_ts_pattern, NULL,
 	    0, 0, E(verify.timestamp_pattern), 0, NULL },
+	{ SECT_ENDPOINT, "signature_field", set_string, NULL,
+	    0, 0, E(verify.signature_field), 0, NULL },
+	{ SECT_ENDPOINT, "timestamp_field", set_string, NULL,
+	    0, 0, E(verify.timestamp_field), 0, NULL },
 	{ SECT_ENDPOINT, "handshake", set_choice, "none",
 	    0, 0, E(handshake.kind), 0, handshake_choices },
 	{ SECT_ENDPOINT, "handshake_token", set_handshake_token, NULL,
@@ -1967,6 +1971,8 @@ conf_check_scheme_keys(struct conf_parse *p, size_t i)
 		{ "signature_algorithm", VERIFY_HMAC_RULE, "hmac" },
 		{ "timestamp_header", VERIFY_HMAC_RULE, "hmac" },
 		{ "timestamp_pattern", VERIFY_HMAC_RULE, "hmac" },
+		{ "signature_field", VERIFY_HMAC_RULE, "hmac" },
+		{ "timestamp_field", VERIFY_HMAC_RULE, "hmac" },
 		{ "public_key", VERIFY_ED25519,
 		    "discord and standard-webhooks" },
 		{ "signature_header", 0, NULL },
@@ -2156,9 +2162,10 @@ conf_check_secrets(struct conf_parse *p, size_t i)
 }
 
 /*
- * hmac: a signature header; signed_content (default ${body}) may use
- * ${timestamp} only with a timestamp_header, as may timestamp_pattern
- * and timestamp_tolerance.
+ * hmac: a signature header or form field, not both; signed_content
+ * (default ${body}) may use ${timestamp} only with a timestamp_header
+ * or timestamp_field (not both), as may timestamp_pattern and
+ * timestamp_tolerance.
  */
 static void
 conf_check_hmac(struct conf_parse *p, size_t i)
@@ -2167,9 +2174,27 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 	char		 err[160];
 	int		 line;
 
-	if (ep->verify.signature_header == NULL)
+	if (ep->verify.signature_header == NULL &&
+	    ep->verify.signature_field == NULL)
 		conf_error(p, ep->line, "[endpoint:%s]: signature_type hmac "
-		    "needs signature_header", ep->name);
+		    "needs signature_header or signature_field", ep->name);
+	if (ep->verify.signature_header != NULL &&
+	    ep->verify.signature_field != NULL)
+		conf_error(p, conf_seen(p, i, "signature_field"),
+		    "signature_field and signature_header exclude each other");
+	if (ep->verify.timestamp_header != NULL &&
+	    ep->verify.timestamp_field != NULL)
+		conf_error(p, conf_seen(p, i, "timestamp_field"),
+		    "timestamp_field and timestamp_header exclude each other");
+	if (ep->verify.timestamp_field != NULL &&
+	    (ep->verify.timestamp_field[0] == '\0' ||
+	    ep->verify.timestamp_field[0] == '.' ||
+	    strstr(ep->verify.timestamp_field, "..") != NULL ||
+	    ep->verify.timestamp_field[strlen(ep->verify.timestamp_field) - 1]
+	    == '.'))
+		conf_error(p, conf_seen(p, i, "timestamp_field"),
+		    "timestamp_field: \"%s\" is not a path (NAME[.NAME...])",
+		    ep->verify.timestamp_field);
 	if (ep->verify.signed_content == NULL &&
 	    conf_seen(p, i, "signed_content") == 0) {
 		ep->verify.signed_content = verify_template_parse("${body}", err,
@@ -2177,7 +2202,8 @@ conf_check_hmac(struct conf_parse *p, size_t i)
 		if (ep->verify.signed_content == NULL)
 			p->oom = true;
 	}
-	if (ep->verify.timestamp_header != NULL)
+	if (ep->verify.timestamp_header != NULL ||
+	    ep->verify.timestamp_field != NULL)
 		return;
 	line = conf_seen(p, i, "signed_content");
 	if (verify_template_has_timestamp(ep->verify.signed_content))
@@ -2607,6 +2633,8 @@ conf_endpoint_free(struct endpoint *ep)
 	command_free(ep->dedup_key);
 	verify_pattern_free(ep->verify.signature_pattern);
 	free(ep->verify.timestamp_header);
+	free(ep->verify.signature_field);
+	free(ep->verify.timestamp_field);
 	verify_pattern_free(ep->verify.timestamp_pattern);
 	for (i = 0; i < ep->verify.npublic_keys; i++)
 		EVP_PKEY_free(ep->verify.public_keys[i]);

@@ -114,6 +114,8 @@ struct verify_conf {
 	int				 signature_algorithm; /* verify_algorithm */
 	char				*timestamp_header; /* normalised, or NULL */
 	struct verify_pattern		*timestamp_pattern; /* NULL: whole */
+	char				*signature_field; /* a form field's name */
+	char				*timestamp_field; /* a JSON body path */
 	char				*public_url; /* the URL signed, or NULL */
 	/* ed25519 keys (discord, standard-webhooks v1a), parsed at load */
 	EVP_PKEY			**public_keys;

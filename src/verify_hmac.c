@@ -4,9 +4,10 @@
  * what is signed; signature_header holds the signatures, which
  * signature_pattern's (?<sig>...) group picks out (it may match several
  * times); signature_encoding and signature_algorithm say how they are
- * written and made; timestamp_header (and timestamp_pattern's
- * (?<ts>...) group) give a unix time, in seconds or milliseconds, that
- * timestamp_tolerance bounds.
+ * written and made (signature_field: a form field of the body holds
+ * them instead); timestamp_header or timestamp_field (a JSON body path)
+ * and timestamp_pattern's (?<ts>...) group give a unix time, in seconds
+ * or milliseconds, that timestamp_tolerance bounds.
  * Promises: templates and patterns are compiled once, at load, and a
  * template with an unknown variable or a pattern without its group is
  * refused there; the body is never copied (the HMAC takes the pieces of
@@ -450,18 +451,80 @@ rfc3339_parse(const char *s, size_t n, long long *ts)
 	return 0;
 }
 
-/* The timestamp: its text (as signed) and its value in seconds. */
+/*
+ * The value at the JSON body's dotted path (a string, or a number
+ * written as it is), else the form body's field of that name, into buf:
+ * 1, 0 if there is none, -1 if it does not fit or is malformed.
+ */
+static int
+body_value(const unsigned char *body, size_t len, const char *path,
+    char *buf, size_t cap)
+{
+	json_t		*root, *v;
+	const char	*p, *dot;
+	char		 name[128];
+	size_t		 n;
+	int		 rc = 0, w;
+
+	root = json_loadb((const char *)body, len, 0, NULL);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return form_get((const char *)body, len, path, buf, cap, &n);
+	}
+	for (v = root, p = path; v != NULL; p = dot + 1) {
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(name)) {
+			v = NULL;
+			break;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		v = json_object_get(v, name);
+		if (dot == NULL)
+			break;
+	}
+	if (json_is_string(v))
+		w = snprintf(buf, cap, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		w = snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+	else
+		w = -2;
+	if (w >= 0)
+		rc = (size_t)w < cap ? 1 : -1;
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * The timestamp: its text (as signed) and its value in seconds, from
+ * timestamp_header, or timestamp_field into tsbuf.
+ */
 static int
 hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
+    const unsigned char *body, size_t len, char *tsbuf, size_t tscap,
     const char **raw, size_t *rawlen, long long *ts,
     struct verify_result *res)
 {
-	const char	*value;
+	const char	*value, *what;
 	int		 found;
 
-	value = verify_header_need(headers, vc->timestamp_header, res);
-	if (value == NULL)
-		return -1;
+	if (vc->timestamp_field != NULL) {
+		what = vc->timestamp_field;
+		found = body_value(body, len, what, tsbuf, tscap);
+		if (found != 1) {
+			verify_result_set(res, found == 0 ? VERIFY_MISSING :
+			    VERIFY_MALFORMED, "%s %s in the body", found == 0 ?
+			    "no" : "an unreadable", what);
+			return -1;
+		}
+		value = tsbuf;
+	} else {
+		what = vc->timestamp_header;
+		value = verify_header_need(headers, what, res);
+		if (value == NULL)
+			return -1;
+	}
 	if (vc->timestamp_pattern == NULL) {
 		*raw = value;
 		*rawlen = strlen(value);
@@ -474,12 +537,33 @@ hmac_timestamp(const struct verify_conf *vc, const struct header_list *headers,
 		return 0;
 	if (found != 1 || verify_ts_parse(*raw, *rawlen, ts) == -1) {
 		verify_result_set(res, VERIFY_MALFORMED, "%s holds no unix "
-		    "or RFC 3339 time", vc->timestamp_header);
+		    "or RFC 3339 time", what);
 		return -1;
 	}
 	if (*ts >= TS_MS_FROM)
 		*ts /= 1000;
 	return 0;
+}
+
+/* The signatures' text: signature_header, or signature_field into buf. */
+static const char *
+hmac_sig_value(const struct verify_conf *vc, const struct header_list *headers,
+    const unsigned char *body, size_t len, char *buf, size_t cap,
+    struct verify_result *res)
+{
+	size_t	n;
+	int	rc;
+
+	if (vc->signature_field == NULL)
+		return verify_header_need(headers, vc->signature_header, res);
+	rc = form_get((const char *)body, len, vc->signature_field, buf, cap,
+	    &n);
+	if (rc == 1)
+		return buf;
+	verify_result_set(res, rc == 0 ? VERIFY_MISSING : VERIFY_MALFORMED,
+	    "%s field %s in the body", rc == 0 ? "no" : "an unreadable",
+	    vc->signature_field);
+	return NULL;
 }
 
 static int
@@ -622,22 +706,26 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	int			 n;
 	struct verify_mac	*m;
 	const char		*value, *ts = NULL;
-	char			*scratch = NULL;
+	char			*scratch = NULL, sigbuf[1024], tsbuf[64];
 	size_t			 tslen = 0;
 	long long		 when = 0;
+	bool			 timed;
 
-	if (vc->signed_content == NULL || vc->signature_header == NULL ||
+	if (vc->signed_content == NULL || (vc->signature_header == NULL &&
+	    vc->signature_field == NULL) ||
 	    (size_t)vc->signature_algorithm >= sizeof(algorithms) /
 	    sizeof(algorithms[0])) {
 		verify_result_set(res, VERIFY_ERROR, "incomplete hmac rule");
 		return;
 	}
 	m = algorithms[vc->signature_algorithm];
-	value = verify_header_need(headers, vc->signature_header, res);
+	value = hmac_sig_value(vc, headers, body, len, sigbuf, sizeof(sigbuf),
+	    res);
 	if (value == NULL)
 		return;
-	if (vc->timestamp_header != NULL && hmac_timestamp(vc, headers, &ts,
-	    &tslen, &when, res) == -1)
+	timed = vc->timestamp_header != NULL || vc->timestamp_field != NULL;
+	if (timed && hmac_timestamp(vc, headers, body, len, tsbuf,
+	    sizeof(tsbuf), &ts, &tslen, &when, res) == -1)
 		return;
 	n = hmac_content(vc, http, headers, body, len, ts, tslen, msg,
 	    &scratch, res);
@@ -647,7 +735,7 @@ verify_hmac_http(const struct verify_conf *vc, const struct verify_http *http,
 	}
 	verify_mac_match(m, vc, msg, (size_t)n, &sigs, res);
 	free(scratch);
-	if (vc->timestamp_header != NULL)
+	if (timed)
 		verify_ts_window(vc, when, now, res);
 }
 

@@ -2169,7 +2169,8 @@ START_TEST(test_hmac_rule_errors)
 	    "8: timestamp_pattern needs timestamp_header",
 	    "9: signature_algorithm: \"md5\" is none of \"sha1\", \"sha256\", "
 	    "\"sha512\"",
-	    "10: [endpoint:b]: signature_type hmac needs signature_header",
+	    "10: [endpoint:b]: signature_type hmac needs signature_header or "
+	    "signature_field",
 	    "14: signed_content: ${timestamp} needs timestamp_header",
 	    "15: timestamp_pattern needs timestamp_header",
 	    "16: timestamp_tolerance needs timestamp_header",
@@ -2180,6 +2181,36 @@ START_TEST(test_hmac_rule_errors)
 	    "28: signed_content: ${ without a closing }",
 	    "29: signature_pattern: bad regex: missing closing parenthesis at "
 	    "offset 19", NULL);
+}
+END_TEST
+
+/* signature_field and timestamp_field: in place of the headers. */
+START_TEST(test_hmac_fields)
+{
+	const struct endpoint	*ep;
+
+	ck_assert_msg(load("[endpoint:a]\npath = /a\nsignature_type = hmac\n"
+	    "secret = x\nsignature_field = sig\n"
+	    "timestamp_field = signature.timestamp\n"
+	    "signed_content = ${timestamp}${body}\n") != NULL, "%s",
+	    errs.n ? errs.msg[0] : "");
+	ep = &c->endpoints[0];
+	ck_assert_str_eq(ep->verify.signature_field, "sig");
+	ck_assert_str_eq(ep->verify.timestamp_field, "signature.timestamp");
+	conf_free(c);
+	c = NULL;
+	conf_errors_free(&errs);
+	load("[endpoint:a]\npath = /a\nsignature_type = hmac\nsecret = x\n"
+	    "signature_field = sig\nsignature_header = X-Sig\n"
+	    "timestamp_header = X-Ts\ntimestamp_field = a..b\n"
+	    "[endpoint:b]\npath = /b\nsignature_type = github\nsecret = x\n"
+	    "signature_field = sig\n");
+	expect_errors("5: signature_field and signature_header exclude each "
+	    "other",
+	    "8: timestamp_field and timestamp_header exclude each other",
+	    "8: timestamp_field: \"a..b\" is not a path (NAME[.NAME...])",
+	    "13: signature_field applies only to signature_type hmac, not "
+	    "github", NULL);
 }
 END_TEST
 
@@ -2337,6 +2368,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_ed25519_key_errors);
 	tcase_add_test(tc, test_hmac_rule);
 	tcase_add_test(tc, test_hmac_rule_errors);
+	tcase_add_test(tc, test_hmac_fields);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handlers");

@@ -657,6 +657,74 @@ START_TEST(test_full_url_rebuilt)
 }
 END_TEST
 
+/* timestamp_field: the time at a JSON body path (or a form field). */
+START_TEST(test_timestamp_field)
+{
+	static const char	*body =
+	    "{\"meta\":{\"at\":1700000000,\"s\":\"1700000000\"},\"x\":1}";
+	struct side		 s;
+	struct endpoint		*ep;
+	char			 hex[129];
+
+	ep = own_rule(&s, "${timestamp}.${body}", NULL, NULL, NULL,
+	    VERIFY_SHA256, VERIFY_HEX);
+	ep->verify.timestamp_field = (char *)"meta.at";
+	mac(EVP_sha256(), SECRET, "1700000000.", body, false, hex);
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW, NULL), VERIFY_OK);
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW + 301, NULL),
+	    VERIFY_STALE);
+	ep->verify.timestamp_field = (char *)"meta.s";	/* a string */
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW, NULL), VERIFY_OK);
+	ep->verify.timestamp_field = (char *)"meta.none";
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW, NULL),
+	    VERIFY_MISSING);
+	ep->verify.timestamp_field = (char *)"x.at";	/* x is no object */
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW, NULL),
+	    VERIFY_MISSING);
+	ep->verify.timestamp_field = (char *)"meta";	/* an object */
+	ck_assert_int_eq(own_verify(ep, NULL, hex, body, NOW, NULL),
+	    VERIFY_MISSING);
+	/* A form body: the field of that name. */
+	ep->verify.timestamp_field = (char *)"t";
+	mac(EVP_sha256(), SECRET, "1700000000.", "t=1700000000&x=1", false,
+	    hex);
+	ck_assert_int_eq(own_verify(ep, NULL, hex, "t=1700000000&x=1", NOW,
+	    NULL), VERIFY_OK);
+	ck_assert_int_eq(own_verify(ep, NULL, hex, "t=soon&x=1", NOW, NULL),
+	    VERIFY_MALFORMED);
+	own_free(&s);
+}
+END_TEST
+
+/* signature_field: the signatures in a form field, not a header. */
+START_TEST(test_signature_field)
+{
+	struct verify_http	 http = { "POST", "/hooks/x?a=1", NULL };
+	struct side		 s;
+	struct endpoint		*ep;
+	char			 hex[129], body[300];
+
+	ep = own_rule(&s, "${url}", NULL, NULL, NULL, VERIFY_SHA256,
+	    VERIFY_HEX);
+	ep->verify.signature_header = NULL;
+	ep->verify.signature_field = (char *)"sig";
+	mac(EVP_sha256(), SECRET, "/hooks/x?a=1", "", false, hex);
+	snprintf(body, sizeof(body), "a=1&sig=%s", hex);
+	ck_assert_int_eq(own_verify(ep, &http, NULL, body, NOW, NULL),
+	    VERIFY_OK);
+	/* A header of that name does not count. */
+	ck_assert_int_eq(own_verify(ep, &http, hex, "a=1", NOW, NULL),
+	    VERIFY_MISSING);
+	ck_assert_int_eq(own_verify(ep, &http, NULL, "a=1&sig=%zz", NOW,
+	    NULL), VERIFY_MALFORMED);
+	hex[0] = hex[0] == 'a' ? 'b' : 'a';
+	snprintf(body, sizeof(body), "a=1&sig=%s", hex);
+	ck_assert_int_eq(own_verify(ep, &http, NULL, body, NOW, NULL),
+	    VERIFY_MISMATCH);
+	own_free(&s);
+}
+END_TEST
+
 START_TEST(test_milliseconds_and_encodings)
 {
 	struct side		 s;
@@ -788,6 +856,8 @@ main(void)
 	tc = tcase_create("rules");
 	tcase_add_test(tc, test_request_line);
 	tcase_add_test(tc, test_full_url_rebuilt);
+	tcase_add_test(tc, test_timestamp_field);
+	tcase_add_test(tc, test_signature_field);
 	tcase_add_test(tc, test_milliseconds_and_encodings);
 	tcase_add_test(tc, test_several_signatures);
 	tcase_add_test(tc, test_parse_errors);
