@@ -20,8 +20,8 @@
 #include "verify_vectors.h"
 
 #define ALL_SCHEMES	"none hmac-sha256 hmac-sha1 jwt github stripe slack " \
-	"standard-webhooks shopify gitlab discord hmac zoom twitch paddle " \
-	"linear pagerduty sentry typeform hubspot square"
+	"standard-webhooks shopify gitlab discord mailgun hmac zoom twitch " \
+	"paddle linear pagerduty sentry typeform hubspot square twilio"
 
 /* Endpoint with scheme name and one secret (NULL: none). */
 static void
