@@ -87,7 +87,7 @@ fcgi 9
 check "fsync = never after the reload: 202" 202 "$(status 9)"
 conf always
 kill -HUP $WH_PID
-wait_for test "$(grep -c 'configuration reloaded' "$T_DIR/wh.log")" = 2
+wait_expr '[ "$(grep -c "configuration reloaded" "$T_DIR/wh.log")" = 2 ]'
 fcgi 10
 check "fsync = always again: 202" 202 "$(status 10)"
 check "eleven events spooled" 11 "$(spool_events "$SPOOL" | wc -l)"

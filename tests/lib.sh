@@ -72,8 +72,13 @@ poll_for() {
 	done
 	return 1
 }
-# wait_for CMD...: retry CMD for up to 10 s.
+# wait_for CMD...: retry CMD for up to 10 s. Its words are expanded
+# once, when it is called: for a condition on what changes, such as
+# "$(count)", use wait_expr.
 wait_for() { poll_for 100 "$@"; }
+# wait_expr 'SHELL EXPRESSION': evaluate it afresh until it is true, for
+# up to 5 min (a bound for what hangs, not a timing).
+wait_expr() { poll_for 3000 eval "$1"; }
 
 # The spool's event records, one per line, as stored.
 spool_events() {

@@ -78,6 +78,8 @@ calls_are() { [ "$(calls "$1")" = "$2" ]; }
 # The env line and stdin of TAG's call for ID.
 call_of() { grep -l "^$2|" "$OUT"/"$1".* 2>/dev/null | grep -v '\.in$' | head -1; }
 event_line() { grep -h "\"id\":\"$2\"" "$1"/seg-*.jsonl | grep '"type":"event"' | head -1; }
+# has_state DIR ID HANDLER: an attempt of HANDLER on ID has ended.
+has_state() { [ -n "$(states "$@")" ]; }
 states() { cat "$1"/seg-*.jsonl | jq -r "select(.id == \"$2\" and .type == \"attempt\" and .handler == \"$3\" and .state != \"running\") | .state" | tr '\n' ' ' | sed 's/ $//'; }
 
 # --- wh-receive -t ------------------------------------------------------------
@@ -113,8 +115,8 @@ check "dispatcher: the server's for the other handler" "$b|also|exit 1" "$(cat "
 # --- dead in wh-retry ------------------------------------------------------------
 rm -f "$OUT"/*
 c=$(post "$T_DIR/two.ini" '{"kind":"fail","n":3}')
-until_true test -n "$(states "$T_DIR/spool2" "$c" also)"
-until_true test -n "$(states "$T_DIR/spool2" "$c" fails)"
+until_true has_state "$T_DIR/spool2" "$c" also
+until_true has_state "$T_DIR/spool2" "$c" fails
 check "wh-retry: no call while a retry is left" "0 0" "$(calls fails) $(calls server)"
 $WR_RUN -c "$T_DIR/two.ini" run --linger 30 >/dev/null 2>>"$T_DIR/wh.log"
 check "wh-retry: dead after its retry" "failed dead" "$(states "$T_DIR/spool2" "$c" fails)"

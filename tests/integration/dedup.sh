@@ -74,7 +74,7 @@ check "it names the first event" "$id true" "$(jq -r '.id + " " + (.duplicate | 
 check "one event in the spool" 1 "$(keyed d-1)"
 check "the log line says duplicate" 1 "$(grep -c "id=$id .*status=200 .*reason=duplicate" "$T_DIR/wh.log")"
 check "another delivery: 202" 202 "$(gh d-2)"
-wait_for test "$(wc -l < "$OUT/ran")" -ge 2
+wait_expr '[ "$(wc -l < "$OUT/ran")" -ge 2 ]'
 sleep 1
 check "the handler ran once per event" "2 1" "$(wc -l < "$OUT/ran" | tr -d ' ') $(grep -c "$id" "$OUT/ran")"
 

@@ -206,7 +206,7 @@ seq 1 50 | xargs -P 50 -I{} curl -s -m 30 -o /dev/null -w '%{http_code}\n' \
     --data-binary @"$T_DIR/burst" "$URL" > "$T_DIR/burst.out"
 check "50 concurrent requests, their handlers held: all 202" 50 "$(grep -c '^202' "$T_DIR/burst.out")"
 held() { pgrep -f "$T_DIR/sleep2.sh" | wc -l; }
-wait_for test "$(held)" -eq 50
+wait_expr '[ "$(held)" -eq 50 ]'
 check "... while the 50 handlers run, none done" "50 0" "$(held) $(cat "$SPOOL"/seg-*.jsonl | jq -c 'select(.type == "attempt" and .handler == "burst" and .state == "done")' | wc -l)"
 rm -f "$T_DIR/hold.on"
 # Let them go: a writer that comes and goes ends each reader's input.
@@ -217,10 +217,10 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 burst_done() { cat "$SPOOL"/seg-*.jsonl | jq -c 'select(.type == "attempt" and .handler == "burst" and .state == "done")' | wc -l; }
-wait_for test "$(burst_done)" -eq 50
+wait_expr '[ "$(burst_done)" -eq 50 ]'
 check "every burst handler recorded done" 50 "$(burst_done)"
 zombies() { for p in $WH_PIDS; do ps --ppid "$p" -o stat=; done | grep Z; }
-wait_for test -z "$(zombies)"
+wait_expr '[ -z "$(zombies)" ]'
 check "no zombies: every dispatcher reaped" "" "$(zombies)"
 
 # SIGTERM while handlers run: the responder waits for them.
