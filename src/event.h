@@ -54,6 +54,9 @@ struct attempt {
 	size_t		 output_len;
 	int64_t		 next_us;	/* next attempt due; 0: none */
 	const char	*error;		/* why it could not start, or NULL */
+	int		 placed;	/* a retry's: segment and offset of */
+	unsigned	 segment;	/* the event record are written */
+	int64_t		 offset;
 };
 
 /* Format a UUIDv7 from a millisecond time and 10 random bytes. */

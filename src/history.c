@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,10 +570,15 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 	if (ev->has_event)		/* a duplicate: the first one counts */
 		goto out;
 	ev->has_event = 1;
+	ev->anchor = segment;
 	ev->received_us = span_time(&v[E_RECEIVED]);
 	ev->endpoint = intern_span(hi, &v[E_ENDPOINT]);
 	ev->path = intern_span(hi, &v[E_PATH]);
 	ev->replay = v[E_REPLAY].p != NULL && !span_is(&v[E_REPLAY], "null");
+	if (ev->replay && v[E_REPLAY].n == EVENT_ID_LEN + 2) {
+		memcpy(ev->replay_of, v[E_REPLAY].p + 1, EVENT_ID_LEN);
+		ev->replay_of[EVENT_ID_LEN] = '\0';
+	}
 	ev->segment = segment;
 	ev->offset = offset;
 	if (ev_handlers(hi, ev, &v[E_HANDLERS]) == -1)
@@ -590,11 +596,13 @@ out:
 /* Folding an attempt record. */
 
 enum { A_HANDLER, A_ATTEMPT, A_STATE, A_STARTED, A_ENDED, A_TIMEOUT,
-    A_EXIT, A_SIGNAL, A_TIMED_OUT, A_NEXT, A_ERROR, A_N };
+    A_EXIT, A_SIGNAL, A_TIMED_OUT, A_NEXT, A_ERROR, A_SEGMENT, A_OFFSET,
+    A_N };
 static const struct key attempt_keys[A_N] = {
 	KEY("handler"), KEY("attempt"), KEY("state"), KEY("started_at"),
 	KEY("ended_at"), KEY("timeout"), KEY("exit_status"), KEY("signal"),
-	KEY("timed_out"), KEY("next_at"), KEY("error")
+	KEY("timed_out"), KEY("next_at"), KEY("error"), KEY("segment"),
+	KEY("offset")
 };
 
 static enum history_state
@@ -610,6 +618,8 @@ state_parse(const struct span *v)
 		return HS_DEAD;
 	if (span_is(v, "\"unreadable\""))
 		return HS_UNREADABLE;
+	if (span_is(v, "\"retry\""))
+		return HS_RETRY;
 	return HS_NONE;
 }
 
@@ -620,7 +630,12 @@ supersedes(const struct history_handler *h, long number,
 {
 	if (number != h->attempts)
 		return number > h->attempts;
-	/* The same attempt: an outcome beats "running"; the first wins. */
+	/* The same attempt: an outcome beats "running", the first wins;
+	 * a "retry" (written after it ended) beats both. */
+	if (h->state == HS_RETRY)
+		return 0;
+	if (st == HS_RETRY)
+		return 1;
 	return h->state == HS_RUNNING && st != HS_RUNNING;
 }
 
@@ -641,9 +656,34 @@ keys_needed(const struct history *hi, enum history_state st)
 	return A_N;
 }
 
+/*
+ * A "retry" of an event a reader forgot as settled: the record says
+ * where the event record is, so the event is taken up again from here
+ * (anchor: a later scan finds it at this record, not before).
+ */
+static struct history_event *
+ev_resume(struct history *hi, const char *id, const struct span *v,
+    unsigned segment)
+{
+	struct history_event	*ev;
+	long			 seg, off;
+
+	seg = span_long(&v[A_SEGMENT], -1);
+	off = span_long(&v[A_OFFSET], -1);
+	if (seg < 0 || seg > (long)UINT_MAX || off < 0)
+		return NULL;
+	if ((ev = ev_add(hi, id)) == NULL)
+		return NULL;
+	ev->has_event = 1;
+	ev->segment = (unsigned)seg;
+	ev->offset = off;
+	ev->anchor = segment;
+	return ev;
+}
+
 static int
 fold_attempt(struct history *hi, const char *id, const char *line,
-    size_t len, struct history_event **evp)
+    size_t len, unsigned segment, struct history_event **evp)
 {
 	struct history_event	*ev;
 	struct history_handler	*h;
@@ -654,17 +694,25 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 
 	memset(v, 0, sizeof(v));
 	ev = history_get(hi, id);
-	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP))
-		goto out;		/* settled, or from before the scan */
 	/* First what decides whether the record counts: the walk stops
 	 * after "state", early in the line. */
+	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP) &&
+	    (len < 40 || memmem(line, len, "\"state\":\"retry\"", 15) == NULL))
+		goto out;		/* settled, or from before the scan */
 	if (members(line, len, attempt_keys, A_STATE + 1, v) == -1)
 		return HISTORY_OTHER;
 	number = span_long(&v[A_ATTEMPT], 0);
 	st = state_parse(&v[A_STATE]);
 	if (number < 1 || number > 1000000 || st == HS_NONE)
 		return HISTORY_OTHER;
-	if (ev == NULL && (ev = ev_add(hi, id)) == NULL)
+	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP)) {
+		if (st != HS_RETRY)
+			goto out;
+		if (members(line, len, attempt_keys, A_N, v) == -1)
+			return HISTORY_OTHER;
+		if ((ev = ev_resume(hi, id, v, segment)) == NULL)
+			return errno == ENOMEM ? -1 : HISTORY_OTHER;
+	} else if (ev == NULL && (ev = ev_add(hi, id)) == NULL)
 		return -1;
 	name = intern_span(hi, &v[A_HANDLER]);
 	if (name == NULL)
@@ -675,6 +723,8 @@ fold_attempt(struct history *hi, const char *id, const char *line,
 		goto out;
 	if (members(line, len, attempt_keys, keys_needed(hi, st), v) == -1)
 		return HISTORY_OTHER;
+	if (st == HS_RETRY)
+		h->listed = 1;
 	h->attempts = (int)number;
 	h->state = st;
 	h->started_us = span_time(&v[A_STARTED]);
@@ -737,7 +787,7 @@ history_add(struct history *hi, const char *line, size_t len,
 	if (span_is(&v[R_TYPE], "\"event\""))
 		return fold_event(hi, id, line, len, segment, offset, evp);
 	if (span_is(&v[R_TYPE], "\"attempt\""))
-		return fold_attempt(hi, id, line, len, evp);
+		return fold_attempt(hi, id, line, len, segment, evp);
 	return HISTORY_OTHER;
 }
 
@@ -774,6 +824,7 @@ history_status(const struct history_event *ev)
 			break;
 		case HS_NONE:
 		case HS_RUNNING:
+		case HS_RETRY:
 			if (st == HISTORY_DONE)
 				st = HISTORY_PENDING;
 			break;
@@ -819,6 +870,7 @@ history_state_name(enum history_state st)
 	case HS_FAILED:		return "failed";
 	case HS_DEAD:		return "dead";
 	case HS_UNREADABLE:	return "unreadable";
+	case HS_RETRY:		return "retry";
 	default:		return "none";
 	}
 }
@@ -830,6 +882,8 @@ history_due(const struct history_event *ev, const struct history_handler *h,
 	switch (h->state) {
 	case HS_FAILED:
 		return h->next_us > 0 ? h->next_us : h->ended_us;
+	case HS_RETRY:
+		return h->next_us;
 	case HS_RUNNING:
 		return h->started_us + (int64_t)h->timeout * 1000000 +
 		    g->running;

@@ -1,7 +1,8 @@
 /*
  * history: an event's state, folded from its spool records.  Pure: it is
  * fed record lines (any order: the latest attempt of a handler is the
- * one with the highest number, its outcome after its "running"), and
+ * one with the highest number, its outcome after its "running", a
+ * "retry" of the same number after both), and
  * answers each event's status, the time each handler's next attempt is
  * due, and its last error.  Lines are read without building a JSON tree
  * (top-level members are picked out and only those decoded), so that a
@@ -21,7 +22,9 @@ enum history_state {
 	HS_DONE,
 	HS_FAILED,		/* another attempt is due at next_us */
 	HS_DEAD,
-	HS_UNREADABLE		/* its event record cannot be read: set aside */
+	HS_UNREADABLE,		/* its event record cannot be read: set aside */
+	HS_RETRY		/* failed or dead, given one more attempt by
+				 * "wh-retry retry": due at next_us */
 };
 
 /* An event's status, from its handlers' (hookspool-spool(5)). */
@@ -55,7 +58,11 @@ struct history_event {
 	const char		*endpoint;	/* owned by the history */
 	const char		*path;
 	int			 replay;	/* replay_of is set */
+	char			 replay_of[EVENT_ID_LEN + 1]; /* or "" */
 	unsigned		 segment;	/* where its event record is */
+	unsigned		 anchor;	/* where a later scan finds it:
+						 * its event record's segment,
+						 * or its retry record's */
 	int64_t			 offset;
 	struct history_handler	*handlers;
 	size_t			 nhandlers;

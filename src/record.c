@@ -599,6 +599,12 @@ record_attempt_encode(const struct attempt *at, size_t *len)
 	jb_time(&b, at->next_us, 1);
 	jb_key(&b, "error");
 	jb_cstr(&b, at->error);
+	if (at->placed) {
+		jb_key(&b, "segment");
+		jb_int(&b, (long long)at->segment);
+		jb_key(&b, "offset");
+		jb_int(&b, (long long)at->offset);
+	}
 	return jb_finish(&b, len);
 }
 

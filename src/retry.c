@@ -400,8 +400,8 @@ plan_event(struct history_event *ev, void *arg)
 
 	if (!ev->has_event)
 		return 0;
-	if (ev->segment < r->low)
-		r->low = ev->segment;
+	if (ev->anchor < r->low)
+		r->low = ev->anchor;
 	if (busy_add(r, ev->segment) == -1)
 		return -1;
 	g.running = (int64_t)r->opts->grace * 1000000;
@@ -628,6 +628,8 @@ run_one(struct run *r, const struct due *d)
 	if ((job = load_job(r, d->ev, why, sizeof(why))) == NULL) {
 		if (errno == EINVAL)
 			return set_aside(r, d, why);
+		if (errno == ENOENT)	/* a retry of an event since removed */
+			return set_aside(r, d, "its segment is gone");
 		log_warn("id=%s: cannot read its event record", d->ev->id);
 		return 0;
 	}

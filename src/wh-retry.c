@@ -33,6 +33,7 @@
 #include "pause.h"
 #include "record.h"
 #include "retry.h"
+#include "select.h"
 #include "spool.h"
 #include "spool_stats.h"
 
@@ -53,6 +54,11 @@ usage(void)
 	    "[--since time] [--json]\n"
 	    "       wh-retry [-c file] show [--json] id\n"
 	    "       wh-retry [-c file] replay [--handler name] id\n"
+	    "       wh-retry [-c file] retry | replay [selection] [--limit n] "
+	    "[--dry-run] [id ...]\n"
+	    "         selection: [--status s[,s]] [--endpoint path] "
+	    "[--handler name]\n"
+	    "                    [--since time] [--until time]\n"
 	    "       wh-retry [-c file] check\n"
 	    "       wh-retry [-c file] metrics [--textfile path]\n"
 	    "       wh-retry [-c file] pause | resume handler\n");
@@ -723,8 +729,10 @@ find_event(const struct conf *conf, struct found *f)
 		    found_line, NULL, f) == -1)
 			goto out;
 		ev = history_get(f->hi, f->id);
-		if (f->event != NULL && ev != NULL && history_settled(ev))
-			break;		/* no attempt can follow */
+		if (f->event != NULL && ev != NULL && history_settled(ev) &&
+		    history_status(ev) != HISTORY_DEAD)
+			break;		/* no attempt can follow (a dead
+					 * handler's can: wh-retry retry) */
 	}
 	rc = f->event != NULL;
 out:
@@ -1003,7 +1011,8 @@ replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 }
 
 static int
-replay_run(const struct conf *conf, const json_t *rec, const char *only)
+replay_run(const struct conf *conf, const json_t *rec, const char *only,
+    const char *old)
 {
 	struct attempt_job	*job = NULL;
 	struct spool		*sp = NULL;
@@ -1025,12 +1034,16 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	printf("%s\n", job->id);
+	if (old != NULL)
+		printf("%s replayed as %s\n", old, job->id);
+	else
+		printf("%s\n", job->id);
 	fflush(stdout);
 	for (i = 0; i < job->nhandlers; i++) {
 		st = attempt_run(sp, conf,
 		    &conf->handlers[job->handlers[i]], job, 1);
-		printf("%s: %s\n", job->names[i], attempt_state_name(st));
+		printf("%s%s: %s\n", old != NULL ? "  " : "", job->names[i],
+		    attempt_state_name(st));
 		fflush(stdout);
 		if (st != ATTEMPT_DONE)
 			rc = 1;
@@ -1040,6 +1053,302 @@ out:
 	attempt_job_free(job);
 	return rc;
 }
+
+/* retry, and replay of a selection */
+
+/* "dead,failed" to a mask of handler states; -1 if a name is wrong. */
+static long
+parse_states(const char *arg, int retry)
+{
+	char	 buf[128], *p, *save = NULL;
+	long	 m = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return -1;
+	for (p = strtok_r(buf, ",", &save); p != NULL;
+	    p = strtok_r(NULL, ",", &save)) {
+		if (strcmp(p, "dead") == 0)
+			m |= 1L << HS_DEAD;
+		else if (strcmp(p, "failed") == 0)
+			m |= 1L << HS_FAILED;
+		else if (!retry && strcmp(p, "done") == 0)
+			m |= 1L << HS_DONE;
+		else if (!retry && strcmp(p, "pending") == 0)
+			m |= 1L << HS_NONE | 1L << HS_RUNNING | 1L << HS_RETRY;
+		else
+			return -1;
+	}
+	return m;
+}
+
+/* A "retry" record for handler h of it: due now, as attempt N again. */
+static int
+retry_append(struct spool *sp, const struct select_item *it,
+    const struct select_handler *h)
+{
+	struct attempt	 at;
+	char		*rec;
+	size_t		 len;
+	int		 rc;
+
+	memset(&at, 0, sizeof(at));
+	at.event_id = it->id;
+	at.handler = h->name;
+	at.number = h->attempts;
+	at.state = "retry";
+	at.started_us = at.ended_us = at.next_us = wall_us();
+	at.timeout = h->timeout;
+	at.exit_status = -1;
+	at.placed = 1;
+	at.segment = it->segment;
+	at.offset = it->offset;
+	if ((rec = record_attempt_encode(&at, &len)) == NULL)
+		return -1;
+	rc = spool_append(sp, rec, len);
+	free(rec);
+	return rc;
+}
+
+/* The event record of it, decoded; NULL if it cannot be read. */
+static json_t *
+item_record(const struct conf *conf, const struct select_item *it)
+{
+	json_t	*rec;
+	char	 name[32], *line = NULL;
+	size_t	 len;
+
+	snprintf(name, sizeof(name), "seg-%08u.jsonl", it->segment);
+	if (spool_read_line(conf->server.spool_dir, name, (off_t)it->offset,
+	    &line, &len) == -1)
+		return NULL;
+	rec = record_decode(line, len, NULL, 0);
+	free(line);
+	return rec;
+}
+
+static int
+bulk_act(const struct conf *conf, const struct select_crit *c,
+    const struct selection *sel, long limit, int dry, int retry)
+{
+	struct spool		*sp = NULL;
+	const struct select_item *it;
+	json_t			*rec;
+	size_t			 i, j, n = 0, nh = 0;
+	int			 rc = EX_OK, r;
+
+	if (!dry && retry && (sp = spool_open(conf->server.spool_dir,
+	    conf->server.fsync)) == NULL) {
+		log_warn("retry: spool %s", conf->server.spool_dir);
+		return EX_TEMPFAIL;
+	}
+	if (sp != NULL)
+		spool_set_segment_size(sp, (off_t)conf->server.segment_size);
+	for (i = 0; i < sel->n && (limit < 0 || (long)n < limit); i++) {
+		it = &sel->items[i];
+		n++;
+		if (!retry) {
+			if (dry) {
+				printf("%s would be replayed\n", it->id);
+				continue;
+			}
+			if ((rec = item_record(conf, it)) == NULL) {
+				log_warnx("replay: %s: its event record "
+				    "cannot be read", it->id);
+				rc = EX_DATAERR;
+				continue;
+			}
+			r = replay_run(conf, rec, c->handler, it->id);
+			json_decref(rec);
+			if (r == EX_TEMPFAIL)
+				return r;	/* the spool refuses: stop */
+			if (r != EX_OK && rc == EX_OK)
+				rc = r;
+			continue;
+		}
+		for (j = 0; j < it->nhandlers; j++, nh++) {
+			if (!dry && retry_append(sp, it, &it->handlers[j]) ==
+			    -1) {
+				log_warn("retry: spool %s",
+				    conf->server.spool_dir);
+				spool_close(sp);
+				return EX_TEMPFAIL;
+			}
+			printf("%s %s: %s (was %s after attempt %d)\n", it->id,
+			    it->handlers[j].name, dry ? "would be pending" :
+			    "pending", history_state_name(it->handlers[j].state),
+			    it->handlers[j].attempts);
+		}
+	}
+	fflush(stdout);
+	spool_close(sp);
+	if (retry)
+		fprintf(stderr, "wh-retry: retry: %zu handler%s of %zu "
+		    "event%s %s\n", nh, nh == 1 ? "" : "s", n, n == 1 ? "" : "s",
+		    dry ? "would be made pending" : "made pending");
+	if (n < sel->n)
+		fprintf(stderr, "wh-retry: %s: --limit %ld reached, %zu more "
+		    "selected: run it again for them\n", retry ? "retry" :
+		    "replay", limit, sel->n - n);
+	return rc;
+}
+
+/* Ids given that were not found or had nothing to act on. */
+static int
+bulk_missing(const struct select_crit *c, const struct selection *sel,
+    int retry)
+{
+	size_t	i, j;
+	int	rc = EX_OK, hit;
+
+	for (i = 0; i < c->nids; i++) {
+		if (!select_saw(sel, c->ids[i])) {
+			fprintf(stderr, "wh-retry: %s: no such event\n",
+			    c->ids[i]);
+			rc = EX_NOINPUT;
+			continue;
+		}
+		for (hit = 0, j = 0; j < sel->n && !hit; j++)
+			hit = strcmp(sel->items[j].id, c->ids[i]) == 0;
+		if (!hit) {
+			fprintf(stderr, "wh-retry: %s: nothing to %s: no "
+			    "handler of it is %s\n", c->ids[i],
+			    retry ? "retry" : "replay", retry ?
+			    "failed or dead" : "selected");
+			if (rc == EX_OK)
+				rc = EX_DATAERR;
+		}
+	}
+	return rc;
+}
+
+/*
+ * retry [selection] [id...]: the failed or dead handlers of the events
+ * selected get one more attempt on the same event, run by the next
+ * "wh-retry run".  replay [selection] [id...]: each event selected
+ * becomes a new one, run now; a selection leaves out events already
+ * replayed, so that a second run does not replay them again.
+ */
+static int
+bulk(int argc, char **argv, int retry)
+{
+	static const struct option	 opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "handler", required_argument, NULL, 'H' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct select_crit	 c;
+	struct selection	 sel;
+	struct conf		*conf;
+	long			 limit = 1000, m;
+	int			 ch, dry = 0, chosen = 0, rc, i;
+	size_t			 k;
+
+	memset(&c, 0, sizeof(c));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		chosen |= ch != 'n' && ch != 'd';
+		switch (ch) {
+		case 's':
+			if ((m = parse_states(optarg, retry)) <= 0) {
+				fprintf(stderr, "wh-retry: %s: --status %s: "
+				    "not %s\n", argv[0], optarg, retry ?
+				    "dead or failed" :
+				    "dead, failed, done or pending");
+				return EX_USAGE;
+			}
+			c.states = (unsigned)m;
+			break;
+		case 'e':
+			c.endpoint = optarg;
+			break;
+		case 'H':
+			c.handler = optarg;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_since(optarg, ch == 'S' ? &c.since :
+			    &c.until) == -1)
+				return usage();
+			break;
+		case 'n':
+			if ((limit = parse_num(optarg, 1, LONG_MAX)) < 0)
+				return usage();
+			break;
+		case 'd':
+			dry = 1;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (optind == argc && !chosen) {
+		fprintf(stderr, "wh-retry: %s: name the events: ids, or a "
+		    "selection (--status, --endpoint, --handler, --since, "
+		    "--until)\n", argv[0]);
+		return EX_USAGE;
+	}
+	if (optind < argc) {
+		c.nids = (size_t)(argc - optind);
+		if ((c.ids = calloc(c.nids, sizeof(*c.ids))) == NULL)
+			return EX_OSERR;
+		for (i = optind; i < argc; i++) {
+			if (strlen(argv[i]) != EVENT_ID_LEN) {
+				fprintf(stderr, "wh-retry: %s: not an event "
+				    "id\n", argv[i]);
+				free(c.ids);
+				return EX_DATAERR;
+			}
+			for (k = 0; k < EVENT_ID_LEN; k++)
+				argv[i][k] = (char)tolower(
+				    (unsigned char)argv[i][k]);
+			if (!event_id_valid(argv[i])) {
+				fprintf(stderr, "wh-retry: %s: not an event "
+				    "id\n", argv[i]);
+				free(c.ids);
+				return EX_DATAERR;
+			}
+			c.ids[i - optind] = argv[i];
+		}
+	}
+	if (retry && c.states == 0)
+		c.states = 1u << HS_DEAD | 1u << HS_FAILED;
+	c.skip_replayed = !retry && c.ids == NULL;
+	if ((conf = load_conf(1)) == NULL) {
+		free(c.ids);
+		return EX_CONFIG;
+	}
+	if (c.handler != NULL && conf_find_handler(conf, c.handler) == NULL) {
+		fprintf(stderr, "wh-retry: %s: no handler \"%s\" in %s\n",
+		    argv[0], c.handler, conf_path);
+		rc = EX_USAGE;
+	} else if (select_events(conf->server.spool_dir, &c, &sel) == -1) {
+		log_warn("%s: spool %s", argv[0], conf->server.spool_dir);
+		rc = EX_TEMPFAIL;
+	} else {
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGXFSZ, SIG_IGN);
+		rc = bulk_act(conf, &c, &sel, limit, dry, retry);
+		i = bulk_missing(&c, &sel, retry);
+		if (rc == EX_OK)
+			rc = i;
+		select_free(&sel);
+	}
+	free(c.ids);
+	conf_free(conf);
+	return rc;
+}
+
+static int
+cmd_retry(int argc, char **argv)
+{
+	return bulk(argc, argv, 1);
+}
+
 
 static int
 cmd_replay(int argc, char **argv)
@@ -1052,15 +1361,21 @@ cmd_replay(int argc, char **argv)
 	struct found	 f;
 	const char	*only = NULL;
 	char		 id[EVENT_ID_LEN + 1];
-	int		 ch, rc;
+	int		 ch, rc, i;
 
+	/* Anything but "[--handler name] id" is a bulk replay. */
+	for (i = 1; i < argc; i++)
+		if ((argv[i][0] == '-' && strncmp(argv[i], "--handler", 9) != 0)
+		    || argc > 4)
+			return bulk(argc, argv, 0);
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'H')
 			return usage();
 		only = optarg;
 	}
 	if (optind != argc - 1)
-		return usage();
+		return bulk(argc, argv, 0);
 	memset(&f, 0, sizeof(f));
 	rc = load_event(argv[optind], &conf, &f, id);
 	if (rc == EX_OK && only != NULL &&
@@ -1072,7 +1387,7 @@ cmd_replay(int argc, char **argv)
 	if (rc == EX_OK) {
 		signal(SIGPIPE, SIG_IGN);
 		signal(SIGXFSZ, SIG_IGN);
-		rc = replay_run(conf, f.event, only);
+		rc = replay_run(conf, f.event, only, NULL);
 	}
 	found_free(&f);
 	conf_free(conf);
@@ -1128,6 +1443,7 @@ static const struct {
 	{ "list", cmd_list },
 	{ "show", cmd_show },
 	{ "replay", cmd_replay },
+	{ "retry", cmd_retry },
 	{ "check", cmd_check },
 	{ "metrics", cmd_metrics },
 	{ "pause", cmd_pause },

@@ -195,6 +195,111 @@ START_TEST(settled_drop)
 }
 END_TEST
 
+/* A "retry" record: attempt N again, due at its next_at. */
+static int
+add_retry(struct history *hi, const char *id, const char *handler,
+    int number, int64_t at_us, unsigned rec_seg)
+{
+	struct attempt	 at;
+	char		*line;
+	size_t		 len;
+	int		 k;
+
+	memset(&at, 0, sizeof(at));
+	at.event_id = id;
+	at.handler = handler;
+	at.number = number;
+	at.state = "retry";
+	at.started_us = at.ended_us = at.next_us = at_us;
+	at.timeout = 30;
+	at.exit_status = -1;
+	at.placed = 1;
+	at.segment = 1;
+	at.offset = 100;
+	line = record_attempt_encode(&at, &len);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(strstr(line, ",\"segment\":1,\"offset\":100}"));
+	k = history_add(hi, line, len - 1, rec_seg, 0, NULL);
+	free(line);
+	return k;
+}
+
+/* Dead, then retried: pending, due at once; its next attempt settles it. */
+START_TEST(retry_after_dead)
+{
+	static const char *const hs[] = { "a", "b" };
+	struct history		*hi = history_new(0);
+	struct history_event	*ev;
+	int			 order;
+
+	for (order = 0; order < 2; order++) {
+		add_event(hi, ID, hs, 2, 1);
+		add_attempt(hi, ID, "b", 1, "done", T0, 0);
+		if (order == 0) {	/* as written */
+			add_attempt(hi, ID, "a", 2, "running", T0, 0);
+			add_attempt(hi, ID, "a", 2, "dead", T0, 0);
+			add_retry(hi, ID, "a", 2, T0 + 100 * SEC, 3);
+		} else {		/* any order: the retry still wins */
+			add_retry(hi, ID, "a", 2, T0 + 100 * SEC, 3);
+			add_attempt(hi, ID, "a", 2, "dead", T0, 0);
+			add_attempt(hi, ID, "a", 2, "running", T0, 0);
+		}
+		ev = history_get(hi, ID);
+		ck_assert_ptr_nonnull(ev);
+		ck_assert_str_eq(history_status_name(history_status(ev)),
+		    "pending");
+		ck_assert(!history_settled(ev));
+		ck_assert_str_eq(history_state_name(ev->handlers[0].state),
+		    "retry");
+		ck_assert_int_eq(history_due(ev, &ev->handlers[0], &grace),
+		    T0 + 100 * SEC);
+		add_attempt(hi, ID, "a", 3, "dead", T0 + 101 * SEC, 0);
+		ck_assert_str_eq(history_status_name(history_status(ev)),
+		    "dead");
+		history_free(hi);
+		hi = history_new(0);
+	}
+	history_free(hi);
+}
+END_TEST
+
+/*
+ * A reader that forgot the event as settled takes it up again at its
+ * retry record, which says where the event record is; a retry of an
+ * event it still holds is folded as usual.
+ */
+START_TEST(retry_resumes_dropped)
+{
+	static const char *const hs[] = { "a" };
+	struct history		*hi = history_new(HISTORY_SETTLED_DROP);
+	struct history_event	*ev;
+
+	add_event(hi, ID, hs, 1, 1);
+	ck_assert_uint_eq(history_count(hi), 1);
+	ck_assert_uint_eq(history_get(hi, ID)->anchor, 1);
+	add_attempt(hi, ID, "a", 1, "dead", T0, 0);
+	ck_assert_uint_eq(history_count(hi), 0);
+	add_retry(hi, ID, "a", 1, T0 + 5 * SEC, 7);
+	ev = history_get(hi, ID);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(ev->has_event);
+	ck_assert_uint_eq(ev->segment, 1);
+	ck_assert_int_eq(ev->offset, 100);
+	ck_assert_uint_eq(ev->anchor, 7);
+	ck_assert_uint_eq(ev->nhandlers, 1);
+	ck_assert_int_eq(history_due(ev, &ev->handlers[0], &grace),
+	    T0 + 5 * SEC);
+	add_attempt(hi, ID, "a", 2, "running", T0 + 6 * SEC, 0);
+	ck_assert_uint_eq(history_count(hi), 1);
+	add_attempt(hi, ID, "a", 2, "done", T0 + 6 * SEC, 0);
+	ck_assert_uint_eq(history_count(hi), 0);
+	/* Any other attempt of an event not kept is still ignored. */
+	add_attempt(hi, ID2, "a", 1, "failed", T0, T0);
+	ck_assert_uint_eq(history_count(hi), 0);
+	history_free(hi);
+}
+END_TEST
+
 /* An event whose record cannot be read: set aside, settled, dropped. */
 START_TEST(unreadable_is_settled)
 {
@@ -360,6 +465,8 @@ main(void)
 	tcase_add_test(tc, handlers_in_claims);
 	tcase_add_test(tc, other_key_order);
 	tcase_add_test(tc, status_names);
+	tcase_add_test(tc, retry_after_dead);
+	tcase_add_test(tc, retry_resumes_dropped);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
