@@ -35,6 +35,7 @@
 
 #include "command.h"
 #include "conf.h"
+#include "limit.h"
 #include "filter.h"
 #include "header.h"
 #include "metrics.h"
@@ -256,6 +257,8 @@ static const struct conf_key conf_keys[] = {
 	    1, 86400, H(timeout), 0, NULL },
 	{ SECT_HANDLER, "on_dead", set_program, NULL,
 	    0, 0, H(on_dead), 0, NULL },
+	{ SECT_HANDLER, "max_concurrency", set_int, NULL,
+	    1, LIMIT_MAX, H(max_concurrency), 0, NULL },
 	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0, NULL },
 };

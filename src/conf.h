@@ -118,6 +118,7 @@ struct handler {
 	gid_t			 gid;
 	char			*user;		/* for initgroups(); NULL: none */
 	struct conf_prog	 on_dead;	/* NULL cmd: the server's */
+	int			 max_concurrency; /* 0: no limit */
 };
 
 struct conf_errors {

@@ -48,6 +48,7 @@
 #include "attempt.h"
 #include "dispatcher.h"
 #include "event.h"
+#include "limit.h"
 #include "log.h"
 #include "metrics.h"
 #include "pause.h"
@@ -56,6 +57,7 @@
 
 #define POLL_TICK_MS	20	/* without pidfds: how often to look */
 #define START_BATCH	4	/* events started between looks at the socket */
+#define LIMIT_RETRY_US	20000	/* a handler at max_concurrency: look again */
 
 /* The message: "WHR1", id, then fixed-size fields in host order. */
 
@@ -318,6 +320,31 @@ held(const struct conf *conf, const struct handler *h,
 	return 1;
 }
 
+/*
+ * A dispatcher may wait for one of a handler's max_concurrency slots
+ * until DISPATCHER_MAX_WAIT after the event came (its id says when),
+ * and no longer: wh-retry starts a handler never started only well
+ * after that, and the two must never start the same one.
+ */
+static int64_t
+limit_until(const struct attempt_job *job)
+{
+	return event_id_time(job->id) + (int64_t)DISPATCHER_MAX_WAIT * 1000000;
+}
+
+static void
+limit_left(const struct handler *h, const struct attempt_job *job, int rc)
+{
+	if (rc == 0)
+		log_info("id=%s handler=%s: max_concurrency %d reached for "
+		    "%d s: left to wh-retry", job->id, h->name,
+		    h->max_concurrency, DISPATCHER_MAX_WAIT);
+	else
+		log_warn("id=%s handler=%s: max_concurrency slot in %s/%s: "
+		    "left to wh-retry", job->id, h->name,
+		    "the spool", LIMIT_DIR);
+}
+
 /* This process's metrics slot; NULL without metrics_path. */
 static struct metrics_slot *
 metrics_of(const struct conf *conf)
@@ -333,10 +360,11 @@ metrics_of(const struct conf *conf)
 static void
 detached(const struct conf *conf, const struct attempt_job *job)
 {
+	const struct handler	*h;
 	struct spool		*sp;
 	struct metrics_slot	*m;
 	size_t			 i;
-	int			 fd;
+	int			 fd, lfd, rc;
 
 	child_init(conf);
 	/* Not the listening socket: the web server must see us gone. */
@@ -353,10 +381,18 @@ detached(const struct conf *conf, const struct attempt_job *job)
 	m = metrics_of(conf);
 	if (m != NULL)
 		metrics_set(m, &m->dispatcher_running, 1);
-	for (i = 0; i < job->nhandlers; i++)
-		if (!held(conf, &conf->handlers[job->handlers[i]], job))
-			attempt_run(sp, conf,
-			    &conf->handlers[job->handlers[i]], job, 1);
+	for (i = 0; i < job->nhandlers; i++) {
+		h = &conf->handlers[job->handlers[i]];
+		if (held(conf, h, job))
+			continue;
+		if ((rc = limit_wait(conf->server.spool_dir, h,
+		    limit_until(job), NULL, &lfd)) != 1) {
+			limit_left(h, job, rc);
+			continue;
+		}
+		attempt_run(sp, conf, h, job, 1);
+		limit_release(lfd);
+	}
 	if (m != NULL)
 		metrics_set(m, &m->dispatcher_running, 0);
 	spool_close(sp);
@@ -394,6 +430,9 @@ struct slot {
 	size_t			 next;	/* index into job->handlers */
 	struct attempt_proc	 run;
 	int			 pidfd;
+	int			 lfd;	/* its max_concurrency slot, or -1 */
+	int64_t			 retry_at; /* waiting for one: look again
+					 * then (CLOCK_MONOTONIC); else 0 */
 	short			 out_ev;	/* revents of the last poll */
 	short			 pid_ev;
 };
@@ -467,11 +506,20 @@ out:
  * find the handlers of the event never started.
  */
 static void
+slot_unlimit(struct slot *s)
+{
+	limit_release(s->lfd);
+	s->lfd = -1;
+}
+
+static void
 slot_next(struct loop *l, struct slot *s)
 {
 	const struct handler	*h;
+	int			 rc;
 
 	s->pidfd = -1;
+	s->retry_at = 0;
 	for (; s->next < s->job->nhandlers; s->next++) {
 		if (l->sp == NULL && (l->sp = spool_open(
 		    l->conf->server.spool_dir, l->conf->server.fsync)) == NULL) {
@@ -482,10 +530,22 @@ slot_next(struct loop *l, struct slot *s)
 		h = &l->conf->handlers[s->job->handlers[s->next]];
 		if (held(l->conf, h, s->job))
 			continue;
-		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1)
+		if ((rc = limit_take(l->conf->server.spool_dir, h,
+		    &s->lfd)) == 0 && wall_us() < limit_until(s->job)) {
+			s->retry_at = mono_us() + LIMIT_RETRY_US;
+			return;		/* every slot taken: look again */
+		}
+		if (rc != 1) {
+			limit_left(h, s->job, rc);
 			continue;
+		}
+		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1) {
+			slot_unlimit(s);
+			continue;
+		}
 		if (s->run.pid == -1) {
 			attempt_end(l->sp, l->conf, s->job, &s->run, 0, 0);
+			slot_unlimit(s);
 			continue;
 		}
 		s->pidfd = pidfd_open(s->run.pid, 0);
@@ -502,6 +562,7 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 	if (s->pidfd != -1)
 		close(s->pidfd);
 	attempt_end(l->sp, l->conf, s->job, &s->run, status, timed_out);
+	slot_unlimit(s);
 	s->next++;
 	slot_next(l, s);
 }
@@ -540,6 +601,7 @@ start_queued(struct loop *l)
 			i++;
 		l->slots[i].job = job;
 		l->slots[i].next = 0;
+		l->slots[i].lfd = -1;
 		l->running++;
 		slot_next(l, &l->slots[i]);
 	}
@@ -598,6 +660,11 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	pid_t	pid;
 	int	status = 0;
 
+	if (s->retry_at != 0) {		/* waiting for a slot */
+		if (now >= s->retry_at)
+			slot_next(l, s);
+		return;
+	}
 	if (s->out_ev & (POLLIN | POLLHUP | POLLERR))
 		attempt_read(&s->run);
 	if (s->pidfd != -1 && !(s->pid_ev & (POLLIN | POLLHUP)) &&
@@ -665,6 +732,12 @@ loop_pollset(struct loop *l)
 		if (s->job == NULL)
 			continue;
 		s->out_ev = s->pid_ev = 0;
+		if (s->retry_at != 0) {
+			if (wait_us == -1 || s->retry_at - now < wait_us)
+				wait_us = s->retry_at > now ?
+				    s->retry_at - now : 0;
+			continue;
+		}
 		if (s->run.fd != -1)
 			loop_watch(l, s->run.fd, s);
 		if (s->pidfd != -1)

@@ -32,6 +32,7 @@
 #include "event.h"
 #include "filter.h"
 #include "history.h"
+#include "limit.h"
 #include "log.h"
 #include "ondead.h"
 #include "pause.h"
@@ -78,6 +79,8 @@ struct run {
 	unsigned		 low;		/* oldest with unsettled events */
 	unsigned		 low_saved;	/* as in the state file */
 	struct count		*counts;	/* of segments below low */
+	unsigned char		*full;		/* per handler: at its
+						 * max_concurrency this pass */
 	size_t			 ncounts;
 	int			 counts_dirty;
 	unsigned		 newest;
@@ -613,6 +616,8 @@ run_one(struct run *r, const struct due *d)
 	struct attempt_job	*job;
 	enum attempt_state	 st;
 	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
+	size_t			 idx;
+	int			 lfd, rc;
 
 	if (d->h->state == HS_UNREADABLE)
 		return 0;		/* set aside with another handler */
@@ -625,7 +630,21 @@ run_one(struct run *r, const struct due *d)
 			return 0;
 		}
 	}
+	/* At its max_concurrency (or with no way to tell): this handler's
+	 * turn comes again after the others' of this pass, in order. */
+	idx = (size_t)(d->handler - r->conf->handlers);
+	if (r->full[idx])
+		return 0;
+	if ((rc = limit_take(r->dir, d->handler, &lfd)) != 1) {
+		if (rc == -1)
+			log_warn("handler=%s: max_concurrency slot in %s/%s",
+			    d->handler->name, r->dir, LIMIT_DIR);
+		r->full[idx] = 1;
+		wake_at(r, wall_us() + POLL_US);
+		return 0;
+	}
 	if ((job = load_job(r, d->ev, why, sizeof(why))) == NULL) {
+		limit_release(lfd);
 		if (errno == EINVAL)
 			return set_aside(r, d, why);
 		if (errno == ENOENT)	/* a retry of an event since removed */
@@ -635,6 +654,7 @@ run_one(struct run *r, const struct due *d)
 	}
 	st = attempt_run(r->sp, r->conf, d->handler, job,
 	    d->h->attempts + 1);
+	limit_release(lfd);
 	attempt_job_free(job);
 	if (st == ATTEMPT_UNRECORDED)
 		return -1;
@@ -650,6 +670,7 @@ run_exec(struct run *r)
 	size_t	i;
 	int	rc = 0;
 
+	memset(r->full, 0, r->conf->nhandlers + 1);
 	for (i = 0; i < r->ndue && !retry_stop; i++) {
 		if (run_one(r, &r->due[i]) == -1) {
 			rc = -1;	/* the spool refuses records: stop */
@@ -790,7 +811,8 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	r.sp = spool_open(r.dir, conf->server.fsync);
 	r.hi = history_new(HISTORY_SETTLED_DROP);
 	r.paused = calloc(conf->nhandlers + 1, 1);
-	if (r.sp == NULL || r.hi == NULL || r.paused == NULL)
+	r.full = calloc(conf->nhandlers + 1, 1);
+	if (r.sp == NULL || r.hi == NULL || r.paused == NULL || r.full == NULL)
 		goto out;
 	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
 	state_read(&r);
@@ -817,6 +839,7 @@ out:
 	free(r.busy);
 	free(r.counts);
 	free(r.paused);
+	free(r.full);
 	errno = save;
 	return rc;
 }

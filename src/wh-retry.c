@@ -29,6 +29,7 @@
 #include "event.h"
 #include "filter.h"
 #include "history.h"
+#include "limit.h"
 #include "log.h"
 #include "pause.h"
 #include "record.h"
@@ -1014,11 +1015,12 @@ static int
 replay_run(const struct conf *conf, const json_t *rec, const char *only,
     const char *old)
 {
+	const struct handler	*h;
 	struct attempt_job	*job = NULL;
 	struct spool		*sp = NULL;
 	enum attempt_state	 st;
 	size_t			 i;
-	int			 rc = EX_OK;
+	int			 rc = EX_OK, lfd;
 
 	if ((job = record_job(conf, rec)) == NULL ||
 	    replay_handlers(conf, job, only) == -1) {
@@ -1040,8 +1042,20 @@ replay_run(const struct conf *conf, const json_t *rec, const char *only,
 		printf("%s\n", job->id);
 	fflush(stdout);
 	for (i = 0; i < job->nhandlers; i++) {
-		st = attempt_run(sp, conf,
-		    &conf->handlers[job->handlers[i]], job, 1);
+		h = &conf->handlers[job->handlers[i]];
+		/* An operator's command: wait for a slot as long as it
+		 * takes (or until interrupted: then not run, and listed
+		 * for wh-retry). */
+		if (limit_wait(conf->server.spool_dir, h, INT64_MAX,
+		    (volatile int *)&retry_stop, &lfd) != 1) {
+			printf("%s%s: not run: %s\n", old != NULL ? "  " : "",
+			    job->names[i], retry_stop ? "interrupted" :
+			    "no max_concurrency slot");
+			rc = 1;
+			continue;
+		}
+		st = attempt_run(sp, conf, h, job, 1);
+		limit_release(lfd);
 		printf("%s%s: %s\n", old != NULL ? "  " : "", job->names[i],
 		    attempt_state_name(st));
 		fflush(stdout);

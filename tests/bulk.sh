@@ -54,13 +54,7 @@ command = /bin/true
 payload.n = 1
 INI
 
-post() {
-	printf '%s' "$2" > "$T_DIR/body"
-	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$C" GATEWAY_INTERFACE=CGI/1.1 \
-	    REQUEST_METHOD=POST REQUEST_URI="$1" REMOTE_ADDR=127.0.0.1 \
-	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
-	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
-}
+post() { cgi_post "$C" "$1" "$2"; }
 wr() { $WR_RUN -c "$C" "$@"; }
 # The state of each attempt record of handler flaky on ID, in order.
 states() { cat "$SPOOL"/seg-*.jsonl | jq -r "select(.id == \"$1\" and .type == \"attempt\" and .handler == \"flaky\" and .state != \"running\") | .state" | tr '\n' ' ' | sed 's/ $//'; }

@@ -80,6 +80,21 @@ wait_for() { poll_for 100 "$@"; }
 # up to 5 min (a bound for what hangs, not a timing).
 wait_expr() { poll_for 3000 eval "$1"; }
 
+# cgi_post CONF URI JSON: JSON posted to wh-receive run as a CGI program
+# with configuration CONF; prints the event id of the answer.  Its log
+# goes to $T_DIR/wh.log.
+cgi_post() {
+	printf '%s' "$3" > "$T_DIR/body"
+	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$1" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD=POST REQUEST_URI="$2" REMOTE_ADDR=127.0.0.1 \
+	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
+	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
+}
+
+# max_overlap FILE: of lines "start NS ..." and "end NS ..." (a command's
+# start and end, in nanoseconds), the most at one moment.
+max_overlap() { sort -k2,2n "$1" | awk '$1 == "start" { if (++n > m) m = n } $1 == "end" { n-- } END { print m + 0 }'; }
+
 # The spool's event records, one per line, as stored.
 spool_events() {
 	cat "$1"/seg-*.jsonl 2>/dev/null | grep '"type":"event"' || true

@@ -63,13 +63,7 @@ conf 1 0 > "$T_DIR/one.ini"
 conf 2 1 > "$T_DIR/two.ini"
 conf 3 0 > "$T_DIR/three.ini"
 
-post() {
-	printf '%s' "$2" > "$T_DIR/body"
-	env -i PATH="$PATH" HOOKSPOOL_CONFIG="$1" GATEWAY_INTERFACE=CGI/1.1 \
-	    REQUEST_METHOD=POST REQUEST_URI=/hooks/e REMOTE_ADDR=127.0.0.1 \
-	    CONTENT_LENGTH="$(stat -c %s "$T_DIR/body")" CONTENT_TYPE=application/json \
-	    $WH_RUN < "$T_DIR/body" 2>>"$T_DIR/wh.log" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p'
-}
+post() { cgi_post "$1" /hooks/e "$2"; }
 # until_true CMD...: poll CMD; a slow machine only makes it slower (30
 # min is there to end a test that hangs, not to time it).
 until_true() { poll_for 18000 "$@"; }
