@@ -169,19 +169,25 @@ static void
 key_hash(const struct dedup_head *h, const char *endpoint, const char *key,
     uint8_t out[16])
 {
-	EVP_MD_CTX	*ctx;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned	 mdlen = 0;
+	/* Fetched once, kept for the process (OpenSSL 3 looks a digest
+	 * up by name on every init otherwise). */
+	static EVP_MD		*sha256;
+	static EVP_MD_CTX	*ctx;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned		 mdlen = 0;
 
 	memset(md, 0, sizeof(md));
-	ctx = EVP_MD_CTX_new();
-	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1) {
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (ctx != NULL && sha256 != NULL &&
+	    EVP_DigestInit_ex(ctx, sha256, NULL) == 1) {
 		EVP_DigestUpdate(ctx, h->salt, sizeof(h->salt));
 		EVP_DigestUpdate(ctx, endpoint, strlen(endpoint) + 1);
 		EVP_DigestUpdate(ctx, key, strlen(key));
 		EVP_DigestFinal_ex(ctx, md, &mdlen);
 	}
-	EVP_MD_CTX_free(ctx);
 	memcpy(out, md, 16);
 }
 
@@ -409,6 +415,10 @@ dedup_lock_file(struct dedup *d)
 			errno = EINVAL;
 			return -1;
 		}
+		/* Still the file of that name?  Removed or renamed over,
+		 * it has no link left: the common case needs no lookup. */
+		if (st.st_nlink == 1 && d->ino == st.st_ino)
+			break;
 		if (fstatat(d->dirfd, DEDUP_FILE, &cur, AT_SYMLINK_NOFOLLOW)
 		    == 0 && cur.st_ino == st.st_ino && cur.st_dev == st.st_dev)
 			break;
@@ -541,6 +551,13 @@ dedup_catchup(struct dedup *d, int64_t now_us, dedup_window_fn window,
 	int		 rc = -1;
 
 	dedup_table_covered(d->map, &cseg, &coff);
+	/* The common case, each time: nothing appended since the last
+	 * writer brought the index up to date (its segment ends at the
+	 * mark, and the next one is not there or empty).  Two stats
+	 * instead of reading the directory and opening the segment. */
+	if (cseg != 0 && coff > 0 && seg_size(d->dirfd, cseg) == coff &&
+	    seg_size(d->dirfd, cseg + 1) == 0)
+		return 0;
 	if (spool_segments(d->dir, &segs, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {

@@ -409,32 +409,49 @@ open_spool(struct receiver *rcv, struct response *resp)
 	return 0;
 }
 
-static int
-append_event(struct receiver *rcv, const struct event *ev,
-    struct response *resp, off_t *end)
+/* The event's record; NULL with the reason in resp. */
+static char *
+encode_event(const struct event *ev, struct response *resp, size_t *len)
 {
-	char	*rec = NULL;
-	size_t	 len;
-	int	 rc = -1;
+	char	*rec;
 
-	if (open_spool(rcv, resp) == -1)
-		goto out;
-	if ((rec = record_event_encode(ev, &len)) == NULL) {
+	if ((rec = record_event_encode(ev, len)) == NULL)
 		snprintf(resp->reason, sizeof(resp->reason), "encode: %s",
 		    strerror(errno));
-		goto out;
-	}
+	return rec;
+}
+
+/* Append an encoded record; *end is where it ends in its segment. */
+static int
+append_record(struct receiver *rcv, const char *rec, size_t len,
+    struct response *resp, off_t *end)
+{
+	if (open_spool(rcv, resp) == -1)
+		return -1;
 	if (spool_append(rcv->spool, rec, len) == -1) {
 		why_refused(rcv, resp, "spool append");
 		/* Reopen next time: the directory may have been replaced. */
 		receive_reset(rcv);
-		goto out;
+		return -1;
 	}
 	spool_last(rcv->spool, &resp->segno, &resp->offset);
 	*end = resp->offset + (off_t)len;
 	resp->owed = spool_pending(rcv->spool);
-	rc = 0;
-out:
+	return 0;
+}
+
+/* Encode and append an event (one without a dedup key). */
+static int
+append_event(struct receiver *rcv, const struct event *ev,
+    struct response *resp, off_t *end)
+{
+	char	*rec;
+	size_t	 len;
+	int	 rc;
+
+	if ((rec = encode_event(ev, resp, &len)) == NULL)
+		return -1;
+	rc = append_record(rcv, rec, len, resp, end);
 	free(rec);
 	return rc;
 }
@@ -517,13 +534,20 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 	int64_t			 now = ev->received_us;
 	int			 rc = -1, found;
 	off_t			 end;
+	char			*rec = NULL;
+	size_t			 len;
 
 	if (open_spool(rcv, resp) == -1)
+		return -1;
+	/* Made before the lock, which covers only the look-up, the append
+	 * and the key: every writer of a deduplicated endpoint waits on it. */
+	if ((rec = encode_event(ev, resp, &len)) == NULL)
 		return -1;
 	if (rcv->dedup == NULL && (rcv->dedup = dedup_open(
 	    conf->server.spool_dir, (size_t)conf->server.dedup_max_keys)) ==
 	    NULL) {
 		why_refused(rcv, resp, "dedup index");
+		free(rec);
 		return -1;
 	}
 	if (dedup_lock(rcv->dedup, now, endpoint_window, (void *)conf,
@@ -531,13 +555,14 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 		why_refused(rcv, resp, "dedup index");
 		dedup_close(rcv->dedup);
 		rcv->dedup = NULL;
+		free(rec);
 		return -1;
 	}
 	found = dedup_find(rcv->dedup, ep->name, ev->dedup_key, now, &hit);
 	spool_set_deferred(rcv->spool, 1);
 	if (found)
 		rc = 0;
-	else if (append_event(rcv, ev, resp, &end) == 0) {
+	else if (append_record(rcv, rec, len, resp, &end) == 0) {
 		rc = 0;
 		if (rcv->dedup != NULL)
 			(void)dedup_add(rcv->dedup, ep->name, ev->dedup_key,
@@ -546,6 +571,7 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 	}
 	if (rcv->dedup != NULL)
 		dedup_unlock(rcv->dedup);
+	free(rec);
 	if (rcv->spool != NULL)
 		spool_set_deferred(rcv->spool, rcv->defer);
 	if (rcv->dedup != NULL)
