@@ -259,6 +259,8 @@ static const struct conf_key conf_keys[] = {
 	    0, 0, H(on_dead), 0, NULL },
 	{ SECT_HANDLER, "max_concurrency", set_int, NULL,
 	    1, LIMIT_MAX, H(max_concurrency), 0, NULL },
+	{ SECT_HANDLER, "serialize_by", set_command, NULL,
+	    0, 0, H(serialize_by), 0, NULL },
 	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0, NULL },
 };
@@ -1818,7 +1820,9 @@ set_command(struct conf_parse *p, const struct conf_key *k, void *obj,
 		if (strcmp(value, "auto") == 0)
 			return 0;
 		cmd = command_parse_alternatives(value, err, sizeof(err));
-	} else
+	} else if (strcmp(k->name, "serialize_by") == 0)
+		cmd = command_parse_alternatives(value, err, sizeof(err));
+	else
 		cmd = command_parse(value, err, sizeof(err));
 	if (cmd == NULL) {
 		conf_error(p, p->lineno, "%s: %s", k->name, err);
@@ -2657,6 +2661,7 @@ conf_handler_free(struct handler *h)
 {
 	free(h->name);
 	command_free(h->command);
+	command_free(h->serialize_by);
 	filter_free(h->filter);
 	free(h->user);
 	command_free(h->on_dead.cmd);

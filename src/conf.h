@@ -119,6 +119,10 @@ struct handler {
 	char			*user;		/* for initgroups(); NULL: none */
 	struct conf_prog	 on_dead;	/* NULL cmd: the server's */
 	int			 max_concurrency; /* 0: no limit */
+	/* alternatives (as dedup_key); NULL: not serialized.  A handler
+	 * with it is run by wh-retry only, one event at a time per key,
+	 * in the order the events came. */
+	struct command		*serialize_by;
 };
 
 struct conf_errors {

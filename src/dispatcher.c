@@ -308,11 +308,18 @@ child_init(const struct conf *conf)
 /*
  * A paused handler does not start here: wh-retry runs its attempt once
  * it is resumed (the one rule for handlers a dispatcher never started).
+ * Nor does a serialized one (serialize_by): wh-retry alone runs those,
+ * one event of a key after the other.
  */
 static int
 held(const struct conf *conf, const struct handler *h,
     const struct attempt_job *job)
 {
+	if (h->serialize_by != NULL) {
+		log_debug("id=%s handler=%s: serialized: left to wh-retry",
+		    job->id, h->name);
+		return 1;
+	}
 	if (!pause_held(conf->server.spool_dir, h->name))
 		return 0;
 	log_info("id=%s handler=%s: paused, left to wh-retry", job->id,

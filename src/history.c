@@ -317,6 +317,10 @@ history_new(int flags)
 static void
 ev_free(struct history_event *ev)
 {
+	size_t	i;
+
+	for (i = 0; i < ev->nhandlers; i++)
+		free(ev->handlers[i].tag);
 	free(ev->handlers);
 	free(ev);
 }

@@ -49,6 +49,8 @@ struct history_handler {
 	int			 signal;
 	int			 timed_out;
 	const char		*error;		/* NULL: none */
+	char			*tag;		/* a reader's (malloc'd), freed
+						 * with the event; NULL */
 };
 
 struct history_event {

@@ -24,7 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "backoff.h"
+#include "command.h"
 #include "clock.h"
 #include "conf.h"
 #include "attempt.h"
@@ -87,6 +90,12 @@ struct run {
 	int64_t			 now;
 	struct due		*due;
 	size_t			 ndue, capdue;
+	/* serialize_by: the due attempts of serialized handlers, and per
+	 * (handler, key) the oldest event not settled for it (its head:
+	 * the only one of the key that may run). */
+	struct due		*sdue;
+	size_t			 nsdue, capsdue;
+	json_t			*heads;		/* "N:key" -> event pointer */
 	unsigned		*busy;		/* segments of unsettled events */
 	size_t			 nbusy, capbusy;
 	int64_t			 wake;		/* next time to look again */
@@ -321,20 +330,27 @@ run_scan(struct run *r)
 /* Planning: what is due now, and when to look again. */
 
 static int
-due_add(struct run *r, struct history_event *ev, struct history_handler *h,
-    const struct handler *handler, int64_t at)
+due_push(struct due **due, size_t *n, size_t *cap, struct history_event *ev,
+    struct history_handler *h, const struct handler *handler, int64_t at)
 {
 	struct due	*v;
 
-	if (r->ndue == r->capdue) {
-		r->capdue = r->capdue ? r->capdue * 2 : 64;
-		v = reallocarray(r->due, r->capdue, sizeof(*v));
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		v = reallocarray(*due, *cap, sizeof(*v));
 		if (v == NULL)
 			return -1;
-		r->due = v;
+		*due = v;
 	}
-	r->due[r->ndue++] = (struct due){ ev, h, handler, at };
+	(*due)[(*n)++] = (struct due){ ev, h, handler, at };
 	return 0;
+}
+
+static int
+due_add(struct run *r, struct history_event *ev, struct history_handler *h,
+    const struct handler *handler, int64_t at)
+{
+	return due_push(&r->due, &r->ndue, &r->capdue, ev, h, handler, at);
 }
 
 /*
@@ -391,6 +407,120 @@ wake_at(struct run *r, int64_t t)
 		r->wake = t;
 }
 
+/* serialize_by */
+
+static struct attempt_job *load_job(struct run *, const struct history_event *,
+    char *, size_t);
+
+/*
+ * The key of ev for a serialized handler, worked out once from its
+ * record and kept with the handler's state; "" when it has none (the
+ * template has no value, or the record cannot be read: run_one() sets
+ * such an event aside).  NULL on ENOMEM.
+ */
+static const char *
+serial_key(struct run *r, struct history_event *ev, struct history_handler *h,
+    const struct handler *handler)
+{
+	struct attempt_job	*job;
+	struct filter_event	 fe;
+	char			 why[JSON_ERROR_TEXT_LENGTH + 64];
+
+	if (h->tag != NULL)
+		return h->tag;
+	if ((job = load_job(r, ev, why, sizeof(why))) == NULL)
+		return h->tag = strdup("");
+	memset(&fe, 0, sizeof(fe));
+	fe.path = job->path;
+	fe.method = job->method;
+	fe.headers = &job->headers;
+	fe.payload = job->payload;
+	fe.query = job->query_fields;
+	h->tag = command_expand_first(handler->serialize_by, &fe);
+	attempt_job_free(job);
+	return h->tag;
+}
+
+/*
+ * Does a come before b in the spool?  The order of the records is the
+ * order in which receivers stored the events (and then answered), which
+ * received_at, taken when each request began, need not be.
+ */
+static int
+before(const struct history_event *a, const struct history_event *b)
+{
+	if (a->segment != b->segment)
+		return a->segment < b->segment;
+	return a->offset < b->offset;
+}
+
+/*
+ * A serialized handler h of ev that is not settled: ev may be the head
+ * of its key.  Its attempt, when due, waits in sdue for the heads.
+ * Returns 1 if ev's handler is serialized by a key, 0 if not (no key:
+ * it runs as any other), -1 on ENOMEM.
+ */
+static int
+serial_note(struct run *r, struct history_event *ev,
+    struct history_handler *h, const struct handler *handler, int64_t at)
+{
+	const char		*key;
+	struct history_event	*head;
+	json_t			*v;
+	char			*name;
+	int			 rc = 1;
+
+	if ((key = serial_key(r, ev, h, handler)) == NULL)
+		return -1;
+	if (key[0] == '\0')
+		return 0;
+	if (asprintf(&name, "%zu:%s", (size_t)(handler - r->conf->handlers),
+	    key) == -1)
+		return -1;
+	v = json_object_get(r->heads, name);
+	head = v != NULL ? (struct history_event *)(uintptr_t)
+	    json_integer_value(v) : NULL;
+	if ((head == NULL || before(ev, head)) && json_object_set_new(
+	    r->heads, name, json_integer((json_int_t)(uintptr_t)ev)) == -1)
+		rc = -1;
+	free(name);
+	if (rc == 1 && at >= 0 && at <= r->now && due_push(&r->sdue, &r->nsdue,
+	    &r->capsdue, ev, h, handler, at) == -1)
+		rc = -1;
+	if (rc == 1 && at > r->now)
+		wake_at(r, at);
+	return rc;
+}
+
+/* The serialized attempts due whose event is the head of its key. */
+static int
+serial_heads(struct run *r)
+{
+	struct history_event	*head;
+	const struct due	*d;
+	json_t			*v;
+	char			*name;
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; i < r->nsdue && rc == 0; i++) {
+		d = &r->sdue[i];
+		if (asprintf(&name, "%zu:%s", (size_t)(d->handler -
+		    r->conf->handlers), d->h->tag) == -1)
+			return -1;
+		v = json_object_get(r->heads, name);
+		head = (struct history_event *)(uintptr_t)json_integer_value(v);
+		free(name);
+		if (head == d->ev)
+			rc = due_add(r, d->ev, d->h, d->handler, d->at);
+		else
+			r->st->held++;
+	}
+	r->nsdue = 0;
+	json_object_clear(r->heads);
+	return rc;
+}
+
 static int
 plan_event(struct history_event *ev, void *arg)
 {
@@ -417,6 +547,17 @@ plan_event(struct history_event *ev, void *arg)
 			continue;	/* not configured now: cannot run */
 		if (r->paused[handler - r->conf->handlers])
 			continue;	/* held until it is resumed */
+		if (handler->serialize_by != NULL) {
+			/* No dispatcher starts it: no wait for one. */
+			if (h->state == HS_NONE && ev->has_event && h->listed)
+				at = ev->received_us + g.running;
+			switch (serial_note(r, ev, h, handler, at)) {
+			case -1:
+				return -1;
+			case 1:
+				continue;
+			}
+		}
 		if (h->state == HS_RUNNING || h->state == HS_NONE)
 			wake_at(r, r->now + POLL_US);
 		if (at > r->now)
@@ -451,7 +592,7 @@ run_plan(struct run *r)
 	for (i = 0; i < r->conf->nhandlers; i++)
 		r->paused[i] = (unsigned char)pause_held(r->dir,
 		    r->conf->handlers[i].name);
-	if (history_each(r->hi, plan_event, r) != 0)
+	if (history_each(r->hi, plan_event, r) != 0 || serial_heads(r) == -1)
 		return -1;
 	if (r->ndue > 1)
 		qsort(r->due, r->ndue, sizeof(*r->due), due_cmp);
@@ -812,7 +953,9 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	r.hi = history_new(HISTORY_SETTLED_DROP);
 	r.paused = calloc(conf->nhandlers + 1, 1);
 	r.full = calloc(conf->nhandlers + 1, 1);
-	if (r.sp == NULL || r.hi == NULL || r.paused == NULL || r.full == NULL)
+	r.heads = json_object();
+	if (r.sp == NULL || r.hi == NULL || r.paused == NULL || r.full == NULL ||
+	    r.heads == NULL)
 		goto out;
 	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
 	state_read(&r);
@@ -840,6 +983,8 @@ out:
 	free(r.counts);
 	free(r.paused);
 	free(r.full);
+	free(r.sdue);
+	json_decref(r.heads);
 	errno = save;
 	return rc;
 }

@@ -32,6 +32,8 @@ struct retry_stats {
 	size_t	lines;		/* records read */
 	size_t	due;		/* attempts found due */
 	size_t	ran;		/* attempts run */
+	size_t	held;		/* due, held behind an older event of
+				 * their serialize_by key (per pass) */
 	size_t	removed;	/* segments removed by retention */
 	size_t	kept;		/* events unsettled at the end */
 };

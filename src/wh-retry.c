@@ -154,9 +154,10 @@ run_locked(const struct conf *conf, const struct retry_opts *o)
 		log_warn("run: %s/%s", conf->server.spool_dir, SPOOL_LAST_RUN);
 	if (verbose)
 		log_info("run: %zu passes, %zu records read, %zu due, %zu run, "
+		    "%zu held by serialize_by, "
 		    "%zu segments removed, %zu unsettled; scan %.3f s, plan "
 		    "%.3f s, retention %.3f s, attempts %.3f s", st.passes,
-		    st.lines, st.due, st.ran, st.removed, st.kept,
+		    st.lines, st.due, st.ran, st.held, st.removed, st.kept,
 		    st.scan_us / 1e6, st.plan_us / 1e6, st.retention_us / 1e6,
 		    st.exec_us / 1e6);
 	if (rc == -1)
