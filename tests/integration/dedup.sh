@@ -2,8 +2,9 @@
 # dedup_key through real nginx and four wh-receive processes on one
 # spool: a redelivery is answered 200 with the first id and spooled
 # once, its handler runs once; many identical posts at once make one
-# event; the index deleted or damaged is made anew from the spool, and
-# a restart keeps deduplicating.
+# event; workers killed with SIGKILL mid-request never store a key twice
+# nor lose one; the index deleted or damaged is made anew from the
+# spool, and a restart keeps deduplicating.
 set -u
 . "$(dirname "$0")/../lib.sh"
 need nginx spawn-fcgi curl jq openssl
@@ -112,6 +113,38 @@ check "index damaged: still a duplicate" "200 $id" "$(gh d-1) $(jq -r .id "$T_DI
 printf 'HSDEDUP1' > "$SPOOL/.dedup"
 check "index cut short: still a duplicate" 200 "$(gh d-race)"
 check "d-race still one event" 1 "$(keyed d-race)"
+
+# Workers killed with SIGKILL while they take deliveries, whatever they
+# were doing (before the look-up, between the append and the answer):
+# no key is ever stored twice, and a key that is stored is known, so
+# that its redelivery is a duplicate of that very event.
+for k in $(seq 1 20); do
+	storm=
+	for i in 1 2 3 4; do
+		gh "storm-$k" "$T_DIR/storm.$k.$i" > "$T_DIR/storm.$k.$i.status" &
+		storm="$storm $!"
+	done
+	victim=$(pool_pids "$WH_PID" | shuf -n 1)
+	[ -n "$victim" ] && kill -9 "$victim" 2>/dev/null
+	wait $storm
+	wait_for pool_is "$WH_PID" 4
+done
+twice=0 lost=0
+for k in $(seq 1 20); do
+	n=$(keyed "storm-$k")
+	[ "$n" -le 1 ] || twice=$((twice + 1))
+	code=$(gh "storm-$k")
+	if [ "$n" -eq 1 ]; then
+		[ "$code $(jq -r .id "$T_DIR/resp")" = "200 $(spool_events "$SPOOL" | jq -r "select(.dedup_key == \"storm-$k\") | .id")" ] ||
+		    lost=$((lost + 1))
+	else
+		[ "$code" = 202 ] || lost=$((lost + 1))
+	fi
+done
+echo "# SIGKILL storm: $(cat "$T_DIR"/storm.*.status | grep -vc '^20[02]$') of 80 answers cut short"
+check "SIGKILL storm: no key stored twice" 0 "$twice"
+check "SIGKILL storm: every stored key is a duplicate of its event" 0 "$lost"
+check "SIGKILL storm: the pool is whole again" 4 "$(pool_workers "$WH_PID")"
 
 # A restart keeps deduplicating.
 wh_stop
