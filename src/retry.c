@@ -96,6 +96,7 @@ struct run {
 	struct due		*sdue;
 	size_t			 nsdue, capsdue;
 	json_t			*heads;		/* "N:key" -> event pointer */
+	json_t			*held;		/* retry_held(): id -> handler */
 	unsigned		*busy;		/* segments of unsettled events */
 	size_t			 nbusy, capbusy;
 	int64_t			 wake;		/* next time to look again */
@@ -513,8 +514,12 @@ serial_heads(struct run *r)
 		free(name);
 		if (head == d->ev)
 			rc = due_add(r, d->ev, d->h, d->handler, d->at);
-		else
+		else {
 			r->st->held++;
+			if (r->held != NULL && json_object_set_new(r->held,
+			    d->ev->id, json_string(d->handler->name)) == -1)
+				rc = -1;
+		}
 	}
 	r->nsdue = 0;
 	json_object_clear(r->heads);
@@ -932,6 +937,71 @@ run_pass(struct run *r)
 	return run_exec(r);
 }
 
+/* A run's state, for retry_run() and retry_held(); -1 with errno. */
+static int
+run_init(struct run *r, const struct conf *conf,
+    const struct retry_opts *opts, struct retry_stats *st)
+{
+	memset(r, 0, sizeof(*r));
+	memset(st, 0, sizeof(*st));
+	r->conf = conf;
+	r->opts = opts;
+	r->st = st;
+	r->dir = conf->server.spool_dir;
+	r->last_retention = -RETENTION_US;
+	r->sp = spool_open(r->dir, conf->server.fsync);
+	r->hi = history_new(HISTORY_SETTLED_DROP);
+	r->paused = calloc(conf->nhandlers + 1, 1);
+	r->full = calloc(conf->nhandlers + 1, 1);
+	r->heads = json_object();
+	if (r->sp == NULL || r->hi == NULL || r->paused == NULL ||
+	    r->full == NULL || r->heads == NULL) {
+		if (errno == 0)
+			errno = ENOMEM;
+		return -1;
+	}
+	spool_set_segment_size(r->sp, (off_t)conf->server.segment_size);
+	state_read(r);
+	return 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	int	save = errno;
+
+	r->st->kept = r->hi != NULL ? history_count(r->hi) : 0;
+	history_free(r->hi);
+	spool_close(r->sp);
+	free(r->segs);
+	free(r->due);
+	free(r->busy);
+	free(r->counts);
+	free(r->paused);
+	free(r->full);
+	free(r->sdue);
+	json_decref(r->heads);
+	errno = save;
+}
+
+json_t *
+retry_held(const struct conf *conf)
+{
+	static const struct retry_opts	 opts = { 0, 0, 0 };
+	struct retry_stats		 st;
+	struct run			 r;
+	json_t				*held = NULL;
+
+	if (run_init(&r, conf, &opts, &st) == 0 &&
+	    (held = r.held = json_object()) != NULL &&
+	    (run_scan(&r) == -1 || run_plan(&r) == -1)) {
+		json_decref(held);
+		held = NULL;
+	}
+	run_free(&r);
+	return held;
+}
+
 int
 retry_run(const struct conf *conf, const struct retry_opts *opts,
     struct retry_stats *st)
@@ -939,26 +1009,11 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	struct run	r;
 	int64_t		deadline;
 	size_t		progress;
-	int		rc = -1, save;
+	int		rc = -1;
 
-	memset(&r, 0, sizeof(r));
-	memset(st, 0, sizeof(*st));
-	r.conf = conf;
-	r.opts = opts;
-	r.st = st;
-	r.dir = conf->server.spool_dir;
-	r.last_retention = -RETENTION_US;
 	deadline = wall_us() + (int64_t)opts->linger * 1000000;
-	r.sp = spool_open(r.dir, conf->server.fsync);
-	r.hi = history_new(HISTORY_SETTLED_DROP);
-	r.paused = calloc(conf->nhandlers + 1, 1);
-	r.full = calloc(conf->nhandlers + 1, 1);
-	r.heads = json_object();
-	if (r.sp == NULL || r.hi == NULL || r.paused == NULL || r.full == NULL ||
-	    r.heads == NULL)
+	if (run_init(&r, conf, opts, st) == -1)
 		goto out;
-	spool_set_segment_size(r.sp, (off_t)conf->server.segment_size);
-	state_read(&r);
 	while (!retry_stop) {
 		progress = r.progress;
 		if (run_pass(&r) == -1)
@@ -973,18 +1028,6 @@ retry_run(const struct conf *conf, const struct retry_opts *opts,
 	}
 	rc = 0;
 out:
-	save = errno;
-	st->kept = r.hi != NULL ? history_count(r.hi) : 0;
-	history_free(r.hi);
-	spool_close(r.sp);
-	free(r.segs);
-	free(r.due);
-	free(r.busy);
-	free(r.counts);
-	free(r.paused);
-	free(r.full);
-	free(r.sdue);
-	json_decref(r.heads);
-	errno = save;
+	run_free(&r);
 	return rc;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct conf;
 
 #define RETRY_LOCK_FILE		".wh-retry.lock"
@@ -47,6 +49,13 @@ extern volatile sig_atomic_t	retry_stop;
  * another run holds it (after waiting wait_s), -1 with errno on error.
  */
 int	retry_lock(const char *spool_dir, int wait_s, int *fd);
+
+/*
+ * What a run would hold back now (serialize_by), without running
+ * anything or taking the lock: an object of event id -> the handler
+ * held; NULL with errno.
+ */
+json_t	*retry_held(const struct conf *);
 
 /* The run itself, with the lock held.  0, or -1 with errno set. */
 int	retry_run(const struct conf *, const struct retry_opts *,

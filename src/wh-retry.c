@@ -396,12 +396,35 @@ held(const struct history_handler *h)
 	return pause_held(pause_dir, h->name);
 }
 
-/* ev's status, or "paused" if a handler it waits for is. */
+/*
+ * Events a run holds back behind an older one of their serialize_by key
+ * (retry_held()), when some handler has one: for list and show.
+ */
+static json_t		*held_ids;
+
+static void
+find_held(const struct conf *conf)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nhandlers; i++)
+		if (conf->handlers[i].serialize_by != NULL)
+			break;
+	if (i == conf->nhandlers)
+		return;
+	if ((held_ids = retry_held(conf)) == NULL)
+		log_warn("serialize_by: what is held back is not shown");
+}
+
+/* ev's status, "held" if a run holds it back behind an older event of
+ * its key, or "paused" if a handler it waits for is. */
 static const char *
 status_name(const struct history_event *ev)
 {
 	size_t	i;
 
+	if (held_ids != NULL && json_object_get(held_ids, ev->id) != NULL)
+		return "held";
 	for (i = 0; i < ev->nhandlers; i++)
 		if (held(&ev->handlers[i]))
 			return "paused";
@@ -432,7 +455,7 @@ print_row(const struct history_event *ev)
 static json_t *
 as_json(const struct history_event *ev)
 {
-	json_t	*o, *hs, *h;
+	json_t	*o, *hs, *h, *v;
 	char	 when[40], err[320];
 	size_t	 i;
 
@@ -445,6 +468,10 @@ as_json(const struct history_event *ev)
 		    ev->handlers[i].attempts, "error", err[0] ? err : NULL);
 		if (h != NULL && held(&ev->handlers[i]))
 			json_object_set_new(h, "paused", json_true());
+		if (h != NULL && held_ids != NULL && json_is_string(v =
+		    json_object_get(held_ids, ev->id)) && strcmp(
+		    json_string_value(v), ev->handlers[i].name) == 0)
+			json_object_set_new(h, "held", json_true());
 		json_object_set_new(hs, ev->handlers[i].name, h);
 	}
 	format_time(ev->received_us, when, sizeof(when));
@@ -609,6 +636,7 @@ cmd_list(int argc, char **argv)
 	if ((conf = load_conf(1)) == NULL)
 		return EX_CONFIG;
 	pause_dir = conf->server.spool_dir;
+	find_held(conf);
 	if ((l.hi = history_new(0)) == NULL) {
 		conf_free(conf);
 		return EX_OSERR;
@@ -624,6 +652,8 @@ cmd_list(int argc, char **argv)
 	}
 	fflush(stdout);
 	history_free(l.hi);
+	json_decref(held_ids);
+	held_ids = NULL;
 	conf_free(conf);
 	return rc;
 }
@@ -936,8 +966,12 @@ cmd_show(int argc, char **argv)
 		dump_line(f.event);
 		for (i = 0; i < json_array_size(f.attempts); i++)
 			dump_line(json_array_get(f.attempts, i));
-	} else if (rc == EX_OK)
+	} else if (rc == EX_OK) {
+		find_held(conf);
 		show_text(&f);
+		json_decref(held_ids);
+		held_ids = NULL;
+	}
 	found_free(&f);
 	conf_free(conf);
 	return rc;

@@ -76,6 +76,14 @@ check "a1, a2, b1..b3 and the keyless one done" 6 "$(done_count)"
 check "a3 tried again and again" yes "$([ "$(started a3)" -ge 3 ] && echo yes)"
 check "a4 and a5 held back behind a3" "0 0" "$(started a4) $(started a5)"
 check "the b's ran in order, not held by a3" "b1 b2 b3" "$(seq_of b)"
+id_of() { spool_events "$SPOOL" | jq -r "select((.body | fromjson) as \$b | \$b.repo == \"${1%?}\" and \$b.n == ${1#?}) | .id"; }
+status_of() { $WR_RUN -c "$C" list --json | jq -r "select(.id == \"$(id_of "$1")\") | .status"; }
+check "list: a4 and a5 held" "held held" "$(status_of a4) $(status_of a5)"
+check "list: a3 itself is not held (failed, or running again)" yes \
+	"$(case $(status_of a3) in failed|pending) echo yes ;; *) echo no ;; esac)"
+check "list --json: the handler held" true \
+	"$($WR_RUN -c "$C" list --json | jq -r "select(.id == \"$(id_of a4)\") | .handlers.ordered.held")"
+check "show says held" "status:       held" "$($WR_RUN -c "$C" show "$(id_of a5)" | grep '^status:')"
 touch "$T_DIR/ok"
 wait_expr '[ "$(done_count)" -eq 9 ]'
 check "once a3 is done, the rest run: all nine done" 9 "$(done_count)"
