@@ -458,6 +458,30 @@ command_parse_alternatives(const char *line, char *err, size_t errlen)
 	return cmd;
 }
 
+static bool
+uses(const struct command *cmd, enum part_kind kind)
+{
+	size_t	i, j;
+
+	for (i = 0; i < cmd->n; i++)
+		for (j = 0; j < cmd->words[i].n; j++)
+			if (cmd->words[i].parts[j].kind == kind)
+				return true;
+	return false;
+}
+
+bool
+command_uses_payload(const struct command *cmd)
+{
+	return uses(cmd, PART_PAYLOAD);
+}
+
+bool
+command_uses_query(const struct command *cmd)
+{
+	return uses(cmd, PART_QUERY);
+}
+
 const char *
 command_program(const struct command *cmd)
 {

@@ -9,6 +9,7 @@
 #ifndef HOOKSPOOL_COMMAND_H
 #define HOOKSPOOL_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct command;
@@ -38,6 +39,12 @@ struct command	*command_parse_alternatives(const char *line, char *err,
 		    size_t errlen);
 char		*command_expand_first(const struct command *,
 		    const struct filter_event *ev);
+
+/* Whether a ${payload...} placeholder is in it (the body must be
+ * parsed to expand it). */
+bool		 command_uses_payload(const struct command *);
+/* The same for ${query...} (the query string must be split). */
+bool		 command_uses_query(const struct command *);
 
 /* The program (argv[0]) as written, for checks and logs. */
 const char	*command_program(const struct command *);

@@ -595,23 +595,34 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
  */
 static int
 dedup_key_of(const struct endpoint *ep, const struct request *req,
-    const char *path, const unsigned char *body, size_t body_len,
-    char **key)
+    const char *path, const char *query, const unsigned char *body,
+    size_t body_len, char **key)
 {
 	struct filter_event	 fe;
-	json_t			*payload = NULL;
+	json_t			*payload = NULL, *fields = NULL;
 	size_t			 n;
 
 	*key = NULL;
 	if (ep->dedup_key == NULL)
 		return 0;
-	payload = filter_payload_parse(body, body_len);
+	/* Most keys are a header: the body is parsed only for a path,
+	 * the query string split only for a field. */
+	if (command_uses_payload(ep->dedup_key))
+		payload = filter_payload_parse(body, body_len);
+	if (query != NULL && command_uses_query(ep->dedup_key) &&
+	    (fields = form_object(query, strlen(query), false)) == NULL) {
+		json_decref(payload);
+		return -1;
+	}
+	memset(&fe, 0, sizeof(fe));
 	fe.path = path;
 	fe.method = req->method;
 	fe.headers = &req->headers;
 	fe.payload = payload;
+	fe.query = fields;
 	*key = command_expand_first(ep->dedup_key, &fe);
 	json_decref(payload);
+	json_decref(fields);
 	if (*key == NULL)
 		return -1;
 	n = strlen(*key);
@@ -1106,7 +1117,7 @@ receive_handle(struct receiver *rcv, struct request *req,
 		ev.handlers = job->names;
 		ev.nhandlers = job->nhandlers;
 	}
-	if (dedup_key_of(ep, req, path, body, body_len, &key) == -1) {
+	if (dedup_key_of(ep, req, path, query, body, body_len, &key) == -1) {
 		answer(resp, 503, "out of memory", NULL);
 		goto out;
 	}

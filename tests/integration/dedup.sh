@@ -36,6 +36,10 @@ dedup_window = 1h
 path = /hooks/payload
 dedup_key = \${payload.id}
 
+[endpoint:query]
+path = /hooks/query
+dedup_key = \${query.delivery}
+
 [handler:ran]
 command = $T_DIR/ran.sh
 endpoint_paths = /hooks/github
@@ -101,6 +105,13 @@ check "no key: logged" 1 "$(grep -c "endpoint stripe: no dedup key" "$T_DIR/wh.l
 long=$(head -c 300 /dev/zero | tr '\0' k)
 check "a key over 256 bytes: kept" 202 "$(pay "{\"id\":\"$long\"}")"
 check "a key over 256 bytes: kept again" 202 "$(pay "{\"id\":\"$long\"}")"
+
+# A key from the query string.
+qpost() { curl -s -o /dev/null -w '%{http_code}' --data-binary '{}' "$URL/hooks/query$1"; }
+check "query key: 202" 202 "$(qpost '?delivery=q-1')"
+check "query key again: 200" 200 "$(qpost '?a=b&delivery=q-1')"
+check "another query key: 202" 202 "$(qpost '?delivery=q-2')"
+check "no query: kept" "202 202" "$(qpost '') $(qpost '')"
 
 # The index is a cache: deleted or damaged, it is made from the spool.
 rm "$SPOOL/.dedup"
