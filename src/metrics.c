@@ -46,9 +46,15 @@ header_ok(const struct metrics_file *m)
 	    m->slot_size == sizeof(struct metrics_slot);
 }
 
-/* A new file in place of path, atomically: a zeroed map with a header. */
+/*
+ * A new file at path, atomically: a zeroed map with a header.  Where
+ * there is none, it is linked in, never renamed over: two processes
+ * that both found none (a CGI request and its dispatcher, at once)
+ * must end up counting in the same file, so the second takes the
+ * first's (-1 with EEXIST: open it again).  A damaged file is replaced.
+ */
 static int
-metrics_create(const char *path)
+metrics_create(const char *path, int replace)
 {
 	struct metrics_file	*h;
 	char			 tmp[4096];
@@ -76,7 +82,7 @@ metrics_create(const char *path)
 	if (ftruncate(fd, (off_t)sizeof(struct metrics_file)) == -1 ||
 	    pwrite(fd, h, offsetof(struct metrics_file, slot), 0) !=
 	    (ssize_t)offsetof(struct metrics_file, slot) ||
-	    rename(tmp, path) == -1) {
+	    (replace ? rename(tmp, path) : link(tmp, path)) == -1) {
 		int	e = errno;
 
 		free(h);
@@ -85,6 +91,8 @@ metrics_create(const char *path)
 		errno = e;
 		return -1;
 	}
+	if (!replace)
+		unlink(tmp);
 	free(h);
 	return fd;
 }
@@ -117,22 +125,30 @@ metrics_map(const char *dir)
 {
 	struct metrics_file	*m;
 	char			 path[4096];
-	int			 fd;
+	int			 fd, tries, replace;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, METRICS_FILE) >=
 	    (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd != -1) {
-		m = map_fd(fd);
-		close(fd);
-		if (m != NULL)
-			return m;
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		replace = fd != -1 || errno != ENOENT;
+		if (fd != -1) {
+			m = map_fd(fd);
+			close(fd);
+			if (m != NULL)
+				return m;
+		}
+		/* Missing: made here unless another process was first;
+		 * damaged or foreign: started again. */
+		if ((fd = metrics_create(path, replace)) != -1)
+			break;
+		if (errno != EEXIST)
+			return NULL;
 	}
-	/* Missing, damaged or foreign: start again. */
-	if ((fd = metrics_create(path)) == -1)
+	if (fd == -1)
 		return NULL;
 	m = map_fd(fd);
 	close(fd);

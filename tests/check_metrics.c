@@ -169,6 +169,51 @@ START_TEST(test_survives_processes)
 END_TEST
 
 /*
+ * Processes that find no file at the same moment (a CGI request and the
+ * dispatcher it forks) all count in one file: none is renamed over
+ * another's, so no count is lost.  Repeated, as the race is timing.
+ */
+START_TEST(test_first_at_once)
+{
+	struct metrics_file	*m;
+	pid_t			 pid[8];
+	int			 go[2], st, i, round;
+	char			*t, want[80], c;
+
+	for (round = 0; round < 20; round++) {
+		unlink(path);
+		ck_assert_int_eq(pipe(go), 0);
+		for (i = 0; i < 8; i++) {
+			pid[i] = fork();
+			ck_assert_int_ge(pid[i], 0);
+			if (pid[i] == 0) {
+				close(go[1]);
+				(void)read(go[0], &c, 1);	/* all at once */
+				m = metrics_map(dir);
+				metrics_request(metrics_claim(m), 0, 202, 1, 1);
+				_exit(m == NULL);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		for (i = 0; i < 8; i++) {
+			ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
+			ck_assert_int_eq(st, 0);
+		}
+		m = metrics_map(dir);
+		ck_assert_ptr_nonnull(m);
+		t = render(m);
+		snprintf(want, sizeof(want),
+		    "{endpoint=\"github\",status=\"202\"} 8\n");
+		ck_assert_msg(strstr(t, want) != NULL, "round %d: %s", round,
+		    strstr(t, "{endpoint=\"github\",status=\"202\"}"));
+		free(t);
+		metrics_unmap(m);
+	}
+}
+END_TEST
+
+/*
  * The dispatchers' gauges sum the live processes only: a process that
  * set a queue and died leaves no queue behind; its counter stays.
  */
@@ -266,6 +311,7 @@ main(void)
 	tcase_add_test(tc, test_survives_processes);
 	tcase_add_test(tc, test_gauges);
 	tcase_add_test(tc, test_damaged_replaced);
+	tcase_add_test(tc, test_first_at_once);
 	tcase_add_test(tc, test_allowed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
