@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "attempt.h"
 #include "log.h"
+#include "sink.h"
 #include "metrics.h"
 #include "ondead.h"
 #include "record.h"
@@ -440,8 +441,47 @@ attempt_begin(struct spool *sp, const struct handler *h,
 		return -1;
 	}
 	run->deadline = mono_us() + (int64_t)h->timeout * 1000000;
-	run->pid = spawn(h, job, attempt, run);
+	if (h->sink == NULL)
+		run->pid = spawn(h, job, attempt, run);
 	return 0;
+}
+
+/* A sink's marker lives as long as its endpoint's dedup_window. */
+void
+attempt_sink_item(const struct conf *conf, const struct attempt_job *job,
+    const struct attempt_proc *run, struct sink_item *it)
+{
+	size_t	i;
+
+	memset(it, 0, sizeof(*it));
+	it->sc = run->h->sink;
+	it->job = job;
+	it->timeout = run->h->timeout;
+	it->ttl = 72 * 3600;
+	for (i = 0; i < conf->nendpoints; i++)
+		if (strcmp(conf->endpoints[i].name, job->endpoint) == 0)
+			it->ttl = conf->endpoints[i].dedup_window;
+}
+
+enum attempt_state
+attempt_sink_end(struct spool *sp, const struct conf *conf,
+    const struct attempt_job *job, struct attempt_proc *run,
+    const struct sink_item *it)
+{
+	char	msg[160];
+	int	n;
+
+	if (!it->ok) {
+		snprintf(run->error, sizeof(run->error), "%s", it->error);
+		run->at.error = run->error;
+	} else {
+		n = snprintf(msg, sizeof(msg), "%s %s\n", it->added ?
+		    "added" : "already there (this delivery was added before):",
+		    it->entry);
+		output_add(&run->out, msg, n > 0 && (size_t)n < sizeof(msg) ?
+		    (size_t)n : 0);
+	}
+	return attempt_end(sp, conf, job, run, 0, 0);
 }
 
 void
@@ -535,10 +575,16 @@ attempt_run(struct spool *sp, const struct conf *conf,
     const struct handler *h, const struct attempt_job *job, int attempt)
 {
 	struct attempt_proc	run;
+	struct sink_item	it;
 	int			status = 0, timed_out = 0;
 
 	if (attempt_begin(sp, h, job, attempt, &run) == -1)
 		return ATTEMPT_UNRECORDED;
+	if (h->sink != NULL && !run.permanent) {
+		attempt_sink_item(conf, job, &run, &it);
+		sink_deliver(&it, 1);
+		return attempt_sink_end(sp, conf, job, &run, &it);
+	}
 	if (run.pid != -1)
 		supervise(run.pid, run.fd, h->timeout, &run.out, &status,
 		    &timed_out);

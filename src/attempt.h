@@ -54,10 +54,12 @@ struct attempt_proc {
 	struct attempt_output	 out;
 	pid_t			 pid;		/* -1: the command did not start */
 	int			 permanent;	/* and never will: dead at once */
-	char			 error[160];	/* at.error, when made here */
+	char			 error[256];	/* at.error, when made here */
 	int			 fd;		/* its output; -1 after EOF */
 	int64_t			 deadline;	/* CLOCK_MONOTONIC, us */
 };
+
+struct sink_item;
 
 /* "running", "done", "failed", "dead". */
 const char	*attempt_state_name(enum attempt_state);
@@ -95,6 +97,17 @@ void		 attempt_read(struct attempt_proc *);
 enum attempt_state attempt_end(struct spool *, const struct conf *,
 		    const struct attempt_job *, struct attempt_proc *,
 		    int status, int timed_out);
+/*
+ * A sink's attempt (h->sink): attempt_begin() records it running and
+ * starts nothing (run->pid is -1); attempt_sink_item() fills in what
+ * sink_deliver() needs, and attempt_sink_end() records what it did.
+ */
+void		 attempt_sink_item(const struct conf *,
+		    const struct attempt_job *, const struct attempt_proc *,
+		    struct sink_item *);
+enum attempt_state attempt_sink_end(struct spool *, const struct conf *,
+		    const struct attempt_job *, struct attempt_proc *,
+		    const struct sink_item *);
 /*
  * A memfd holding len bytes at p, read from its start: a command's stdin,
  * a job too large for one message.  -1 with errno.

@@ -19,6 +19,7 @@ attempt_job_free(struct attempt_job *job)
 	free(job->endpoint);
 	free(job->path);
 	free(job->method);
+	free(job->dedup_key);
 	header_list_free(&job->headers);
 	free(job->body);
 	json_decref(job->payload);

@@ -8,6 +8,7 @@
 #define HOOKSPOOL_ATTEMPT_JOB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,8 @@ struct attempt_job {
 	char			*endpoint;
 	char			*path;
 	char			*method;
+	int64_t			 received_us;	/* when it came; 0: unknown */
+	char			*dedup_key;	/* the delivery's; NULL: none */
 	struct header_list	 headers;
 	unsigned char		*body;
 	size_t			 body_len;

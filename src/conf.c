@@ -39,6 +39,7 @@
 #include "filter.h"
 #include "header.h"
 #include "metrics.h"
+#include "sink.h"
 #include "spool.h"
 #include "verify.h"
 
@@ -122,7 +123,7 @@ static conf_setter	set_space, set_abspath, set_allow, set_bool, set_command, set
 			set_query_names,
 			set_jwt_key,
 			set_long, set_methods, set_path, set_program, set_public_key,
-			set_scheme, set_secret, set_secret_file, set_size,
+			set_scheme, set_secret, set_secret_file, set_sink, set_size,
 			set_string, set_user, set_template, set_sig_pattern,
 			set_ts_pattern, set_duration;
 
@@ -261,6 +262,11 @@ static const struct conf_key conf_keys[] = {
 	    1, LIMIT_MAX, H(max_concurrency), 0, NULL },
 	{ SECT_HANDLER, "serialize_by", set_command, NULL,
 	    0, 0, H(serialize_by), 0, NULL },
+	{ SECT_HANDLER, "redis", set_sink, NULL, 0, 0, 0, KEY_RAW, NULL },
+	{ SECT_HANDLER, "redis_password_file", set_sink, NULL,
+	    0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "stream", set_sink, NULL, 0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "maxlen", set_sink, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "group", set_group, NULL, 0, 0, 0, 0, NULL },
 };
@@ -1862,6 +1868,87 @@ set_program(struct conf_parse *p, const struct conf_key *k, void *obj,
 	return 0;
 }
 
+/*
+ * redis, redis_password_file, stream, maxlen: the handler's sink, made
+ * on the first of them.
+ */
+static int
+set_sink_password_file(struct conf_parse *p, const struct conf_key *k,
+    struct sink_conf *sc, const char *value)
+{
+	char	*buf = NULL, *nl;
+	size_t	 len = 0, n;
+
+	if (conf_secret_file_read(p, k, value, &buf, &len) == -1)
+		return -1;
+	nl = memchr(buf, '\n', len);
+	n = nl != NULL ? (size_t)(nl - buf) : len;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0 || memchr(buf, '\0', n) != NULL) {
+		conf_error(p, p->lineno, "%s %s: no password on its first "
+		    "line", k->name, value);
+		conf_secret_file_free(buf, len);
+		return -1;
+	}
+	if (sc->password != NULL) {
+		conf_error(p, p->lineno, "%s: a password both in the URL and "
+		    "in this file", k->name);
+		conf_secret_file_free(buf, len);
+		return -1;
+	}
+	if ((sc->password = strndup(buf, n)) == NULL)
+		p->oom = true;
+	conf_secret_file_free(buf, len);
+	return sc->password != NULL ? 0 : -1;
+}
+
+static int
+set_sink(struct conf_parse *p, const struct conf_key *k, void *obj,
+    const char *value)
+{
+	struct handler	*h = obj;
+	char		 err[256], *keep = NULL;
+	int		 rc;
+
+	if (h->sink == NULL && (h->sink = calloc(1, sizeof(*h->sink))) ==
+	    NULL) {
+		p->oom = true;
+		return -1;
+	}
+	if (strcmp(k->name, "redis") == 0) {
+		/* A password in the URL or in redis_password_file. */
+		keep = h->sink->password;
+		h->sink->password = NULL;
+		rc = sink_conf_url(h->sink, value, err, sizeof(err));
+		if (keep != NULL && h->sink->password != NULL) {
+			conf_error(p, p->lineno, "redis: a password both in "
+			    "the URL and in redis_password_file");
+			rc = 1;
+		}
+		if (keep != NULL && h->sink->password == NULL)
+			h->sink->password = keep;
+		else
+			free(keep);
+		if (rc == 1)
+			return -1;
+		h->sink_line = p->lineno;
+		if (rc == 0 && h->sink->password != NULL && keep == NULL &&
+		    p->others_read)
+			conf_warning(p, p->lineno, "warning: inline redis "
+			    "password in a file readable by others (chmod o-r "
+			    "%s, or use redis_password_file)", p->file);
+	} else if (strcmp(k->name, "redis_password_file") == 0)
+		return set_sink_password_file(p, k, h->sink, value);
+	else if (strcmp(k->name, "stream") == 0)
+		rc = sink_conf_stream(h->sink, value, err, sizeof(err));
+	else
+		rc = sink_conf_maxlen(h->sink, value, err, sizeof(err));
+	if (rc == -1)
+		conf_error(p, p->lineno, "%s", err);
+	return rc;
+}
+
 /* endpoint_paths, methods, header.NAME, payload.PATH: one criterion of
  * the handler's filter each; filter_add() names the key in err. */
 static int
@@ -2388,8 +2475,23 @@ conf_handler_check(struct conf_parse *p, size_t i)
 {
 	const struct handler	*h = &p->conf->handlers[i];
 
-	if (h->command == NULL && conf_hseen(p, i, "command") == 0)
-		conf_error(p, h->line, "[handler:%s] has no command", h->name);
+	if (h->sink != NULL) {
+		if (h->command != NULL)
+			conf_error(p, h->line, "[handler:%s] has both a command "
+			    "and redis: one or the other", h->name);
+		else if (conf_hseen(p, i, "redis") == 0)
+			conf_error(p, h->line, "[handler:%s]: stream, maxlen "
+			    "and redis_password_file need redis", h->name);
+		else if (h->sink->url != NULL && h->sink->stream == NULL &&
+		    conf_hseen(p, i, "stream") == 0)
+			conf_error(p, h->line, "[handler:%s] has redis but no "
+			    "stream", h->name);
+		if (h->drop_privileges || h->user != NULL)
+			conf_error(p, h->line, "[handler:%s]: user and group "
+			    "are for commands, not for redis", h->name);
+	} else if (h->command == NULL && conf_hseen(p, i, "command") == 0)
+		conf_error(p, h->line, "[handler:%s] has no command (nor "
+		    "redis)", h->name);
 	conf_check_privileges(p, i);
 }
 
@@ -2662,6 +2764,7 @@ conf_handler_free(struct handler *h)
 	free(h->name);
 	command_free(h->command);
 	command_free(h->serialize_by);
+	sink_conf_free(h->sink);
 	filter_free(h->filter);
 	free(h->user);
 	command_free(h->on_dead.cmd);

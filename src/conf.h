@@ -19,6 +19,7 @@
 
 struct command;
 struct filter;
+struct sink_conf;
 
 /* HTTP methods an endpoint accepts, as a bit set. */
 enum {
@@ -103,7 +104,8 @@ struct server_conf {
 	struct conf_prog on_dead;	/* for every handler without one */
 };
 
-/* [handler:NAME]: a command run for every event its filter matches. */
+/* [handler:NAME]: a command run for every event its filter matches, or
+ * a Redis stream each such event is added to. */
 struct handler {
 	char			*name;
 	int			 line;		/* of the section header */
@@ -123,6 +125,9 @@ struct handler {
 	 * with it is run by wh-retry only, one event at a time per key,
 	 * in the order the events came. */
 	struct command		*serialize_by;
+	/* redis = ...: a sink (sink.h) instead of a command; NULL: none */
+	struct sink_conf	*sink;
+	int			 sink_line;	/* of the redis key */
 };
 
 struct conf_errors {

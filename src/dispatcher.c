@@ -53,11 +53,13 @@
 #include "metrics.h"
 #include "pause.h"
 #include "record.h"
+#include "sink.h"
 #include "spool.h"
 
 #define POLL_TICK_MS	20	/* without pidfds: how often to look */
 #define START_BATCH	4	/* events started between looks at the socket */
 #define LIMIT_RETRY_US	20000	/* a handler at max_concurrency: look again */
+#define SINK_BATCH	64	/* sink attempts sent to Redis at once, at most */
 
 /* The message: "WHR1", id, then fixed-size fields in host order. */
 
@@ -440,6 +442,7 @@ struct slot {
 	int			 lfd;	/* its max_concurrency slot, or -1 */
 	int64_t			 retry_at; /* waiting for one: look again
 					 * then (CLOCK_MONOTONIC); else 0 */
+	int			 sink;	/* its sink attempt waits for loop_sink() */
 	short			 out_ev;	/* revents of the last poll */
 	short			 pid_ev;
 };
@@ -458,6 +461,10 @@ struct loop {
 	struct pollfd		 pfd[1 + 2 * DISPATCHER_MAX_RUNNING];
 	struct slot		*who[1 + 2 * DISPATCHER_MAX_RUNNING];
 	size_t			 npfd;
+	/* Slots whose sink attempt waits to be sent, and their items. */
+	struct slot		*sinkq[DISPATCHER_MAX_RUNNING];
+	size_t			 nsink;
+	struct sink_item	 sinkit[DISPATCHER_MAX_RUNNING];
 };
 
 /*
@@ -550,6 +557,11 @@ slot_next(struct loop *l, struct slot *s)
 			slot_unlimit(s);
 			continue;
 		}
+		if (h->sink != NULL && !s->run.permanent) {
+			s->sink = 1;		/* sent by loop_sink() */
+			l->sinkq[l->nsink++] = s;
+			return;
+		}
 		if (s->run.pid == -1) {
 			attempt_end(l->sp, l->conf, s->job, &s->run, 0, 0);
 			slot_unlimit(s);
@@ -572,6 +584,34 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 	slot_unlimit(s);
 	s->next++;
 	slot_next(l, s);
+}
+
+/*
+ * The sink attempts of the slots, in one batch: a pipelined round trip
+ * per Redis address.  Each slot then goes on to its next handler, which
+ * may be another sink's, for the next batch.
+ */
+static void
+loop_sink(struct loop *l)
+{
+	struct slot	*v[DISPATCHER_MAX_RUNNING], *s;
+	size_t		 i, n = l->nsink;
+
+	memcpy(v, l->sinkq, n * sizeof(v[0]));
+	l->nsink = 0;
+	for (i = 0; i < n; i++)
+		attempt_sink_item(l->conf, v[i]->job, &v[i]->run,
+		    &l->sinkit[i]);
+	sink_deliver(l->sinkit, n);
+	for (i = 0; i < n; i++) {
+		s = v[i];
+		s->sink = 0;
+		attempt_sink_end(l->sp, l->conf, s->job, &s->run,
+		    &l->sinkit[i]);
+		slot_unlimit(s);
+		s->next++;
+		slot_next(l, s);
+	}
 }
 
 /*
@@ -667,6 +707,8 @@ check_slot(struct loop *l, struct slot *s, int64_t now)
 	pid_t	pid;
 	int	status = 0;
 
+	if (s->sink)			/* loop_sink()'s */
+		return;
 	if (s->retry_at != 0) {		/* waiting for a slot */
 		if (now >= s->retry_at)
 			slot_next(l, s);
@@ -739,6 +781,8 @@ loop_pollset(struct loop *l)
 		if (s->job == NULL)
 			continue;
 		s->out_ev = s->pid_ev = 0;
+		if (s->sink)
+			continue;
 		if (s->retry_at != 0) {
 			if (wait_us == -1 || s->retry_at - now < wait_us)
 				wait_us = s->retry_at > now ?
@@ -759,7 +803,8 @@ loop_pollset(struct loop *l)
 	if (tick && (timeout == -1 || timeout > POLL_TICK_MS))
 		timeout = POLL_TICK_MS;
 	/* More to start: only look, do not wait. */
-	if (l->head != NULL && l->running < DISPATCHER_MAX_RUNNING)
+	if ((l->head != NULL && l->running < DISPATCHER_MAX_RUNNING) ||
+	    l->nsink > 0)
 		timeout = 0;
 	return timeout;
 }
@@ -814,6 +859,7 @@ loop_free(struct loop *l)
 	spool_close(l->sp);
 	close(l->fd);
 	free(l);
+	sink_close_all();
 }
 
 int
@@ -833,6 +879,11 @@ dispatcher_main(const struct conf *conf, int fd)
 	while (!l->eof || l->running > 0 || l->head != NULL) {
 		loop_read(l);
 		start_queued(l);
+		/* A batch for Redis once it is full, or nothing more can
+		 * join it now. */
+		if (l->nsink > 0 && (l->nsink >= SINK_BATCH || l->head == NULL ||
+		    l->running >= DISPATCHER_MAX_RUNNING))
+			loop_sink(l);
 		loop_gauges(l);
 		timeout = loop_pollset(l);
 		/* No socket, nothing running: only the queue is left. */

@@ -1151,6 +1151,9 @@ receive_handle(struct receiver *rcv, struct request *req,
 		body = NULL;
 		job->headers = req->headers;
 		memset(&req->headers, 0, sizeof(req->headers));
+		job->received_us = ev.received_us;
+		job->dedup_key = key;
+		key = NULL;
 		resp->job = job;
 		job = NULL;
 	}

@@ -421,33 +421,45 @@ jb_headers(struct jbuf *b, const struct header_list *hl)
 }
 
 /* RFC 3339 UTC with exactly six fractional digits; 0 means null. */
-static void
-jb_time(struct jbuf *b, int64_t us, int zero_is_null)
+int
+record_time_format(int64_t us, char *buf, size_t len)
 {
 	struct tm	tm;
 	time_t		t;
 	int64_t		secs = us / 1000000, frac = us % 1000000;
-	char		buf[64];
 	int		n;
 
-	if (zero_is_null && us == 0) {
-		jb_lit(b, "null");
-		return;
-	}
 	if (frac < 0) {
 		frac += 1000000;
 		secs--;
 	}
 	t = (time_t)secs;
 	if (gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+	    tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+		return -1;
+	n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)frac);
+	return n > 0 && (size_t)n < len ? n : -1;
+}
+
+static void
+jb_time(struct jbuf *b, int64_t us, int zero_is_null)
+{
+	char	buf[RECORD_TIME_LEN + 1];
+	int	n;
+
+	if (zero_is_null && us == 0) {
+		jb_lit(b, "null");
+		return;
+	}
+	if ((n = record_time_format(us, buf, sizeof(buf))) == -1) {
 		b->failed = 1;
 		return;
 	}
-	n = snprintf(buf, sizeof(buf), "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)frac);
+	jb_raw(b, "\"", 1);
 	jb_raw(b, buf, (size_t)n);
+	jb_raw(b, "\"", 1);
 }
 
 static void
@@ -826,6 +838,25 @@ job_query(struct attempt_job *job, const json_t *rec)
 }
 
 /*
+ * When the event came, and its delivery's dedup key (a sink's marker is
+ * keyed by it).  0, or -1 on ENOMEM.
+ */
+static int
+job_delivery(struct attempt_job *job, const json_t *rec)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(rec, "received_at"));
+	if (s == NULL || record_time_parse(s, strlen(s), &job->received_us) ==
+	    -1)
+		job->received_us = 0;
+	s = json_string_value(json_object_get(rec, "dedup_key"));
+	if (s != NULL && (job->dedup_key = strdup(s)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
  * The job of an event record.  Its payload is made by the rule of the
  * request path (filter_payload_request()), with the content type the
  * record's headers hold and the payload_json_field conf gives its
@@ -850,7 +881,7 @@ record_job(const struct conf *conf, const json_t *rec)
 	    (job->method = member_strdup(rec, "method")) == NULL ||
 	    job_headers(job, json_object_get(rec, "headers")) == -1 ||
 	    record_event_body(rec, &job->body, &job->body_len) == -1 ||
-	    job_query(job, rec) == -1) {
+	    job_query(job, rec) == -1 || job_delivery(job, rec) == -1) {
 		attempt_job_free(job);
 		return NULL;
 	}

@@ -44,6 +44,12 @@ json_t	*record_decode(const char *line, size_t len, char *err, size_t errlen);
 int	 record_event_body(const json_t *rec, unsigned char **body,
 	    size_t *len);
 
+/*
+ * us as RFC 3339 "2026-11-29T05:31:35.123456Z" (RECORD_TIME_LEN bytes
+ * and a NUL) into buf: its length, or -1 (a year past 9999, no room).
+ */
+#define RECORD_TIME_LEN	27
+int	 record_time_format(int64_t us, char *buf, size_t len);
 /* RFC 3339 "2026-11-29T05:31:35.123456Z" (fraction optional) to us. */
 int	 record_time_parse(const char *s, size_t len, int64_t *us);
 

@@ -27,6 +27,7 @@
 
 #include "command.h"
 #include "conf.h"
+#include "sink.h"
 #include "filter.h"
 #include "header.h"
 #include "verify.h"
@@ -1431,10 +1432,96 @@ START_TEST(test_design_handler)
 }
 END_TEST
 
+/* A sink: redis = ... with its stream, parsed at load. */
+START_TEST(test_sink)
+{
+	const struct sink_conf	*sc;
+
+	ck_assert_ptr_nonnull(load("[handler:s]\n"
+	    "redis = redis://u%3Ax:p%40ss@[::1]:6380/3\n"
+	    "stream = hooks:${endpoint}:in\nmaxlen = ~5000\n"));
+	sc = c->handlers[0].sink;
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_ptr_null(c->handlers[0].command);
+	ck_assert_str_eq(sc->host, "::1");
+	ck_assert_int_eq(sc->port, 6380);
+	ck_assert_int_eq(sc->db, 3);
+	ck_assert_str_eq(sc->user, "u:x");
+	ck_assert_str_eq(sc->password, "p@ss");
+	ck_assert_str_eq(sc->url, "redis://u:x:***@[::1]:6380/3");
+	ck_assert_int_eq(sc->maxlen, 5000);
+	ck_assert(!sc->maxlen_exact);
+	{
+		char *k = sink_stream_key(sc, "gh");
+
+		ck_assert_str_eq(k, "hooks:gh:in");
+		free(k);
+	}
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[handler:s]\nredis = unix:/run/r.sock?db=2\n"
+	    "stream = s\nmaxlen = 10\n"));
+	sc = c->handlers[0].sink;
+	ck_assert_str_eq(sc->socket, "/run/r.sock");
+	ck_assert_ptr_null(sc->host);
+	ck_assert_int_eq(sc->db, 2);
+	ck_assert_ptr_null(sc->password);
+	ck_assert(sc->maxlen_exact);
+	conf_free(c);
+	ck_assert_ptr_nonnull(load("[handler:s]\nredis = redis://h\n"
+	    "stream = s\n"));
+	sc = c->handlers[0].sink;
+	ck_assert_str_eq(sc->host, "h");
+	ck_assert_int_eq(sc->port, 6379);
+	ck_assert_int_eq(sc->maxlen, 0);
+}
+END_TEST
+
+START_TEST(test_sink_errors)
+{
+	load("[handler:a]\nredis = redis://h\ncommand = /bin/true\n"
+	    "stream = s\n");
+	expect_errors("1: [handler:a] has both a command and redis: one or "
+	    "the other", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\nredis = redis://h\n");
+	expect_errors("1: [handler:a] has redis but no stream", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\nstream = s\n");
+	expect_errors("1: [handler:a]: stream, maxlen and redis_password_file "
+	    "need redis", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\nredis = rediss://h\nstream = s\n"
+	    "[handler:b]\nredis = http://h\nstream = s\n"
+	    "[handler:c]\nredis = redis://h:0\nstream = s\n"
+	    "[handler:d]\nredis = redis://h/x\nstream = s\n"
+	    "[handler:e]\nredis = unix:r.sock\nstream = s\n"
+	    "[handler:f]\nredis = redis://h\nstream = a${payload.x}\n"
+	    "[handler:g]\nredis = redis://h\nstream = {a}\n"
+	    "[handler:h]\nredis = redis://h\nstream = s\nmaxlen = ~0\n");
+	expect_errors("2: redis: TLS (rediss://) needs a hiredis built with "
+	    "TLS, which this one is not; reach Redis over a unix socket or a "
+	    "TLS tunnel (stunnel, spiped)",
+	    "5: redis: not redis://HOST[:PORT][/DB] nor unix:PATH: http://h",
+	    "8: redis: not a port: 0",
+	    "11: redis: not a database number: x",
+	    "14: redis: a socket path must be absolute: r.sock",
+	    "18: stream: only ${endpoint} may be substituted, and no other $, "
+	    "{ or }: a${payload.x}",
+	    "21: stream: only ${endpoint} may be substituted, and no other $, "
+	    "{ or }: {a}",
+	    "25: maxlen: not ~N, =N or N with N at least 1: 0", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+}
+END_TEST
+
 START_TEST(test_handler_errors)
 {
 	load("[handler:a]\ntimeout = 10\n");
-	expect_errors("1: [handler:a] has no command", NULL);
+	expect_errors("1: [handler:a] has no command (nor redis)", NULL);
 	conf_free(c);
 	conf_errors_free(&errs);
 	load("[handler:a]\ncommand = /bin/echo \"abc\n");
@@ -2381,6 +2468,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_on_dead_errors);
 	tcase_add_test(tc, test_design_handler);
 	tcase_add_test(tc, test_handler_errors);
+	tcase_add_test(tc, test_sink);
+	tcase_add_test(tc, test_sink_errors);
 	tcase_add_test(tc, test_handler_filter_errors);
 	tcase_add_test(tc, test_handler_key_errors);
 	tcase_add_test(tc, test_handler_names);
