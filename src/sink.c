@@ -396,16 +396,20 @@ set_error(char *dst, const char *prefix, const char *msg, size_t len)
 static void
 conn_down(struct conn *k, const char *why)
 {
-	if (why != NULL)
-		set_error(k->error, "redis: ", why, strlen(why));
+	char	buf[SINK_ERROR_MAX];
+
+	if (why != NULL) {
+		snprintf(buf, sizeof(buf), "%s", why);	/* why may be k->error */
+		set_error(k->error, "redis: ", buf, strlen(buf));
+	}
 	if (k->c != NULL)
 		redisFree(k->c);
 	k->c = NULL;
 	k->down_until = mono_us() + k->backoff;
 	k->backoff = k->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US :
 	    k->backoff * 2;
-	log_warnx("redis %s: %s (next connection in %.1f s)", k->sc->url,
-	    k->error, (double)(k->down_until - mono_us()) / 1e6);
+	log_warnx("%s (next connection in %.1f s)", k->error,
+	    (double)(k->down_until - mono_us()) / 1e6);
 }
 
 /* A command whose answer must not be an error; 0 or -1 (logged). */
@@ -452,7 +456,9 @@ conn_open(struct conn *k, int timeout)
 	else
 		k->c = redisConnectWithTimeout(sc->host, sc->port, tv);
 	if (k->c == NULL || k->c->err) {
-		conn_down(k, k->c != NULL ? k->c->errstr : "out of memory");
+		snprintf(k->error, sizeof(k->error), "connect to %.80s: %.80s",
+		    sc->url, k->c != NULL ? k->c->errstr : "out of memory");
+		conn_down(k, k->error);
 		return -1;
 	}
 	if (redisSetTimeout(k->c, tv) != REDIS_OK) {
