@@ -2476,12 +2476,16 @@ conf_handler_check(struct conf_parse *p, size_t i)
 	const struct handler	*h = &p->conf->handlers[i];
 
 	if (h->sink != NULL) {
-		if (h->command != NULL)
-			conf_error(p, h->line, "[handler:%s] has both a command "
-			    "and redis: one or the other", h->name);
-		else if (conf_hseen(p, i, "redis") == 0)
+		if (conf_hseen(p, i, "redis") == 0)
 			conf_error(p, h->line, "[handler:%s]: stream, maxlen "
 			    "and redis_password_file need redis", h->name);
+		else if (h->command != NULL)
+			conf_error(p, h->line, "[handler:%s] has both a command "
+			    "and redis: one or the other", h->name);
+		else if (h->sink->user != NULL && h->sink->password == NULL)
+			conf_error(p, h->sink_line, "redis: user %s needs a "
+			    "password (USER:PASSWORD@ or redis_password_file)",
+			    h->sink->user);
 		else if (h->sink->url != NULL && h->sink->stream == NULL &&
 		    conf_hseen(p, i, "stream") == 0)
 			conf_error(p, h->line, "[handler:%s] has redis but no "

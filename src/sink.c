@@ -27,6 +27,7 @@
 #define ENDPOINT_VAR	"${endpoint}"
 #define BACKOFF_MIN_US	100000
 #define BACKOFF_MAX_US	10000000
+#define SINK_CONNECT_MAX	5	/* seconds for a connection, at most */
 #define NARGS		18	/* EVALSHA's words before the body */
 
 /*
@@ -105,7 +106,10 @@ parse_db(const char *s, int *db)
 	return 0;
 }
 
-/* "[[USER]:PASSWORD@]" at the start of rest, cut off. */
+/*
+ * "[USER[:PASSWORD]@]" or ":PASSWORD@" at the start of rest, cut off
+ * (a user's password may come from redis_password_file instead).
+ */
 static int
 url_auth(struct sink_conf *sc, char **rest, char *err, size_t errlen)
 {
@@ -114,16 +118,20 @@ url_auth(struct sink_conf *sc, char **rest, char *err, size_t errlen)
 	if (at == NULL)
 		return 0;
 	*at = '\0';
-	if ((colon = strchr(*rest, ':')) == NULL)
-		return fail(err, errlen, "redis: a password is written "
-		    "USER:PASSWORD@ or :PASSWORD@", NULL);
-	*colon = '\0';
+	if ((colon = strchr(*rest, ':')) != NULL) {
+		*colon = '\0';
+		if (colon[1] == '\0')
+			return fail(err, errlen, "redis: an empty password",
+			    NULL);
+		if ((sc->password = strdup(colon + 1)) == NULL)
+			return fail(err, errlen, "out of memory", NULL);
+	}
+	if (**rest == '\0' && colon == NULL)
+		return fail(err, errlen, "redis: nothing before @", NULL);
 	if (**rest != '\0' && (sc->user = strdup(*rest)) == NULL)
 		return fail(err, errlen, "out of memory", NULL);
-	if ((sc->password = strdup(colon + 1)) == NULL)
-		return fail(err, errlen, "out of memory", NULL);
 	if ((sc->user != NULL && url_decode(sc->user) == -1) ||
-	    url_decode(sc->password) == -1)
+	    (sc->password != NULL && url_decode(sc->password) == -1))
 		return fail(err, errlen, "redis: a bad %XX escape in the "
 		    "user or password", NULL);
 	*rest = at + 1;
@@ -204,9 +212,10 @@ url_shown(const struct sink_conf *sc)
 	else
 		n = snprintf(buf, sizeof(buf), "redis://%s%s%s%s%s%s:%d/%d",
 		    sc->user != NULL ? sc->user : "",
-		    sc->password != NULL ? ":***@" : "",
+		    sc->password != NULL ? ":***" : "",
+		    sc->user != NULL || sc->password != NULL ? "@" : "",
 		    strchr(sc->host, ':') != NULL ? "[" : "", sc->host,
-		    strchr(sc->host, ':') != NULL ? "]" : "", "", sc->port,
+		    strchr(sc->host, ':') != NULL ? "]" : "", sc->port,
 		    sc->db);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return NULL;
@@ -448,13 +457,15 @@ conn_open(struct conn *k, int timeout)
 {
 	const struct sink_conf	*sc = k->sc;
 	struct timeval		 tv = { timeout, 0 };
+	struct timeval		 ctv = { timeout < SINK_CONNECT_MAX ? timeout :
+				    SINK_CONNECT_MAX, 0 };
 	const char		*argv[3];
 	char			 db[16];
 
 	if (sc->socket != NULL)
-		k->c = redisConnectUnixWithTimeout(sc->socket, tv);
+		k->c = redisConnectUnixWithTimeout(sc->socket, ctv);
 	else
-		k->c = redisConnectWithTimeout(sc->host, sc->port, tv);
+		k->c = redisConnectWithTimeout(sc->host, sc->port, ctv);
 	if (k->c == NULL || k->c->err) {
 		snprintf(k->error, sizeof(k->error), "connect to %.80s: %.80s",
 		    sc->url, k->c != NULL ? k->c->errstr : "out of memory");
@@ -521,17 +532,22 @@ words_free(struct words *w)
 	free(w->headers);
 }
 
-/* {STREAM}:seen:KEY, in the stream's own Redis Cluster hash slot. */
+/*
+ * {STREAM}:seen:ENDPOINT:KEY, in the stream's own Redis Cluster hash
+ * slot; the endpoint's name, since endpoints may share a stream and
+ * their keys need not differ.
+ */
 static char *
 marker_key(const char *stream, const struct attempt_job *job)
 {
 	const char	*key = job->dedup_key != NULL ? job->dedup_key :
 			    job->id;
 	char		*m;
-	size_t		 n = strlen(stream) + strlen(key) + 9;
+	size_t		 n = strlen(stream) + strlen(job->endpoint) +
+			    strlen(key) + 10;
 
 	if ((m = malloc(n)) != NULL)
-		snprintf(m, n, "{%s}:seen:%s", stream, key);
+		snprintf(m, n, "{%s}:seen:%s:%s", stream, job->endpoint, key);
 	return m;
 }
 

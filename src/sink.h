@@ -73,8 +73,10 @@ struct sink_item {
 
 /*
  * Deliver n items, pipelined per Redis address; each gets ok, or its
- * error.  Never blocks longer than the items' largest timeout per
- * address (connect, send, answers).
+ * error.  It waits for Redis: up to 5 s (at most the items' largest
+ * timeout) to connect, then up to that timeout for each step of the
+ * connection's set-up (AUTH, SELECT, SCRIPT LOAD), for the batch to be
+ * sent, and for each answer.
  */
 void	 sink_deliver(struct sink_item *items, size_t n);
 /* Close this process's connections (before exit, or after a fork). */

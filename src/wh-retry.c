@@ -1041,8 +1041,14 @@ replay_append(struct spool *sp, const json_t *rec, struct attempt_job *job)
 		return -1;
 	rc = spool_append(sp, line, len);
 	free(line);
-	if (rc == 0)
+	if (rc == 0) {
+		/* A new event: its own time, and no delivery's key (a sink
+		 * adds it as the event it is, as retries of it will). */
 		memcpy(job->id, ev.id, sizeof(job->id));
+		job->received_us = ev.received_us;
+		free(job->dedup_key);
+		job->dedup_key = NULL;
+	}
 	return rc;
 }
 

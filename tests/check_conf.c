@@ -1436,6 +1436,7 @@ END_TEST
 START_TEST(test_sink)
 {
 	const struct sink_conf	*sc;
+	char			 buf[512];
 
 	ck_assert_ptr_nonnull(load("[handler:s]\n"
 	    "redis = redis://u%3Ax:p%40ss@[::1]:6380/3\n"
@@ -1473,6 +1474,16 @@ START_TEST(test_sink)
 	ck_assert_str_eq(sc->host, "h");
 	ck_assert_int_eq(sc->port, 6379);
 	ck_assert_int_eq(sc->maxlen, 0);
+	ck_assert_str_eq(sc->url, "redis://h:6379/0");
+	/* An ACL user whose password is in a file. */
+	put_file("redis.pass", "pw1\nignored\n", 11, 0600);
+	snprintf(buf, sizeof(buf), "[handler:s]\nredis = redis://bob@h\n"
+	    "redis_password_file = %s/redis.pass\nstream = s\n", tmpdir);
+	ck_assert_ptr_nonnull(load(buf));
+	sc = c->handlers[0].sink;
+	ck_assert_str_eq(sc->user, "bob");
+	ck_assert_str_eq(sc->password, "pw1");
+	ck_assert_str_eq(sc->url, "redis://bob@h:6379/0");
 }
 END_TEST
 
@@ -1488,9 +1499,15 @@ START_TEST(test_sink_errors)
 	expect_errors("1: [handler:a] has redis but no stream", NULL);
 	conf_free(c);
 	conf_errors_free(&errs);
-	load("[handler:a]\nstream = s\n");
+	load("[handler:a]\nstream = s\ncommand = /bin/true\n");
 	expect_errors("1: [handler:a]: stream, maxlen and redis_password_file "
 	    "need redis", NULL);
+	conf_free(c);
+	conf_errors_free(&errs);
+	load("[handler:a]\nredis = redis://bob@h\nstream = s\n"
+	    "[handler:b]\nredis = redis://bob:@h\nstream = s\n");
+	expect_errors("2: redis: user bob needs a password (USER:PASSWORD@ or "
+	    "redis_password_file)", "5: redis: an empty password", NULL);
 	conf_free(c);
 	conf_errors_free(&errs);
 	load("[handler:a]\nredis = rediss://h\nstream = s\n"

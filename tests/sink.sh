@@ -139,7 +139,7 @@ id4=$(post "$C1" "$T_DIR/b2" d-4)
 wait_expr '[ "$(status_of "$C1" "$id4")" = failed ]'
 redis_start
 R XADD hooks:gh '*' id "$id4" endpoint gh > "$T_DIR/entry4"
-R SET "{hooks:gh}:seen:d-4" "$(cat "$T_DIR/entry4")" EX 600 >/dev/null
+R SET "{hooks:gh}:seen:gh:d-4" "$(cat "$T_DIR/entry4")" EX 600 >/dev/null
 retry_run "$C1"
 check "after a lost acknowledgement: the retry is done" done "$(status_of "$C1" "$id4")"
 check "after a lost acknowledgement: no second entry" 1 "$(ids hooks:gh | grep -c "$id4")"
@@ -154,7 +154,7 @@ id5=$(post "$C2" "$T_DIR/b2" d-2)
 check "another receiver takes the same delivery" 202 "$(cat "$T_DIR/status")"
 wait_expr '[ "$(status_of "$C2" "$id5")" = done ]'
 check "the same delivery, two receivers: one entry" 4 "$(xlen hooks:gh)"
-ttl=$(R TTL "{hooks:gh}:seen:d-2")
+ttl=$(R TTL "{hooks:gh}:seen:gh:d-2")
 [ "$ttl" -gt $((71 * 3600)) ] && [ "$ttl" -le $((72 * 3600)) ] &&
     ok "the marker expires after dedup_window (72h)" ||
     not_ok "the marker expires after dedup_window (72h)" "TTL $ttl"
@@ -191,7 +191,7 @@ case $(error_of "$C4" "$id7") in
 *WRONGTYPE*) ok "wrong type: the error says WRONGTYPE" ;;
 *) not_ok "wrong type: the error says WRONGTYPE" "$(error_of "$C4" "$id7")" ;;
 esac
-check "wrong type: no marker left behind" 0 "$(R EXISTS "{typed:gh}:seen:d-7")"
+check "wrong type: no marker left behind" 0 "$(R EXISTS "{typed:gh}:seen:gh:d-7")"
 R DEL typed:gh >/dev/null
 retry_run "$C4"
 check "wrong type, mended: delivered" done "$(status_of "$C4" "$id7")"
@@ -222,7 +222,40 @@ done
 check "maxlen = =3 keeps the last three" 3 "$(xlen short)"
 check "maxlen: the last event is the last entry" "$last" "$(ids short | tail -1)"
 
-# 7. What the configuration refuses, before anything runs.
+# 8. Through FastCGI: a burst on one connection, run by the dispatcher
+# of a wh-receive that owns its socket, which sends its sink attempts to
+# Redis in batches.  Every event once in the stream; with Redis away for
+# a second burst, every answer is still 202, and wh-retry delivers the
+# rest once it is back.
+C7=$(conf 7 "unix:$RSOCK")
+sed -i 's|^stream = .*|stream = burst|' "$C7"
+$WH_RUN -d -c "$C7" --listen "$T_DIR/wh.sock" 2>>"$T_DIR/wh.log" &
+WH_PID=$!
+wait_for test -S "$T_DIR/wh.sock" || { echo "wh-receive did not start"; cat "$T_DIR/wh.log"; exit 99; }
+burst() {
+	"$top_builddir/tests/fcgi-client" -n "$1" -p REQUEST_URI=/hooks/gh \
+	    -b '{"burst":true}' "$T_DIR/wh.sock" | sort | uniq -c | awk '{ print $2 "x" $1 }'
+}
+check "a burst of 200 over FastCGI: 202 each" 202x200 "$(burst 200)"
+wait_expr '[ "$(xlen burst)" -ge 200 ]'
+check "the burst: 200 entries" 200 "$(xlen burst)"
+check "the burst: 200 different ids" 200 "$(ids burst | sort -u | wc -l)"
+redis_stop
+check "a burst with Redis away: 202 each" 202x100 "$(burst 100)"
+wait_expr '[ "$($WH_RETRY -c "$C7" list --json --limit 1000 2>/dev/null | jq -r .status | grep -c failed)" = 100 ]'
+check "with Redis away, the dispatcher's attempts failed" 100 \
+    "$($WH_RETRY -c "$C7" list --json --limit 1000 2>/dev/null | jq -r .status | grep -c failed)"
+kill "$WH_PID"
+wait "$WH_PID" 2>/dev/null
+redis_start
+retry_run "$C7"
+check "Redis back: 300 entries" 300 "$(xlen burst)"
+check "Redis back: 300 different ids" 300 "$(ids burst | sort -u | wc -l)"
+check "every event of the spool is in the stream" \
+    "$(spool_events "$T_DIR/spool7" | jq -r .id | sort | tr '\n' ' ')" \
+    "$(ids burst | sort | tr '\n' ' ')"
+
+# 9. What the configuration refuses, before anything runs.
 C6=$(conf 6 "rediss://127.0.0.1")
 $WH_RECEIVE -t -c "$C6" > "$T_DIR/t.out" 2>&1
 check "rediss:// is refused by -t" 1 "$(grep -c 'TLS (rediss://) needs a hiredis built with TLS' "$T_DIR/t.out")"
