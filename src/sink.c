@@ -358,6 +358,7 @@ struct conn {
 	char			 sha[41]; /* of the script, once loaded */
 	int64_t			 down_until; /* CLOCK_MONOTONIC us */
 	int64_t			 backoff;
+	int			 timeout; /* seconds, of the connection */
 	char			 error[SINK_ERROR_MAX]; /* the last failure */
 	struct conn		*next;
 };
@@ -421,18 +422,35 @@ conn_down(struct conn *k, const char *why)
 	    (double)(k->down_until - mono_us()) / 1e6);
 }
 
+/*
+ * What hiredis says of a connection that failed; a read that timed out
+ * (EAGAIN on its socket) in words.
+ */
+static const char *
+io_error(const struct conn *k, char *buf, size_t len)
+{
+	if (k->c->err == REDIS_ERR_IO && (errno == EAGAIN ||
+	    errno == EWOULDBLOCK)) {
+		snprintf(buf, len, "no answer within the timeout (%d s)",
+		    k->timeout);
+		return buf;
+	}
+	return k->c->errstr;
+}
+
 /* A command whose answer must not be an error; 0 or -1 (logged). */
 static int
 conn_command(struct conn *k, const char *what, int argc, const char **argv,
     char *sha)
 {
 	redisReply	*r;
-	char		 buf[SINK_ERROR_MAX];
+	char		 buf[SINK_ERROR_MAX], tmp[64];
 	int		 rc = 0;
 
 	r = redisCommandArgv(k->c, argc, argv, NULL);
 	if (r == NULL) {
-		snprintf(buf, sizeof(buf), "%s: %s", what, k->c->errstr);
+		snprintf(buf, sizeof(buf), "%s: %s", what,
+		    io_error(k, tmp, sizeof(tmp)));
 		conn_down(k, buf);
 		return -1;
 	}
@@ -472,6 +490,7 @@ conn_open(struct conn *k, int timeout)
 		conn_down(k, k->error);
 		return -1;
 	}
+	k->timeout = timeout;
 	if (redisSetTimeout(k->c, tv) != REDIS_OK) {
 		conn_down(k, "cannot set a timeout");
 		return -1;
@@ -684,6 +703,7 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 	redisReply	*r;
 	size_t		 i, sent = 0;
 	int		 timeout = 1, *queued;
+	char		 tmp[64];
 
 	for (i = 0; i < n; i++)
 		if (v[i]->timeout > timeout)
@@ -716,7 +736,7 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 		if (!queued[i])
 			continue;
 		if (redisGetReply(k->c, (void **)&r) != REDIS_OK) {
-			conn_down(k, k->c->errstr);
+			conn_down(k, io_error(k, tmp, sizeof(tmp)));
 			break;
 		}
 		/* The script gone from the server (SCRIPT FLUSH): once more,
@@ -736,7 +756,7 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 		if (queued[i] != 2 || append(k, v[i], "EVAL") == -1)
 			continue;
 		if (redisGetReply(k->c, (void **)&r) != REDIS_OK) {
-			conn_down(k, k->c->errstr);
+			conn_down(k, io_error(k, tmp, sizeof(tmp)));
 			snprintf(v[i]->error, sizeof(v[i]->error), "%s",
 			    k->error);
 			continue;

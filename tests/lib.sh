@@ -100,12 +100,11 @@ spool_events() {
 	cat "$1"/seg-*.jsonl 2>/dev/null | grep '"type":"event"' || true
 }
 
-# nginx_run PORT HTTP: nginx in $T_DIR/nginx, in the foreground of a
-# background job (NGINX_PID), with HTTP (upstream and server blocks) in
-# its http block; waits until /ceiling answers on 127.0.0.1:PORT, which
-# HTTP must define.
-nginx_run() {
-	local port=$1 http=$2 d=$T_DIR/nginx user=
+# nginx_conf DIR HTTP: DIR/nginx.conf, for an nginx in the foreground
+# with HTTP (upstream and server blocks) in its http block, its pid,
+# logs and temporary files in DIR.
+nginx_conf() {
+	local d=$1 user=
 	mkdir -p "$d/tmp" "$d/logs"
 	# As root, workers would run as nobody and could not reach the
 	# test's 0660 socket; run them as the invoking user instead.
@@ -124,9 +123,17 @@ http {
     proxy_temp_path $d/tmp/proxy;
     uwsgi_temp_path $d/tmp/uwsgi;
     scgi_temp_path $d/tmp/scgi;
-$http
+$2
 }
 NGINX
+}
+
+# nginx_run PORT HTTP: nginx in $T_DIR/nginx (nginx_conf), in the
+# foreground of a background job (NGINX_PID); waits until /ceiling
+# answers on 127.0.0.1:PORT, which HTTP must define.
+nginx_run() {
+	local port=$1 d=$T_DIR/nginx
+	nginx_conf "$d" "$2"
 	nginx -p "$d" -c "$d/nginx.conf" 2>>"$d/logs/error.log" &
 	NGINX_PID=$!
 	wait_for curl -s -o /dev/null "http://127.0.0.1:$port/ceiling"

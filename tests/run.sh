@@ -13,7 +13,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-bin libssl-dev libjansson-dev libpcre2-dev
-      libjwt-dev libinih-dev libhiredis-dev check redis-server
+      libjwt-dev libinih-dev libhiredis-dev check redis-server iproute2
       nginx-light lighttpd apache2 libapache2-mod-fcgid
       spawn-fcgi curl jq openssl valgrind mandoc procps prometheus
       clang libclang-rt-dev
