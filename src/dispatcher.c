@@ -442,7 +442,8 @@ struct slot {
 	int			 lfd;	/* its max_concurrency slot, or -1 */
 	int64_t			 retry_at; /* waiting for one: look again
 					 * then (CLOCK_MONOTONIC); else 0 */
-	int			 sink;	/* its sink attempt waits for loop_sink() */
+	/* a sink's attempt waiting for loop_sink(): the handler; or NULL */
+	const struct handler	*sink;
 	short			 out_ev;	/* revents of the last poll */
 	short			 pid_ev;
 };
@@ -450,6 +451,7 @@ struct slot {
 struct loop {
 	const struct conf	*conf;
 	struct spool		*sp;
+	struct spool_reader	*reader;	/* of event records */
 	int			 fd;		/* from the responder */
 	int			 eof;		/* it has closed its end */
 	struct dispatcher_ref	*head, *tail;	/* the queue */
@@ -473,17 +475,22 @@ struct loop {
  * then wh-retry's to start.
  */
 static struct attempt_job *
-load(const struct loop *l, const struct dispatcher_ref *ref)
+load(struct loop *l, const struct dispatcher_ref *ref)
 {
 	struct attempt_job	*job = NULL;
 	json_t			*rec = NULL;
 	const char		*id;
 	char			 seg[64], err[128], *line = NULL;
-	size_t			 len;
+	size_t			 len, i;
+	int			 flags = RECORD_JOB_NO_PAYLOAD;
 
 	spool_segment_name(ref->segno, seg, sizeof(seg));
-	if (spool_read_line(l->conf->server.spool_dir, seg, ref->offset,
-	    &line, &len) == -1) {
+	if ((l->reader == NULL && (l->reader = spool_reader_open(
+	    l->conf->server.spool_dir)) == NULL) ||
+	    spool_reader_line(l->reader, seg, ref->offset, &line, &len) ==
+	    -1) {
+		spool_reader_close(l->reader);	/* anew next time */
+		l->reader = NULL;
 		log_warn("id=%s: %s at %lld: handlers left to wh-retry",
 		    ref->id, seg, (long long)ref->offset);
 		return NULL;
@@ -495,7 +502,12 @@ load(const struct loop *l, const struct dispatcher_ref *ref)
 		    "to wh-retry", ref->id, seg, (long long)ref->offset);
 		goto out;
 	}
-	if ((job = record_job(l->conf, rec)) == NULL ||
+	/* Only a command's placeholders need the payload: a sink's
+	 * event goes as it came. */
+	for (i = 0; i < ref->nhandlers; i++)
+		if (l->conf->handlers[ref->handlers[i]].sink == NULL)
+			flags = 0;
+	if ((job = record_job_opt(l->conf, rec, flags)) == NULL ||
 	    (job->handlers = calloc(ref->nhandlers, sizeof(size_t))) == NULL) {
 		log_warn("id=%s: handlers left to wh-retry", ref->id);
 		attempt_job_free(job);
@@ -553,14 +565,14 @@ slot_next(struct loop *l, struct slot *s)
 			limit_left(h, s->job, rc);
 			continue;
 		}
+		if (h->sink != NULL) {		/* begun by loop_sink() */
+			s->sink = h;
+			l->sinkq[l->nsink++] = s;
+			return;
+		}
 		if (attempt_begin(l->sp, h, s->job, 1, &s->run) == -1) {
 			slot_unlimit(s);
 			continue;
-		}
-		if (h->sink != NULL && !s->run.permanent) {
-			s->sink = 1;		/* sent by loop_sink() */
-			l->sinkq[l->nsink++] = s;
-			return;
 		}
 		if (s->run.pid == -1) {
 			attempt_end(l->sp, l->conf, s->job, &s->run, 0, 0);
@@ -587,27 +599,51 @@ slot_end(struct loop *l, struct slot *s, int status, int timed_out)
 }
 
 /*
- * The sink attempts of the slots, in one batch: a pipelined round trip
- * per Redis address.  Each slot then goes on to its next handler, which
- * may be another sink's, for the next batch.
+ * The sink attempts of the slots, in one batch: their "running" records
+ * in one write to the spool (none written, none sent), then a
+ * pipelined round trip per Redis address, then their outcomes in one
+ * write.  Each slot then goes on to its next handler, which may be
+ * another sink's, for the next batch.
  */
 static void
 loop_sink(struct loop *l)
 {
 	struct slot	*v[DISPATCHER_MAX_RUNNING], *s;
-	size_t		 i, n = l->nsink;
+	size_t		 i, n = l->nsink, m = 0;
 
 	memcpy(v, l->sinkq, n * sizeof(v[0]));
 	l->nsink = 0;
-	for (i = 0; i < n; i++)
+	spool_batch(l->sp);
+	for (i = 0; i < n; i++)		/* -1 only without memory */
+		if (attempt_begin(l->sp, v[i]->sink, v[i]->job, 1,
+		    &v[i]->run) == 0)
+			v[m++] = v[i];
+		else
+			l->sinkq[l->nsink++] = v[i];	/* not begun */
+	if (spool_batch_write(l->sp) == -1) {
+		log_warn("%zu sink attempts: cannot record them: left to "
+		    "wh-retry", m);
+		memcpy(l->sinkq + l->nsink, v, m * sizeof(v[0]));
+		l->nsink += m;
+		m = 0;
+	}
+	for (i = 0; i < m; i++)
 		attempt_sink_item(l->conf, v[i]->job, &v[i]->run,
 		    &l->sinkit[i]);
-	sink_deliver(l->sinkit, n);
+	sink_deliver(l->sinkit, m);
+	spool_batch(l->sp);
+	for (i = 0; i < m; i++)
+		attempt_sink_end(l->sp, l->conf, v[i]->job, &v[i]->run,
+		    &l->sinkit[i]);
+	if (spool_batch_write(l->sp) == -1)
+		log_warn("cannot record the outcomes of %zu sink attempts", m);
+	/* Those not begun, then those done: on to their next handler. */
+	memcpy(v + m, l->sinkq, l->nsink * sizeof(v[0]));
+	n = m + l->nsink;
+	l->nsink = 0;
 	for (i = 0; i < n; i++) {
 		s = v[i];
-		s->sink = 0;
-		attempt_sink_end(l->sp, l->conf, s->job, &s->run,
-		    &l->sinkit[i]);
+		s->sink = NULL;
 		slot_unlimit(s);
 		s->next++;
 		slot_next(l, s);
@@ -857,6 +893,7 @@ loop_free(struct loop *l)
 		free(ref);
 	}
 	spool_close(l->sp);
+	spool_reader_close(l->reader);
 	close(l->fd);
 	free(l);
 	sink_close_all();

@@ -513,6 +513,22 @@ jb_finish(struct jbuf *b, size_t *len)
 }
 
 char *
+record_headers_encode(const struct header_list *hl, size_t *len)
+{
+	struct jbuf	b = { NULL, 0, 0, 0 };
+
+	jb_headers(&b, hl);
+	jb_raw(&b, "", 1);		/* its NUL */
+	if (b.failed) {
+		free(b.p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	*len = b.n - 1;
+	return b.p;
+}
+
+char *
 record_event_encode(const struct event *ev, size_t *len)
 {
 	struct jbuf	b = { NULL, 0, 0, 0 };
@@ -865,6 +881,12 @@ job_delivery(struct attempt_job *job, const json_t *rec)
 struct attempt_job *
 record_job(const struct conf *conf, const json_t *rec)
 {
+	return record_job_opt(conf, rec, 0);
+}
+
+struct attempt_job *
+record_job_opt(const struct conf *conf, const json_t *rec, int flags)
+{
 	struct attempt_job	*job;
 	const char		*id;
 
@@ -885,9 +907,10 @@ record_job(const struct conf *conf, const json_t *rec)
 		attempt_job_free(job);
 		return NULL;
 	}
-	job->payload = filter_payload_request(job->body, job->body_len,
-	    header_get(&job->headers, "content-type"),
-	    json_field(conf, job->endpoint));
+	if (!(flags & RECORD_JOB_NO_PAYLOAD))
+		job->payload = filter_payload_request(job->body, job->body_len,
+		    header_get(&job->headers, "content-type"),
+		    json_field(conf, job->endpoint));
 	return job;
 }
 

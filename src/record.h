@@ -20,6 +20,7 @@
 struct conf;
 
 struct attempt_job;
+struct header_list;
 
 /*
  * Encode ev as one JSON object followed by '\n', with no other newline
@@ -50,6 +51,11 @@ int	 record_event_body(const json_t *rec, unsigned char **body,
  */
 #define RECORD_TIME_LEN	27
 int	 record_time_format(int64_t us, char *buf, size_t len);
+/*
+ * Headers as a record holds them, a JSON object of names and (redacted)
+ * values: malloc'd, NUL-terminated, its length in len.  NULL on ENOMEM.
+ */
+char	*record_headers_encode(const struct header_list *, size_t *len);
 /* RFC 3339 "2026-11-29T05:31:35.123456Z" (fraction optional) to us. */
 int	 record_time_parse(const char *s, size_t len, int64_t *us);
 
@@ -59,6 +65,11 @@ int	 record_time_parse(const char *s, size_t len, int64_t *us);
  * error (EINVAL: the record does not make one).
  */
 struct attempt_job	*record_job(const struct conf *, const json_t *rec);
+/* The same; with RECORD_JOB_NO_PAYLOAD the body is not parsed (the job's
+ * payload is NULL), for handlers that need none. */
+#define RECORD_JOB_NO_PAYLOAD	0x01
+struct attempt_job	*record_job_opt(const struct conf *, const json_t *rec,
+			    int flags);
 
 /*
  * spool_scan() and spool_scan_segment() (without a needle) that pass on

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
-#include <jansson.h>
 
 #include "attempt_job.h"
 #include "clock.h"
@@ -540,6 +539,7 @@ struct words {
 	const char	*argv[NARGS];
 	size_t		 len[NARGS];
 	char		*stream, *marker, *headers;
+	size_t		 headers_len;
 	char		 ttl[24], maxlen[24], received[RECORD_TIME_LEN + 1];
 };
 
@@ -570,26 +570,6 @@ marker_key(const char *stream, const struct attempt_job *job)
 	return m;
 }
 
-static char *
-headers_json(const struct header_list *hl)
-{
-	json_t	*o;
-	char	*s;
-	size_t	 i;
-
-	if ((o = json_object()) == NULL)
-		return NULL;
-	for (i = 0; i < hl->n; i++)
-		if (json_object_set_new(o, hl->v[i].name,
-		    json_string(hl->v[i].value)) == -1) {
-			json_decref(o);
-			return NULL;
-		}
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return s;
-}
-
 static void
 word(struct words *w, int i, const char *s, size_t len)
 {
@@ -607,7 +587,8 @@ words_make(struct words *w, const struct sink_item *it, const char *sha)
 	memset(w, 0, sizeof(*w));
 	if ((w->stream = sink_stream_key(it->sc, job->endpoint)) == NULL ||
 	    (w->marker = marker_key(w->stream, job)) == NULL ||
-	    (w->headers = headers_json(&job->headers)) == NULL)
+	    (w->headers = record_headers_encode(&job->headers,
+	    &w->headers_len)) == NULL)
 		return -1;
 	snprintf(w->ttl, sizeof(w->ttl), "%ld", it->ttl > 0 ? it->ttl : 1);
 	if (it->sc->maxlen > 0)
@@ -633,7 +614,7 @@ words_make(struct words *w, const struct sink_item *it, const char *sha)
 	W("received_at");
 	W(w->received);
 	W("headers");
-	W(w->headers);
+	word(w, i++, w->headers, w->headers_len);
 #undef W
 	/* "body" and its bytes are the last two words (append()). */
 	return i;

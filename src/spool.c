@@ -65,6 +65,9 @@ struct spool {
 	int		 defer;		/* spool_set_deferred() */
 	off_t		 owed;		/* unsynced end of segfd; 0: none */
 	int		 owed_err;	/* errno of an owed sync that failed */
+	int		 batching;	/* spool_batch(): appends gather in */
+	char		*batch;		/* this buffer */
+	size_t		 batch_len, batch_cap;
 };
 
 /*
@@ -674,17 +677,59 @@ spool_dir_same(const struct spool *sp)
  * fdatasync (shared with the writers queued alongside, see sync_upto).
  * The fdatasync is the commit point.
  */
+static int	append_lines(struct spool *, const char *, size_t);
+
 int
 spool_append(struct spool *sp, const char *rec, size_t len)
 {
-	off_t	size = -1, end = -1;
-	int	r;
+	char	*nb;
+	size_t	 cap;
 
 	if (len == 0 || rec[len - 1] != '\n' ||
 	    memchr(rec, '\n', len - 1) != NULL) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (!sp->batching)
+		return append_lines(sp, rec, len);
+	if (len > sp->batch_cap - sp->batch_len) {
+		cap = sp->batch_cap ? sp->batch_cap : 16384;
+		while (cap - sp->batch_len < len)
+			cap *= 2;
+		if ((nb = realloc(sp->batch, cap)) == NULL)
+			return -1;
+		sp->batch = nb;
+		sp->batch_cap = cap;
+	}
+	memcpy(sp->batch + sp->batch_len, rec, len);
+	sp->batch_len += len;
+	return 0;
+}
+
+void
+spool_batch(struct spool *sp)
+{
+	sp->batching = 1;
+	sp->batch_len = 0;
+}
+
+int
+spool_batch_write(struct spool *sp)
+{
+	size_t	len = sp->batch_len;
+
+	sp->batching = 0;
+	sp->batch_len = 0;
+	return len == 0 ? 0 : append_lines(sp, sp->batch, len);
+}
+
+/* Whole lines, in one write. */
+static int
+append_lines(struct spool *sp, const char *rec, size_t len)
+{
+	off_t	size = -1, end = -1;
+	int	r;
+
 	if (spool_dir_same(sp) == -1)
 		return -1;
 	if (seg_lock(sp, &size) == -1)
@@ -787,6 +832,7 @@ spool_close(struct spool *sp)
 		close(sp->syncfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
+	free(sp->batch);
 	free(sp->dir);
 	free(sp);
 }
@@ -1076,33 +1122,74 @@ spool_scan_segment(const char *dir, unsigned no, off_t from, int flags,
 	return r;
 }
 
+struct spool_reader {
+	int		 dirfd;
+	char		 segment[64];	/* of fd; "" for none */
+	int		 fd;
+};
+
+struct spool_reader *
+spool_reader_open(const char *dir)
+{
+	struct spool_reader	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->fd = -1;
+	if ((r->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+spool_reader_close(struct spool_reader *r)
+{
+	int	save = errno;
+
+	if (r == NULL)
+		return;
+	if (r->fd != -1)
+		close(r->fd);
+	close(r->dirfd);
+	free(r);
+	errno = save;
+}
+
 int
-spool_read_line(const char *dir, const char *segment, off_t offset,
+spool_reader_line(struct spool_reader *r, const char *segment, off_t offset,
     char **line, size_t *len)
 {
 	char	*buf = NULL, *nb, *nl;
 	size_t	 have = 0, cap = 0;
 	ssize_t	 n;
-	int	 dirfd = -1, fd = -1, ret = -1, save;
+	int	 save;
 
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd == -1)
-		goto out;
-	fd = openat(dirfd, segment, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		goto out;
+	if (r->fd == -1 || strcmp(r->segment, segment) != 0) {
+		if (r->fd != -1)
+			close(r->fd);
+		r->segment[0] = '\0';
+		r->fd = openat(r->dirfd, segment, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (r->fd == -1)
+			return -1;
+		snprintf(r->segment, sizeof(r->segment), "%s", segment);
+	}
 	for (;;) {
 		if (cap - have < 4096) {
 			cap = cap ? cap * 2 : 8192;
 			if ((nb = realloc(buf, cap)) == NULL)
-				goto out;
+				goto fail;
 			buf = nb;
 		}
-		n = pread(fd, buf + have, cap - have - 1, offset + (off_t)have);
+		n = pread(r->fd, buf + have, cap - have - 1,
+		    offset + (off_t)have);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			goto out;
+			goto fail;
 		nl = memchr(buf + have, '\n', (size_t)n);
 		have += (size_t)n;
 		if (nl != NULL) {
@@ -1111,22 +1198,31 @@ spool_read_line(const char *dir, const char *segment, off_t offset,
 		}
 		if (n == 0) {
 			errno = EINVAL;	/* torn: no whole line there */
-			goto out;
+			goto fail;
 		}
 	}
 	buf[have] = '\0';
 	*line = buf;
 	*len = have;
-	buf = NULL;
-	ret = 0;
-out:
+	return 0;
+fail:
 	save = errno;
 	free(buf);
-	if (fd != -1)
-		close(fd);
-	if (dirfd != -1)
-		close(dirfd);
 	errno = save;
+	return -1;
+}
+
+int
+spool_read_line(const char *dir, const char *segment, off_t offset,
+    char **line, size_t *len)
+{
+	struct spool_reader	*r;
+	int			 ret;
+
+	if ((r = spool_reader_open(dir)) == NULL)
+		return -1;
+	ret = spool_reader_line(r, segment, offset, line, len);
+	spool_reader_close(r);
 	return ret;
 }
 

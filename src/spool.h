@@ -52,6 +52,15 @@ int		 spool_append(struct spool *, const char *rec, size_t len);
  * spool_close() commits what is owed, but cannot report a failure.
  */
 void		 spool_set_deferred(struct spool *, int defer);
+/*
+ * A batch: after spool_batch(), spool_append() only gathers its records
+ * in memory (returning -1 only on ENOMEM), and spool_batch_write()
+ * appends all of them in one write, as spool_append() does one record:
+ * 0, or -1 with errno set and none of them appended.  For a writer whose records may wait a
+ * moment (a dispatcher's attempts of many events at once).
+ */
+void		 spool_batch(struct spool *);
+int		 spool_batch_write(struct spool *);
 int		 spool_pending(const struct spool *);
 int		 spool_commit(struct spool *);
 /*
@@ -121,6 +130,15 @@ int	 spool_scan_segment(const char *dir, unsigned no, off_t from, int flags,
  */
 int	 spool_read_line(const char *dir, const char *segment, off_t offset,
 	    char **line, size_t *len);
+/*
+ * The same for a reader of many lines, which keeps the spool directory
+ * and the last segment it read open.
+ */
+struct spool_reader;
+struct spool_reader	*spool_reader_open(const char *dir);
+int	 spool_reader_line(struct spool_reader *, const char *segment,
+	    off_t offset, char **line, size_t *len);
+void	 spool_reader_close(struct spool_reader *);
 /*
  * Remove whole segment no (retention).  The newest segment is never
  * removed (EBUSY): writers append to it.

@@ -448,6 +448,62 @@ START_TEST(test_append_rejects_non_lines)
 }
 END_TEST
 
+/*
+ * A batch: nothing is written until spool_batch_write(), then every
+ * record at once, in order; a reader gets each back at its offset.
+ */
+START_TEST(test_batch_and_reader)
+{
+	char			*dir = tmpdir_spool(), *line;
+	struct spool		*sp;
+	struct spool_reader	*r;
+	size_t			 len;
+
+	sp = spool_open(dir, FSYNC_ALWAYS);
+	ck_assert_ptr_nonnull(sp);
+	append_str(sp, "{\"n\":0}\n");
+	spool_batch(sp);
+	append_str(sp, "{\"n\":1}\n");
+	append_str(sp, "{\"n\":22}\n");
+	errno = 0;
+	ck_assert_int_eq(spool_append(sp, "{}\n{}\n", 6), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(file_size(dir, SEG1), 8);
+	ck_assert_int_eq(spool_batch_write(sp), 0);
+	ck_assert_int_eq(file_size(dir, SEG1), 8 + 8 + 9);
+	/* After the write, appends are written at once again. */
+	append_str(sp, "{\"n\":3}\n");
+	ck_assert_int_eq(file_size(dir, SEG1), 33);
+	/* An empty batch writes nothing. */
+	spool_batch(sp);
+	ck_assert_int_eq(spool_batch_write(sp), 0);
+	ck_assert_int_eq(file_size(dir, SEG1), 33);
+	spool_close(sp);
+
+	r = spool_reader_open(dir);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(spool_reader_line(r, SEG1, 16, &line, &len), 0);
+	ck_assert_str_eq(line, "{\"n\":22}");
+	ck_assert_uint_eq(len, 8);
+	free(line);
+	ck_assert_int_eq(spool_reader_line(r, SEG1, 8, &line, &len), 0);
+	ck_assert_str_eq(line, "{\"n\":1}");
+	free(line);
+	errno = 0;
+	ck_assert_int_eq(spool_reader_line(r, SEG1, 33, &line, &len), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(spool_reader_line(r, "seg-00000009.jsonl", 0, &line,
+	    &len), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* and on after a failure */
+	ck_assert_int_eq(spool_reader_line(r, SEG1, 0, &line, &len), 0);
+	ck_assert_str_eq(line, "{\"n\":0}");
+	free(line);
+	spool_reader_close(r);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Modes and names. */
 
 static void
@@ -1570,6 +1626,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_dir_moved_away);
 	tcase_add_test(tc, test_open_readonly);
 	tcase_add_test(tc, test_append_rejects_non_lines);
+	tcase_add_test(tc, test_batch_and_reader);
 	tcase_add_test(tc, test_modes_and_names);
 	tcase_add_test(tc, test_symlink_segment_refused);
 	suite_add_tcase(s, tc);
