@@ -40,13 +40,13 @@
 static const char script[] =
     "local seen = redis.call('GET', KEYS[2])\n"
     "if seen then return {0, seen} end\n"
-    "local a = {KEYS[1]}\n"
-    "if ARGV[2] ~= '' then\n"
-    "  a[#a + 1] = 'MAXLEN'; a[#a + 1] = ARGV[3]; a[#a + 1] = ARGV[2]\n"
+    "local id\n"
+    "if ARGV[2] == '' then\n"
+    "  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 4))\n"
+    "else\n"
+    "  id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], ARGV[2], '*',\n"
+    "    unpack(ARGV, 4))\n"
     "end\n"
-    "a[#a + 1] = '*'\n"
-    "for i = 4, #ARGV do a[#a + 1] = ARGV[i] end\n"
-    "local id = redis.call('XADD', unpack(a))\n"
     "redis.call('SET', KEYS[2], id, 'EX', ARGV[1])\n"
     "return {1, id}\n";
 
