@@ -13,7 +13,7 @@ top=$(pwd)
 PORT=${DEMO_PORT:-8080}
 PKGS="build-essential autoconf automake libtool pkg-config
       libfcgi-bin libssl-dev libjansson-dev libpcre2-dev libjwt-dev
-      libinih-dev check nginx-light spawn-fcgi curl jq openssl"
+      libinih-dev libhiredis-dev check nginx-light spawn-fcgi curl jq openssl"
 
 missing=""
 for p in $PKGS; do
