@@ -18,7 +18,7 @@ mkdir -p "$out"
 # Every module but the programs' main()s and the libfcgi front end.
 LIBSRC=$(ls src/*.c | grep -v -e '/wh-[a-z]*\.c$' -e '/fcgi\.c$')
 targets=${*:-$(ls fuzz/fuzz_*.c | sed 's|.*/fuzz_\(.*\)\.c|\1|')}
-LIBS="$(pkg-config --libs libcrypto jansson inih libpcre2-8 hiredis) -lm"
+LIBS="$(pkg-config --libs libcrypto libssl jansson inih libpcre2-8 hiredis) -lm"
 # Every source includes config.h first.  There is no configure here:
 # what the sources take from its config.h is the system extensions
 # (AC_USE_SYSTEM_EXTENSIONS), which on glibc is _GNU_SOURCE.

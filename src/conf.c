@@ -265,6 +265,13 @@ static const struct conf_key conf_keys[] = {
 	{ SECT_HANDLER, "redis", set_sink, NULL, 0, 0, 0, KEY_RAW, NULL },
 	{ SECT_HANDLER, "redis_password_file", set_sink, NULL,
 	    0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "redis_tls_ca_file", set_sink, NULL, 0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "redis_tls_cert_file", set_sink, NULL,
+	    0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "redis_tls_key_file", set_sink, NULL,
+	    0, 0, 0, 0, NULL },
+	{ SECT_HANDLER, "redis_tls_server_name", set_sink, NULL,
+	    0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "stream", set_sink, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "maxlen", set_sink, NULL, 0, 0, 0, 0, NULL },
 	{ SECT_HANDLER, "user", set_user, NULL, 0, 0, 0, 0, NULL },
@@ -1903,6 +1910,34 @@ set_sink_password_file(struct conf_parse *p, const struct conf_key *k,
 	return sc->password != NULL ? 0 : -1;
 }
 
+/* redis_tls_*: a file that must be there to read, or the server's name. */
+static int
+set_sink_tls(struct conf_parse *p, const struct conf_key *k,
+    struct sink_conf *sc, const char *value)
+{
+	char	**field;
+
+	if (strcmp(k->name, "redis_tls_server_name") == 0)
+		field = &sc->tls_server_name;
+	else {
+		field = strcmp(k->name, "redis_tls_ca_file") == 0 ?
+		    &sc->tls_ca_file : strcmp(k->name,
+		    "redis_tls_cert_file") == 0 ? &sc->tls_cert_file :
+		    &sc->tls_key_file;
+		if (value[0] != '/') {
+			conf_error(p, p->lineno, "%s: \"%s\" is not an "
+			    "absolute path", k->name, value);
+			return -1;
+		}
+		if (access(value, R_OK) == -1) {
+			conf_error(p, p->lineno, "%s %s: %s", k->name, value,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return conf_replace(p, field, value);
+}
+
 static int
 set_sink(struct conf_parse *p, const struct conf_key *k, void *obj,
     const char *value)
@@ -1940,6 +1975,8 @@ set_sink(struct conf_parse *p, const struct conf_key *k, void *obj,
 			    "%s, or use redis_password_file)", p->file);
 	} else if (strcmp(k->name, "redis_password_file") == 0)
 		return set_sink_password_file(p, k, h->sink, value);
+	else if (strncmp(k->name, "redis_tls_", 10) == 0)
+		return set_sink_tls(p, k, h->sink, value);
 	else if (strcmp(k->name, "stream") == 0)
 		rc = sink_conf_stream(h->sink, value, err, sizeof(err));
 	else
@@ -2482,6 +2519,17 @@ conf_handler_check(struct conf_parse *p, size_t i)
 		else if (h->command != NULL)
 			conf_error(p, h->line, "[handler:%s] has both a command "
 			    "and redis: one or the other", h->name);
+		else if (h->sink->url != NULL && !h->sink->tls &&
+		    (h->sink->tls_ca_file != NULL || h->sink->tls_cert_file !=
+		    NULL || h->sink->tls_key_file != NULL ||
+		    h->sink->tls_server_name != NULL))
+			conf_error(p, h->line, "[handler:%s]: redis_tls_* "
+			    "keys need a rediss:// URL", h->name);
+		else if ((h->sink->tls_cert_file == NULL) !=
+		    (h->sink->tls_key_file == NULL))
+			conf_error(p, h->line, "[handler:%s]: "
+			    "redis_tls_cert_file and redis_tls_key_file go "
+			    "together", h->name);
 		else if (h->sink->user != NULL && h->sink->password == NULL)
 			conf_error(p, h->sink_line, "redis: user %s needs a "
 			    "password (USER:PASSWORD@ or redis_password_file)",

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "record.h"
 #include "sink.h"
+#include "sink_tls.h"
 
 #define ENDPOINT_VAR	"${endpoint}"
 #define BACKOFF_MIN_US	100000
@@ -209,8 +210,8 @@ url_shown(const struct sink_conf *sc)
 		n = snprintf(buf, sizeof(buf), "unix:%s?db=%d", sc->socket,
 		    sc->db);
 	else
-		n = snprintf(buf, sizeof(buf), "redis://%s%s%s%s%s%s:%d/%d",
-		    sc->user != NULL ? sc->user : "",
+		n = snprintf(buf, sizeof(buf), "redis%s://%s%s%s%s%s%s:%d/%d",
+		    sc->tls ? "s" : "", sc->user != NULL ? sc->user : "",
 		    sc->password != NULL ? ":***" : "",
 		    sc->user != NULL || sc->password != NULL ? "@" : "",
 		    strchr(sc->host, ':') != NULL ? "[" : "", sc->host,
@@ -235,10 +236,11 @@ sink_conf_url(struct sink_conf *sc, const char *url, char *err,
 	free(sc->password);
 	sc->url = sc->host = sc->socket = sc->user = sc->password = NULL;
 	sc->db = 0;
+	sc->tls = strncmp(url, "rediss://", 9) == 0;
 	if ((copy = strdup(url)) == NULL)
 		return fail(err, errlen, "out of memory", NULL);
-	if (strncmp(copy, "redis://", 8) == 0) {
-		rest = copy + 8;
+	if (strncmp(copy, "redis://", 8) == 0 || sc->tls) {
+		rest = copy + 8 + sc->tls;
 		rc = url_auth(sc, &rest, err, errlen);
 		if (rc == 0)
 			rc = url_tcp(sc, rest, err, errlen);
@@ -246,12 +248,8 @@ sink_conf_url(struct sink_conf *sc, const char *url, char *err,
 	    strncmp(copy, "redis+unix://", 13) == 0)
 		rc = url_unix(sc, copy + (copy[0] == 'u' ? 5 : 13), err,
 		    errlen);
-	else if (strncmp(copy, "rediss://", 9) == 0)
-		rc = fail(err, errlen, "redis: TLS (rediss://) needs a hiredis "
-		    "built with TLS, which this one is not; reach Redis over "
-		    "a unix socket or a TLS tunnel (stunnel, spiped)", NULL);
 	else
-		rc = fail(err, errlen, "redis: not redis://HOST[:PORT][/DB] "
+		rc = fail(err, errlen, "redis: not redis[s]://HOST[:PORT][/DB] "
 		    "nor unix:PATH", url);
 	free(copy);
 	if (rc == 0 && (sc->url = url_shown(sc)) == NULL)
@@ -319,6 +317,10 @@ sink_conf_free(struct sink_conf *sc)
 	if (sc->password != NULL)
 		explicit_bzero(sc->password, strlen(sc->password));
 	free(sc->password);
+	free(sc->tls_ca_file);
+	free(sc->tls_cert_file);
+	free(sc->tls_key_file);
+	free(sc->tls_server_name);
 	free(sc->stream);
 	free(sc);
 }
@@ -353,7 +355,8 @@ sink_stream_key(const struct sink_conf *sc, const char *endpoint)
 
 struct conn {
 	const struct sink_conf	*sc;	/* the first handler's: its address */
-	redisContext		*c;	/* NULL: not connected */
+	redisContext		*c;	/* a plain connection, */
+	struct sink_tls		*t;	/* or one over TLS; both NULL: none */
 	char			 sha[41]; /* of the script, once loaded */
 	int64_t			 down_until; /* CLOCK_MONOTONIC us */
 	int64_t			 backoff;
@@ -403,6 +406,41 @@ set_error(char *dst, const char *prefix, const char *msg, size_t len)
 }
 
 static void
+conn_close(struct conn *k)
+{
+	if (k->c != NULL)
+		redisFree(k->c);
+	k->c = NULL;
+	sink_tls_free(k->t);
+	k->t = NULL;
+}
+
+static int
+conn_up(const struct conn *k)
+{
+	return k->c != NULL || k->t != NULL;
+}
+
+/* Queue a command (hiredis's, or ours over TLS).  -1 on ENOMEM. */
+static int
+conn_append(struct conn *k, int argc, const char **argv, const size_t *len)
+{
+	if (k->t != NULL)
+		return sink_tls_append(k->t, argc, argv, len);
+	return redisAppendCommandArgv(k->c, argc, argv, len) == REDIS_OK ?
+	    0 : -1;
+}
+
+/* Send what is queued, read the next answer; -1: the connection broke. */
+static int
+conn_reply(struct conn *k, redisReply **r)
+{
+	if (k->t != NULL)
+		return sink_tls_reply(k->t, r);
+	return redisGetReply(k->c, (void **)r) == REDIS_OK ? 0 : -1;
+}
+
+static void
 conn_down(struct conn *k, const char *why)
 {
 	char	buf[SINK_ERROR_MAX];
@@ -411,9 +449,7 @@ conn_down(struct conn *k, const char *why)
 		snprintf(buf, sizeof(buf), "%s", why);	/* why may be k->error */
 		set_error(k->error, "redis: ", buf, strlen(buf));
 	}
-	if (k->c != NULL)
-		redisFree(k->c);
-	k->c = NULL;
+	conn_close(k);
 	k->down_until = mono_us() + k->backoff;
 	k->backoff = k->backoff * 2 > BACKOFF_MAX_US ? BACKOFF_MAX_US :
 	    k->backoff * 2;
@@ -428,6 +464,8 @@ conn_down(struct conn *k, const char *why)
 static const char *
 io_error(const struct conn *k, char *buf, size_t len)
 {
+	if (k->t != NULL)
+		return sink_tls_error(k->t);
 	if (k->c->err == REDIS_ERR_IO && (errno == EAGAIN ||
 	    errno == EWOULDBLOCK)) {
 		snprintf(buf, len, "no answer within the timeout (%d s)",
@@ -446,8 +484,7 @@ conn_command(struct conn *k, const char *what, int argc, const char **argv,
 	char		 buf[SINK_ERROR_MAX], tmp[64];
 	int		 rc = 0;
 
-	r = redisCommandArgv(k->c, argc, argv, NULL);
-	if (r == NULL) {
+	if (conn_append(k, argc, argv, NULL) == -1 || conn_reply(k, &r) == -1) {
 		snprintf(buf, sizeof(buf), "%s: %s", what,
 		    io_error(k, tmp, sizeof(tmp)));
 		conn_down(k, buf);
@@ -477,21 +514,29 @@ conn_open(struct conn *k, int timeout)
 	struct timeval		 ctv = { timeout < SINK_CONNECT_MAX ? timeout :
 				    SINK_CONNECT_MAX, 0 };
 	const char		*argv[3];
-	char			 db[16];
+	char			 db[16], err[SINK_ERROR_MAX];
 
-	if (sc->socket != NULL)
-		k->c = redisConnectUnixWithTimeout(sc->socket, ctv);
-	else
-		k->c = redisConnectWithTimeout(sc->host, sc->port, ctv);
-	if (k->c == NULL || k->c->err) {
-		snprintf(k->error, sizeof(k->error), "connect to %.80s: %.80s",
-		    sc->url, k->c != NULL ? k->c->errstr : "out of memory");
-		conn_down(k, k->error);
-		return -1;
-	}
 	k->timeout = timeout;
-	if (redisSetTimeout(k->c, tv) != REDIS_OK) {
-		conn_down(k, "cannot set a timeout");
+	if (sc->tls)
+		k->t = sink_tls_connect(sc, (int)ctv.tv_sec, timeout, err,
+		    sizeof(err));
+	else {
+		if (sc->socket != NULL)
+			k->c = redisConnectUnixWithTimeout(sc->socket, ctv);
+		else
+			k->c = redisConnectWithTimeout(sc->host, sc->port, ctv);
+		snprintf(err, sizeof(err), "%s", k->c == NULL ?
+		    "out of memory" : k->c->errstr);
+		if (k->c != NULL && (k->c->err ||
+		    redisSetTimeout(k->c, tv) != REDIS_OK)) {
+			redisFree(k->c);
+			k->c = NULL;
+		}
+	}
+	if (!conn_up(k)) {
+		snprintf(k->error, sizeof(k->error), "connect to %.80s: %.100s",
+		    sc->url, err);
+		conn_down(k, k->error);
 		return -1;
 	}
 	if (sc->password != NULL) {
@@ -526,8 +571,7 @@ sink_close_all(void)
 
 	while ((k = conns) != NULL) {
 		conns = k->next;
-		if (k->c != NULL)
-			redisFree(k->c);
+		conn_close(k);
 		free(k);
 	}
 }
@@ -668,9 +712,9 @@ append(struct conn *k, struct sink_item *it, const char *cmd)
 	len[n++] = 4;
 	argv[n] = it->job->body != NULL ? (const char *)it->job->body : "";
 	len[n++] = it->job->body_len;
-	rc = redisAppendCommandArgv(k->c, n, argv, len);
+	rc = conn_append(k, n, argv, len);
 	words_free(&w);
-	if (rc != REDIS_OK) {
+	if (rc == -1) {
 		snprintf(it->error, sizeof(it->error), "out of memory");
 		return -1;
 	}
@@ -689,14 +733,14 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 	for (i = 0; i < n; i++)
 		if (v[i]->timeout > timeout)
 			timeout = v[i]->timeout;
-	if (k->c == NULL && mono_us() < k->down_until) {
+	if (!conn_up(k) && mono_us() < k->down_until) {
 		for (i = 0; i < n; i++)
 			snprintf(v[i]->error, sizeof(v[i]->error), "%.150s (not "
 			    "connected; next try in %.1f s)", k->error,
 			    (double)(k->down_until - mono_us()) / 1e6);
 		return;
 	}
-	if (k->c == NULL && conn_open(k, timeout) == -1) {
+	if (!conn_up(k) && conn_open(k, timeout) == -1) {
 		for (i = 0; i < n; i++)
 			snprintf(v[i]->error, sizeof(v[i]->error), "%s",
 			    k->error);
@@ -713,10 +757,10 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 			queued[i] = 1;
 			sent++;
 		}
-	for (i = 0; i < n && k->c != NULL; i++) {
+	for (i = 0; i < n && conn_up(k); i++) {
 		if (!queued[i])
 			continue;
-		if (redisGetReply(k->c, (void **)&r) != REDIS_OK) {
+		if (conn_reply(k, &r) == -1) {
 			conn_down(k, io_error(k, tmp, sizeof(tmp)));
 			break;
 		}
@@ -733,10 +777,10 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 		if (queued[i])
 			snprintf(v[i]->error, sizeof(v[i]->error), "%s",
 			    k->error);
-	for (i = 0; i < n && k->c != NULL; i++) {
+	for (i = 0; i < n && conn_up(k); i++) {
 		if (queued[i] != 2 || append(k, v[i], "EVAL") == -1)
 			continue;
-		if (redisGetReply(k->c, (void **)&r) != REDIS_OK) {
+		if (conn_reply(k, &r) == -1) {
 			conn_down(k, io_error(k, tmp, sizeof(tmp)));
 			snprintf(v[i]->error, sizeof(v[i]->error), "%s",
 			    k->error);

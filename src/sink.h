@@ -35,15 +35,20 @@ struct sink_conf {
 	int	 db;		/* SELECT; 0 is the default */
 	char	*user;		/* AUTH user (ACL); NULL: default */
 	char	*password;	/* NULL: no AUTH */
+	bool	 tls;		/* rediss:// */
+	char	*tls_ca_file;	/* NULL: the system's CAs */
+	char	*tls_cert_file;	/* a client certificate, and its key */
+	char	*tls_key_file;
+	char	*tls_server_name; /* NULL: the URL's host */
 	char	*stream;	/* the key, with ${endpoint} in it or not */
 	long	 maxlen;	/* 0: no trimming */
 	bool	 maxlen_exact;	/* "=N"/"N"; default "~N" (approximate) */
 };
 
 /*
- * Parse a redis key's value: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]
- * or unix:PATH[?db=N] (also redis+unix://PATH).  0, or -1 with the
- * reason in err.
+ * Parse a redis key's value: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB],
+ * the same with rediss:// for TLS, or unix:PATH[?db=N] (also
+ * redis+unix://PATH).  0, or -1 with the reason in err.
  */
 int	 sink_conf_url(struct sink_conf *, const char *url, char *err,
 	    size_t errlen);

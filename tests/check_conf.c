@@ -1484,6 +1484,13 @@ START_TEST(test_sink)
 	ck_assert_str_eq(sc->user, "bob");
 	ck_assert_str_eq(sc->password, "pw1");
 	ck_assert_str_eq(sc->url, "redis://bob@h:6379/0");
+	ck_assert(!sc->tls);
+	ck_assert_ptr_nonnull(load("[handler:s]\nredis = rediss://:pw@h:6380\n"
+	    "stream = s\n"));
+	sc = c->handlers[0].sink;
+	ck_assert(sc->tls);
+	ck_assert_int_eq(sc->port, 6380);
+	ck_assert_str_eq(sc->url, "rediss://:***@h:6380/0");
 }
 END_TEST
 
@@ -1510,26 +1517,27 @@ START_TEST(test_sink_errors)
 	    "redis_password_file)", "5: redis: an empty password", NULL);
 	conf_free(c);
 	conf_errors_free(&errs);
-	load("[handler:a]\nredis = rediss://h\nstream = s\n"
-	    "[handler:b]\nredis = http://h\nstream = s\n"
+	load("[handler:b]\nredis = http://h\nstream = s\n"
 	    "[handler:c]\nredis = redis://h:0\nstream = s\n"
 	    "[handler:d]\nredis = redis://h/x\nstream = s\n"
 	    "[handler:e]\nredis = unix:r.sock\nstream = s\n"
 	    "[handler:f]\nredis = redis://h\nstream = a${payload.x}\n"
 	    "[handler:g]\nredis = redis://h\nstream = {a}\n"
-	    "[handler:h]\nredis = redis://h\nstream = s\nmaxlen = ~0\n");
-	expect_errors("2: redis: TLS (rediss://) needs a hiredis built with "
-	    "TLS, which this one is not; reach Redis over a unix socket or a "
-	    "TLS tunnel (stunnel, spiped)",
-	    "5: redis: not redis://HOST[:PORT][/DB] nor unix:PATH: http://h",
-	    "8: redis: not a port: 0",
-	    "11: redis: not a database number: x",
-	    "14: redis: a socket path must be absolute: r.sock",
-	    "18: stream: only ${endpoint} may be substituted, and no other $, "
+	    "[handler:h]\nredis = redis://h\nstream = s\nmaxlen = ~0\n"
+	    "[handler:i]\nredis = rediss://h\nstream = s\n"
+	    "redis_tls_ca_file = relative.pem\n");
+	expect_errors("2: redis: not redis[s]://HOST[:PORT][/DB] nor unix:PATH: "
+	    "http://h",
+	    "5: redis: not a port: 0",
+	    "8: redis: not a database number: x",
+	    "11: redis: a socket path must be absolute: r.sock",
+	    "15: stream: only ${endpoint} may be substituted, and no other $, "
 	    "{ or }: a${payload.x}",
-	    "21: stream: only ${endpoint} may be substituted, and no other $, "
+	    "18: stream: only ${endpoint} may be substituted, and no other $, "
 	    "{ or }: {a}",
-	    "25: maxlen: not ~N, =N or N with N at least 1: 0", NULL);
+	    "22: maxlen: not ~N, =N or N with N at least 1: 0",
+	    "26: redis_tls_ca_file: \"relative.pem\" is not an absolute path",
+	    NULL);
 	conf_free(c);
 	conf_errors_free(&errs);
 }

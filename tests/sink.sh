@@ -10,10 +10,12 @@
 # - once only: a retry after a lost acknowledgement (the entry and its
 #   marker there, the attempt not recorded as done) adds nothing, nor
 #   does the same delivery (dedup key) spooled by a second receiver;
-# - maxlen trims the stream.
+# - maxlen trims the stream;
+# - over TLS, with a client certificate, and refused without it or with
+#   another server name.
 set -u
 . "$(dirname "$0")/lib.sh"
-need redis-server redis-cli jq
+need redis-server redis-cli jq openssl
 
 t_tmpdir
 trap 'redis_stop; rm -rf "$T_DIR"' EXIT
@@ -280,9 +282,67 @@ check "every event of the spool is in the stream" \
     "$(spool_events "$T_DIR/spool7" | jq -r .id | sort | tr '\n' ' ')" \
     "$(ids burst | sort | tr '\n' ' ')"
 
-# 9. What the configuration refuses, before anything runs.
-C6=$(conf 6 "rediss://127.0.0.1")
+# 9. TLS (rediss://): a redis-server that asks for client certificates,
+# with a CA, a server certificate for 127.0.0.1 and a client's, made
+# here.  Delivered with all of them; refused, and saying why, without
+# the client certificate or when the server's name is not the one its
+# certificate has.
+TLSD=$T_DIR/tls
+mkdir -m 0700 "$TLSD"
+cert() {	# NAME SAN: NAME.key and NAME.crt, signed by the CA
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$TLSD/$1.key" -out "$TLSD/$1.csr" -subj "/CN=$1" 2>/dev/null &&
+	printf 'subjectAltName=%s\n' "$2" > "$TLSD/$1.ext" &&
+	openssl x509 -req -in "$TLSD/$1.csr" -CA "$TLSD/ca.crt" -CAkey "$TLSD/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$TLSD/$1.ext" -out "$TLSD/$1.crt" 2>/dev/null
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$TLSD/ca.key" -out "$TLSD/ca.crt" -subj /CN=hookspool-test-ca \
+    -days 2 2>/dev/null && cert server IP:127.0.0.1 && cert client DNS:client ||
+    { echo "openssl could not make the certificates"; exit 99; }
+TPORT=$(free_port)
+redis-server --port 0 --tls-port "$TPORT" --bind 127.0.0.1 \
+    --unixsocket "$T_DIR/redis-tls.sock" --unixsocketperm 700 \
+    --tls-cert-file "$TLSD/server.crt" --tls-key-file "$TLSD/server.key" \
+    --tls-ca-cert-file "$TLSD/ca.crt" --tls-auth-clients yes \
+    --dir "$TLSD" --save '' --appendonly no >> "$T_DIR/redis-tls.log" 2>&1 &
+TLS_PID=$!
+trap 'kill "$TLS_PID" 2>/dev/null; redis_stop; rm -rf "$T_DIR"' EXIT
+RT() { redis-cli -s "$T_DIR/redis-tls.sock" "$@"; }
+wait_for RT ping || { echo "redis-server (TLS) did not start"; cat "$T_DIR/redis-tls.log"; exit 99; }
+C9=$(conf 9 "rediss://127.0.0.1:$TPORT" "redis_tls_ca_file = $TLSD/ca.crt" \
+    "redis_tls_cert_file = $TLSD/client.crt" "redis_tls_key_file = $TLSD/client.key")
+sed -i 's|^stream = .*|stream = tls|; s|^timeout = .*|timeout = 3|' "$C9"
+id10=$(post "$C9" "$T_DIR/b2" t-1)
+wait_expr '[ "$(status_of "$C9" "$id10")" = done ]'
+check "TLS with a client certificate: delivered" done "$(status_of "$C9" "$id10")"
+check "TLS: the entry is there" "$id10" "$(RT --json XRANGE tls - + | jq -r '.[0][1][1]')"
+C10=$(conf 10 "rediss://127.0.0.1:$TPORT" "redis_tls_ca_file = $TLSD/ca.crt")
+sed -i 's|^stream = .*|stream = tls|; s|^timeout = .*|timeout = 3|' "$C10"
+id11=$(post "$C10" "$T_DIR/b2" t-2)
+wait_expr '[ "$(status_of "$C10" "$id11")" = failed ]'
+case $(error_of "$C10" "$id11") in
+*TLS*) ok "TLS without the client certificate Redis asks for: failed, saying TLS" ;;
+*) not_ok "TLS without the client certificate Redis asks for: failed, saying TLS" "$(error_of "$C10" "$id11")" ;;
+esac
+C11=$(conf 11 "rediss://127.0.0.1:$TPORT" "redis_tls_ca_file = $TLSD/ca.crt" \
+    "redis_tls_cert_file = $TLSD/client.crt" "redis_tls_key_file = $TLSD/client.key" \
+    "redis_tls_server_name = redis.example")
+sed -i 's|^stream = .*|stream = tls|; s|^timeout = .*|timeout = 3|' "$C11"
+id12=$(post "$C11" "$T_DIR/b2" t-3)
+wait_expr '[ "$(status_of "$C11" "$id12")" = failed ]'
+case $(error_of "$C11" "$id12") in
+*'certificate of redis.example: hostname mismatch'*) ok "TLS, another server name: the certificate is refused" ;;
+*) not_ok "TLS, another server name: the certificate is refused" "$(error_of "$C11" "$id12")" ;;
+esac
+check "TLS: nothing added by the refused connections" 1 "$(RT XLEN tls)"
+
+# 10. What the configuration refuses, before anything runs.
+C6=$(conf 6 "redis://127.0.0.1" "redis_tls_ca_file = $TLSD/ca.crt")
 $WH_RECEIVE -t -c "$C6" > "$T_DIR/t.out" 2>&1
-check "rediss:// is refused by -t" 1 "$(grep -c 'TLS (rediss://) needs a hiredis built with TLS' "$T_DIR/t.out")"
+check "redis_tls_* without rediss:// is refused by -t" 1 "$(grep -c 'redis_tls_\* keys need a rediss:// URL' "$T_DIR/t.out")"
+C6=$(conf 6 "rediss://127.0.0.1" "redis_tls_cert_file = $TLSD/client.crt")
+$WH_RECEIVE -t -c "$C6" > "$T_DIR/t.out" 2>&1
+check "a client certificate without its key is refused by -t" 1 "$(grep -c 'redis_tls_cert_file and redis_tls_key_file go together' "$T_DIR/t.out")"
 
 t_done
