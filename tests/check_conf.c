@@ -1475,6 +1475,7 @@ START_TEST(test_sink)
 	ck_assert_int_eq(sc->port, 6379);
 	ck_assert_int_eq(sc->maxlen, 0);
 	ck_assert_str_eq(sc->url, "redis://h:6379/0");
+	conf_free(c);
 	/* An ACL user whose password is in a file. */
 	put_file("redis.pass", "pw1\nignored\n", 11, 0600);
 	snprintf(buf, sizeof(buf), "[handler:s]\nredis = redis://bob@h\n"
@@ -1485,6 +1486,7 @@ START_TEST(test_sink)
 	ck_assert_str_eq(sc->password, "pw1");
 	ck_assert_str_eq(sc->url, "redis://bob@h:6379/0");
 	ck_assert(!sc->tls);
+	conf_free(c);
 	ck_assert_ptr_nonnull(load("[handler:s]\nredis = rediss://:pw@h:6380\n"
 	    "stream = s\n"));
 	sc = c->handlers[0].sink;
