@@ -580,7 +580,7 @@ attempt_run(struct spool *sp, const struct conf *conf,
 
 	if (attempt_begin(sp, h, job, attempt, &run) == -1)
 		return ATTEMPT_UNRECORDED;
-	if (h->sink != NULL && !run.permanent) {
+	if (h->sink != NULL) {
 		attempt_sink_item(conf, job, &run, &it);
 		sink_deliver(&it, 1);
 		return attempt_sink_end(sp, conf, job, &run, &it);

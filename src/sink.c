@@ -726,7 +726,7 @@ static void
 deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 {
 	redisReply	*r;
-	size_t		 i, sent = 0;
+	size_t		 i;
 	int		 timeout = 1, *queued;
 	char		 tmp[64];
 
@@ -753,10 +753,7 @@ deliver_conn(struct conn *k, struct sink_item **v, size_t n)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		if (append(k, v[i], NULL) == 0) {
-			queued[i] = 1;
-			sent++;
-		}
+		queued[i] = append(k, v[i], NULL) == 0;
 	for (i = 0; i < n && conn_up(k); i++) {
 		if (!queued[i])
 			continue;

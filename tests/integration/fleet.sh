@@ -313,6 +313,15 @@ settle() {
 	return 1
 }
 
+# shares_checked N: each receiver took events in phase N.
+shares_checked() {
+	local h
+	for h in 1 2 3; do
+		[ "$(host_share "$1" $h)" -gt 0 ] && ok "phase $1: receiver $h took events" ||
+		    not_ok "phase $1: receiver $h took events" "none"
+	done
+}
+
 # report N: the counts of phase N, and its checks.
 report() {
 	local d=$T_DIR/p$1 a s dd
@@ -345,10 +354,7 @@ clients_wait 1
 acked 1
 check "phase 1: every request answered 202" "$(wc -l < "$T_DIR/p1/codes")" \
     "$(wc -l < "$T_DIR/p1/acked")"
-for h in 1 2 3; do
-	[ "$(host_share 1 $h)" -gt 0 ] && ok "phase 1: receiver $h took events" ||
-	    not_ok "phase 1: receiver $h took events" "none"
-done
+shares_checked 1
 settle "$T_DIR/p1/acked"
 report 1
 
@@ -414,10 +420,7 @@ check "phase 3: every request answered 202" "$(wc -l < "$T_DIR/p3/codes")" \
     "$(wc -l < "$T_DIR/p3/acked")"
 [ "$(fails)" -gt "$fails0" ] && ok "phase 3: deliveries failed while Redis was down" ||
     not_ok "phase 3: deliveries failed while Redis was down" "no failed attempt"
-for h in 1 2 3; do
-	[ "$(host_share 3 $h)" -gt 0 ] && ok "phase 3: receiver $h took events" ||
-	    not_ok "phase 3: receiver $h took events" "none"
-done
+shares_checked 3
 settle "$T_DIR/p3/acked"
 report 3
 
