@@ -269,6 +269,21 @@ scan_bad(const struct spool_pos *pos, const char *reason, void *arg)
 	    reason);
 }
 
+/*
+ * The event counts of the scanned segments that fell below low, for the
+ * state file: a later run then need not count them again.
+ */
+static void
+segs_count(struct run *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nsegs; i++)
+		if (r->segs[i].no < r->low && r->segs[i].no != r->newest &&
+		    count_find(r, r->segs[i].no) == NULL)
+			(void)count_add(r, r->segs[i].no, r->segs[i].events);
+}
+
 /* Bring r->segs in line with the directory: segments >= low only. */
 static int
 segs_sync(struct run *r)
@@ -288,10 +303,6 @@ segs_sync(struct run *r)
 		free(nos);
 		return -1;
 	}
-	for (i = 0; i < r->nsegs; i++)
-		if (r->segs[i].no < r->low && r->segs[i].no != r->newest &&
-		    count_find(r, r->segs[i].no) == NULL)
-			(void)count_add(r, r->segs[i].no, r->segs[i].events);
 	for (i = 0; i < n; i++) {
 		if (nos[i] < r->low)
 			continue;
@@ -603,6 +614,7 @@ run_plan(struct run *r)
 		qsort(r->due, r->ndue, sizeof(*r->due), due_cmp);
 	if (r->nbusy > 1)
 		qsort(r->busy, r->nbusy, sizeof(*r->busy), uint_cmp);
+	segs_count(r);
 	r->st->due += r->ndue;
 	r->st->plan_us += mono_us() - t0;
 	return 0;

@@ -82,6 +82,17 @@ check "every flaky handler dead after one attempt" 7 "$(dead_count)"
 wr run --linger 0 --grace 0 2>>"$T_DIR/wr.log"
 check "wh-retry run: the state file moved past them" yes \
 	"$([ "$(sed -n 's/^low //p' "$SPOOL/.wh-retry.state" 2>/dev/null || echo 0)" -gt 1 ] && echo yes)"
+# ... and keeps the event count of each segment it moved past, so that
+# the next run's retention need not read them again.
+low=$(sed -n 's/^low //p' "$SPOOL/.wh-retry.state")
+want=""
+for f in "$SPOOL"/seg-*.jsonl; do
+	no=$(basename "$f" .jsonl); no=$((10#${no#seg-}))
+	[ "$no" -lt "$low" ] || continue
+	want="$want count $no $(grep -c '^{"type":"event",' "$f")"
+done
+check "... with the event count of every segment below it" "$want" \
+	"$(grep '^count ' "$SPOOL/.wh-retry.state" | sort -k2n | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
 
 # --- usage ----------------------------------------------------------------------
 wr retry >/dev/null 2>"$T_DIR/err"; rc=$?
