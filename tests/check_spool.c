@@ -1559,6 +1559,95 @@ START_TEST(test_scan_stop)
 }
 END_TEST
 
+/*
+ * Forward scans read the segment in chunks of 1 MiB: lines that cross a
+ * chunk's end, a line longer than the buffer, a needle found past the
+ * first chunk, a start offset and a torn tail all come out as in one
+ * piece.
+ */
+START_TEST(test_scan_chunks)
+{
+	char		*dir = tmpdir_spool(), *data, *p;
+	const size_t	 big = 2621440 + 7, small = 300000;
+	size_t		 len, i, off[12];
+	struct seen	 s;
+
+	len = 12 * small + big + 64;
+	data = malloc(len);
+	ck_assert_ptr_nonnull(data);
+	p = data;
+	for (i = 0; i < 12; i++) {
+		off[i] = (size_t)(p - data);
+		if (i == 5) {		/* longer than two chunks */
+			memset(p, 'b', big);
+			memcpy(p, "{\"big\":\"", 8);
+			p += big;
+		} else {
+			memset(p, 'x', small);
+			p[0] = '{';
+			p[1] = (char)('a' + i);
+			p += small;
+		}
+		*p++ = '\n';
+	}
+	memcpy(p, "{\"torn", 6);
+	p += 6;
+	len = (size_t)(p - data);
+	file_write(dir, SEG1, data, len);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan(dir, 0, seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 12);
+	for (i = 0; i < 12; i++) {
+		ck_assert_int_eq(s.lines[i].offset, (off_t)off[i]);
+		ck_assert_uint_eq(s.lines[i].len, i == 5 ? big : small);
+		ck_assert_mem_eq(s.lines[i].text, data + off[i],
+		    s.lines[i].len);
+	}
+	ck_assert_uint_eq(s.nbad, 1);
+	ck_assert_int_eq(s.bad[0].offset, (off_t)(len - 6));
+	ck_assert_str_eq(s.bad[0].reason, "torn line (no newline at the end)");
+	seen_free(&s);
+
+	/* From the start of line 7, only the lines with "{h" or "{j". */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)off[7], 0, "{h",
+	    seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 1);
+	ck_assert_int_eq(s.lines[0].offset, (off_t)off[7]);
+	ck_assert_uint_eq(s.nbad, 0);
+	seen_free(&s);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)off[6], 0, "{j",
+	    seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 1);
+	ck_assert_int_eq(s.lines[0].offset, (off_t)off[9]);
+	seen_free(&s);
+	/* A needle only in the big line, and one only in the torn tail. */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan_segment(dir, 1, 0, 0, "{\"big",
+	    seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 1);
+	ck_assert_uint_eq(s.lines[0].len, big);
+	ck_assert_uint_eq(s.nbad, 0);
+	seen_free(&s);
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan_segment(dir, 1, 0, 0, "torn",
+	    seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines, 0);
+	ck_assert_uint_eq(s.nbad, 1);
+	ck_assert_int_eq(s.bad[0].offset, (off_t)(len - 6));
+	seen_free(&s);
+	/* From the end: nothing. */
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)len, 0, NULL,
+	    seen_line, seen_bad, &s), 0);
+	ck_assert_uint_eq(s.nlines + s.nbad, 0);
+	free(data);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* Finding an event. */
 
 START_TEST(test_find_event)
@@ -1656,6 +1745,7 @@ spool_suite(void)
 	tcase_add_test(tc, test_json_depth);
 	tcase_add_test(tc, test_lines_not_records);
 	tcase_add_test(tc, test_scan_stop);
+	tcase_add_test(tc, test_scan_chunks);
 	tcase_add_test(tc, test_find_event);
 	suite_add_tcase(s, tc);
 	return s;
