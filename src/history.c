@@ -2,15 +2,17 @@
  * history: fold spool records into the state of each event.  The fold
  * is order-free: for each (event, handler) the record that wins is the
  * one with the highest attempt number, an outcome beating its own
- * "running".  Record lines are not parsed into trees: the top-level
- * members wanted are located by skipping over values (strings with
- * memchr), and only small values are decoded; a value that needs more
- * (an escape) is handed to jansson.  Malformed lines are skipped.
+ * "running".  Record lines are not parsed into trees: one walk per line
+ * locates the top-level members wanted by skipping over values (strings
+ * with memchr) and stops once it has them; only small values are
+ * decoded, and a value that needs more (an escape) is handed to
+ * jansson.  Malformed lines are skipped.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,16 +46,67 @@ struct span {
 	size_t		 n;
 };
 
-/* A member name and its length. */
-struct key {
+/*
+ * The top-level members any record may have that a reader needs.  A walk
+ * goes through a line once, left to right, and stops as soon as it has
+ * what was asked for; asking for more later goes on from there.
+ */
+enum {
+	K_TYPE, K_ID,
+	/* attempt records */
+	K_HANDLER, K_ATTEMPT, K_STATE, K_STARTED, K_ENDED, K_TIMEOUT,
+	K_EXIT, K_SIGNAL, K_TIMED_OUT, K_NEXT, K_ERROR, K_SEGMENT, K_OFFSET,
+	/* event records */
+	K_RECEIVED, K_ENDPOINT, K_PATH, K_HANDLERS, K_REPLAY,
+	K_N
+};
+#define K(k)	(UINT32_C(1) << (k))
+
+static const struct key {
 	const char	*s;
 	size_t		 n;
+} keys[K_N] = {
+#define KEY(k, s)	[k] = { s, sizeof(s) - 1 }
+	KEY(K_TYPE, "type"), KEY(K_ID, "id"),
+	KEY(K_HANDLER, "handler"), KEY(K_ATTEMPT, "attempt"),
+	KEY(K_STATE, "state"), KEY(K_STARTED, "started_at"),
+	KEY(K_ENDED, "ended_at"), KEY(K_TIMEOUT, "timeout"),
+	KEY(K_EXIT, "exit_status"), KEY(K_SIGNAL, "signal"),
+	KEY(K_TIMED_OUT, "timed_out"), KEY(K_NEXT, "next_at"),
+	KEY(K_ERROR, "error"), KEY(K_SEGMENT, "segment"),
+	KEY(K_OFFSET, "offset"),
+	KEY(K_RECEIVED, "received_at"), KEY(K_ENDPOINT, "endpoint"),
+	KEY(K_PATH, "path"), KEY(K_HANDLERS, "handlers"),
+	KEY(K_REPLAY, "replay_of")
+#undef KEY
 };
-#define KEY(s)	{ s, sizeof(s) - 1 }
+
+/* The keys of each length, so that a member is compared with few. */
+static const uint32_t by_len[12] = {
+	[2] = K(K_ID),
+	[4] = K(K_TYPE) | K(K_PATH),
+	[5] = K(K_STATE) | K(K_ERROR),
+	[6] = K(K_SIGNAL) | K(K_OFFSET),
+	[7] = K(K_HANDLER) | K(K_ATTEMPT) | K(K_TIMEOUT) | K(K_NEXT) |
+	    K(K_SEGMENT),
+	[8] = K(K_ENDED) | K(K_ENDPOINT) | K(K_HANDLERS),
+	[9] = K(K_TIMED_OUT) | K(K_REPLAY),
+	[10] = K(K_STARTED),
+	[11] = K(K_EXIT) | K(K_RECEIVED)
+};
+
+struct walk {
+	const char	*p, *end;	/* the next member; p NULL: no more */
+	int		 bad;		/* not an object we can walk */
+	uint32_t	 found;
+	struct span	 v[K_N];	/* raw values; p NULL: not (yet) seen */
+};
 
 static const char *
 skip_ws(const char *p, const char *end)
 {
+	if (p < end && (unsigned char)*p > ' ')
+		return p;		/* as in every record we write */
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 		p++;
 	return p;
@@ -116,54 +169,74 @@ skip_value(const char *p, const char *end)
 	return p;
 }
 
+static void
+walk_start(struct walk *w, const char *line, size_t len)
+{
+	const char	*end = line + len, *p;
+
+	memset(w, 0, sizeof(*w));
+	w->end = end;
+	p = skip_ws(line, end);
+	if (p >= end || *p != '{') {
+		w->bad = 1;
+		return;
+	}
+	p = skip_ws(p + 1, end);
+	w->p = p < end && *p == '}' ? NULL : p;
+}
+
 /*
- * The raw values of the top-level members named in keys (no escapes in
- * the names), into vals; a member not there has a NULL span.  -1 if the
- * line is not an object we can walk.
+ * Walk on until every member in need was seen or the object ends (the
+ * first of a name counts); -1 if the line is not an object we can walk
+ * (no escapes in the names).
  */
 static int
-members(const char *line, size_t len, const struct key *keys, size_t nkeys,
-    struct span *vals)
+walk_to(struct walk *w, uint32_t need)
 {
-	const char	*p = line, *end = line + len, *k, *v;
-	size_t		 i, klen, found = 0;
+	const char	*p = w->p, *end = w->end, *k, *v;
+	size_t		 klen;
+	uint32_t	 m;
+	int		 i;
 
-	memset(vals, 0, nkeys * sizeof(*vals));
-	p = skip_ws(p, end);
-	if (p >= end || *p != '{')
+	if (w->bad)
 		return -1;
-	p = skip_ws(p + 1, end);
-	if (p < end && *p == '}')
-		return 0;
-	for (;;) {
+	while (p != NULL && (w->found & need) != need) {
 		if (p >= end || *p != '"')
-			return -1;
+			goto bad;
 		k = p + 1;
 		if ((p = skip_string(p, end)) == NULL)
-			return -1;
+			goto bad;
 		klen = (size_t)(p - 1 - k);
 		p = skip_ws(p, end);
 		if (p >= end || *p != ':')
-			return -1;
+			goto bad;
 		v = skip_ws(p + 1, end);
 		if ((p = skip_value(v, end)) == NULL)
-			return -1;
-		for (i = 0; i < nkeys; i++)
-			if (vals[i].p == NULL && keys[i].n == klen &&
-			    memcmp(keys[i].s, k, klen) == 0) {
-				vals[i].p = v;
-				vals[i].n = (size_t)(p - v);
-				found++;
+			goto bad;
+		for (m = klen < 12 ? by_len[klen] : 0; m != 0; m &= m - 1) {
+			i = __builtin_ctz(m);
+			if (memcmp(keys[i].s, k, klen) != 0)
+				continue;
+			if (!(w->found & K(i))) {
+				w->v[i].p = v;
+				w->v[i].n = (size_t)(p - v);
+				w->found |= K(i);
 			}
-		if (found == nkeys)
-			return 0;	/* the rest is not looked at */
+			break;
+		}
 		p = skip_ws(p, end);
 		if (p < end && *p == '}')
-			return 0;
-		if (p >= end || *p != ',')
-			return -1;
-		p = skip_ws(p + 1, end);
+			p = NULL;
+		else if (p >= end || *p != ',')
+			goto bad;
+		else
+			p = skip_ws(p + 1, end);
 	}
+	w->p = p;
+	return 0;
+bad:
+	w->bad = 1;
+	return -1;
 }
 
 /* Decoding small values. */
@@ -239,11 +312,21 @@ hash_mem(const char *s, size_t n)
 	return h;
 }
 
-/* Of an event id (EVENT_ID_LEN bytes). */
+/*
+ * Of an event id (EVENT_ID_LEN bytes): its last 16 characters, where a
+ * UUIDv7 keeps its random bits, folded in two multiplications (this
+ * runs for every record a scan reads).
+ */
 static size_t
 hash_id(const char *id)
 {
-	return hash_mem(id, EVENT_ID_LEN);
+	uint64_t	a, b, h;
+
+	memcpy(&a, id + EVENT_ID_LEN - 16, sizeof(a));
+	memcpy(&b, id + EVENT_ID_LEN - 8, sizeof(b));
+	h = (a * UINT64_C(0x9e3779b97f4a7c15) ^ b) *
+	    UINT64_C(0xff51afd7ed558ccd);
+	return (size_t)(h ^ (h >> 32));
 }
 
 #define STR_BUCKETS	256
@@ -460,12 +543,6 @@ handler_get(struct history_event *ev, const char *name)
 
 /* Folding an event record. */
 
-enum { E_RECEIVED, E_ENDPOINT, E_PATH, E_HANDLERS, E_REPLAY, E_N };
-static const struct key event_keys[E_N] = {
-	KEY("received_at"), KEY("endpoint"), KEY("path"), KEY("handlers"),
-	KEY("replay_of")
-};
-
 static const char *
 mem_rfind(const char *hay, size_t n, const char *needle, size_t len)
 {
@@ -487,12 +564,12 @@ mem_rfind(const char *hay, size_t n, const char *needle, size_t len)
  * the caller walks it all.
  */
 static int
-ev_tail(const char *line, size_t len, struct span *handlers,
-    struct span *replay)
+ev_tail(const char *line, size_t len, struct walk *w)
 {
 	static const char	 key[] = ",\"handlers\":[", rkey[] =
 	    ",\"replay_of\":";
 	const char		*p, *end = line + len, *q;
+	struct span		 h, r, *handlers = &h, *replay = &r;
 
 	if (len < 64 || end[-1] != '}')
 		return 0;
@@ -510,19 +587,30 @@ ev_tail(const char *line, size_t len, struct span *handlers,
 		return 0;
 	replay->p = q + sizeof(rkey) - 1;
 	replay->n = (size_t)(end - 1 - replay->p);
-	return span_is(replay, "null") || (replay->n == EVENT_ID_LEN + 2 &&
-	    replay->p[0] == '"' && replay->p[replay->n - 1] == '"');
+	if (!span_is(replay, "null") && !(replay->n == EVENT_ID_LEN + 2 &&
+	    replay->p[0] == '"' && replay->p[replay->n - 1] == '"'))
+		return 0;
+	w->v[K_HANDLERS] = h;
+	w->v[K_REPLAY] = r;
+	w->found |= K(K_HANDLERS) | K(K_REPLAY);
+	return 1;
 }
 
-/* The members of an event line, the fast way when it has our layout. */
+/*
+ * The members of an event line, the fast way when it has our layout;
+ * w has walked past the id.
+ */
 static int
-ev_members(const char *line, size_t len, struct span *v)
+ev_members(const char *line, size_t len, struct walk *w)
 {
-	if (ev_tail(line, len, &v[E_HANDLERS], &v[E_REPLAY]) &&
-	    members(line, len, event_keys, E_PATH + 1, v) == 0 &&
-	    v[E_PATH].p != NULL)
+	const uint32_t	head = K(K_RECEIVED) | K(K_ENDPOINT) | K(K_PATH);
+	struct walk	save = *w;
+
+	if (ev_tail(line, len, w) && walk_to(w, head) == 0 &&
+	    w->v[K_PATH].p != NULL)
 		return 0;
-	return members(line, len, event_keys, E_N, v);
+	*w = save;
+	return walk_to(w, head | K(K_HANDLERS) | K(K_REPLAY));
 }
 
 /* Each string of a JSON array of strings, as listed handlers. */
@@ -561,12 +649,13 @@ ev_handlers(struct history *hi, struct history_event *ev,
 
 static int
 fold_event(struct history *hi, const char *id, const char *line, size_t len,
-    unsigned segment, int64_t offset, struct history_event **evp)
+    struct walk *w, unsigned segment, int64_t offset,
+    struct history_event **evp)
 {
 	struct history_event	*ev;
-	struct span		 v[E_N];
+	const struct span	*v = w->v;
 
-	if (ev_members(line, len, v) == -1)
+	if (ev_members(line, len, w) == -1)
 		return HISTORY_OTHER;
 	if ((ev = history_get(hi, id)) == NULL &&
 	    (ev = ev_add(hi, id)) == NULL)
@@ -575,17 +664,17 @@ fold_event(struct history *hi, const char *id, const char *line, size_t len,
 		goto out;
 	ev->has_event = 1;
 	ev->anchor = segment;
-	ev->received_us = span_time(&v[E_RECEIVED]);
-	ev->endpoint = intern_span(hi, &v[E_ENDPOINT]);
-	ev->path = intern_span(hi, &v[E_PATH]);
-	ev->replay = v[E_REPLAY].p != NULL && !span_is(&v[E_REPLAY], "null");
-	if (ev->replay && v[E_REPLAY].n == EVENT_ID_LEN + 2) {
-		memcpy(ev->replay_of, v[E_REPLAY].p + 1, EVENT_ID_LEN);
+	ev->received_us = span_time(&v[K_RECEIVED]);
+	ev->endpoint = intern_span(hi, &v[K_ENDPOINT]);
+	ev->path = intern_span(hi, &v[K_PATH]);
+	ev->replay = v[K_REPLAY].p != NULL && !span_is(&v[K_REPLAY], "null");
+	if (ev->replay && v[K_REPLAY].n == EVENT_ID_LEN + 2) {
+		memcpy(ev->replay_of, v[K_REPLAY].p + 1, EVENT_ID_LEN);
 		ev->replay_of[EVENT_ID_LEN] = '\0';
 	}
 	ev->segment = segment;
 	ev->offset = offset;
-	if (ev_handlers(hi, ev, &v[E_HANDLERS]) == -1)
+	if (ev_handlers(hi, ev, &v[K_HANDLERS]) == -1)
 		return -1;
 	if ((hi->flags & HISTORY_SETTLED_DROP) && history_settled(ev)) {
 		ev_remove(hi, ev);
@@ -599,15 +688,10 @@ out:
 
 /* Folding an attempt record. */
 
-enum { A_HANDLER, A_ATTEMPT, A_STATE, A_STARTED, A_ENDED, A_TIMEOUT,
-    A_EXIT, A_SIGNAL, A_TIMED_OUT, A_NEXT, A_ERROR, A_SEGMENT, A_OFFSET,
-    A_N };
-static const struct key attempt_keys[A_N] = {
-	KEY("handler"), KEY("attempt"), KEY("state"), KEY("started_at"),
-	KEY("ended_at"), KEY("timeout"), KEY("exit_status"), KEY("signal"),
-	KEY("timed_out"), KEY("next_at"), KEY("error"), KEY("segment"),
-	KEY("offset")
-};
+#define A_HEAD	(K(K_HANDLER) | K(K_ATTEMPT) | K(K_STATE))
+#define A_ALL	(A_HEAD | K(K_STARTED) | K(K_ENDED) | K(K_TIMEOUT) | \
+    K(K_EXIT) | K(K_SIGNAL) | K(K_TIMED_OUT) | K(K_NEXT) | K(K_ERROR) | \
+    K(K_SEGMENT) | K(K_OFFSET))
 
 static enum history_state
 state_parse(const struct span *v)
@@ -644,20 +728,20 @@ supersedes(const struct history_handler *h, long number,
 }
 
 /*
- * How many of attempt_keys a record of state st needs read.  Keeping only
- * what may need work, "done" needs nothing more, "running" its start and
- * timeout; everything else needs them all.
+ * The members a record of state st needs read.  Keeping only what may
+ * need work, "done" needs nothing more, "running" its start and timeout;
+ * everything else needs them all.
  */
-static size_t
+static uint32_t
 keys_needed(const struct history *hi, enum history_state st)
 {
 	if (!(hi->flags & HISTORY_SETTLED_DROP))
-		return A_N;
+		return A_ALL;
 	if (st == HS_DONE || st == HS_UNREADABLE)
-		return A_STATE + 1;
+		return A_HEAD;
 	if (st == HS_RUNNING)
-		return A_TIMEOUT + 1;
-	return A_N;
+		return A_HEAD | K(K_STARTED) | K(K_TIMEOUT);
+	return A_ALL;
 }
 
 /*
@@ -672,8 +756,8 @@ ev_resume(struct history *hi, const char *id, const struct span *v,
 	struct history_event	*ev;
 	long			 seg, off;
 
-	seg = span_long(&v[A_SEGMENT], -1);
-	off = span_long(&v[A_OFFSET], -1);
+	seg = span_long(&v[K_SEGMENT], -1);
+	off = span_long(&v[K_OFFSET], -1);
 	if (seg < 0 || seg > (long)UINT_MAX || off < 0)
 		return NULL;
 	if ((ev = ev_add(hi, id)) == NULL)
@@ -687,58 +771,57 @@ ev_resume(struct history *hi, const char *id, const struct span *v,
 
 static int
 fold_attempt(struct history *hi, const char *id, const char *line,
-    size_t len, unsigned segment, struct history_event **evp)
+    size_t len, struct walk *w, unsigned segment, struct history_event **evp)
 {
 	struct history_event	*ev;
 	struct history_handler	*h;
-	struct span		 v[A_N];
+	const struct span	*v = w->v;
 	enum history_state	 st;
 	const char		*name;
 	long			 number;
 
-	memset(v, 0, sizeof(v));
 	ev = history_get(hi, id);
 	/* First what decides whether the record counts: the walk stops
 	 * after "state", early in the line. */
 	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP) &&
 	    (len < 40 || memmem(line, len, "\"state\":\"retry\"", 15) == NULL))
 		goto out;		/* settled, or from before the scan */
-	if (members(line, len, attempt_keys, A_STATE + 1, v) == -1)
+	if (walk_to(w, A_HEAD) == -1)
 		return HISTORY_OTHER;
-	number = span_long(&v[A_ATTEMPT], 0);
-	st = state_parse(&v[A_STATE]);
+	number = span_long(&v[K_ATTEMPT], 0);
+	st = state_parse(&v[K_STATE]);
 	if (number < 1 || number > 1000000 || st == HS_NONE)
 		return HISTORY_OTHER;
 	if (ev == NULL && (hi->flags & HISTORY_SETTLED_DROP)) {
 		if (st != HS_RETRY)
 			goto out;
-		if (members(line, len, attempt_keys, A_N, v) == -1)
+		if (walk_to(w, A_ALL) == -1)
 			return HISTORY_OTHER;
 		if ((ev = ev_resume(hi, id, v, segment)) == NULL)
 			return errno == ENOMEM ? -1 : HISTORY_OTHER;
 	} else if (ev == NULL && (ev = ev_add(hi, id)) == NULL)
 		return -1;
-	name = intern_span(hi, &v[A_HANDLER]);
+	name = intern_span(hi, &v[K_HANDLER]);
 	if (name == NULL)
 		return HISTORY_OTHER;
 	if ((h = handler_get(ev, name)) == NULL)
 		return -1;
 	if (!supersedes(h, number, st))
 		goto out;
-	if (members(line, len, attempt_keys, keys_needed(hi, st), v) == -1)
+	if (walk_to(w, keys_needed(hi, st)) == -1)
 		return HISTORY_OTHER;
 	if (st == HS_RETRY)
 		h->listed = 1;
 	h->attempts = (int)number;
 	h->state = st;
-	h->started_us = span_time(&v[A_STARTED]);
-	h->ended_us = span_time(&v[A_ENDED]);
-	h->next_us = span_time(&v[A_NEXT]);
-	h->timeout = (int)span_long(&v[A_TIMEOUT], 0);
-	h->exit_status = (int)span_long(&v[A_EXIT], -1);
-	h->signal = (int)span_long(&v[A_SIGNAL], 0);
-	h->timed_out = span_is(&v[A_TIMED_OUT], "true");
-	h->error = intern_span(hi, &v[A_ERROR]);
+	h->started_us = span_time(&v[K_STARTED]);
+	h->ended_us = span_time(&v[K_ENDED]);
+	h->next_us = span_time(&v[K_NEXT]);
+	h->timeout = (int)span_long(&v[K_TIMEOUT], 0);
+	h->exit_status = (int)span_long(&v[K_EXIT], -1);
+	h->signal = (int)span_long(&v[K_SIGNAL], 0);
+	h->timed_out = span_is(&v[K_TIMED_OUT], "true");
+	h->error = intern_span(hi, &v[K_ERROR]);
 	if ((hi->flags & HISTORY_SETTLED_DROP) && ev->has_event &&
 	    history_settled(ev)) {
 		ev_remove(hi, ev);
@@ -754,44 +837,44 @@ out:
 static int
 id_valid(const char *id)
 {
-	unsigned	bad = 0, c;
-	size_t		i;
+	static const unsigned char	hex[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+		['f'] = 1
+	};
+	const unsigned char	*u = (const unsigned char *)id;
+	unsigned		 ok = 1;
+	size_t			 i;
 
-	for (i = 0; i < EVENT_ID_LEN; i++) {
-		c = (unsigned char)id[i];
-		bad |= (c - '0' > 9u) & (c - 'a' > 5u) &
-		    !(c == '-' && (i == 8 || i == 13 || i == 18 || i == 23));
-	}
-	return !bad && id[8] == '-' && id[13] == '-' && id[18] == '-' &&
-	    id[23] == '-';
+	for (i = 0; i < EVENT_ID_LEN; i++)
+		ok &= (i == 8 || i == 13 || i == 18 || i == 23) ?
+		    u[i] == '-' : hex[u[i]];
+	return (int)ok;
 }
-
-enum { R_TYPE, R_ID, R_N };
-static const struct key record_keys[R_N] = {
-	KEY("type"), KEY("id")
-};
 
 int
 history_add(struct history *hi, const char *line, size_t len,
     unsigned segment, int64_t offset, struct history_event **evp)
 {
-	struct span	v[R_N];
+	struct walk	w;
 	char		id[EVENT_ID_LEN + 1];
 
 	if (evp != NULL)
 		*evp = NULL;
 	/* type and id come first in every record we write. */
-	if (members(line, len, record_keys, R_N, v) == -1 ||
-	    v[R_ID].p == NULL || v[R_ID].n != EVENT_ID_LEN + 2)
+	walk_start(&w, line, len);
+	if (walk_to(&w, K(K_TYPE) | K(K_ID)) == -1 || w.v[K_ID].p == NULL ||
+	    w.v[K_ID].n != EVENT_ID_LEN + 2)
 		return HISTORY_OTHER;
-	memcpy(id, v[R_ID].p + 1, EVENT_ID_LEN);
+	memcpy(id, w.v[K_ID].p + 1, EVENT_ID_LEN);
 	id[EVENT_ID_LEN] = '\0';
 	if (!id_valid(id))
 		return HISTORY_OTHER;
-	if (span_is(&v[R_TYPE], "\"event\""))
-		return fold_event(hi, id, line, len, segment, offset, evp);
-	if (span_is(&v[R_TYPE], "\"attempt\""))
-		return fold_attempt(hi, id, line, len, segment, evp);
+	if (span_is(&w.v[K_TYPE], "\"event\""))
+		return fold_event(hi, id, line, len, &w, segment, offset, evp);
+	if (span_is(&w.v[K_TYPE], "\"attempt\""))
+		return fold_attempt(hi, id, line, len, &w, segment, evp);
 	return HISTORY_OTHER;
 }
 
@@ -938,22 +1021,20 @@ history_forget(struct history *hi, struct history_event *ev)
 	ev_remove(hi, ev);
 }
 
-enum { T_TYPE, T_RECEIVED, T_STARTED, T_N };
-static const struct key time_keys[T_N] = {
-	KEY("type"), KEY("received_at"), KEY("started_at")
-};
-
 int
 history_record_time(const char *line, size_t len, int64_t *us)
 {
-	struct span	v[T_N];
+	struct walk	w;
 
-	if (members(line, len, time_keys, T_N, v) == -1)
+	walk_start(&w, line, len);
+	if (walk_to(&w, K(K_TYPE)) == -1)
 		return -1;
-	if (span_is(&v[T_TYPE], "\"event\""))
-		*us = span_time(&v[T_RECEIVED]);
-	else if (span_is(&v[T_TYPE], "\"attempt\""))
-		*us = span_time(&v[T_STARTED]);
+	if (span_is(&w.v[K_TYPE], "\"event\"") &&
+	    walk_to(&w, K(K_RECEIVED)) == 0)
+		*us = span_time(&w.v[K_RECEIVED]);
+	else if (span_is(&w.v[K_TYPE], "\"attempt\"") &&
+	    walk_to(&w, K(K_STARTED)) == 0)
+		*us = span_time(&w.v[K_STARTED]);
 	else
 		return -1;
 	return *us == 0 ? -1 : 0;
