@@ -6,7 +6,8 @@
  * - event_id_new() ids are strictly increasing within one process.
  * - event_id_valid() takes only the canonical lowercase form, so ids
  *   compare with strcmp() in the order they were made.
- * The only I/O is getrandom(2) in event_id_new().
+ * The only I/O is getrandom(2) (and one page mapped for its pool) in
+ * event_id_new().
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "event.h"
@@ -49,7 +51,7 @@ event_id_format(char out[EVENT_ID_LEN + 1], int64_t unix_ms,
 }
 
 static int
-random_bytes(unsigned char *buf, size_t n)
+getrandom_all(unsigned char *buf, size_t n)
 {
 	ssize_t	r;
 
@@ -62,6 +64,52 @@ random_bytes(unsigned char *buf, size_t n)
 		buf += r;
 		n -= (size_t)r;
 	}
+	return 0;
+}
+
+/*
+ * Random bytes come from a pool that one getrandom(2) fills for about
+ * 400 ids, so that an id costs no system call.  The pool's page is
+ * wiped in a forked child (MADV_WIPEONFORK), which then fills its own:
+ * two processes never hand out the same bytes.  Where the kernel cannot
+ * (before Linux 4.14), every id asks it.
+ */
+#define POOL_PAGE	4096
+
+struct pool {
+	size_t		left;		/* unused, at the end of b */
+	unsigned char	b[POOL_PAGE - sizeof(size_t)];
+};
+
+static struct pool	*pool;
+static int		 pool_none;
+
+static int
+random_bytes(unsigned char *buf, size_t n)
+{
+	void	*p;
+
+	if (pool == NULL && !pool_none) {
+		p = mmap(NULL, POOL_PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED &&
+		    madvise(p, POOL_PAGE, MADV_WIPEONFORK) == 0)
+			pool = p;
+		else {
+			if (p != MAP_FAILED)
+				(void)munmap(p, POOL_PAGE);
+			pool_none = 1;
+		}
+	}
+	if (pool == NULL || n > sizeof(pool->b))
+		return getrandom_all(buf, n);
+	if (pool->left < n) {
+		if (getrandom_all(pool->b, sizeof(pool->b)) == -1)
+			return -1;
+		pool->left = sizeof(pool->b);
+	}
+	memcpy(buf, pool->b + sizeof(pool->b) - pool->left, n);
+	pool->left -= n;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,33 @@ log_reopen(void)
 	}
 }
 
+/*
+ * The pid for log lines, asked once per process: getpid(2) is a system
+ * call, and a busy worker logs every request.  A forked child asks
+ * again (pthread_atfork clears it).
+ */
+static pid_t	log_pid;
+
+static void
+log_forked(void)
+{
+	log_pid = 0;
+}
+
+static int
+log_getpid(void)
+{
+	static int	registered;
+
+	if (!registered) {
+		(void)pthread_atfork(NULL, NULL, log_forked);
+		registered = 1;
+	}
+	if (log_pid == 0)
+		log_pid = getpid();
+	return (int)log_pid;
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *errstr)
 {
@@ -49,10 +77,10 @@ vlog(int pri, const char *fmt, va_list ap, const char *errstr)
 		return;
 	}
 	if (errstr != NULL)
-		fprintf(stderr, "%s[%d]: %s: %s\n", log_name, (int)getpid(),
+		fprintf(stderr, "%s[%d]: %s: %s\n", log_name, log_getpid(),
 		    msg, errstr);
 	else
-		fprintf(stderr, "%s[%d]: %s\n", log_name, (int)getpid(), msg);
+		fprintf(stderr, "%s[%d]: %s\n", log_name, log_getpid(), msg);
 }
 
 void

@@ -62,6 +62,8 @@ struct spool {
 	struct sync_page *syncpg;	/* and its page, mapped shared */
 	unsigned	 last_segno;	/* where the last append went */
 	off_t		 last_offset;
+	off_t		 last_end;	/* and where it ended */
+	ino_t		 last_ino;
 	int		 defer;		/* spool_set_deferred() */
 	off_t		 owed;		/* unsynced end of segfd; 0: none */
 	int		 owed_err;	/* errno of an owed sync that failed */
@@ -245,6 +247,7 @@ write_all(int fd, const char *buf, size_t len)
 /*
  * With the lock held: if the segment does not end in a newline (a torn
  * line left by a crash), write one, so the next record starts a line.
+ * 1 if it did, 0 if none was needed, -1.
  */
 static int
 seg_fence(int fd, off_t size)
@@ -262,7 +265,7 @@ seg_fence(int fd, off_t size)
 	}
 	if (last == '\n')
 		return 0;
-	return write_all(fd, "\n", 1);
+	return write_all(fd, "\n", 1) == -1 ? -1 : 1;
 }
 
 static long
@@ -557,16 +560,21 @@ seg_lock(struct spool *sp, off_t *size)
 /*
  * With the lock held and the file size known: fence, write the record,
  * and on any failure cut the file back to size so that no partial line
- * is left behind.
+ * is left behind.  A segment whose last bytes are our own last record
+ * (clean) ends in a newline and needs no look.  Under the lock nobody
+ * else writes, so O_APPEND puts the record at size.
  */
 static int
-seg_write(int fd, off_t size, const char *rec, size_t len, off_t *end)
+seg_write(int fd, off_t size, int clean, const char *rec, size_t len,
+    off_t *end)
 {
-	int	save;
+	int	fenced = 0, save;
 
 	*end = -1;
-	if (seg_fence(fd, size) == 0 && write_all(fd, rec, len) == 0)
-		*end = lseek(fd, 0, SEEK_CUR);	/* O_APPEND: our record's end */
+	if (!clean)
+		fenced = seg_fence(fd, size);
+	if (fenced != -1 && write_all(fd, rec, len) == 0)
+		*end = size + fenced + (off_t)len;
 	if (*end == -1) {
 		save = errno;
 		if (ftruncate(fd, size) == -1) {
@@ -734,12 +742,17 @@ append_lines(struct spool *sp, const char *rec, size_t len)
 		return -1;
 	if (seg_lock(sp, &size) == -1)
 		return -1;
-	r = seg_write(sp->segfd, size, rec, len, &end);
+	/* Nobody wrote since our last record: no torn line to fence. */
+	r = seg_write(sp->segfd, size, sp->last_segno == sp->segno &&
+	    sp->last_ino == sp->segino && sp->last_end == size && size > 0,
+	    rec, len, &end);
 	unlock_fd(sp->segfd);
 	if (r == -1)
 		return -1;
 	sp->last_segno = sp->segno;
 	sp->last_offset = end - (off_t)len;
+	sp->last_end = end;
+	sp->last_ino = sp->segino;
 	if (sp->fsync != FSYNC_ALWAYS)
 		return 0;
 	if (sp->defer) {

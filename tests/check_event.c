@@ -4,8 +4,11 @@
  */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 
@@ -97,6 +100,43 @@ START_TEST(test_id_new_timestamp)
 }
 END_TEST
 
+/*
+ * Random bytes come from a pool: a forked child must not hand out the
+ * bytes its parent will (two workers, one id).  The last 8 hex digits
+ * of an id are fresh random bytes.
+ */
+START_TEST(test_id_random_after_fork)
+{
+	char	parent[EVENT_ID_LEN + 1], child[EVENT_ID_LEN + 1];
+	int	fds[2], status, i;
+	pid_t	pid;
+
+	ck_assert_int_eq(event_id_new(parent, 1000000), 0);
+	for (i = 0; i < 50; i++) {
+		ck_assert_int_eq(pipe(fds), 0);
+		pid = fork();
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0) {
+			close(fds[0]);
+			if (event_id_new(child, 2000000) != 0 ||
+			    write(fds[1], child, EVENT_ID_LEN) != EVENT_ID_LEN)
+				_exit(1);
+			_exit(0);
+		}
+		close(fds[1]);
+		memset(child, 0, sizeof(child));
+		ck_assert_int_eq(read(fds[0], child, EVENT_ID_LEN),
+		    EVENT_ID_LEN);
+		close(fds[0]);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		ck_assert_int_eq(event_id_new(parent, 2000000), 0);
+		ck_assert_msg(strcmp(parent + EVENT_ID_LEN - 8,
+		    child + EVENT_ID_LEN - 8) != 0, "%s and %s", parent, child);
+	}
+}
+END_TEST
+
 START_TEST(test_id_valid)
 {
 	ck_assert(event_id_valid("017f22e2-79b0-7cc3-98c4-dc0c0c07398f"));
@@ -141,6 +181,7 @@ event_suite(void)
 	tcase_add_test(tc, test_id_new_advancing);
 	tcase_add_test(tc, test_id_new_clock_back);
 	tcase_add_test(tc, test_id_new_timestamp);
+	tcase_add_test(tc, test_id_random_after_fork);
 	tcase_add_test(tc, test_id_valid);
 	tcase_add_test(tc, test_id_time);
 	suite_add_tcase(s, tc);

@@ -1099,6 +1099,64 @@ START_TEST(test_torn_every_offset)
 }
 END_TEST
 
+/*
+ * A writer does not look for a torn line when the segment ends where its
+ * own last record did; anything else written since, whole or torn, and
+ * it looks.  spool_last() names where each record went.
+ */
+static void
+torn_tail(const char *dir)
+{
+	char	*p = path_of(dir, SEG1);
+	int	 fd = open(p, O_WRONLY | O_APPEND);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "{\"torn", 6), 6);
+	close(fd);
+	free(p);
+}
+
+START_TEST(test_fence_after_own_record)
+{
+	char		*dir = tmpdir_spool(), *file;
+	struct spool	*a, *b;
+	size_t		 flen;
+	unsigned	 segno;
+	off_t		 off;
+
+	a = spool_open(dir, FSYNC_NEVER);
+	b = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	append_str(a, "{\"n\":1}\n");
+	append_str(a, "{\"n\":2}\n");		/* clean: no look */
+	spool_last(a, &segno, &off);
+	ck_assert_int_eq(off, 8);
+	append_str(b, "{\"n\":3}\n");		/* another writer's */
+	append_str(a, "{\"n\":4}\n");		/* looks: no fence */
+	spool_last(a, &segno, &off);
+	ck_assert_int_eq(off, 24);
+	torn_tail(dir);				/* a crash, mid-line */
+	append_str(a, "{\"n\":5}\n");		/* looks: fenced */
+	spool_last(a, &segno, &off);
+	ck_assert_int_eq(off, 32 + 6 + 1);
+	append_str(a, "{\"n\":6}\n");
+	torn_tail(dir);
+	append_str(b, "{\"n\":7}\n");
+	spool_last(b, &segno, &off);
+	ck_assert_int_eq(off, 47 + 8 + 6 + 1);
+	spool_close(a);
+	spool_close(b);
+	file = file_read(dir, SEG1, &flen);
+	ck_assert_ptr_nonnull(file);
+	ck_assert_uint_eq(flen, 70);
+	ck_assert_mem_eq(file, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n"
+	    "{\"torn\n{\"n\":5}\n{\"n\":6}\n{\"torn\n{\"n\":7}\n", flen);
+	free(file);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 /* A torn line at the end of a full segment is fenced off as well. */
 START_TEST(test_torn_full_segment)
 {
@@ -1735,6 +1793,7 @@ spool_suite(void)
 	tc = tcase_create("crash");
 	tcase_add_test(tc, test_torn_every_offset);
 	tcase_add_test(tc, test_torn_full_segment);
+	tcase_add_test(tc, test_fence_after_own_record);
 	tcase_add_test(tc, test_efbig);
 	suite_add_tcase(s, tc);
 

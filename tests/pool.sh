@@ -31,6 +31,12 @@ pool_start
 wait_for pool_is $WH_PID 3 && ok "workers = 3: three workers" ||
     not_ok "workers = 3: three workers" "$(pool_workers $WH_PID)"
 check "a request to the pool: 202" 202 "$(fcgi)"
+# Its log line names the worker that took it (the master asked for its
+# pid before it forked them), and the log's pid is each worker's own.
+wait_for grep -q 'status=202' "$T_DIR/wh.log"
+wpid=$(sed -n 's/^wh-receive\[\([0-9]*\)\]: id=.*status=202.*/\1/p' "$T_DIR/wh.log" | head -1)
+check "the request's log line names one of the workers" 1 \
+    "$(pool_pids $WH_PID | grep -cx "${wpid:-none}")"
 
 victim=$(pool_pids $WH_PID | head -1)
 kill -KILL "$victim"
