@@ -246,6 +246,37 @@ START_TEST(test_rt_utf8)
 }
 END_TEST
 
+/*
+ * The writer looks at eight bytes at a time: a byte to escape, a UTF-8
+ * sequence, a NUL or a bad byte at every position of a 24-byte body,
+ * before, across and after word boundaries, comes out as it went in.
+ */
+START_TEST(test_rt_every_position)
+{
+	static const struct {
+		const char	*bytes;
+		const char	*encoding;
+	} special[] = {
+		{ "\"", "utf-8" }, { "\\", "utf-8" }, { "\n", "utf-8" },
+		{ "\x01", "utf-8" }, { "\x1f", "utf-8" }, { "\x7f", "utf-8" },
+		{ "\xc3\xa9", "utf-8" }, { "\xf0\x9f\x98\x80", "utf-8" },
+		{ "\0", "base64" }, { "\xff", "base64" }, { "\xc3", "base64" },
+	};
+	unsigned char	body[32];
+	size_t		i, pos, len;
+
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		len = special[i].bytes[0] == '\0' ? 1 :
+		    strlen(special[i].bytes);
+		for (pos = 0; pos + len <= 24; pos++) {
+			memset(body, 'a' + (int)(pos % 26), sizeof(body));
+			memcpy(body + pos, special[i].bytes, len);
+			round_trip(body, 24, special[i].encoding);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_rt_nul)
 {
 	round_trip((const unsigned char *)"a\0b", 3, "base64");
@@ -893,6 +924,7 @@ record_suite(void)
 	tc = tcase_create("round_trip");
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
 	tcase_add_test(tc, test_rt_utf8);
+	tcase_add_test(tc, test_rt_every_position);
 	tcase_add_test(tc, test_rt_nul);
 	tcase_add_test(tc, test_rt_invalid_utf8);
 	tcase_add_test(tc, test_rt_empty);
