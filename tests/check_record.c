@@ -810,6 +810,42 @@ START_TEST(test_time_parse)
 }
 END_TEST
 
+/* Formatting: fixed width, every field padded, before 1970 too, and
+ * back through the parser. */
+START_TEST(test_time_format)
+{
+	static const struct {
+		int64_t		 us;
+		const char	*text;
+	} t[] = {
+		{ INT64_C(1764394295000001), "2025-11-29T05:31:35.000001Z" },
+		{ INT64_C(1), "1970-01-01T00:00:00.000001Z" },
+		{ INT64_C(-1), "1969-12-31T23:59:59.999999Z" },
+		{ INT64_C(-62135596800000000), "0001-01-01T00:00:00.000000Z" },
+		{ INT64_C(253402300799999999), "9999-12-31T23:59:59.999999Z" },
+		{ INT64_C(951782400123456), "2000-02-29T00:00:00.123456Z" },
+	};
+	char	buf[RECORD_TIME_LEN + 1];
+	int64_t	us;
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(record_time_format(t[i].us, buf, sizeof(buf)),
+		    RECORD_TIME_LEN);
+		ck_assert_str_eq(buf, t[i].text);
+		if (t[i].us > 0) {
+			ck_assert_int_eq(record_time_parse(buf,
+			    RECORD_TIME_LEN, &us), 0);
+			ck_assert(us == t[i].us);
+		}
+	}
+	/* No room, or a year past 9999: nothing. */
+	ck_assert_int_eq(record_time_format(1, buf, RECORD_TIME_LEN), -1);
+	ck_assert_int_eq(record_time_format(INT64_C(253402300800000000), buf,
+	    sizeof(buf)), -1);
+}
+END_TEST
+
 /* A job from an event record: what its handlers get. */
 START_TEST(test_job)
 {
@@ -949,6 +985,7 @@ record_suite(void)
 	tc = tcase_create("read");
 	tcase_add_checked_fixture(tc, hl_setup, hl_teardown);
 	tcase_add_test(tc, test_time_parse);
+	tcase_add_test(tc, test_time_format);
 	tcase_add_test(tc, test_job);
 	tcase_add_test(tc, test_job_form_and_query);
 	suite_add_tcase(s, tc);
