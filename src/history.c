@@ -569,7 +569,7 @@ ev_tail(const char *line, size_t len, struct walk *w)
 	static const char	 key[] = ",\"handlers\":[", rkey[] =
 	    ",\"replay_of\":";
 	const char		*p, *end = line + len, *q;
-	struct span		 h, r, *handlers = &h, *replay = &r;
+	struct span		 h, r;
 
 	if (len < 64 || end[-1] != '}')
 		return 0;
@@ -578,17 +578,17 @@ ev_tail(const char *line, size_t len, struct walk *w)
 	if ((p = mem_rfind(q, (size_t)(end - q), key, sizeof(key) - 1)) ==
 	    NULL)
 		return 0;
-	handlers->p = p + sizeof(key) - 2;
-	if ((q = skip_nested(handlers->p, end)) == NULL)
+	h.p = p + sizeof(key) - 2;
+	if ((q = skip_nested(h.p, end)) == NULL)
 		return 0;
-	handlers->n = (size_t)(q - handlers->p);
+	h.n = (size_t)(q - h.p);
 	if ((size_t)(end - q) < sizeof(rkey) - 1 ||
 	    memcmp(q, rkey, sizeof(rkey) - 1) != 0)
 		return 0;
-	replay->p = q + sizeof(rkey) - 1;
-	replay->n = (size_t)(end - 1 - replay->p);
-	if (!span_is(replay, "null") && !(replay->n == EVENT_ID_LEN + 2 &&
-	    replay->p[0] == '"' && replay->p[replay->n - 1] == '"'))
+	r.p = q + sizeof(rkey) - 1;
+	r.n = (size_t)(end - 1 - r.p);
+	if (!span_is(&r, "null") && !(r.n == EVENT_ID_LEN + 2 &&
+	    r.p[0] == '"' && r.p[r.n - 1] == '"'))
 		return 0;
 	w->v[K_HANDLERS] = h;
 	w->v[K_REPLAY] = r;
@@ -833,26 +833,6 @@ out:
 	return HISTORY_ATTEMPT;
 }
 
-/* event_id_valid(), without branches per character: it runs per line. */
-static int
-id_valid(const char *id)
-{
-	static const unsigned char	hex[256] = {
-		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
-		['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
-		['f'] = 1
-	};
-	const unsigned char	*u = (const unsigned char *)id;
-	unsigned		 ok = 1;
-	size_t			 i;
-
-	for (i = 0; i < EVENT_ID_LEN; i++)
-		ok &= (i == 8 || i == 13 || i == 18 || i == 23) ?
-		    u[i] == '-' : hex[u[i]];
-	return (int)ok;
-}
-
 int
 history_add(struct history *hi, const char *line, size_t len,
     unsigned segment, int64_t offset, struct history_event **evp)
@@ -869,7 +849,7 @@ history_add(struct history *hi, const char *line, size_t len,
 		return HISTORY_OTHER;
 	memcpy(id, w.v[K_ID].p + 1, EVENT_ID_LEN);
 	id[EVENT_ID_LEN] = '\0';
-	if (!id_valid(id))
+	if (!event_id_valid(id))
 		return HISTORY_OTHER;
 	if (span_is(&w.v[K_TYPE], "\"event\""))
 		return fold_event(hi, id, line, len, &w, segment, offset, evp);

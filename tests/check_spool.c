@@ -1617,6 +1617,15 @@ START_TEST(test_scan_stop)
 }
 END_TEST
 
+/* Segment 1 from an offset, lines with needle only (NULL: all), into s. */
+static void
+scan_segment(const char *dir, off_t from, const char *needle, struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	ck_assert_msg(spool_scan_segment(dir, 1, from, 0, needle, seen_line,
+	    seen_bad, s) == 0, "scan: %s", strerror(errno));
+}
+
 /*
  * Forward scans read the segment in chunks of 1 MiB: lines that cross a
  * chunk's end, a line longer than the buffer, a needle found past the
@@ -1668,38 +1677,28 @@ START_TEST(test_scan_chunks)
 	seen_free(&s);
 
 	/* From the start of line 7, only the lines with "{h" or "{j". */
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)off[7], 0, "{h",
-	    seen_line, seen_bad, &s), 0);
+	scan_segment(dir, (off_t)off[7], "{h", &s);
 	ck_assert_uint_eq(s.nlines, 1);
 	ck_assert_int_eq(s.lines[0].offset, (off_t)off[7]);
 	ck_assert_uint_eq(s.nbad, 0);
 	seen_free(&s);
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)off[6], 0, "{j",
-	    seen_line, seen_bad, &s), 0);
+	scan_segment(dir, (off_t)off[6], "{j", &s);
 	ck_assert_uint_eq(s.nlines, 1);
 	ck_assert_int_eq(s.lines[0].offset, (off_t)off[9]);
 	seen_free(&s);
 	/* A needle only in the big line, and one only in the torn tail. */
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(spool_scan_segment(dir, 1, 0, 0, "{\"big",
-	    seen_line, seen_bad, &s), 0);
+	scan_segment(dir, 0, "{\"big", &s);
 	ck_assert_uint_eq(s.nlines, 1);
 	ck_assert_uint_eq(s.lines[0].len, big);
 	ck_assert_uint_eq(s.nbad, 0);
 	seen_free(&s);
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(spool_scan_segment(dir, 1, 0, 0, "torn",
-	    seen_line, seen_bad, &s), 0);
+	scan_segment(dir, 0, "torn", &s);
 	ck_assert_uint_eq(s.nlines, 0);
 	ck_assert_uint_eq(s.nbad, 1);
 	ck_assert_int_eq(s.bad[0].offset, (off_t)(len - 6));
 	seen_free(&s);
 	/* From the end: nothing. */
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(spool_scan_segment(dir, 1, (off_t)len, 0, NULL,
-	    seen_line, seen_bad, &s), 0);
+	scan_segment(dir, (off_t)len, NULL, &s);
 	ck_assert_uint_eq(s.nlines + s.nbad, 0);
 	free(data);
 	tmpdir_rm(dir);
