@@ -18,9 +18,25 @@ int			 log_verbose;
 static const char	*log_name = "hookspool";
 static enum log_target	 log_target = LOG_TO_STDERR;
 
+/*
+ * The pid for log lines is asked once per process: getpid(2) is a
+ * system call, and a busy worker logs every request.  A forked child
+ * asks again (pthread_atfork clears it).
+ */
+static pid_t	log_pid;
+static int	log_pid_kept;
+
+static void
+log_forked(void)
+{
+	log_pid = 0;
+}
+
 void
 log_init(const char *progname, enum log_target target)
 {
+	if (!log_pid_kept && pthread_atfork(NULL, NULL, log_forked) == 0)
+		log_pid_kept = 1;
 	log_name = progname;
 	log_target = target;
 	if (target == LOG_TO_SYSLOG)
@@ -36,28 +52,12 @@ log_reopen(void)
 	}
 }
 
-/*
- * The pid for log lines, asked once per process: getpid(2) is a system
- * call, and a busy worker logs every request.  A forked child asks
- * again (pthread_atfork clears it).
- */
-static pid_t	log_pid;
-
-static void
-log_forked(void)
-{
-	log_pid = 0;
-}
-
+/* The pid for log lines, once log_init() can keep it: see there. */
 static int
 log_getpid(void)
 {
-	static int	registered;
-
-	if (!registered) {
-		(void)pthread_atfork(NULL, NULL, log_forked);
-		registered = 1;
-	}
+	if (!log_pid_kept)
+		return (int)getpid();
 	if (log_pid == 0)
 		log_pid = getpid();
 	return (int)log_pid;
