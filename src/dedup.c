@@ -249,9 +249,12 @@ slot_find(const void *buf, const uint8_t hash[16], int64_t now_us)
 	struct dedup_slot	*set = set_of(buf, hash);
 	size_t			 i;
 
+	/* The check is sums over the slot's bytes: made only for a slot
+	 * that would answer, not for each of the set. */
 	for (i = 0; i < DEDUP_WAYS; i++) {
-		if (slot_intact(h, &set[i]) && set[i].expires_us > now_us &&
-		    memcmp(set[i].hash, hash, 16) == 0)
+		if (set[i].expires_us > now_us &&
+		    memcmp(set[i].hash, hash, 16) == 0 &&
+		    slot_intact(h, &set[i]))
 			return &set[i];
 	}
 	return NULL;
@@ -285,8 +288,14 @@ slot_victim(const void *buf, const uint8_t hash[16], int64_t now_us,
 	size_t			 i;
 
 	*evicted = 0;
+	/* An empty or expired slot, damaged or not, is free. */
+	for (i = 0; i < DEDUP_WAYS; i++)
+		if (set[i].expires_us <= now_us)
+			return &set[i];
+	/* Only when the set looks full are the slots checked: a damaged
+	 * one is free too. */
 	for (i = 0; i < DEDUP_WAYS; i++) {
-		if (!slot_intact(h, &set[i]) || set[i].expires_us <= now_us)
+		if (!slot_intact(h, &set[i]))
 			return &set[i];
 		if (v == NULL || set[i].expires_us < v->expires_us)
 			v = &set[i];

@@ -137,6 +137,16 @@ START_TEST(test_damaged_slots)
 
 	ck_assert_int_eq(dedup_table_add(t, "gh", "k1", ID1, NOW,
 	    NOW + HOUR, 1, 1), 0);
+	/* One byte of the slot changed past its key's hash and expiry
+	 * (the record's end): the slot no longer answers for the key. */
+	for (i = 0; i < DEDUP_WAYS; i++)
+		if (b[64 + i * 64 + 40] == 1)
+			break;
+	ck_assert_uint_lt(i, DEDUP_WAYS);
+	b[64 + i * 64 + 40] ^= 0x10;
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW, &hit), 0);
+	b[64 + i * 64 + 40] ^= 0x10;
+	ck_assert_int_eq(dedup_table_find(t, "gh", "k1", NOW, &hit), 1);
 	/* Garbage over every slot: read as empty, never a match, and
 	 * the set takes keys again without forgetting any. */
 	for (i = 64; i < len; i++)
