@@ -5,11 +5,14 @@
  *    the index only caches what the spool says, so it may be deleted
  *    or damaged at any time and is rebuilt from the segments that may
  *    hold keys still within their window;
- *  - check, append and entry happen under one flock(2) of the index
- *    file, so two writers with the same key make one event;
+ *  - check, append and entry happen under the spool's append lock (a
+ *    gate of spool_append_gated), which orders every record of the
+ *    spool: so two writers with the same key make one event, and the
+ *    index needs no lock of its own;
  *  - a writer that dies after its append but before its entry leaves a
- *    record the next dedup_lock() finds (the catch-up scan from where
- *    the index was last brought up to date);
+ *    record the next dedup_sync() finds: the index notes the spool's
+ *    end it was last brought up to date with, and any other end (a
+ *    record of anyone, keyed or not) starts a catch-up scan from there;
  *  - lookups read one set of DEDUP_WAYS slots: O(1); the table never
  *    grows, and a full set forgets the key that expires first;
  *  - nothing in the file is trusted: the header is checked as a whole
@@ -17,7 +20,6 @@
  */
 #include "config.h"
 
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -401,9 +403,9 @@ dedup_close(struct dedup *d)
 	errno = save;
 }
 
-/* Lock the file the name leads to now (it may have been replaced). */
+/* Open the file the name leads to now (it may have been replaced). */
 static int
-dedup_lock_file(struct dedup *d)
+dedup_open_file(struct dedup *d)
 {
 	struct stat	st, cur;
 
@@ -412,10 +414,6 @@ dedup_lock_file(struct dedup *d)
 			d->fd = openat(d->dirfd, DEDUP_FILE, O_RDWR | O_CREAT |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (d->fd == -1)
-				return -1;
-		}
-		while (flock(d->fd, LOCK_EX) == -1) {
-			if (errno != EINTR)
 				return -1;
 		}
 		if (fstat(d->fd, &st) == -1)
@@ -549,9 +547,10 @@ seg_old(int dirfd, unsigned no, int64_t since_us)
 	    st.st_mtim.tv_nsec / 1000 < since_us;
 }
 
+/* The spool ends at (segno, size); the caller holds its append lock. */
 static int
-dedup_catchup(struct dedup *d, int64_t now_us, dedup_window_fn window,
-    void *arg, int64_t max_window_us)
+dedup_catchup(struct dedup *d, unsigned segno, off_t size, int64_t now_us,
+    dedup_window_fn window, void *arg, int64_t max_window_us)
 {
 	struct catchup	 c = { d, 0, now_us, window, arg };
 	unsigned	*segs = NULL, cseg;
@@ -560,33 +559,34 @@ dedup_catchup(struct dedup *d, int64_t now_us, dedup_window_fn window,
 	int		 rc = -1;
 
 	dedup_table_covered(d->map, &cseg, &coff);
-	/* The common case, each time: nothing appended since the last
-	 * writer brought the index up to date (its segment ends at the
-	 * mark, and the next one is not there or empty).  Two stats
-	 * instead of reading the directory and opening the segment. */
-	if (cseg != 0 && coff > 0 && seg_size(d->dirfd, cseg) == coff &&
-	    seg_size(d->dirfd, cseg + 1) == 0)
+	/* The common case, each time: nothing appended since the index
+	 * was last brought up to date.  No system call. */
+	if (cseg != 0 && cseg == segno && coff == size)
 		return 0;
 	if (spool_segments(d->dir, &segs, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (segs[i] < cseg)
 			continue;
-		if (cseg == 0 && seg_old(d->dirfd, segs[i],
-		    now_us - max_window_us))
+		if (cseg == 0 && segs[i] != segno && seg_old(d->dirfd,
+		    segs[i], now_us - max_window_us))
 			continue;
 		from = segs[i] == cseg ? coff : 0;
 		/* Shorter than the mark: not the file it was. */
-		if (from > 0 && seg_size(d->dirfd, segs[i]) < from)
+		if (from > (segs[i] == segno ? size : seg_size(d->dirfd,
+		    segs[i])))
 			from = 0;
 		c.segno = segs[i];
-		if (spool_scan_segment(d->dir, segs[i], from, 0,
-		    "\"dedup_key\":\"", catchup_line, NULL, &c) == -1)
+		if (spool_scan_segment(d->dir, segs[i], from, segs[i] == segno ?
+		    SPOOL_LOCKED : 0, "\"dedup_key\":\"", catchup_line, NULL,
+		    &c) == -1)
 			goto out;
 	}
 	/* Rescanning is harmless (an entry is made once), but need not
 	 * start from the beginning again. */
-	if (n > 0 && segs[n - 1] != cseg)
+	if (n > 0 && segs[n - 1] == segno)
+		dedup_table_set_covered(d->map, segno, size);
+	else if (n > 0 && segs[n - 1] != cseg)
 		dedup_table_set_covered(d->map, segs[n - 1], 0);
 	rc = 0;
 out:
@@ -595,25 +595,14 @@ out:
 }
 
 int
-dedup_lock(struct dedup *d, int64_t now_us, dedup_window_fn window,
-    void *arg, int64_t max_window_us)
+dedup_sync(struct dedup *d, unsigned segno, off_t size, int64_t now_us,
+    dedup_window_fn window, void *arg, int64_t max_window_us)
 {
-	if (dedup_lock_file(d) == -1 || dedup_map(d) == -1 ||
-	    dedup_catchup(d, now_us, window, arg, max_window_us) == -1) {
-		if (d->fd != -1)
-			dedup_unlock(d);
+	if (dedup_open_file(d) == -1 || dedup_map(d) == -1 ||
+	    dedup_catchup(d, segno, size, now_us, window, arg,
+	    max_window_us) == -1)
 		return -1;
-	}
 	return 0;
-}
-
-void
-dedup_unlock(struct dedup *d)
-{
-	int	save = errno;
-
-	(void)flock(d->fd, LOCK_UN);
-	errno = save;
 }
 
 int

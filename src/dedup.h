@@ -3,12 +3,13 @@
  * record carries its "dedup_key".  The index, DEDUP_FILE in the spool
  * directory, is a cache of the keys seen within their window: a
  * fixed-size, set-associative hash table mapped shared by every writer
- * and changed only under its flock(2), which also covers the check and
- * the append of the event (dedup_lock() ... dedup_unlock()).  A missing,
- * damaged or resized index is rebuilt from the spool; records that a
- * writer appended but did not index (it died) are found again by the
- * catch-up scan that every dedup_lock() makes from where the index was
- * last brought up to date.  See wh-receive(8), hookspool.ini(5).
+ * and changed only under the spool's append lock, which also covers the
+ * check and the append of the event (a gate of spool_append_gated():
+ * dedup_sync() and dedup_find() before the write, dedup_add() after).
+ * A missing, damaged or resized index is rebuilt from the spool; records
+ * appended since the index was last brought up to date (by a writer
+ * without a key, or one that died before its entry) are found by the
+ * catch-up scan of dedup_sync().  See wh-receive(8), hookspool.ini(5).
  */
 #ifndef HOOKSPOOL_DEDUP_H
 #define HOOKSPOOL_DEDUP_H
@@ -68,17 +69,19 @@ void	 dedup_table_set_covered(void *buf, unsigned segno, off_t off);
 struct dedup	*dedup_open(const char *dir, size_t max_keys);
 void		 dedup_close(struct dedup *);
 /*
- * Take the lock, (re)map the file, rebuild it when it is missing,
- * damaged or of another size, and index the records appended since it
- * was last brought up to date (window gives each endpoint's window;
+ * With the spool's append lock held and its end at (segno, size):
+ * (re)map the file, rebuild it when it is missing, damaged or of
+ * another size, and index the records appended since it was last
+ * brought up to date (window gives each endpoint's window;
  * max_window_us bounds the scan of a rebuild).  -1 with errno set.
  */
-int		 dedup_lock(struct dedup *, int64_t now_us,
-		    dedup_window_fn window, void *arg, int64_t max_window_us);
-void		 dedup_unlock(struct dedup *);
+int		 dedup_sync(struct dedup *, unsigned segno, off_t size,
+		    int64_t now_us, dedup_window_fn window, void *arg,
+		    int64_t max_window_us);
 int		 dedup_find(struct dedup *, const char *endpoint,
 		    const char *key, int64_t now_us, struct dedup_hit *);
-/* With the lock held, after the record was appended at (segno, end). */
+/* With the append lock held, after the record was appended: it ends at
+ * (segno, end), the spool's end now. */
 int		 dedup_add(struct dedup *, const char *endpoint,
 		    const char *key, const char *id, int64_t now_us,
 		    int64_t expires_us, unsigned segno, off_t end);

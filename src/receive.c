@@ -520,27 +520,63 @@ answer_duplicate(struct receiver *rcv, const struct dedup_hit *hit,
 }
 
 /*
- * append_event() for an event with a dedup key: under the index's lock,
- * look the key up and append only if it is new.  The lock is let go
- * before the sync, which stays shared with other writers (group
- * commit).
+ * append_event() for an event with a dedup key: the look-up, the append
+ * if the key is new, and its entry, all under the spool's append lock
+ * (a gate: see dedup.h).  The sync comes after the lock, shared with
+ * other writers (group commit).
  */
+struct once {
+	struct receiver		*rcv;
+	const struct endpoint	*ep;
+	const struct event	*ev;
+	struct dedup_hit	 hit;
+	int			 found;
+	int			 failed;	/* the index, not the spool */
+};
+
+static int
+once_check(void *arg, unsigned segno, off_t size)
+{
+	struct once		*o = arg;
+	const struct conf	*conf = o->rcv->conf;
+	int64_t			 now = o->ev->received_us;
+
+	if (dedup_sync(o->rcv->dedup, segno, size, now, endpoint_window,
+	    (void *)conf, max_window(conf)) == -1) {
+		o->failed = 1;
+		return -1;
+	}
+	o->found = dedup_find(o->rcv->dedup, o->ep->name, o->ev->dedup_key,
+	    now, &o->hit);
+	return o->found;
+}
+
+static void
+once_done(void *arg, unsigned segno, off_t end)
+{
+	struct once	*o = arg;
+	int64_t		 now = o->ev->received_us;
+
+	(void)dedup_add(o->rcv->dedup, o->ep->name, o->ev->dedup_key,
+	    o->ev->id, now, now + (int64_t)o->ep->dedup_window * 1000000,
+	    segno, end);
+}
+
 static int
 append_event_once(struct receiver *rcv, const struct endpoint *ep,
     const struct event *ev, struct response *resp)
 {
 	const struct conf	*conf = rcv->conf;
-	struct dedup_hit	 hit;
-	int64_t			 now = ev->received_us;
-	int			 rc = -1, found;
-	off_t			 end;
-	char			*rec = NULL;
+	struct once		 o = { rcv, ep, ev, { .segno = 0 }, 0, 0 };
+	struct spool_gate	 gate = { once_check, once_done, &o };
+	int			 rc;
+	char			*rec;
 	size_t			 len;
 
 	if (open_spool(rcv, resp) == -1)
 		return -1;
 	/* Made before the lock, which covers only the look-up, the append
-	 * and the key: every writer of a deduplicated endpoint waits on it. */
+	 * and the key: every writer of the spool waits on it. */
 	if ((rec = encode_event(ev, resp, &len)) == NULL)
 		return -1;
 	if (rcv->dedup == NULL && (rcv->dedup = dedup_open(
@@ -550,42 +586,25 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 		free(rec);
 		return -1;
 	}
-	if (dedup_lock(rcv->dedup, now, endpoint_window, (void *)conf,
-	    max_window(conf)) == -1) {
+	rc = spool_append_gated(rcv->spool, rec, len, &gate);
+	free(rec);
+	if (rc == -1 && o.failed) {
 		why_refused(rcv, resp, "dedup index");
 		dedup_close(rcv->dedup);
 		rcv->dedup = NULL;
-		free(rec);
 		return -1;
 	}
-	found = dedup_find(rcv->dedup, ep->name, ev->dedup_key, now, &hit);
-	spool_set_deferred(rcv->spool, 1);
-	if (found)
-		rc = 0;
-	else if (append_record(rcv, rec, len, resp, &end) == 0) {
-		rc = 0;
-		if (rcv->dedup != NULL)
-			(void)dedup_add(rcv->dedup, ep->name, ev->dedup_key,
-			    ev->id, now, now + (int64_t)ep->dedup_window *
-			    1000000, resp->segno, end);
+	if (rc == -1) {
+		why_refused(rcv, resp, "spool append");
+		receive_reset(rcv);
+		return -1;
 	}
-	if (rcv->dedup != NULL)
-		dedup_unlock(rcv->dedup);
-	free(rec);
-	if (rcv->spool != NULL)
-		spool_set_deferred(rcv->spool, rcv->defer);
-	if (rcv->dedup != NULL)
-		dedup_log(rcv);
-	if (rc == 0 && found)
-		rc = answer_duplicate(rcv, &hit, resp);
-	else if (rc == 0 && !rcv->defer && resp->owed) {
-		resp->owed = 0;
-		if (spool_commit(rcv->spool) == -1) {
-			why_refused(rcv, resp, "spool sync");
-			rc = -1;
-		}
-	}
-	return rc;
+	dedup_log(rcv);
+	if (rc == 1)
+		return answer_duplicate(rcv, &o.hit, resp);
+	spool_last(rcv->spool, &resp->segno, &resp->offset);
+	resp->owed = spool_pending(rcv->spool);
+	return 0;
 }
 
 /*

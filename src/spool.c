@@ -11,6 +11,11 @@
  *    writer whose record it covers (group commit, see sync_upto);
  *  - a torn last line (a crash mid-write) is fenced off with a '\n'
  *    before the next record; readers skip it and report it;
+ *  - appends go to one segment at a time: the writer that finds a
+ *    segment full seals it (mode 0400) before it moves on, and no
+ *    writer appends to a sealed segment, whatever size it counts as
+ *    full; so the append lock orders every record, and a gate
+ *    (spool_append_gated) sees all that went before;
  *  - segments are created 0600 whatever the umask, and the directory is
  *    fsync'ed when one is created;
  *  - nothing is written to a directory that is not the writer's own or
@@ -515,8 +520,11 @@ seg_newest(struct spool *sp)
 		return -1;
 	if (n == 0)
 		ret = seg_switch(sp, sp->segno + 1, 1);
-	else
-		ret = seg_switch(sp, segs[n - 1], 0);
+	else if ((ret = seg_switch(sp, segs[n - 1], 0)) == -1 &&
+	    errno == EACCES)
+		/* Sealed (and we are not root): full, its writer has not
+		 * made the next one yet, or died first. */
+		ret = seg_switch(sp, segs[n - 1] + 1, 1);
 	free(segs);
 	return ret;
 }
@@ -524,7 +532,8 @@ seg_newest(struct spool *sp)
 /*
  * Lock the segment to append to and return its size.  Under the lock,
  * a segment that has reached the size limit (another writer filled it
- * while we held it open) or that was removed sends us on to the next.
+ * while we held it open), was sealed or was removed sends us on to the
+ * next.
  */
 static int
 seg_lock(struct spool *sp, off_t *size)
@@ -539,12 +548,18 @@ seg_lock(struct spool *sp, off_t *size)
 			unlock_fd(sp->segfd);
 			return -1;
 		}
-		if (st.st_nlink > 0 && st.st_size < sp->segsize) {
+		if (st.st_nlink > 0 && st.st_size < sp->segsize &&
+		    (st.st_mode & S_IWUSR) != 0) {
 			*size = st.st_size;
 			return 0;
 		}
-		/* A full segment is left ending in a newline, torn or not. */
-		r = st.st_nlink > 0 ? seg_fence(sp->segfd, st.st_size) : 0;
+		/* A full segment is left ending in a newline, torn or not,
+		 * and sealed: a writer that counts a larger size as full
+		 * (another segment_size) does not go on appending to it. */
+		r = 0;
+		if (st.st_nlink > 0 && (st.st_mode & S_IWUSR) != 0 &&
+		    (r = seg_fence(sp->segfd, st.st_size)) != -1)
+			r = fchmod(sp->segfd, S_IRUSR);
 		unlock_fd(sp->segfd);
 		if (r == -1)
 			return -1;
@@ -685,7 +700,8 @@ spool_dir_same(const struct spool *sp)
  * fdatasync (shared with the writers queued alongside, see sync_upto).
  * The fdatasync is the commit point.
  */
-static int	append_lines(struct spool *, const char *, size_t);
+static int	append_lines(struct spool *, const char *, size_t,
+		    const struct spool_gate *);
 
 int
 spool_append(struct spool *sp, const char *rec, size_t len)
@@ -699,7 +715,7 @@ spool_append(struct spool *sp, const char *rec, size_t len)
 		return -1;
 	}
 	if (!sp->batching)
-		return append_lines(sp, rec, len);
+		return append_lines(sp, rec, len, NULL);
 	if (len > sp->batch_cap - sp->batch_len) {
 		cap = sp->batch_cap ? sp->batch_cap : 16384;
 		while (cap - sp->batch_len < len)
@@ -728,12 +744,25 @@ spool_batch_write(struct spool *sp)
 
 	sp->batching = 0;
 	sp->batch_len = 0;
-	return len == 0 ? 0 : append_lines(sp, sp->batch, len);
+	return len == 0 ? 0 : append_lines(sp, sp->batch, len, NULL);
 }
 
-/* Whole lines, in one write. */
+int
+spool_append_gated(struct spool *sp, const char *rec, size_t len,
+    const struct spool_gate *gate)
+{
+	if (len == 0 || rec[len - 1] != '\n' ||
+	    memchr(rec, '\n', len - 1) != NULL || sp->batching) {
+		errno = EINVAL;
+		return -1;
+	}
+	return append_lines(sp, rec, len, gate);
+}
+
+/* Whole lines, in one write; through the gate if there is one. */
 static int
-append_lines(struct spool *sp, const char *rec, size_t len)
+append_lines(struct spool *sp, const char *rec, size_t len,
+    const struct spool_gate *gate)
 {
 	off_t	size = -1, end = -1;
 	int	r;
@@ -742,10 +771,16 @@ append_lines(struct spool *sp, const char *rec, size_t len)
 		return -1;
 	if (seg_lock(sp, &size) == -1)
 		return -1;
+	if (gate != NULL && (r = gate->check(gate->arg, sp->segno, size)) != 0) {
+		unlock_fd(sp->segfd);
+		return r;
+	}
 	/* Nobody wrote since our last record: no torn line to fence. */
 	r = seg_write(sp->segfd, size, sp->last_segno == sp->segno &&
 	    sp->last_ino == sp->segino && sp->last_end == size && size > 0,
 	    rec, len, &end);
+	if (r == 0 && gate != NULL)
+		gate->done(gate->arg, sp->segno, end);
 	unlock_fd(sp->segfd);
 	if (r == -1)
 		return -1;
@@ -1047,7 +1082,9 @@ seg_scan(int dirfd, unsigned no, struct scan *sc)
 		r = 0;
 		goto out;
 	}
-	if (seg_snapshot(fd, &st) == -1)
+	/* Under the caller's append lock, nobody writes: the size is
+	 * settled (and a shared lock of our own would wait for ever). */
+	if (!(sc->flags & SPOOL_LOCKED) && seg_snapshot(fd, &st) == -1)
 		goto out;
 	r = 0;
 	if (st.st_size == 0)

@@ -72,6 +72,24 @@ int		 spool_commit(struct spool *);
  * made now.  0, or -1 with errno set.
  */
 int		 spool_owe(struct spool *, unsigned segno, off_t end);
+/*
+ * A gate for spool_append_gated().  Both run with the append lock held,
+ * so no record of any writer goes in between: check() before the
+ * write, with the segment the record would go to and its size (the
+ * spool's end: appends go to no other segment), returns 0 to write,
+ * 1 to write nothing, -1 to fail with errno set; done() after the
+ * write, with where the record ends.  A check may scan that segment
+ * with SPOOL_LOCKED.
+ */
+struct spool_gate {
+	int	(*check)(void *arg, unsigned segno, off_t size);
+	void	(*done)(void *arg, unsigned segno, off_t end);
+	void	 *arg;
+};
+/* spool_append() through a gate (not while batching): 0 appended, 1 the
+ * gate said no, -1 with errno set. */
+int		 spool_append_gated(struct spool *, const char *rec,
+		    size_t len, const struct spool_gate *);
 /* Where the last record appended through this handle begins. */
 void		 spool_last(const struct spool *, unsigned *segno,
 		    off_t *offset);
@@ -102,7 +120,10 @@ typedef void	(*spool_bad_fn)(const struct spool_pos *, const char *reason,
 		    void *arg);
 
 enum {
-	SPOOL_NEWEST_FIRST = 1 << 0
+	SPOOL_NEWEST_FIRST = 1 << 0,
+	/* spool_scan_segment() of the segment whose append lock the
+	 * caller holds (a gate's check): no shared lock taken. */
+	SPOOL_LOCKED = 1 << 1
 };
 
 /* Scan every segment.  Returns 0, or -1 with errno set on I/O error. */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <fcntl.h>
@@ -174,16 +175,13 @@ window_hour(const char *endpoint, void *arg)
 	return strcmp(endpoint, "gh") == 0 ? HOUR : 0;
 }
 
-/* Append an event record of endpoint gh with this key and id. */
-static void
-append_keyed(struct spool *sp, const char *key, const char *id,
-    int64_t at, unsigned *segno, off_t *end)
+/* An event record of endpoint gh with this key and id. */
+static char *
+keyed_record(const char *key, const char *id, int64_t at, size_t *len)
 {
 	struct header_list	hl;
 	struct event		ev;
 	char			*rec;
-	size_t			 len;
-	off_t			 off;
 
 	memset(&hl, 0, sizeof(hl));
 	memset(&ev, 0, sizeof(ev));
@@ -197,30 +195,182 @@ append_keyed(struct spool *sp, const char *key, const char *id,
 	ev.body_len = 2;
 	ev.verification = "none ok";
 	ev.dedup_key = key;
-	rec = record_event_encode(&ev, &len);
+	rec = record_event_encode(&ev, len);
 	ck_assert_ptr_nonnull(rec);
 	/* Before "handlers" and "replay_of", which readers find last. */
 	ck_assert_ptr_nonnull(strstr(rec, "\"dedup_key\":\""));
 	ck_assert_ptr_nonnull(strstr(rec, "\",\"handlers\":[]"));
 	ck_assert(strstr(rec, "\"dedup_key\":\"") <
 	    strstr(rec, ",\"handlers\":[]"));
+	return rec;
+}
+
+/* Append it (as a writer that dies before its entry would). */
+static void
+append_keyed(struct spool *sp, const char *key, const char *id,
+    int64_t at, unsigned *segno, off_t *end)
+{
+	char	*rec;
+	size_t	 len;
+	off_t	 off;
+
+	rec = keyed_record(key, id, at, &len);
 	ck_assert_int_eq(spool_append(sp, rec, len), 0);
 	spool_last(sp, segno, &off);
 	*end = off + (off_t)len;
 	free(rec);
 }
 
+/* A look-up as wh-receive makes it: through the spool's gate, under
+ * its append lock (a record that is never written). */
+struct look {
+	struct dedup		*d;
+	const char		*key;
+	int64_t			 now;
+	struct dedup_hit	*hit;
+	int			 found;
+};
+
 static int
-lock_find(struct dedup *d, const char *key, int64_t now,
+look_check(void *arg, unsigned segno, off_t size)
+{
+	struct look	*l = arg;
+
+	ck_assert_int_eq(dedup_sync(l->d, segno, size, l->now, window_hour,
+	    NULL, HOUR), 0);
+	l->found = dedup_find(l->d, "gh", l->key, l->now, l->hit);
+	return 1;
+}
+
+static int
+lock_find(struct spool *sp, struct dedup *d, const char *key, int64_t now,
     struct dedup_hit *hit)
 {
-	int	r;
+	struct look		l = { d, key, now, hit, -1 };
+	struct spool_gate	g = { look_check, NULL, &l };
 
-	ck_assert_int_eq(dedup_lock(d, now, window_hour, NULL, HOUR), 0);
-	r = dedup_find(d, "gh", key, now, hit);
-	dedup_unlock(d);
-	return r;
+	ck_assert_int_eq(spool_append_gated(sp, "{}\n", 3, &g), 1);
+	return l.found;
 }
+
+/* The append of a keyed event as wh-receive makes it: look-up, append
+ * and entry through the gate. */
+struct keyed {
+	struct dedup	*d;
+	const char	*key, *id;
+	int64_t		 now;
+};
+
+static int
+keyed_check(void *arg, unsigned segno, off_t size)
+{
+	struct keyed		*k = arg;
+	struct dedup_hit	 hit;
+
+	if (dedup_sync(k->d, segno, size, k->now, window_hour, NULL,
+	    HOUR) == -1)
+		return -1;
+	return dedup_find(k->d, "gh", k->key, k->now, &hit);
+}
+
+static void
+keyed_done(void *arg, unsigned segno, off_t end)
+{
+	struct keyed	*k = arg;
+
+	(void)dedup_add(k->d, "gh", k->key, k->id, k->now, k->now + HOUR,
+	    segno, end);
+}
+
+#define RACE_KEYS	200
+
+/* One of two writers racing through the same keys. */
+static int
+race_child(const char *dir, off_t segsize, int64_t now)
+{
+	struct spool		*sp;
+	struct dedup		*d;
+	struct keyed		 k;
+	struct spool_gate	 g = { keyed_check, keyed_done, &k };
+	char			 key[32], id[EVENT_ID_LEN + 1], *rec;
+	size_t			 len;
+	int			 i, r;
+
+	if ((sp = spool_open(dir, FSYNC_NEVER)) == NULL ||
+	    (d = dedup_open(dir, 1000)) == NULL)
+		return 1;
+	spool_set_segment_size(sp, segsize);
+	for (i = 0; i < RACE_KEYS; i++) {
+		snprintf(key, sizeof(key), "race-%d", i);
+		if (event_id_new(id, now) == -1)
+			return 2;
+		k = (struct keyed){ d, key, id, now };
+		rec = keyed_record(key, id, now, &len);
+		r = spool_append_gated(sp, rec, len, &g);
+		free(rec);
+		if (r == -1)
+			return 3;
+	}
+	dedup_close(d);
+	spool_close(sp);
+	return 0;
+}
+
+static int
+count_key(const char *line, size_t len, const struct spool_pos *pos,
+    void *arg)
+{
+	int		*seen = arg;
+	const char	*k = memmem(line, len, "\"dedup_key\":\"race-", 18);
+
+	(void)pos;
+	if (k != NULL)
+		seen[atoi(k + 18)]++;
+	return 0;
+}
+
+/*
+ * Two writers append the same keys at once, one of them counting a much
+ * smaller segment as full (as after a change of segment_size): every
+ * key makes one event.
+ */
+START_TEST(test_race_one_event_per_key)
+{
+	char		*dir = tmpdir_new("check_dedup");
+	int		 seen[RACE_KEYS], i, round, st;
+	int64_t		 now = (int64_t)time(NULL) * 1000000;
+	pid_t		 pid[2];
+	unsigned	*segs;
+	size_t		 nsegs;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 2; i++) {
+			pid[i] = fork();
+			ck_assert_int_ne(pid[i], -1);
+			if (pid[i] == 0)
+				_exit(race_child(dir, i == 0 ? 4096 : 1 << 20,
+				    now + round * HOUR * 2));
+		}
+		for (i = 0; i < 2; i++) {
+			ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
+			ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			    "writer %d: status %d", i, st);
+		}
+	}
+	memset(seen, 0, sizeof(seen));
+	ck_assert_int_eq(spool_scan(dir, 0, count_key, NULL, seen), 0);
+	/* Each round's keys are new again: its window starts after the
+	 * last round's ended. */
+	for (i = 0; i < RACE_KEYS; i++)
+		ck_assert_msg(seen[i] == 3, "key race-%d: %d events", i,
+		    seen[i]);
+	/* The small segment size moved both writers on, more than once. */
+	ck_assert_int_eq(spool_segments(dir, &segs, &nsegs), 0);
+	ck_assert_uint_gt(nsegs, 3);
+	free(segs);
+	tmpdir_rm(dir);
+}
+END_TEST
 
 static void
 write_file(const char *dir, const char *name, const void *buf, size_t len)
@@ -255,14 +405,14 @@ START_TEST(test_file_rebuilt)
 	d = dedup_open(dir, 100);
 	ck_assert_ptr_nonnull(d);
 	/* No index: made from the spool. */
-	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
 	ck_assert_str_eq(hit.id, ID1);
 	ck_assert_int_eq(hit.end, end);
 	dedup_stats(d, &forgot, &rebuilt);
 	ck_assert_uint_eq(rebuilt, 1);
 	/* A writer that died after its append: the catch-up finds it. */
 	append_keyed(sp, "delivery-2", ID2, now, &segno, &end);
-	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
 	ck_assert_str_eq(hit.id, ID2);
 	dedup_stats(d, &forgot, &rebuilt);
 	ck_assert_uint_eq(rebuilt, 0);
@@ -272,27 +422,27 @@ START_TEST(test_file_rebuilt)
 	memset(p, 'x', dedup_table_size(dedup_table_sets(100)));
 	write_file(dir, DEDUP_FILE, p, dedup_table_size(dedup_table_sets(100)));
 	free(p);
-	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
-	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
 	write_file(dir, DEDUP_FILE, "HSDEDUP1", 8);
-	ck_assert_int_eq(lock_find(d, "delivery-2", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
 	ck_assert_str_eq(hit.id, ID2);
 	/* Deleted while open: the new file is the one used. */
 	p = path_of(dir, DEDUP_FILE);
 	ck_assert_int_eq(unlink(p), 0);
-	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
 	ck_assert_int_eq(access(p, F_OK), 0);
 	free(p);
 	/* Another size (dedup_max_keys changed): made anew, keys kept. */
 	dedup_close(d);
 	d = dedup_open(dir, 100000);
 	ck_assert_ptr_nonnull(d);
-	ck_assert_int_eq(lock_find(d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
 	ck_assert_str_eq(hit.id, ID1);
 	dedup_stats(d, &forgot, &rebuilt);
 	ck_assert_uint_eq(rebuilt, 1);
 	/* Outside the window: new. */
-	ck_assert_int_eq(lock_find(d, "delivery-1", now + HOUR, &hit), 0);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now + HOUR, &hit), 0);
 	dedup_close(d);
 	spool_close(sp);
 	tmpdir_rm(dir);
@@ -309,6 +459,7 @@ dedup_suite(void)
 	tcase_add_test(tc, test_full_set_forgets_oldest);
 	tcase_add_test(tc, test_hostile_header);
 	tcase_add_test(tc, test_damaged_slots);
+	tcase_add_test(tc, test_race_one_event_per_key);
 	tcase_add_test(tc, test_file_rebuilt);
 	suite_add_tcase(s, tc);
 	return s;

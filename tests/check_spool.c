@@ -528,7 +528,8 @@ modes_case(mode_t mask)
 		snprintf(name, sizeof(name), "seg-%08d.jsonl", i);
 		p = path_of(dir, name);
 		ck_assert_msg(stat(p, &st) == 0, "%s: %s", p, strerror(errno));
-		ck_assert_msg((st.st_mode & 07777) == 0600,
+		/* The full ones sealed, the newest open to appends. */
+		ck_assert_msg((st.st_mode & 07777) == (i < 3 ? 0400 : 0600),
 		    "%s: mode %o under umask %03o", p,
 		    (unsigned)(st.st_mode & 07777), (unsigned)mask);
 		ck_assert(S_ISREG(st.st_mode));
@@ -951,6 +952,173 @@ START_TEST(test_rotation_stale_writer)
 	ck_assert_int_eq(s.lines[5].offset, 18);
 	ck_assert_int_eq(dir_entries(dir), 3);
 	seen_free(&s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/*
+ * A writer that counts a larger size as full (another segment_size)
+ * does not go on appending to a segment that another writer found full
+ * and moved on from: that one sealed it.
+ */
+static int
+sealed_child(const char *dir)
+{
+	struct spool	*sp;
+
+	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
+	    setgid(65534) == -1 || setuid(65534) == -1))
+		return 77;
+	sp = spool_open(dir, FSYNC_NEVER);
+	if (sp == NULL)
+		return 1;
+	if (spool_append(sp, "{\"who\":\"c\"}\n", 12) == -1)
+		return 2;
+	spool_close(sp);
+	return 0;
+}
+
+START_TEST(test_sealed_segment)
+{
+	char		*dir = tmpdir_spool(), *p, name[32];
+	struct spool	*a, *b;
+	struct seen	 s;
+	struct stat	 st;
+	pid_t		 pid;
+	int		 rc;
+
+	a = spool_open(dir, FSYNC_NEVER);
+	b = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	spool_set_segment_size(a, 1000);
+	spool_set_segment_size(b, 10);
+	append_str(a, "{\"who\":\"a\",\"n\":1}\n");	/* 18 bytes in 1 */
+	append_str(b, "{\"who\":\"b\",\"n\":1}\n");	/* 1 full for b: 2 */
+	append_str(a, "{\"who\":\"a\",\"n\":2}\n");	/* 1 sealed: 2 */
+	spool_close(a);
+	spool_close(b);
+	scan(dir, 0, &s);
+	ck_assert_uint_eq(s.nlines, 3);
+	ck_assert_str_eq(s.lines[0].segment, SEG1);
+	ck_assert_str_eq(s.lines[1].segment, "seg-00000002.jsonl");
+	ck_assert_str_eq(s.lines[2].text, "{\"who\":\"a\",\"n\":2}");
+	ck_assert_str_eq(s.lines[2].segment, "seg-00000002.jsonl");
+	ck_assert_int_eq(s.lines[2].offset, 18);
+	seen_free(&s);
+	p = path_of(dir, SEG1);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0400);
+	free(p);
+
+	/* The newest sealed and its successor not made (its writer died
+	 * between the two): a writer that may not open it for writing
+	 * (not root) makes the next one. */
+	p = path_of(dir, "seg-00000002.jsonl");
+	ck_assert_int_eq(chmod(p, 0400), 0);
+	if (getuid() == 0) {
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	}
+	free(p);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(sealed_child(dir));
+	rc = wait_child(pid);
+	if (rc == 77) {
+		fprintf(stderr, "check_spool: SKIP sealed newest segment: "
+		    "cannot drop to uid 65534\n");
+	} else {
+		ck_assert_int_eq(rc, 0);
+		snprintf(name, sizeof(name), "seg-%08d.jsonl", 3);
+		ck_assert_int_eq(file_size(dir, name), 12);
+		ck_assert_int_eq(dir_entries(dir), 3);
+	}
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/* A gate sees the spool's end under the lock, and may say no. */
+struct gate_seen {
+	unsigned	segno, done_segno;
+	off_t		size, end;
+	int		answer, checks, dones;
+};
+
+static int
+gate_check(void *arg, unsigned segno, off_t size)
+{
+	struct gate_seen	*g = arg;
+
+	g->checks++;
+	g->segno = segno;
+	g->size = size;
+	if (g->answer == -1)
+		errno = ENOSPC;
+	return g->answer;
+}
+
+static void
+gate_done(void *arg, unsigned segno, off_t end)
+{
+	struct gate_seen	*g = arg;
+
+	g->dones++;
+	g->done_segno = segno;
+	g->end = end;
+}
+
+START_TEST(test_gate)
+{
+	char			*dir = tmpdir_spool(), *text;
+	struct spool		*sp;
+	struct gate_seen	 g;
+	struct spool_gate	 gate = { gate_check, gate_done, &g };
+	size_t			 len;
+
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	spool_set_segment_size(sp, 30);
+	append_str(sp, "{\"n\":0}\n");			/* 8 bytes */
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":1}\n", 8, &gate), 0);
+	ck_assert_int_eq(g.checks, 1);
+	ck_assert_uint_eq(g.segno, 1);
+	ck_assert_int_eq(g.size, 8);
+	ck_assert_int_eq(g.dones, 1);
+	ck_assert_uint_eq(g.done_segno, 1);
+	ck_assert_int_eq(g.end, 16);
+	/* No: nothing written, nothing done. */
+	g.answer = 1;
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":2}\n", 8, &gate), 1);
+	ck_assert_int_eq(g.size, 16);
+	g.answer = -1;
+	errno = 0;
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":3}\n", 8, &gate), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(g.dones, 1);
+	text = file_read(dir, SEG1, &len);
+	ck_assert_str_eq(text, "{\"n\":0}\n{\"n\":1}\n");
+	free(text);
+	/* The segment the record goes to, after a move to the next. */
+	append_str(sp, "{\"n\":\"0123456789ab\"}\n");	/* 1 now full */
+	g.answer = 0;
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":4}\n", 8, &gate), 0);
+	ck_assert_uint_eq(g.segno, 2);
+	ck_assert_int_eq(g.size, 0);
+	ck_assert_uint_eq(g.done_segno, 2);
+	ck_assert_int_eq(g.end, 8);
+	/* Not while batching; not a line. */
+	spool_batch(sp);
+	errno = 0;
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":5}\n", 8, &gate), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(spool_batch_write(sp), 0);
+	ck_assert_int_eq(spool_append_gated(sp, "{\"n\":5}", 7, &gate), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(g.checks, 4);
+	spool_close(sp);
 	tmpdir_rm(dir);
 }
 END_TEST
@@ -1766,6 +1934,8 @@ spool_suite(void)
 
 	tc = tcase_create("open");
 	tcase_add_test(tc, test_open_missing);
+	tcase_add_test(tc, test_sealed_segment);
+	tcase_add_test(tc, test_gate);
 	tcase_add_test(tc, test_open_loose_dir);
 	tcase_add_test(tc, test_loose_dir_at_switch);
 	tcase_add_test(tc, test_dir_check);
