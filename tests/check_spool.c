@@ -358,13 +358,22 @@ END_TEST
  * root the child drops to nobody (65534) and the directory is given to
  * nobody; as anyone else the bits alone do it.
  */
+/* As root, become uid 65534 (a child's): -1 if that fails. */
+static int
+drop_root(void)
+{
+	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
+	    setgid(65534) == -1 || setuid(65534) == -1))
+		return -1;
+	return 0;
+}
+
 static int
 readonly_child(const char *dir)
 {
 	struct spool	*sp;
 
-	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
-	    setgid(65534) == -1 || setuid(65534) == -1))
+	if (drop_root() == -1)
 		return 77;
 	if (access(dir, W_OK) == 0)
 		return 78;			/* still writable: no test */
@@ -966,8 +975,7 @@ sealed_child(const char *dir)
 {
 	struct spool	*sp;
 
-	if (getuid() == 0 && (setgroups(0, NULL) == -1 ||
-	    setgid(65534) == -1 || setuid(65534) == -1))
+	if (drop_root() == -1)
 		return 77;
 	sp = spool_open(dir, FSYNC_NEVER);
 	if (sp == NULL)
