@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@
 #include "record.h"
 #include "spool.h"
 
-#define DEDUP_MAGIC	"HSDEDUP1"
+#define DEDUP_MAGIC	"HSDEDUP2"	/* 1: checks made a byte at a time */
 #define DEDUP_SETS_MAX	(1u << 24)
 
 struct dedup_head {
@@ -60,6 +61,9 @@ struct dedup_slot {
 	uint64_t	check;
 };
 
+/* How often the file is checked for being removed, replaced or cut. */
+#define DEDUP_RECHECK_US	1000000
+
 struct dedup {
 	char		*dir;
 	int		 dirfd;
@@ -68,8 +72,13 @@ struct dedup {
 	void		*map;
 	size_t		 maplen;
 	uint32_t	 nsets;
+	int64_t		 checked_us;	/* the file last checked; 0: never */
 	unsigned long	 forgotten;
 	unsigned long	 rebuilt;
+	/* dedup_prepare(): a key's hash under the salt of the moment */
+	int		 prepared;
+	uint8_t		 p_salt[16], p_hash[16];
+	char		*p_endpoint, *p_key;
 };
 
 _Static_assert(sizeof(struct dedup_head) == 64, "dedup head size");
@@ -77,19 +86,36 @@ _Static_assert(sizeof(struct dedup_slot) == 64, "dedup slot size");
 
 /* The pure table. */
 
-/* FNV-1a over the bytes before the check, seeded with the salt. */
+/*
+ * The check of a header or slot: the salt, then the bytes before the
+ * check, eight at a time (multiply and fold).  It finds damage, not
+ * forgery: whoever can write the file can also write its salt.
+ */
+static uint64_t
+mix_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
 static uint64_t
 mix(const uint8_t salt[16], const void *p, size_t len)
 {
 	const uint8_t	*b = p;
-	uint64_t	 h = 0xcbf29ce484222325ULL;
+	uint64_t	 h = 0xcbf29ce484222325ULL, w;
 	size_t		 i;
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ salt[i]) * 0x100000001b3ULL;
-	for (i = 0; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	for (i = 0; i < 16; i += 8) {
+		memcpy(&w, salt + i, 8);
+		h = mix_word(h, w);
+	}
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = mix_word(h, w);
+	}
+	for (w = 0; i < len; i++)
+		w = w << 8 | b[i];
+	return mix_word(h, w ^ len);
 }
 
 static struct dedup_head *
@@ -262,14 +288,12 @@ slot_find(const void *buf, const uint8_t hash[16], int64_t now_us)
 	return NULL;
 }
 
-int
-dedup_table_find(const void *buf, const char *endpoint, const char *key,
-    int64_t now_us, struct dedup_hit *hit)
+static int
+table_find_hash(const void *buf, const uint8_t hash[16], int64_t now_us,
+    struct dedup_hit *hit)
 {
 	const struct dedup_slot	*s;
-	uint8_t			 hash[16];
 
-	key_hash(head_of(buf), endpoint, key, hash);
 	s = slot_find(buf, hash, now_us);
 	if (s == NULL)
 		return 0;
@@ -277,6 +301,16 @@ dedup_table_find(const void *buf, const char *endpoint, const char *key,
 	hit->segno = s->segno;
 	hit->end = (off_t)(s->end > (uint64_t)INT64_MAX ? 0 : s->end);
 	return 1;
+}
+
+int
+dedup_table_find(const void *buf, const char *endpoint, const char *key,
+    int64_t now_us, struct dedup_hit *hit)
+{
+	uint8_t	hash[16];
+
+	key_hash(head_of(buf), endpoint, key, hash);
+	return table_find_hash(buf, hash, now_us, hit);
 }
 
 /* The slot a new key takes: a free or expired one, else the one that
@@ -306,19 +340,16 @@ slot_victim(const void *buf, const uint8_t hash[16], int64_t now_us,
 	return v;
 }
 
-int
-dedup_table_add(void *buf, const char *endpoint, const char *key,
-    const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
-    off_t end)
+static int
+table_add_hash(void *buf, const uint8_t hash[16], const char *id,
+    int64_t now_us, int64_t expires_us, unsigned segno, off_t end)
 {
 	struct dedup_slot	*s, n;
-	uint8_t			 hash[16];
 	int			 evicted;
 
 	memset(&n, 0, sizeof(n));
 	if (id_pack(id, n.id) == -1 || expires_us <= 0 || end < 0)
 		return -1;
-	key_hash(head_of(buf), endpoint, key, hash);
 	if (slot_find(buf, hash, now_us) != NULL)
 		return 0;
 	s = slot_victim(buf, hash, now_us, &evicted);
@@ -329,6 +360,17 @@ dedup_table_add(void *buf, const char *endpoint, const char *key,
 	slot_seal(head_of(buf), &n);
 	*s = n;
 	return evicted;
+}
+
+int
+dedup_table_add(void *buf, const char *endpoint, const char *key,
+    const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
+    off_t end)
+{
+	uint8_t	hash[16];
+
+	key_hash(head_of(buf), endpoint, key, hash);
+	return table_add_hash(buf, hash, id, now_us, expires_us, segno, end);
 }
 
 void
@@ -380,6 +422,15 @@ dedup_unmap(struct dedup *d)
 }
 
 static void
+dedup_unprepare(struct dedup *d)
+{
+	d->prepared = 0;
+	free(d->p_endpoint);
+	free(d->p_key);
+	d->p_endpoint = d->p_key = NULL;
+}
+
+static void
 dedup_drop(struct dedup *d)
 {
 	dedup_unmap(d);
@@ -396,6 +447,7 @@ dedup_close(struct dedup *d)
 	if (d == NULL)
 		return;
 	dedup_drop(d);
+	dedup_unprepare(d);
 	if (d->dirfd != -1)
 		close(d->dirfd);
 	free(d->dir);
@@ -403,11 +455,21 @@ dedup_close(struct dedup *d)
 	errno = save;
 }
 
-/* Open the file the name leads to now (it may have been replaced). */
+/*
+ * Open the file the name leads to now (it may have been removed or
+ * replaced, or cut shorter), at most once in DEDUP_RECHECK_US: in
+ * between, the mapping of the file last seen serves.  A file gone or
+ * replaced meanwhile only costs catch-up scans: whichever file a
+ * writer uses, it indexes what the spool holds since that file's mark.
+ */
 static int
-dedup_open_file(struct dedup *d)
+dedup_open_file(struct dedup *d, int64_t now_us)
 {
 	struct stat	st, cur;
+
+	if (d->fd != -1 && d->checked_us != 0 && now_us >= d->checked_us &&
+	    now_us - d->checked_us < DEDUP_RECHECK_US)
+		return 0;
 
 	for (;;) {
 		if (d->fd == -1) {
@@ -434,6 +496,7 @@ dedup_open_file(struct dedup *d)
 	if (d->ino != st.st_ino || d->maplen != (size_t)st.st_size)
 		dedup_unmap(d);
 	d->ino = st.st_ino;
+	d->checked_us = now_us;
 	return 0;
 }
 
@@ -446,8 +509,14 @@ dedup_reset(struct dedup *d)
 
 	dedup_unmap(d);
 	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt) ||
-	    fchmod(d->fd, 0600) == -1 || ftruncate(d->fd, 0) == -1 ||
-	    ftruncate(d->fd, (off_t)len) == -1)
+	    fchmod(d->fd, 0600) == -1 || ftruncate(d->fd, (off_t)len) == -1)
+		return -1;
+	/* Zeros, keeping the size: a process that still maps the file
+	 * (another dedup_max_keys) reads a header that is not its own
+	 * rather than past the end, even if we die here. */
+	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+	    (off_t)len) == -1 && (errno != EOPNOTSUPP ||
+	    ftruncate(d->fd, 0) == -1 || ftruncate(d->fd, (off_t)len) == -1))
 		return -1;
 	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
 	if (d->map == MAP_FAILED) {
@@ -595,10 +664,52 @@ out:
 }
 
 int
+dedup_prepare(struct dedup *d, const char *endpoint, const char *key,
+    int64_t now_us)
+{
+	const struct dedup_head	*h;
+
+	dedup_unprepare(d);
+	if (dedup_open_file(d, now_us) == -1)
+		return -1;
+	/* Read without the lock: a reset meanwhile changes the salt, and
+	 * dedup_find() then hashes anew.  The set is fetched, not read:
+	 * a prefetch never faults. */
+	if (d->map == NULL || !dedup_table_valid(d->map, d->maplen, d->nsets))
+		return 0;
+	if ((d->p_endpoint = strdup(endpoint)) == NULL ||
+	    (d->p_key = strdup(key)) == NULL) {
+		dedup_unprepare(d);
+		return -1;
+	}
+	h = head_of(d->map);
+	memcpy(d->p_salt, h->salt, sizeof(d->p_salt));
+	key_hash(h, endpoint, key, d->p_hash);
+	__builtin_prefetch(set_of(d->map, d->p_hash));
+	d->prepared = 1;
+	return 0;
+}
+
+/* The key's hash under the salt of the table now. */
+static void
+dedup_hash(struct dedup *d, const char *endpoint, const char *key,
+    uint8_t hash[16])
+{
+	const struct dedup_head	*h = head_of(d->map);
+
+	if (d->prepared && memcmp(d->p_salt, h->salt, 16) == 0 &&
+	    strcmp(d->p_endpoint, endpoint) == 0 &&
+	    strcmp(d->p_key, key) == 0)
+		memcpy(hash, d->p_hash, 16);
+	else
+		key_hash(h, endpoint, key, hash);
+}
+
+int
 dedup_sync(struct dedup *d, unsigned segno, off_t size, int64_t now_us,
     dedup_window_fn window, void *arg, int64_t max_window_us)
 {
-	if (dedup_open_file(d) == -1 || dedup_map(d) == -1 ||
+	if (dedup_open_file(d, now_us) == -1 || dedup_map(d) == -1 ||
 	    dedup_catchup(d, segno, size, now_us, window, arg,
 	    max_window_us) == -1)
 		return -1;
@@ -609,7 +720,10 @@ int
 dedup_find(struct dedup *d, const char *endpoint, const char *key,
     int64_t now_us, struct dedup_hit *hit)
 {
-	return dedup_table_find(d->map, endpoint, key, now_us, hit);
+	uint8_t	hash[16];
+
+	dedup_hash(d, endpoint, key, hash);
+	return table_find_hash(d->map, hash, now_us, hit);
 }
 
 int
@@ -617,10 +731,11 @@ dedup_add(struct dedup *d, const char *endpoint, const char *key,
     const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
     off_t end)
 {
+	uint8_t	hash[16];
 	int	r;
 
-	r = dedup_table_add(d->map, endpoint, key, id, now_us, expires_us,
-	    segno, end);
+	dedup_hash(d, endpoint, key, hash);
+	r = table_add_hash(d->map, hash, id, now_us, expires_us, segno, end);
 	if (r == 1)
 		d->forgotten++;
 	dedup_table_set_covered(d->map, segno, end);

@@ -69,6 +69,13 @@ void	 dedup_table_set_covered(void *buf, unsigned segno, off_t off);
 struct dedup	*dedup_open(const char *dir, size_t max_keys);
 void		 dedup_close(struct dedup *);
 /*
+ * Before the lock (optional, to keep the work under it short): check
+ * the file now and then, and hash the key and fetch its set for the
+ * dedup_find() and dedup_add() that follow.  -1 with errno set.
+ */
+int		 dedup_prepare(struct dedup *, const char *endpoint,
+		    const char *key, int64_t now_us);
+/*
  * With the spool's append lock held and its end at (segno, size):
  * (re)map the file, rebuild it when it is missing, damaged or of
  * another size, and index the records appended since it was last

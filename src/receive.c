@@ -586,7 +586,12 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 		free(rec);
 		return -1;
 	}
-	rc = spool_append_gated(rcv->spool, rec, len, &gate);
+	/* The key's hash and the file's check outside the lock. */
+	if (dedup_prepare(rcv->dedup, ep->name, ev->dedup_key,
+	    ev->received_us) == -1)
+		rc = -1, o.failed = 1;
+	else
+		rc = spool_append_gated(rcv->spool, rec, len, &gate);
 	free(rec);
 	if (rc == -1 && o.failed) {
 		why_refused(rcv, resp, "dedup index");

@@ -389,7 +389,7 @@ START_TEST(test_file_rebuilt)
 {
 	char			*dir = tmpdir_new("check_dedup");
 	struct spool		*sp;
-	struct dedup		*d;
+	struct dedup		*d, *d2;
 	struct dedup_hit	 hit;
 	unsigned long		 forgot, rebuilt;
 	unsigned		 segno;
@@ -424,15 +424,32 @@ START_TEST(test_file_rebuilt)
 	free(p);
 	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
 	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
-	write_file(dir, DEDUP_FILE, "HSDEDUP1", 8);
+	write_file(dir, DEDUP_FILE, "HSDEDUP2", 8);
 	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
 	ck_assert_str_eq(hit.id, ID2);
-	/* Deleted while open: the new file is the one used. */
+	/* Deleted while open: the new file is the one used, from the
+	 * first look-up a second after the last check. */
 	p = path_of(dir, DEDUP_FILE);
 	ck_assert_int_eq(unlink(p), 0);
 	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-1", now + 1000000, &hit),
+	    1);
 	ck_assert_int_eq(access(p, F_OK), 0);
 	free(p);
+	/* A key hashed before the lock under a salt that a rebuild by
+	 * another writer then replaced: hashed anew under the lock. */
+	d2 = dedup_open(dir, 100);
+	ck_assert_ptr_nonnull(d2);
+	ck_assert_int_eq(dedup_prepare(d, "gh", "delivery-2", now), 0);
+	p = calloc(1, dedup_table_size(dedup_table_sets(100)));
+	ck_assert_ptr_nonnull(p);
+	write_file(dir, DEDUP_FILE, p, dedup_table_size(dedup_table_sets(100)));
+	free(p);
+	ck_assert_int_eq(lock_find(sp, d2, "delivery-1", now, &hit), 1);
+	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
+	ck_assert_str_eq(hit.id, ID2);
+	dedup_close(d2);
 	/* Another size (dedup_max_keys changed): made anew, keys kept. */
 	dedup_close(d);
 	d = dedup_open(dir, 100000);

@@ -121,7 +121,7 @@ size=$(stat -c %s "$SPOOL/.dedup")
 head -c "$size" /dev/urandom > "$T_DIR/garbage"
 cat "$T_DIR/garbage" > "$SPOOL/.dedup"
 check "index damaged: still a duplicate" "200 $id" "$(gh d-1) $(jq -r .id "$T_DIR/resp")"
-printf 'HSDEDUP1' > "$SPOOL/.dedup"
+printf 'HSDEDUP2' > "$SPOOL/.dedup"
 check "index cut short: still a duplicate" 200 "$(gh d-race)"
 check "d-race still one event" 1 "$(keyed d-race)"
 
