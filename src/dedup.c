@@ -668,13 +668,16 @@ dedup_prepare(struct dedup *d, const char *endpoint, const char *key,
     int64_t now_us)
 {
 	const struct dedup_head	*h;
+	const struct dedup_slot	*set;
+	size_t			 i;
 
 	dedup_unprepare(d);
 	if (dedup_open_file(d, now_us) == -1)
 		return -1;
 	/* Read without the lock: a reset meanwhile changes the salt, and
 	 * dedup_find() then hashes anew.  The set is fetched, not read:
-	 * a prefetch never faults. */
+	 * a prefetch never faults, and the lines are in by the time the
+	 * lock is. */
 	if (d->map == NULL || !dedup_table_valid(d->map, d->maplen, d->nsets))
 		return 0;
 	if ((d->p_endpoint = strdup(endpoint)) == NULL ||
@@ -685,7 +688,9 @@ dedup_prepare(struct dedup *d, const char *endpoint, const char *key,
 	h = head_of(d->map);
 	memcpy(d->p_salt, h->salt, sizeof(d->p_salt));
 	key_hash(h, endpoint, key, d->p_hash);
-	__builtin_prefetch(set_of(d->map, d->p_hash));
+	set = set_of(d->map, d->p_hash);
+	for (i = 0; i < DEDUP_WAYS; i++)
+		__builtin_prefetch(&set[i]);	/* a slot is a cache line */
 	d->prepared = 1;
 	return 0;
 }
