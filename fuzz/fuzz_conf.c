@@ -17,6 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static char	path[] = "/tmp/fuzz_conf.XXXXXX";
 static int	fd = -1;
 
+/* The scratch file goes when the fuzzer exits. */
+static void
+scratch_rm(void)
+{
+	(void)unlink(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -24,8 +31,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct conf		*c;
 	size_t			 i;
 
-	if (fd == -1 && (fd = mkstemp(path)) == -1)
-		abort();
+	if (fd == -1) {
+		if ((fd = mkstemp(path)) == -1)
+			abort();
+		atexit(scratch_rm);
+	}
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, data, len, 0) != (ssize_t)len)
 		abort();
 	c = conf_load(path, &errs);

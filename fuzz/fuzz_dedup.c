@@ -82,19 +82,33 @@ as_slots(const uint8_t *data, size_t len)
 	free(t);
 }
 
+static char	scratch[64];
+
+/* The scratch spool goes when the fuzzer exits. */
+static void
+scratch_rm(void)
+{
+	char	path[96];
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, DEDUP_FILE);
+	(void)unlink(path);
+	(void)rmdir(scratch);
+}
+
 static void
 as_file(const uint8_t *data, size_t len)
 {
-	static char	 dir[64];
+	const char	*dir = scratch;
 	struct dedup	*d;
 	struct dedup_hit hit;
 	char		 path[96];
 	int		 fd;
 
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/fuzz_dedup.XXXXXX");
-		if (mkdtemp(dir) == NULL)
+	if (scratch[0] == '\0') {
+		snprintf(scratch, sizeof(scratch), "/tmp/fuzz_dedup.XXXXXX");
+		if (mkdtemp(scratch) == NULL)
 			abort();
+		atexit(scratch_rm);
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, DEDUP_FILE);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,11 +47,29 @@ static struct receiver	rcv;
 static char		dir[] = "/tmp/fuzz_params.XXXXXX";
 static unsigned		runs;
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+/* The scratch spool goes when the fuzzer exits. */
+static void
+scratch_rm(void)
+{
+	(void)nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 init(void)
 {
 	if (mkdtemp(dir) == NULL)
 		abort();
+	atexit(scratch_rm);
 	ep[0].name = "signed";
 	ep[0].path = "/hooks/signed";
 	ep[0].verify.scheme = verify_scheme_find("hmac-sha256");
