@@ -480,7 +480,9 @@ max_window(const struct conf *conf)
 	size_t	i;
 
 	for (i = 0; i < conf->nendpoints; i++) {
-		w = endpoint_window(conf->endpoints[i].name, (void *)conf);
+		if (conf->endpoints[i].dedup_key == NULL)
+			continue;
+		w = (int64_t)conf->endpoints[i].dedup_window * 1000000;
 		if (w > max)
 			max = w;
 	}
