@@ -565,8 +565,11 @@ seg_lock(struct spool *sp, off_t *size)
 			return -1;
 		if (st.st_nlink == 0)
 			r = seg_newest(sp);
-		else
-			r = seg_switch(sp, sp->segno + 1, 1);
+		else if ((r = seg_switch(sp, sp->segno + 1, 1)) == -1 &&
+		    errno == EACCES)
+			/* The next one sealed too (not root: we may not
+			 * open it to write): on to the newest. */
+			r = seg_newest(sp);
 		if (r == -1)
 			return -1;
 	}

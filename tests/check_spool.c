@@ -971,19 +971,38 @@ END_TEST
  * and moved on from: that one sealed it.
  */
 static int
-sealed_child(const char *dir)
+sealed_child(const char *dir, int ready, int go)
 {
 	struct spool	*sp;
+	char		 c = 0;
 
 	if (drop_root() == -1)
 		return 77;
 	sp = spool_open(dir, FSYNC_NEVER);
 	if (sp == NULL)
 		return 1;
+	/* With a pipe pair: wait, holding the newest segment open, while
+	 * the test seals it and the next one. */
+	if (ready != -1 && (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1))
+		return 3;
 	if (spool_append(sp, "{\"who\":\"c\"}\n", 12) == -1)
 		return 2;
 	spool_close(sp);
 	return 0;
+}
+
+/* Make a segment file of the child's (uid 65534 when we are root). */
+static void
+seg_as_child(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char	*p;
+
+	file_write(dir, name, text, strlen(text));
+	p = path_of(dir, name);
+	ck_assert_int_eq(chmod(p, mode), 0);
+	if (getuid() == 0)
+		ck_assert_int_eq(chown(p, 65534, 65534), 0);
+	free(p);
 }
 
 START_TEST(test_sealed_segment)
@@ -993,7 +1012,8 @@ START_TEST(test_sealed_segment)
 	struct seen	 s;
 	struct stat	 st;
 	pid_t		 pid;
-	int		 rc;
+	int		 rc, up[2], down[2];
+	char		 c;
 
 	a = spool_open(dir, FSYNC_NEVER);
 	b = spool_open(dir, FSYNC_NEVER);
@@ -1032,17 +1052,43 @@ START_TEST(test_sealed_segment)
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0)
-		_exit(sealed_child(dir));
+		_exit(sealed_child(dir, -1, -1));
 	rc = wait_child(pid);
 	if (rc == 77) {
 		fprintf(stderr, "check_spool: SKIP sealed newest segment: "
 		    "cannot drop to uid 65534\n");
-	} else {
-		ck_assert_int_eq(rc, 0);
-		snprintf(name, sizeof(name), "seg-%08d.jsonl", 3);
-		ck_assert_int_eq(file_size(dir, name), 12);
-		ck_assert_int_eq(dir_entries(dir), 3);
+		tmpdir_rm(dir);
+		return;
 	}
+	ck_assert_int_eq(rc, 0);
+	snprintf(name, sizeof(name), "seg-%08d.jsonl", 3);
+	ck_assert_int_eq(file_size(dir, name), 12);
+	ck_assert_int_eq(dir_entries(dir), 3);
+
+	/* A writer holding 3 open finds it sealed, and the next one too
+	 * (a writer with a tiny segment size went through both): it goes
+	 * on to the newest, 5. */
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(sealed_child(dir, up[1], down[0]));
+	ck_assert_int_eq(read(up[0], &c, 1), 1);
+	p = path_of(dir, name);
+	ck_assert_int_eq(chmod(p, 0400), 0);
+	free(p);
+	seg_as_child(dir, "seg-00000004.jsonl", "{\"who\":\"d\"}\n", 0400);
+	seg_as_child(dir, "seg-00000005.jsonl", "", 0600);
+	ck_assert_int_eq(write(down[1], "g", 1), 1);
+	ck_assert_int_eq(wait_child(pid), 0);
+	ck_assert_int_eq(file_size(dir, name), 12);
+	ck_assert_int_eq(file_size(dir, "seg-00000004.jsonl"), 12);
+	ck_assert_int_eq(file_size(dir, "seg-00000005.jsonl"), 12);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 	tmpdir_rm(dir);
 }
 END_TEST
