@@ -506,17 +506,20 @@ dedup_reset(struct dedup *d)
 {
 	uint8_t	salt[16];
 	size_t	len = dedup_table_size(d->nsets);
+	int	punched;
 
 	dedup_unmap(d);
 	if (getrandom(salt, sizeof(salt), 0) != (ssize_t)sizeof(salt) ||
 	    fchmod(d->fd, 0600) == -1 || ftruncate(d->fd, (off_t)len) == -1)
 		return -1;
 	/* Zeros, keeping the size: a process that still maps the file
-	 * (another dedup_max_keys) reads a header that is not its own
-	 * rather than past the end, even if we die here. */
-	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-	    (off_t)len) == -1 && (errno != EOPNOTSUPP ||
-	    ftruncate(d->fd, 0) == -1 || ftruncate(d->fd, (off_t)len) == -1))
+	 * (another dedup_max_keys, or a look-up's header read before the
+	 * lock) reads a header that is not its own rather than past the
+	 * end, even if we die here.  Where holes cannot be punched, the
+	 * zeros are written. */
+	punched = fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    0, (off_t)len) == 0;
+	if (!punched && errno != EOPNOTSUPP && errno != ENOSYS)
 		return -1;
 	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
 	if (d->map == MAP_FAILED) {
@@ -524,6 +527,8 @@ dedup_reset(struct dedup *d)
 		return -1;
 	}
 	d->maplen = len;
+	if (!punched)
+		memset(d->map, 0, len);
 	dedup_table_init(d->map, d->nsets, salt);
 	d->rebuilt++;
 	return 0;
