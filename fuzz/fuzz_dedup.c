@@ -101,6 +101,7 @@ as_file(const uint8_t *data, size_t len)
 	const char	*dir = scratch;
 	struct dedup	*d;
 	struct dedup_hit hit;
+	struct dedup_probe probe;
 	char		 path[96];
 	int		 fd;
 
@@ -122,9 +123,10 @@ as_file(const uint8_t *data, size_t len)
 	if ((d = dedup_open(dir, 8)) == NULL)
 		return;
 	/* The spool's end, as a gate sees it: an empty first segment. */
-	if (dedup_sync(d, 1, 0, NOW, window, NULL, 3600) == 0) {
-		(void)dedup_find(d, "gh", "k1", NOW, &hit);
-		(void)dedup_add(d, "gh", "k1", ID, NOW, NOW + 1, 1, 0);
+	if (dedup_prepare(d, &probe, "gh", "k1", NOW) == 0 &&
+	    dedup_sync(d, 1, 0, NOW, window, NULL, 3600) == 0) {
+		(void)dedup_find(d, &probe, NOW, &hit);
+		(void)dedup_add(d, &probe, ID, NOW, NOW + 1, 1, 0);
 	}
 	dedup_close(d);
 }

@@ -75,10 +75,6 @@ struct dedup {
 	int64_t		 checked_us;	/* the file last checked; 0: never */
 	unsigned long	 forgotten;
 	unsigned long	 rebuilt;
-	/* dedup_prepare(): a key's hash under the salt of the moment */
-	int		 prepared;
-	uint8_t		 p_salt[16], p_hash[16];
-	char		*p_endpoint, *p_key;
 };
 
 _Static_assert(sizeof(struct dedup_head) == 64, "dedup head size");
@@ -422,15 +418,6 @@ dedup_unmap(struct dedup *d)
 }
 
 static void
-dedup_unprepare(struct dedup *d)
-{
-	d->prepared = 0;
-	free(d->p_endpoint);
-	free(d->p_key);
-	d->p_endpoint = d->p_key = NULL;
-}
-
-static void
 dedup_drop(struct dedup *d)
 {
 	dedup_unmap(d);
@@ -447,7 +434,6 @@ dedup_close(struct dedup *d)
 	if (d == NULL)
 		return;
 	dedup_drop(d);
-	dedup_unprepare(d);
 	if (d->dirfd != -1)
 		close(d->dirfd);
 	free(d->dir);
@@ -668,51 +654,43 @@ out:
 	return rc;
 }
 
-int
-dedup_prepare(struct dedup *d, const char *endpoint, const char *key,
-    int64_t now_us)
+/* The probe's hash under the salt of the table now: made anew, and
+ * kept, when the salt is not the one it was made with. */
+static const uint8_t *
+probe_hash(const struct dedup *d, struct dedup_probe *p)
 {
-	const struct dedup_head	*h;
+	const struct dedup_head	*h = head_of(d->map);
+
+	if (!p->hashed || memcmp(p->salt, h->salt, sizeof(p->salt)) != 0) {
+		memcpy(p->salt, h->salt, sizeof(p->salt));
+		key_hash(h, p->endpoint, p->key, p->hash);
+		p->hashed = 1;
+	}
+	return p->hash;
+}
+
+int
+dedup_prepare(struct dedup *d, struct dedup_probe *p, const char *endpoint,
+    const char *key, int64_t now_us)
+{
 	const struct dedup_slot	*set;
 	size_t			 i;
 
-	dedup_unprepare(d);
+	p->endpoint = endpoint;
+	p->key = key;
+	p->hashed = 0;
 	if (dedup_open_file(d, now_us) == -1)
 		return -1;
 	/* Read without the lock: a reset meanwhile changes the salt, and
-	 * dedup_find() then hashes anew.  The set is fetched, not read:
+	 * the look-up then hashes anew.  The set is fetched, not read:
 	 * a prefetch never faults, and the lines are in by the time the
 	 * lock is. */
 	if (d->map == NULL || !dedup_table_valid(d->map, d->maplen, d->nsets))
 		return 0;
-	if ((d->p_endpoint = strdup(endpoint)) == NULL ||
-	    (d->p_key = strdup(key)) == NULL) {
-		dedup_unprepare(d);
-		return -1;
-	}
-	h = head_of(d->map);
-	memcpy(d->p_salt, h->salt, sizeof(d->p_salt));
-	key_hash(h, endpoint, key, d->p_hash);
-	set = set_of(d->map, d->p_hash);
+	set = set_of(d->map, probe_hash(d, p));
 	for (i = 0; i < DEDUP_WAYS; i++)
 		__builtin_prefetch(&set[i]);	/* a slot is a cache line */
-	d->prepared = 1;
 	return 0;
-}
-
-/* The key's hash under the salt of the table now. */
-static void
-dedup_hash(struct dedup *d, const char *endpoint, const char *key,
-    uint8_t hash[16])
-{
-	const struct dedup_head	*h = head_of(d->map);
-
-	if (d->prepared && memcmp(d->p_salt, h->salt, 16) == 0 &&
-	    strcmp(d->p_endpoint, endpoint) == 0 &&
-	    strcmp(d->p_key, key) == 0)
-		memcpy(hash, d->p_hash, 16);
-	else
-		key_hash(h, endpoint, key, hash);
 }
 
 int
@@ -727,25 +705,20 @@ dedup_sync(struct dedup *d, unsigned segno, off_t size, int64_t now_us,
 }
 
 int
-dedup_find(struct dedup *d, const char *endpoint, const char *key,
-    int64_t now_us, struct dedup_hit *hit)
+dedup_find(struct dedup *d, struct dedup_probe *p, int64_t now_us,
+    struct dedup_hit *hit)
 {
-	uint8_t	hash[16];
-
-	dedup_hash(d, endpoint, key, hash);
-	return table_find_hash(d->map, hash, now_us, hit);
+	return table_find_hash(d->map, probe_hash(d, p), now_us, hit);
 }
 
 int
-dedup_add(struct dedup *d, const char *endpoint, const char *key,
-    const char *id, int64_t now_us, int64_t expires_us, unsigned segno,
-    off_t end)
+dedup_add(struct dedup *d, struct dedup_probe *p, const char *id,
+    int64_t now_us, int64_t expires_us, unsigned segno, off_t end)
 {
-	uint8_t	hash[16];
 	int	r;
 
-	dedup_hash(d, endpoint, key, hash);
-	r = table_add_hash(d->map, hash, id, now_us, expires_us, segno, end);
+	r = table_add_hash(d->map, probe_hash(d, p), id, now_us, expires_us,
+	    segno, end);
 	if (r == 1)
 		d->forgotten++;
 	dedup_table_set_covered(d->map, segno, end);

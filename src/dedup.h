@@ -5,7 +5,8 @@
  * fixed-size, set-associative hash table mapped shared by every writer
  * and changed only under the spool's append lock, which also covers the
  * check and the append of the event (a gate of spool_append_gated():
- * dedup_sync() and dedup_find() before the write, dedup_add() after).
+ * dedup_prepare() before the lock, dedup_sync() and dedup_find() under
+ * it before the write, dedup_add() after).
  * A missing, damaged or resized index is rebuilt from the spool; records
  * appended since the index was last brought up to date (by a writer
  * without a key, or one that died before its entry) are found by the
@@ -69,12 +70,23 @@ void	 dedup_table_set_covered(void *buf, unsigned segno, off_t off);
 struct dedup	*dedup_open(const char *dir, size_t max_keys);
 void		 dedup_close(struct dedup *);
 /*
- * Before the lock (optional, to keep the work under it short): check
- * the file now and then, and hash the key and fetch its set for the
- * dedup_find() and dedup_add() that follow.  -1 with errno set.
+ * A key of an endpoint as the index looks it up: the caller's strings,
+ * which must last as long as the probe is used, and their hash under
+ * the salt it was made with (made anew when the index has another).
  */
-int		 dedup_prepare(struct dedup *, const char *endpoint,
-		    const char *key, int64_t now_us);
+struct dedup_probe {
+	const char	*endpoint, *key;
+	uint8_t		 salt[16], hash[16];
+	int		 hashed;
+};
+
+/*
+ * Before the lock, to keep the work under it short: make the probe of
+ * key, check the file now and then, and hash the key and fetch its set.
+ * -1 with errno set.
+ */
+int		 dedup_prepare(struct dedup *, struct dedup_probe *,
+		    const char *endpoint, const char *key, int64_t now_us);
 /*
  * With the spool's append lock held and its end at (segno, size):
  * (re)map the file, rebuild it when it is missing, damaged or of
@@ -85,13 +97,13 @@ int		 dedup_prepare(struct dedup *, const char *endpoint,
 int		 dedup_sync(struct dedup *, unsigned segno, off_t size,
 		    int64_t now_us, dedup_window_fn window, void *arg,
 		    int64_t max_window_us);
-int		 dedup_find(struct dedup *, const char *endpoint,
-		    const char *key, int64_t now_us, struct dedup_hit *);
+int		 dedup_find(struct dedup *, struct dedup_probe *,
+		    int64_t now_us, struct dedup_hit *);
 /* With the append lock held, after the record was appended: it ends at
  * (segno, end), the spool's end now. */
-int		 dedup_add(struct dedup *, const char *endpoint,
-		    const char *key, const char *id, int64_t now_us,
-		    int64_t expires_us, unsigned segno, off_t end);
+int		 dedup_add(struct dedup *, struct dedup_probe *,
+		    const char *id, int64_t now_us, int64_t expires_us,
+		    unsigned segno, off_t end);
 /* Keys forgotten (full sets) and rebuilds since the last call, for logs. */
 void		 dedup_stats(struct dedup *, unsigned long *forgotten,
 		    unsigned long *rebuilt);

@@ -531,6 +531,7 @@ struct once {
 	struct receiver		*rcv;
 	const struct endpoint	*ep;
 	const struct event	*ev;
+	struct dedup_probe	 probe;
 	struct dedup_hit	 hit;
 	int			 found;
 	int			 failed;	/* the index, not the spool */
@@ -548,8 +549,7 @@ once_check(void *arg, unsigned segno, off_t size)
 		o->failed = 1;
 		return -1;
 	}
-	o->found = dedup_find(o->rcv->dedup, o->ep->name, o->ev->dedup_key,
-	    now, &o->hit);
+	o->found = dedup_find(o->rcv->dedup, &o->probe, now, &o->hit);
 	return o->found;
 }
 
@@ -559,9 +559,8 @@ once_done(void *arg, unsigned segno, off_t end)
 	struct once	*o = arg;
 	int64_t		 now = o->ev->received_us;
 
-	(void)dedup_add(o->rcv->dedup, o->ep->name, o->ev->dedup_key,
-	    o->ev->id, now, now + (int64_t)o->ep->dedup_window * 1000000,
-	    segno, end);
+	(void)dedup_add(o->rcv->dedup, &o->probe, o->ev->id, now,
+	    now + (int64_t)o->ep->dedup_window * 1000000, segno, end);
 }
 
 static int
@@ -569,7 +568,7 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
     const struct event *ev, struct response *resp)
 {
 	const struct conf	*conf = rcv->conf;
-	struct once		 o = { rcv, ep, ev, { .segno = 0 }, 0, 0 };
+	struct once		 o = { .rcv = rcv, .ep = ep, .ev = ev };
 	struct spool_gate	 gate = { once_check, once_done, &o };
 	int			 rc;
 	char			*rec;
@@ -589,11 +588,9 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 		return -1;
 	}
 	/* The key's hash and the file's check outside the lock. */
-	if (dedup_prepare(rcv->dedup, ep->name, ev->dedup_key,
-	    ev->received_us) == -1)
-		rc = -1, o.failed = 1;
-	else
-		rc = spool_append_gated(rcv->spool, rec, len, &gate);
+	o.failed = dedup_prepare(rcv->dedup, &o.probe, ep->name,
+	    ev->dedup_key, ev->received_us) == -1;
+	rc = o.failed ? -1 : spool_append_gated(rcv->spool, rec, len, &gate);
 	free(rec);
 	if (rc == -1 && o.failed) {
 		why_refused(rcv, resp, "dedup index");

@@ -706,17 +706,26 @@ spool_dir_same(const struct spool *sp)
 static int	append_lines(struct spool *, const char *, size_t,
 		    const struct spool_gate *);
 
+/* One whole line: 0, or -1 with EINVAL. */
+static int
+one_line(const char *rec, size_t len)
+{
+	if (len == 0 || rec[len - 1] != '\n' ||
+	    memchr(rec, '\n', len - 1) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 spool_append(struct spool *sp, const char *rec, size_t len)
 {
 	char	*nb;
 	size_t	 cap;
 
-	if (len == 0 || rec[len - 1] != '\n' ||
-	    memchr(rec, '\n', len - 1) != NULL) {
-		errno = EINVAL;
+	if (one_line(rec, len) == -1)
 		return -1;
-	}
 	if (!sp->batching)
 		return append_lines(sp, rec, len, NULL);
 	if (len > sp->batch_cap - sp->batch_len) {
@@ -754,8 +763,9 @@ int
 spool_append_gated(struct spool *sp, const char *rec, size_t len,
     const struct spool_gate *gate)
 {
-	if (len == 0 || rec[len - 1] != '\n' ||
-	    memchr(rec, '\n', len - 1) != NULL || sp->batching) {
+	if (one_line(rec, len) == -1)
+		return -1;
+	if (sp->batching) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -221,56 +221,31 @@ append_keyed(struct spool *sp, const char *key, const char *id,
 	free(rec);
 }
 
-/* A look-up as wh-receive makes it: through the spool's gate, under
- * its append lock (a record that is never written). */
-struct look {
-	struct dedup		*d;
-	const char		*key;
-	int64_t			 now;
-	struct dedup_hit	*hit;
-	int			 found;
-};
-
-static int
-look_check(void *arg, unsigned segno, off_t size)
-{
-	struct look	*l = arg;
-
-	ck_assert_int_eq(dedup_sync(l->d, segno, size, l->now, window_hour,
-	    NULL, HOUR), 0);
-	l->found = dedup_find(l->d, "gh", l->key, l->now, l->hit);
-	return 1;
-}
-
-static int
-lock_find(struct spool *sp, struct dedup *d, const char *key, int64_t now,
-    struct dedup_hit *hit)
-{
-	struct look		l = { d, key, now, hit, -1 };
-	struct spool_gate	g = { look_check, NULL, &l };
-
-	ck_assert_int_eq(spool_append_gated(sp, "{}\n", 3, &g), 1);
-	return l.found;
-}
-
-/* The append of a keyed event as wh-receive makes it: look-up, append
- * and entry through the gate. */
+/*
+ * A keyed event through the spool's gate, as wh-receive makes it: the
+ * probe made before the lock, the look-up under it and, unless the key
+ * is there, the append and the entry.  Without an id, a look-up only:
+ * nothing is written.
+ */
 struct keyed {
-	struct dedup	*d;
-	const char	*key, *id;
-	int64_t		 now;
+	struct dedup		*d;
+	struct dedup_probe	 probe;
+	const char		*id;
+	int64_t			 now;
+	struct dedup_hit	 hit;
+	int			 found;
 };
 
 static int
 keyed_check(void *arg, unsigned segno, off_t size)
 {
-	struct keyed		*k = arg;
-	struct dedup_hit	 hit;
+	struct keyed	*k = arg;
 
 	if (dedup_sync(k->d, segno, size, k->now, window_hour, NULL,
 	    HOUR) == -1)
 		return -1;
-	return dedup_find(k->d, "gh", k->key, k->now, &hit);
+	k->found = dedup_find(k->d, &k->probe, k->now, &k->hit);
+	return k->id == NULL ? 1 : k->found;
 }
 
 static void
@@ -278,8 +253,30 @@ keyed_done(void *arg, unsigned segno, off_t end)
 {
 	struct keyed	*k = arg;
 
-	(void)dedup_add(k->d, "gh", k->key, k->id, k->now, k->now + HOUR,
+	(void)dedup_add(k->d, &k->probe, k->id, k->now, k->now + HOUR,
 	    segno, end);
+}
+
+/* A look-up with a probe made before (a record that is never written). */
+static int
+look_probe(struct spool *sp, struct keyed *k, struct dedup_hit *hit)
+{
+	struct spool_gate	g = { keyed_check, keyed_done, k };
+
+	k->id = NULL;
+	ck_assert_int_eq(spool_append_gated(sp, "{}\n", 3, &g), 1);
+	*hit = k->hit;
+	return k->found;
+}
+
+static int
+lock_find(struct spool *sp, struct dedup *d, const char *key, int64_t now,
+    struct dedup_hit *hit)
+{
+	struct keyed	k = { .d = d, .now = now };
+
+	ck_assert_int_eq(dedup_prepare(d, &k.probe, "gh", key, now), 0);
+	return look_probe(sp, &k, hit);
 }
 
 #define RACE_KEYS	200
@@ -304,7 +301,9 @@ race_child(const char *dir, off_t segsize, int64_t now)
 		snprintf(key, sizeof(key), "race-%d", i);
 		if (event_id_new(id, now) == -1)
 			return 2;
-		k = (struct keyed){ d, key, id, now };
+		k = (struct keyed){ .d = d, .id = id, .now = now };
+		if (dedup_prepare(d, &k.probe, "gh", key, now) == -1)
+			return 4;
 		rec = keyed_record(key, id, now, &len);
 		r = spool_append_gated(sp, rec, len, &g);
 		free(rec);
@@ -391,6 +390,7 @@ START_TEST(test_file_rebuilt)
 	struct spool		*sp;
 	struct dedup		*d, *d2;
 	struct dedup_hit	 hit;
+	struct keyed		 stale;
 	unsigned long		 forgot, rebuilt;
 	unsigned		 segno;
 	off_t			 end;
@@ -441,13 +441,15 @@ START_TEST(test_file_rebuilt)
 	 * another writer then replaced: hashed anew under the lock. */
 	d2 = dedup_open(dir, 100);
 	ck_assert_ptr_nonnull(d2);
-	ck_assert_int_eq(dedup_prepare(d, "gh", "delivery-2", now), 0);
+	stale = (struct keyed){ .d = d, .now = now };
+	ck_assert_int_eq(dedup_prepare(d, &stale.probe, "gh", "delivery-2",
+	    now), 0);
 	p = calloc(1, dedup_table_size(dedup_table_sets(100)));
 	ck_assert_ptr_nonnull(p);
 	write_file(dir, DEDUP_FILE, p, dedup_table_size(dedup_table_sets(100)));
 	free(p);
 	ck_assert_int_eq(lock_find(sp, d2, "delivery-1", now, &hit), 1);
-	ck_assert_int_eq(lock_find(sp, d, "delivery-2", now, &hit), 1);
+	ck_assert_int_eq(look_probe(sp, &stale, &hit), 1);
 	ck_assert_str_eq(hit.id, ID2);
 	dedup_close(d2);
 	/* Another size (dedup_max_keys changed): made anew, keys kept. */
