@@ -30,9 +30,10 @@
 #include "log.h"
 #include "receive.h"
 
-/* Remove a socket left at path by an earlier run; nothing else. */
+/* 0 if path is free or a socket (left by an earlier run, or the one a
+ * running receiver listens on); nothing else may be replaced. */
 static int
-stale_socket(const char *path)
+socket_or_none(const char *path)
 {
 	struct stat	st;
 
@@ -42,13 +43,24 @@ stale_socket(const char *path)
 		errno = EADDRINUSE;
 		return -1;
 	}
-	return unlink(path);
+	return 0;
+}
+
+/* Remove a socket left at path by an earlier run; nothing else. */
+static int
+stale_socket(const char *path)
+{
+	if (socket_or_none(path) == -1)
+		return -1;
+	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
 }
 
 /*
  * The socket is bound under a name of its own and renamed to path once
  * it listens, so that a client that finds path finds it accepting (a
- * connect between bind and listen is refused).
+ * connect between bind and listen is refused).  The rename replaces a
+ * socket already at path in one step: while a new receiver takes over
+ * from a running one, path always names one that accepts.
  */
 static int
 listen_unix(const char *path, char *err, size_t errlen)
@@ -76,7 +88,7 @@ listen_unix(const char *path, char *err, size_t errlen)
 		goto fail;
 	bound = 1;
 	if (chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1 ||
-	    stale_socket(path) == -1 || rename(sun.sun_path, path) == -1)
+	    socket_or_none(path) == -1 || rename(sun.sun_path, path) == -1)
 		goto fail;
 	return fd;
 fail:

@@ -12,6 +12,8 @@
  *    grows or shrinks to the new number (extra workers get SIGTERM);
  *  - SIGTERM and SIGINT are passed on as SIGTERM; the master returns
  *    only once every worker has exited, and forks no new one meanwhile;
+ *    one that came while the program started (ops->stopped) stops it
+ *    before any worker is forked;
  *  - only the master's own children are waited for: the workers.  Their
  *    dispatchers and handlers are theirs, and outlive a killed worker
  *    on their own.
@@ -241,8 +243,12 @@ master_run(int nworkers, const struct master_ops *ops)
 	if (master_grow(&p, nworkers) == -1)
 		return 1;
 	master_signals();
-	log_info("master: %d workers", nworkers);
-	due = master_fill(&p, 0);
+	if (ops->stopped != NULL && ops->stopped(ops->arg))
+		got_term = 1;
+	else {
+		log_info("master: %d workers", nworkers);
+		due = master_fill(&p, 0);
+	}
 	for (;;) {
 		alive = master_reap(&p);
 		if (got_term && !p.stopping) {

@@ -22,6 +22,12 @@ struct master_ops {
 	 * keep the pool and its workers' configuration as they are.
 	 */
 	int	(*reload)(void *arg);
+	/*
+	 * In the master, once its own handlers are in: whether SIGTERM or
+	 * SIGINT came before, to the program's handlers (while it started).
+	 * The master then stops at once, and starts no worker.  May be NULL.
+	 */
+	int	(*stopped)(void *arg);
 	void	*arg;
 };
 

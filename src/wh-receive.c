@@ -378,6 +378,14 @@ pool_serve(void *arg)
 	return serve_fcgi(rcv);
 }
 
+/* The master: was it told to stop while it started? */
+static int
+pool_stopped(void *arg)
+{
+	(void)arg;
+	return got_term;
+}
+
 /* The master on SIGHUP: its workers read the file themselves. */
 static int
 pool_reload(void *arg)
@@ -404,7 +412,8 @@ main(int argc, char *argv[])
 	};
 	struct conf_errors	 errs = { NULL, 0 };
 	struct receiver		 rcv;
-	struct master_ops	 pool_ops = { pool_serve, pool_reload, &rcv };
+	struct master_ops	 pool_ops = { pool_serve, pool_reload,
+				    pool_stopped, &rcv };
 	const char		*listen_spec = NULL;
 	char			 err[512];
 	int			 ch, tflag = 0, fd, rc, n, own = 0;

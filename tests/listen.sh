@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wh-receive serving FastCGI on its own socket (--listen), spoken to with
 # libfcgi's cgi-fcgi client: a unix socket at mode 0660 that appears
-# only once it accepts, a loopback TCP port, a refused wildcard address,
+# only once it accepts, a restart that never leaves the path without a
+# socket, a loopback TCP port, a refused wildcard address,
 # SIGTERM, and a read-only spool.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -28,15 +29,21 @@ wait $WH_PID; rc=$?
 check "SIGTERM: clean exit" 0 "$rc"
 check "two events spooled" 2 "$(spool_events "$SPOOL" | wc -l)"
 
+# slow_start LIB NAME: wh-receive --listen $T_DIR/NAME with tests/LIB.c
+# preloaded; its pid in SLOW_PID.
+slow_start() {
+	LD_PRELOAD=$T_DIR/$1.so \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/$2" 2>>"$T_DIR/wh.log" &
+	SLOW_PID=$!
+}
+
 # The socket path appears only once it accepts: with listen(2) held up
 # a second after bind(2) (a preload library), a request sent as soon as
 # the path is there is still answered.
 if preload slowlisten; then
 	rm -f "$T_DIR/slow.sock"
-	LD_PRELOAD=$T_DIR/slowlisten.so \
-	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-	    $WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/slow.sock" 2>>"$T_DIR/wh.log" &
-	SLOW_PID=$!
+	slow_start slowlisten slow.sock
 	wait_for test -S "$T_DIR/slow.sock"
 	check "a request as soon as the socket path is there: 202" 202 \
 	    "$(fcgi "$T_DIR/slow.sock")"
@@ -44,6 +51,46 @@ if preload slowlisten; then
 	    "$(cd "$T_DIR" && ls -d slow.sock* | tr '\n' ' ' | sed 's/ $//')"
 	kill -TERM $SLOW_PID
 	wait $SLOW_PID
+fi
+
+# A new receiver taking over the socket path of a running one (a restart
+# without a gap): with its rename(2) held up a second (a preload
+# library), the path still names the running receiver's socket in that
+# second, never nothing, and then the new one's.
+if preload slowrename; then
+	$WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/wh.sock" 2>>"$T_DIR/wh.log" &
+	WH_PID=$!
+	wait_for test -S "$T_DIR/wh.sock"
+	old=$(stat -c %i "$T_DIR/wh.sock")
+	slow_start slowrename wh.sock
+	wait_for test -e "$T_DIR/wh.sock.renaming"
+	check "while a new receiver takes over the path: still the old socket" \
+	    "$old" "$(stat -c %i "$T_DIR/wh.sock" 2>&1)"
+	check "... which answers: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+	wait_expr '[ "$(stat -c %i "$T_DIR/wh.sock")" != "$old" ]'
+	kill -TERM $WH_PID
+	wait $WH_PID
+	check "then the new one's, which answers: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+	kill -TERM $SLOW_PID
+	wait $SLOW_PID
+	SLOW_PID=
+	rm -f "$T_DIR/wh.sock.renaming"
+
+	# Told to stop while it starts (SIGTERM in that second, before the
+	# pool's own handlers are in): it stops, and starts no worker.
+	slow_start slowrename stop.sock
+	wait_for test -e "$T_DIR/stop.sock.renaming"
+	kill -TERM $SLOW_PID
+	if wait_expr "! ps -o stat= -p $SLOW_PID | grep -qv Z"; then
+		wait $SLOW_PID; rc=$?
+		check "SIGTERM while starting: it stops, exit status 0" 0 "$rc"
+	else
+		not_ok "SIGTERM while starting: it stops" "still running"
+		kill -KILL $SLOW_PID
+	fi
+	check "... having started no worker" 0 \
+	    "$(grep -c "^wh-receive\[$SLOW_PID\]: master: [0-9]* workers" "$T_DIR/wh.log")"
+	SLOW_PID=
 fi
 
 PORT=$(free_port)
