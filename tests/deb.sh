@@ -124,8 +124,8 @@ check "wh-retry.timer enabled" 1 "$([ -L /etc/systemd/system/timers.target.wants
 for m in man8/wh-receive.8 man8/wh-retry.8 man5/hookspool.ini.5 man5/hookspool-spool.5; do
 	check "manual page $m" 1 "$([ -s "/usr/share/man/$m.gz" ] && echo 1)"
 done
-check "nginx snippet passes to the package's socket" 1 \
-    "$(grep -c "fastcgi_pass unix:$SOCK;" "$EX/nginx/hookspool.conf")"
+check "nginx upstream names the package's socket" 1 \
+    "$(grep -c "server unix:$SOCK;" "$EX/nginx/hookspool-upstream.conf")"
 check "the examples and units name the package's paths" "" \
     "$(grep -rlE '/usr/local/(sbin|etc)' "$EX" "$UNITS"/wh-* 2>/dev/null)"
 check "the services run /usr/sbin with /etc/hookspool" \
@@ -171,6 +171,7 @@ http {
     proxy_temp_path $NGX/proxy;
     uwsgi_temp_path $NGX/uwsgi;
     scgi_temp_path $NGX/scgi;
+    include $EX/nginx/hookspool-upstream.conf;
     server {
         listen 127.0.0.1:$PORT;
         location = /ceiling { return 200 "ok\n"; }

@@ -25,7 +25,7 @@ check "example configuration, not a live one" "1 0" \
     "$([ -s "$D$docdir/examples/hookspool.ini.example" ] && echo 1) $(find "$D" -name hookspool.ini | wc -l)"
 
 C=$D$docdir/contrib
-for f in nginx/hookspool.conf lighttpd/hookspool.conf lighttpd/hookspool-socket.conf \
+for f in nginx/hookspool.conf nginx/hookspool-upstream.conf lighttpd/hookspool.conf lighttpd/hookspool-socket.conf \
     lighttpd/hookspool-cgi.conf apache/hookspool-proxy-fcgi.conf \
     apache/hookspool-fcgid.conf apache/hookspool-cgi.conf cron.d/hookspool; do
 	check "contrib file: $f" 1 "$([ -s "$C/$f" ] && echo 1)"

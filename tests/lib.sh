@@ -139,19 +139,23 @@ nginx_run() {
 	wait_for curl -s -o /dev/null "http://127.0.0.1:$port/ceiling"
 }
 
-# nginx_start PORT SOCKET: nginx on 127.0.0.1:PORT in $T_DIR/nginx with
-# the project's own snippet, its socket path replaced (nothing else).
+# nginx_start PORT SOCKET [MORE]: nginx on 127.0.0.1:PORT in $T_DIR/nginx
+# with the project's own upstream (its socket path replaced, nothing
+# else) and snippet; MORE is more of the http { } block.
 nginx_start() {
 	local port=$1 sock=$2 d=$T_DIR/nginx
 	mkdir -p "$d"
 	cp /etc/nginx/fastcgi_params "$d/"
 	sed "s|unix:/run/hookspool/wh-receive.sock|unix:$sock|" \
-	    "$top_srcdir/contrib/nginx/hookspool.conf" > "$d/hookspool.conf"
-	nginx_run "$port" "    server {
+	    "$top_srcdir/contrib/nginx/hookspool-upstream.conf" > "$d/hookspool-upstream.conf"
+	cp "$top_srcdir/contrib/nginx/hookspool.conf" "$d/hookspool.conf"
+	nginx_run "$port" "    include $d/hookspool-upstream.conf;
+    server {
         listen 127.0.0.1:$port;
         location = /ceiling { return 200 \"ok\\n\"; }
         include $d/hookspool.conf;
-    }"
+    }
+${3:-}"
 }
 
 # wh_start SOCKET CONF [CHILDREN]: wh-receive under spawn-fcgi on SOCKET.

@@ -161,8 +161,10 @@ timeout = 5
 INI
 	cp /etc/nginx/fastcgi_params "$d/nginx/"
 	sed "s|unix:/run/hookspool/wh-receive.sock|unix:$d/wh.sock|" \
-	    "$top_srcdir/contrib/nginx/hookspool.conf" > "$d/nginx/hookspool.conf"
-	nginx_conf "$d/nginx" "    server {
+	    "$top_srcdir/contrib/nginx/hookspool-upstream.conf" > "$d/nginx/hookspool-upstream.conf"
+	cp "$top_srcdir/contrib/nginx/hookspool.conf" "$d/nginx/"
+	nginx_conf "$d/nginx" "    include $d/nginx/hookspool-upstream.conf;
+    server {
         listen $NET.1$1:80;
         location = /ceiling { return 200 \"ok\\n\"; }
         include $d/nginx/hookspool.conf;
