@@ -58,6 +58,9 @@ fi
 # library), the path still names the running receiver's socket in that
 # second, never nothing, and then the new one's.
 if preload slowrename; then
+	# (A receiver leaves its socket at the path when it stops: it may
+	# be another's by then.)
+	rm -f "$T_DIR/wh.sock"
 	$WH_RUN -d -c "$T_DIR/hookspool.ini" --listen "$T_DIR/wh.sock" 2>>"$T_DIR/wh.log" &
 	WH_PID=$!
 	wait_for test -S "$T_DIR/wh.sock"
