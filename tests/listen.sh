@@ -54,9 +54,9 @@ if preload slowlisten; then
 fi
 
 # A new receiver taking over the socket path of a running one (a restart
-# without a gap): with its rename(2) held up a second (a preload
-# library), the path still names the running receiver's socket in that
-# second, never nothing, and then the new one's.
+# without a gap): with its rename(2) held (a preload library) until the
+# test lets it go, the path still names the running receiver's socket
+# meanwhile, never nothing, and then the new one's.
 if preload slowrename; then
 	# (A receiver leaves its socket at the path when it stops: it may
 	# be another's by then.)
@@ -70,6 +70,7 @@ if preload slowrename; then
 	check "while a new receiver takes over the path: still the old socket" \
 	    "$old" "$(stat -c %i "$T_DIR/wh.sock" 2>&1)"
 	check "... which answers: 202" 202 "$(fcgi "$T_DIR/wh.sock")"
+	touch "$T_DIR/wh.sock.go"
 	wait_expr '[ "$(stat -c %i "$T_DIR/wh.sock")" != "$old" ]'
 	kill -TERM $WH_PID
 	wait $WH_PID
@@ -77,13 +78,15 @@ if preload slowrename; then
 	kill -TERM $SLOW_PID
 	wait $SLOW_PID
 	SLOW_PID=
-	rm -f "$T_DIR/wh.sock.renaming"
+	rm -f "$T_DIR/wh.sock.renaming" "$T_DIR/wh.sock.go"
 
-	# Told to stop while it starts (SIGTERM in that second, before the
-	# pool's own handlers are in): it stops, and starts no worker.
+	# Told to stop while it starts (SIGTERM while the rename is held,
+	# before the pool's own handlers are in): it stops, and starts no
+	# worker.
 	slow_start slowrename stop.sock
 	wait_for test -e "$T_DIR/stop.sock.renaming"
 	kill -TERM $SLOW_PID
+	touch "$T_DIR/stop.sock.go"
 	if wait_expr "! ps -o stat= -p $SLOW_PID | grep -qv Z"; then
 		wait $SLOW_PID; rc=$?
 		check "SIGTERM while starting: it stops, exit status 0" 0 "$rc"

@@ -1,15 +1,17 @@
 /*
  * A preload library for tests: rename(2) first makes NEW.renaming, then
- * waits a second before it renames, as a process on a loaded machine
- * may.  A receiver that takes over a socket path from a running one
- * must leave the old socket there until its own replaces it in one step
- * (tests/listen.sh sends a request in that second).
+ * holds the rename until NEW.go exists (60 s at most), as a process on
+ * a loaded machine may stall there.  A receiver that takes over a
+ * socket path from a running one must leave the old socket there until
+ * its own replaces it in one step (tests/listen.sh sends a request
+ * while the rename is held).
  */
 #include "config.h"		/* _GNU_SOURCE: RTLD_NEXT */
 
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 int	rename(const char *, const char *);
@@ -18,14 +20,17 @@ int
 rename(const char *from, const char *to)
 {
 	static int	(*real)(const char *, const char *);
-	char		mark[4096];
-	int		fd;
+	struct timespec	ts = { 0, 10 * 1000 * 1000 };
+	char		mark[4096], go[4096];
+	int		fd, i;
 
 	if (real == NULL)
 		*(void **)&real = dlsym(RTLD_NEXT, "rename");
 	snprintf(mark, sizeof(mark), "%s.renaming", to);
+	snprintf(go, sizeof(go), "%s.go", to);
 	if ((fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) != -1)
 		close(fd);
-	sleep(1);
+	for (i = 0; i < 6000 && access(go, F_OK) == -1; i++)
+		nanosleep(&ts, NULL);
 	return real(from, to);
 }
