@@ -73,6 +73,8 @@ struct dedup {
 	size_t		 maplen;
 	uint32_t	 nsets;
 	int64_t		 checked_us;	/* the file last checked; 0: never */
+	int		 resident;	/* dedup_set_resident() */
+	int		 backed;	/* every page of map backed */
 	unsigned long	 forgotten;
 	unsigned long	 rebuilt;
 };
@@ -408,6 +410,12 @@ dedup_open(const char *dir, size_t max_keys)
 	return d;
 }
 
+void
+dedup_set_resident(struct dedup *d, int resident)
+{
+	d->resident = resident;
+}
+
 static void
 dedup_unmap(struct dedup *d)
 {
@@ -415,6 +423,7 @@ dedup_unmap(struct dedup *d)
 		(void)munmap(d->map, d->maplen);
 	d->map = NULL;
 	d->maplen = 0;
+	d->backed = 0;
 }
 
 static void
@@ -486,6 +495,65 @@ dedup_open_file(struct dedup *d, int64_t now_us)
 	return 0;
 }
 
+/*
+ * The file is sparse: a page of it that a full filesystem cannot back
+ * would be SIGBUS at the first write to it.  So pages are backed
+ * (MADV_POPULATE_WRITE) before they are written: 0, or -1 with errno
+ * (ENOSPC where a page would have been SIGBUS).  A kernel without it
+ * (before Linux 5.14, EINVAL) is trusted as before.
+ */
+static int
+back(const void *p, size_t len)
+{
+	uintptr_t	pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	a = (uintptr_t)p & ~(pg - 1);
+
+	if (madvise((void *)a, (uintptr_t)p + len - a,
+	    MADV_POPULATE_WRITE) == 0 || errno == EINVAL)
+		return 0;
+	/* EFAULT: a page would have been SIGBUS, most likely for want of
+	 * space. */
+	if (errno == EFAULT)
+		errno = ENOSPC;
+	return -1;
+}
+
+/*
+ * Map the table, and back its header.  A resident index (a long-lived
+ * process) has every page backed and mapped writable at once: a key
+ * goes to a set anywhere in the table, so every page is soon written by
+ * every process, and faulted in as used that is two page faults per
+ * page and process, paid by requests (on some virtual machines, as much
+ * as the rest of the request).  Otherwise (one request, as CGI) only
+ * the sets written are backed, as they are (back_set).
+ */
+static int
+table_map(struct dedup *d, size_t len)
+{
+	void	*p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	d->map = p;
+	d->maplen = len;
+	d->backed = d->resident && back(p, len) == 0;
+	if (d->backed || back(p, sizeof(struct dedup_head)) == 0)
+		return 0;
+	dedup_unmap(d);
+	return -1;
+}
+
+/* Back the set of hash before it is written: 0, or -1 with errno. */
+static int
+back_set(const struct dedup *d, const uint8_t hash[16])
+{
+	if (d->backed)
+		return 0;
+	return back(set_of(d->map, hash), DEDUP_WAYS *
+	    sizeof(struct dedup_slot));
+}
+
 /* Make the file an empty table of the size we want, with a new salt. */
 static int
 dedup_reset(struct dedup *d)
@@ -507,12 +575,9 @@ dedup_reset(struct dedup *d)
 	    0, (off_t)len) == 0;
 	if (!punched && errno != EOPNOTSUPP && errno != ENOSYS)
 		return -1;
-	d->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, 0);
-	if (d->map == MAP_FAILED) {
-		d->map = NULL;
+	if (table_map(d, len) == -1 || (!punched && !d->backed &&
+	    back(d->map, len) == -1))
 		return -1;
-	}
-	d->maplen = len;
 	if (!punched)
 		memset(d->map, 0, len);
 	dedup_table_init(d->map, d->nsets, salt);
@@ -524,19 +589,14 @@ static int
 dedup_map(struct dedup *d)
 {
 	struct stat	st;
-	void		*p;
 
 	if (d->map == NULL) {
 		if (fstat(d->fd, &st) == -1)
 			return -1;
 		if (st.st_size != (off_t)dedup_table_size(d->nsets))
 			return dedup_reset(d);
-		p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, d->fd, 0);
-		if (p == MAP_FAILED)
+		if (table_map(d, (size_t)st.st_size) == -1)
 			return -1;
-		d->map = p;
-		d->maplen = (size_t)st.st_size;
 	}
 	if (!dedup_table_valid(d->map, d->maplen, d->nsets))
 		return dedup_reset(d);
@@ -560,6 +620,8 @@ catchup_line(const char *line, size_t len, const struct spool_pos *pos,
 	json_t		*rec;
 	const char	*key, *id, *ep, *at;
 	int64_t		 us, w;
+	uint8_t		 hash[16];
+	int		 r = 0;
 
 	rec = record_decode(line, len, NULL, 0);
 	if (rec == NULL)
@@ -572,12 +634,15 @@ catchup_line(const char *line, size_t len, const struct spool_pos *pos,
 	    strcmp(json_string_value(json_object_get(rec, "type")),
 	    "event") == 0 &&
 	    record_time_parse(at, strlen(at), &us) == 0 &&
-	    (w = c->window(ep, c->arg)) > 0 && us + w > c->now_us &&
-	    dedup_table_add(c->d->map, ep, key, id, us, us + w, c->segno,
-	    pos->offset + (off_t)len + 1) == 1)
-		c->d->forgotten++;
+	    (w = c->window(ep, c->arg)) > 0 && us + w > c->now_us) {
+		key_hash(head_of(c->d->map), ep, key, hash);
+		if ((r = back_set(c->d, hash)) == 0 &&
+		    table_add_hash(c->d->map, hash, id, us, us + w, c->segno,
+		    pos->offset + (off_t)len + 1) == 1)
+			c->d->forgotten++;
+	}
 	json_decref(rec);
-	return 0;
+	return r;
 }
 
 static off_t
@@ -708,6 +773,9 @@ int
 dedup_find(struct dedup *d, struct dedup_probe *p, int64_t now_us,
     struct dedup_hit *hit)
 {
+	/* The set dedup_add() writes, backed before the append. */
+	if (back_set(d, probe_hash(d, p)) == -1)
+		return -1;
 	return table_find_hash(d->map, probe_hash(d, p), now_us, hit);
 }
 

@@ -70,6 +70,12 @@ void	 dedup_table_set_covered(void *buf, unsigned segno, off_t off);
 struct dedup	*dedup_open(const char *dir, size_t max_keys);
 void		 dedup_close(struct dedup *);
 /*
+ * For a process that serves many requests: map the whole table in at
+ * once (every page backed and writable) when it is next mapped, rather
+ * than page by page as requests touch it.  Off by default (CGI).
+ */
+void		 dedup_set_resident(struct dedup *, int);
+/*
  * A key of an endpoint as the index looks it up: the caller's strings,
  * which must last as long as the probe is used, and their hash under
  * the salt it was made with (made anew when the index has another).

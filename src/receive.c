@@ -549,7 +549,9 @@ once_check(void *arg, unsigned segno, off_t size)
 		o->failed = 1;
 		return -1;
 	}
-	o->found = dedup_find(o->rcv->dedup, &o->probe, now, &o->hit);
+	if ((o->found = dedup_find(o->rcv->dedup, &o->probe, now,
+	    &o->hit)) == -1)
+		o->failed = 1;
 	return o->found;
 }
 
@@ -587,6 +589,7 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 		free(rec);
 		return -1;
 	}
+	dedup_set_resident(rcv->dedup, rcv->listen_fd != -1);
 	/* The key's hash and the file's check outside the lock. */
 	o.failed = dedup_prepare(rcv->dedup, &o.probe, ep->name,
 	    ev->dedup_key, ev->received_us) == -1;

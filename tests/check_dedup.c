@@ -7,10 +7,12 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -279,6 +281,130 @@ lock_find(struct spool *sp, struct dedup *d, const char *key, int64_t now,
 	return look_probe(sp, &k, hit);
 }
 
+/* A keyed event through the gate, with an id: 0 appended, 1 a
+ * duplicate, -1 refused. */
+static int
+gate_keyed(struct spool *sp, struct dedup *d, const char *key, int64_t now)
+{
+	struct keyed		 k = { .d = d, .now = now };
+	struct spool_gate	 g = { keyed_check, keyed_done, &k };
+	char			 id[EVENT_ID_LEN + 1], *rec;
+	size_t			 len;
+	int			 r;
+
+	ck_assert_int_eq(event_id_new(id, now), 0);
+	k.id = id;
+	if (dedup_prepare(d, &k.probe, "gh", key, now) == -1)
+		return -1;
+	rec = keyed_record(key, id, now, &len);
+	r = spool_append_gated(sp, rec, len, &g);
+	free(rec);
+	return r;
+}
+
+/*
+ * Of the pages of this process's mapping of the index, how many are in
+ * its page table (/proc/self/pagemap, bit 63); the mapping's pages in
+ * *total.
+ */
+static long
+index_pages_in(long *total)
+{
+	FILE		*f = fopen("/proc/self/maps", "r");
+	char		 line[512];
+	unsigned long	 lo = 0, hi = 0, a, b;
+	uint64_t	 e;
+	long		 pg = sysconf(_SC_PAGESIZE), in = 0;
+	int		 fd;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strlen(line) > 7 &&
+		    strcmp(line + strlen(line) - 7, "/" DEDUP_FILE) == 0 &&
+		    sscanf(line, "%lx-%lx", &a, &b) == 2)
+			lo = a, hi = b;
+	}
+	fclose(f);
+	ck_assert_msg(hi > lo, "the index is not mapped");
+	*total = (long)(hi - lo) / pg;
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	ck_assert_int_ne(fd, -1);
+	for (a = lo; a < hi; a += (unsigned long)pg) {
+		ck_assert_int_eq(pread(fd, &e, sizeof(e), (off_t)(a / pg * 8)),
+		    sizeof(e));
+		in += (long)(e >> 63);
+	}
+	close(fd);
+	return in;
+}
+
+/*
+ * The index file is sparse, and a page of it that cannot be backed (a
+ * full disk; here, the file cut short under the mapping) must refuse
+ * the event, not raise SIGBUS in the process.  A resident index has all
+ * its pages in at once: entering keys costs no page fault.
+ */
+START_TEST(test_pages_backed)
+{
+	char		*dir = tmpdir_new("check_dedup"), *p, key[32];
+	struct spool	*sp;
+	struct dedup	*d;
+	struct dedup_hit hit;
+	void		*probe;
+	int64_t		 now = (int64_t)time(NULL) * 1000000;
+	long		 total;
+	int		 i, refused = 0, supported;
+
+	probe = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	supported = madvise(probe, 4096, MADV_POPULATE_WRITE) == 0;
+	munmap(probe, 4096);
+	if (!supported) {
+		fprintf(stderr, "check_dedup: SKIP backed pages: this kernel "
+		    "has no MADV_POPULATE_WRITE\n");
+		tmpdir_rm(dir);
+		return;
+	}
+	sp = spool_open(dir, FSYNC_NEVER);
+	ck_assert_ptr_nonnull(sp);
+	d = dedup_open(dir, 100000);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(lock_find(sp, d, "made", now, &hit), 0);
+	/* Cut to its first page behind the mapping (checked again only
+	 * a second later): keys whose set is past it are refused. */
+	p = path_of(dir, DEDUP_FILE);
+	ck_assert_int_eq(truncate(p, 4096), 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "cut-%d", i);
+		errno = 0;
+		if (gate_keyed(sp, d, key, now) == -1) {
+			ck_assert_int_eq(errno, ENOSPC);
+			refused++;
+		}
+	}
+	ck_assert_int_ge(refused, 40);
+	/* A second on, the file is checked, made anew, and used. */
+	ck_assert_int_eq(gate_keyed(sp, d, "cut-0", now + 1000000), 0);
+	ck_assert_int_eq(gate_keyed(sp, d, "cut-0", now + 1000000), 1);
+	/* Pages come in as keys are entered... */
+	ck_assert_int_lt(index_pages_in(&total), total / 2);
+	dedup_close(d);
+	/* ...or, resident, all at once. */
+	d = dedup_open(dir, 100000);
+	ck_assert_ptr_nonnull(d);
+	dedup_set_resident(d, 1);
+	ck_assert_int_eq(lock_find(sp, d, "cut-0", now + 1000000, &hit), 1);
+	ck_assert_int_eq(index_pages_in(&total), total);
+	ck_assert_int_ge(total, 2048);
+	dedup_close(d);
+	spool_close(sp);
+	free(p);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 #define RACE_KEYS	200
 
 /* One of two writers racing through the same keys. */
@@ -480,6 +606,7 @@ dedup_suite(void)
 	tcase_add_test(tc, test_damaged_slots);
 	tcase_add_test(tc, test_race_one_event_per_key);
 	tcase_add_test(tc, test_file_rebuilt);
+	tcase_add_test(tc, test_pages_backed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -124,4 +124,34 @@ check "no worker died while the disk was full" 0 \
 rm "$SPOOL/filler"
 line=$(post "$SIZE-4-4")
 check "room again: 202" 202 "${line%% *}"
+
+# The deduplication index made on a full disk: the file is sparse, and
+# a page the disk cannot back must be a refusal, not SIGBUS in a worker.
+open_conf "$SPOOL" "workers = 2" "max_body_size = 65536" "dedup_max_keys = 1000"
+echo 'dedup_key = ${header.X-Delivery}' >> "$T_DIR/hookspool.ini"
+kill -HUP "$WH_PID"
+wait_for sh -c "[ \$(grep -c 'configuration reloaded' '$T_DIR/wh.log') -ge 4 ]" ||
+    not_ok "both workers reloaded again" "$(tail -5 "$T_DIR/wh.log")"
+rm -f "$SPOOL/.dedup"
+head -c 4m /dev/zero > "$SPOOL/filler" 2>/dev/null
+# keyed KEY: POST with the delivery id KEY; prints "STATUS RETRY-AFTER".
+keyed() {
+	curl -s --max-time 10 -o "$T_DIR/resp.keyed" -H "X-Delivery: $1" \
+	    -w '%{http_code} %header{retry-after}\n' --data-binary '{"a":1}' \
+	    "$URL/hooks/open"
+}
+read -r code ra < <(keyed k1)
+check "a new index on a full disk: 503" 503 "$code"
+check "... with Retry-After" 1 "$(echo "$ra" | grep -c '^[0-9][0-9]*$')"
+check "... and no worker died" 0 "$(grep -c 'killed by signal' "$T_DIR/wh.log")"
+case $(grep -c 'dedup index' "$T_DIR/wh.log") in
+0) not_ok "... the log says the index" ;;
+*) ok "... the log says the index" ;;
+esac
+rm "$SPOOL/filler"
+read -r code ra < <(keyed k1)
+check "room again: 202" 202 "$code"
+read -r code ra < <(keyed k1)
+check "... and the same key again is a duplicate (200)" 200 "$code"
+check "... said so in the answer" true "$(jq -r .duplicate "$T_DIR/resp.keyed")"
 t_done
