@@ -35,6 +35,7 @@
 #include <openssl/evp.h>
 
 #include "dedup.h"
+#include "pages.h"
 #include "record.h"
 #include "spool.h"
 
@@ -495,24 +496,13 @@ dedup_open_file(struct dedup *d, int64_t now_us)
 	return 0;
 }
 
-/*
- * The file is sparse: a page of it that a full filesystem cannot back
- * would be SIGBUS at the first write to it.  So pages are backed
- * (MADV_POPULATE_WRITE) before they are written: 0, or -1 with errno
- * (ENOSPC where a page would have been SIGBUS).  A kernel without it
- * (before Linux 5.14, EINVAL) is trusted as before.
- */
+/* pages_back(), with ENOSPC for a page that would have been SIGBUS
+ * (most likely for want of space). */
 static int
 back(const void *p, size_t len)
 {
-	uintptr_t	pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t	a = (uintptr_t)p & ~(pg - 1);
-
-	if (madvise((void *)a, (uintptr_t)p + len - a,
-	    MADV_POPULATE_WRITE) == 0 || errno == EINVAL)
+	if (pages_back(p, len) == 0)
 		return 0;
-	/* EFAULT: a page would have been SIGBUS, most likely for want of
-	 * space. */
 	if (errno == EFAULT)
 		errno = ENOSPC;
 	return -1;
@@ -773,10 +763,12 @@ int
 dedup_find(struct dedup *d, struct dedup_probe *p, int64_t now_us,
     struct dedup_hit *hit)
 {
+	const uint8_t	*hash = probe_hash(d, p);
+
 	/* The set dedup_add() writes, backed before the append. */
-	if (back_set(d, probe_hash(d, p)) == -1)
+	if (back_set(d, hash) == -1)
 		return -1;
-	return table_find_hash(d->map, probe_hash(d, p), now_us, hit);
+	return table_find_hash(d->map, hash, now_us, hit);
 }
 
 int

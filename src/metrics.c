@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "pages.h"
 
 #define METRICS_MAGIC	"HSMETR1"
 #define METRICS_VERSION	4
@@ -168,24 +169,6 @@ pid_gone(int32_t pid)
 	return pid <= 0 || (kill((pid_t)pid, 0) == -1 && errno == ESRCH);
 }
 
-/*
- * Give the pages of slot i real blocks before it is written: the file is
- * sparse, and a page a full filesystem cannot back would be SIGBUS at the
- * first count.  0, or -1 with errno (ENOMEM, EFAULT...).  A kernel
- * without MADV_POPULATE_WRITE (EINVAL) is trusted as before.
- */
-static int
-populate(struct metrics_slot *slot)
-{
-	uintptr_t	pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t	a = (uintptr_t)slot & ~(pg - 1);
-
-	if (madvise((void *)a, (uintptr_t)(slot + 1) - a,
-	    MADV_POPULATE_WRITE) == 0 || errno == EINVAL)
-		return 0;
-	return -1;
-}
-
 struct metrics_slot *
 metrics_claim(struct metrics_file *m)
 {
@@ -202,7 +185,10 @@ metrics_claim(struct metrics_file *m)
 		pid = __atomic_load_n(&m->pid[i], __ATOMIC_RELAXED);
 		if (!pid_gone(pid))
 			continue;
-		if (pid == 0 && populate(&m->slot[i]) == -1)
+		/* The file is sparse: a new slot gets real blocks before
+		 * it is counted in. */
+		if (pid == 0 && pages_back(&m->slot[i], sizeof(m->slot[i])) ==
+		    -1)
 			return NULL;
 		if (__atomic_compare_exchange_n(&m->pid[i], &pid, me, 0,
 		    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))

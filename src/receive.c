@@ -582,14 +582,16 @@ append_event_once(struct receiver *rcv, const struct endpoint *ep,
 	 * and the key: every writer of the spool waits on it. */
 	if ((rec = encode_event(ev, resp, &len)) == NULL)
 		return -1;
-	if (rcv->dedup == NULL && (rcv->dedup = dedup_open(
-	    conf->server.spool_dir, (size_t)conf->server.dedup_max_keys)) ==
-	    NULL) {
-		why_refused(rcv, resp, "dedup index");
-		free(rec);
-		return -1;
+	if (rcv->dedup == NULL) {
+		if ((rcv->dedup = dedup_open(conf->server.spool_dir,
+		    (size_t)conf->server.dedup_max_keys)) == NULL) {
+			why_refused(rcv, resp, "dedup index");
+			free(rec);
+			return -1;
+		}
+		/* A FastCGI worker serves many: the table in at once. */
+		dedup_set_resident(rcv->dedup, rcv->listen_fd != -1);
 	}
-	dedup_set_resident(rcv->dedup, rcv->listen_fd != -1);
 	/* The key's hash and the file's check outside the lock. */
 	o.failed = dedup_prepare(rcv->dedup, &o.probe, ep->name,
 	    ev->dedup_key, ev->received_us) == -1;
